@@ -1,0 +1,51 @@
+/** The sc-project command line. Each command parses flags, calls one function, prints, exits. */
+import { Command, CommanderError, Option } from 'commander';
+import { ddlCommand } from './ddl.js';
+import { EXIT_USAGE, type CommandResult } from './io.js';
+import { planCommand } from './plan.js';
+import { validateCommand } from './validate.js';
+
+const configOption = () => new Option('-c, --config <path...>', 'spec files or folders').default(['projections']);
+
+export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) => void): Command {
+  const program = new Command('sc-project')
+    .description('Declarative Kafka → SQL projections from YAML specs')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  program
+    .command('validate')
+    .description('check every spec; print each error with file:line:col')
+    .addOption(configOption())
+    .addOption(new Option('--format <format>', 'text or json').default('text'))
+    .action((o: { config: string[]; format: string }) => done(validateCommand(o)));
+  program
+    .command('ddl')
+    .description('print (or --apply) the CREATE TABLE statements the specs need')
+    .addOption(configOption())
+    .addOption(new Option('--dialect <dialect>', 'mysql, postgres or sqlite').default('mysql'))
+    .option('--apply', 'create what is missing in --database-url (never drops)')
+    .addOption(new Option('--database-url <url>', 'mysql://user:pass@host:port/db or sqlite:./file.db').env('DATABASE_URL'))
+    .option('--no-engine-tables', "leave out the engine's own tables")
+    .action((o: { config: string[]; dialect: string; apply?: boolean; databaseUrl?: string; engineTables: boolean }) => done(ddlCommand(o)));
+  program
+    .command('plan')
+    .description('print the compiled plan as JSON')
+    .addOption(configOption())
+    .action((o: { config: string[] }) => done(planCommand(o)));
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let pending: CommandResult | Promise<CommandResult> | undefined;
+  try {
+    await buildProgram((r) => { pending = r; }).parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : EXIT_USAGE;
+    throw e;
+  }
+  if (pending === undefined) return 0;
+  const r = await pending;
+  if (r.stdout) process.stdout.write(r.stdout);
+  if (r.stderr) process.stderr.write(r.stderr);
+  return r.code;
+}

@@ -1,0 +1,302 @@
+import { JSONPath } from 'jsonpath-plus';
+import { describe, expect, it } from 'vitest';
+import { checkPath, compilePath } from './accessor.js';
+
+/** The reference: what jsonpath-plus itself returns (first match), `undefined` when nothing. */
+function reference(path: string, json: unknown): unknown {
+  const found: unknown = JSONPath({ path, json: json as object, eval: false, wrap: true });
+  return Array.isArray(found) ? found[0] : undefined;
+}
+
+function referenceAll(path: string, json: unknown): unknown {
+  const found: unknown = JSONPath({ path, json: json as object, eval: false, wrap: true });
+  return Array.isArray(found) && found.length > 0 ? found : undefined;
+}
+
+/**
+ * Where we deliberately differ from jsonpath-plus: it reads any own property of whatever it
+ * stands on, so `[0]` works on an object with key "0" or on a string, and `length` on arrays.
+ * The fast path applies indexes only to arrays and names only to non-array objects.
+ */
+function strictDiverges(json: unknown, segments: Array<string | number>): boolean {
+  let cur: unknown = json;
+  for (const seg of segments) {
+    if (typeof cur === 'string') return Object.hasOwn(Object(cur) as object, String(seg));
+    if (typeof cur !== 'object' || cur === null) return false;
+    const wrongKind = typeof seg === 'number' ? !Array.isArray(cur) : Array.isArray(cur);
+    if (wrongKind) return Object.hasOwn(cur, String(seg));
+    if (!Object.hasOwn(cur, seg)) return false;
+    cur = (cur as Record<string, unknown>)[seg];
+  }
+  return false;
+}
+
+const CORPUS: unknown[] = [
+  {},
+  { a: null },
+  { a: { b: null } },
+  { a: { b: { c: 1 } } },
+  { a: { b: [10, 20, 30] } },
+  { a: { b: 'hello' } },
+  { a: { b: { c: 0 } }, flag: false, zero: 0, empty: '' },
+  { a: [], list: [], matrix: [] },
+  { list: [{ name: 'first', tags: ['x', 'y'] }, { name: 'second', tags: [] }] },
+  { list: [null, { name: null }] },
+  { list: [{ name: '' }, { name: 0 }, { name: false }] },
+  { list: [[1, 2], [3]] },
+  { list: { '0': 'zero-key', name: 'object, not array' } },
+  { matrix: [[1, 2, 3], [4, 5, 6]] },
+  { matrix: [[], [null]] },
+  { matrix: { '0': { '1': 'nested object' } } },
+  { 'a-b': 1, 'x y': 2, 'dot.key': 3 },
+  { 'a-b': null, 'x y': '', 'dot.key': { nested: true } },
+  { a: { 'ünï': 'côdé' }, 'ünï': '日本語' },
+  { emoji: { '😀': 'grin', '👍🏽': 'thumbs' } },
+  { '0': 'zero', '1': 'one', nums: { '10': 'ten', '01': 'leading zero' } },
+  { nums: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11] },
+  JSON.parse('{"__proto__": {"x": "own proto key"}, "constructor": "own ctor", "toString": 42}') as unknown,
+  JSON.parse('{"a": {"__proto__": {"x": 7}, "b": {"c": "deep"}}}') as unknown,
+  { constructor: { name: 'shadowed' }, toString: null },
+  { a: { b: { c: [1, { d: 2 }] } }, list: [{ tags: [{ deep: true }] }] },
+  { flag: true, zero: 0, empty: '', nil: null, emptyObj: {}, emptyArr: [] },
+  { emptyObj: { x: undefined }, emptyArr: [[]], nil: { x: 'not null now' } },
+  { '': 'empty key', a: { '': 'nested empty key' } },
+  { snake_case: 1, CamelCase: 2, $: 'dollar-key' },
+  { a: 'string at a', list: 'string at list', matrix: 5 },
+  { a: [{ b: 1 }], list: [true, false], matrix: [[{ x: 1 }]] },
+  { a: { b: { c: { d: { e: 'five deep' } } } } },
+  { list: Array.from({ length: 12 }, (_, i) => ({ name: `n${i}` })) },
+];
+
+const DEFINITE_PATHS = [
+  '$',
+  '$.a',
+  '$.a.b',
+  '$.a.b.c',
+  '$.a.b[2]',
+  "$['a'][\"b\"]",
+  '$.list[0]',
+  '$.list[1].name',
+  '$.list[0].tags[0]',
+  '$.list[10]',
+  '$.list[11].name',
+  '$.matrix[0][1]',
+  '$.matrix[1][0]',
+  "$['a-b']",
+  '$["x y"]',
+  "$['dot.key']",
+  "$['dot.key'].nested",
+  "$.a['ünï']",
+  '$.ünï',
+  "$.emoji['😀']",
+  "$['0']",
+  "$.nums['10']",
+  '$.nums[10]',
+  '$.__proto__',
+  '$.__proto__.x',
+  '$.constructor',
+  '$.constructor.name',
+  '$.toString',
+  '$.a.__proto__.x',
+  '$.flag',
+  '$.zero',
+  '$.empty',
+  '$.nil',
+  '$.nil.x',
+  '$.emptyObj.x',
+  '$.emptyArr[0]',
+  '$.a.b.c[1].d',
+  '$.a.b.c.d.e',
+  "$['']",
+  "$.a['']",
+  '$.snake_case',
+  '$.CamelCase',
+];
+
+const FALLBACK_PATHS = [
+  '$.list[*].name',
+  '$..name',
+  '$.list[0:2]',
+  '$.list[0,1]',
+  '$.*',
+  '$.list[-1:]',
+  "$..['x y']",
+  '$.a..c',
+  '$..[0]',
+  '$.matrix[*][0]',
+];
+
+describe('differential: compiled accessors vs jsonpath-plus', () => {
+  it(`agrees on ${CORPUS.length} documents × ${DEFINITE_PATHS.length} definite paths, all on the fast path`, () => {
+    expect(CORPUS.length).toBeGreaterThanOrEqual(30);
+    expect(DEFINITE_PATHS.length).toBeGreaterThanOrEqual(25);
+    let compared = 0;
+    let divergent = 0;
+    for (const path of DEFINITE_PATHS) {
+      const compiled = compilePath(path);
+      expect(compiled.fast, path).toBe(true);
+      expect(compiled.segments, path).not.toBeNull();
+      for (const [i, json] of CORPUS.entries()) {
+        const got = compiled.get(json);
+        if (strictDiverges(json, compiled.segments ?? [])) {
+          divergent++;
+          expect(got, `${path} on doc #${i} (strict divergence)`).toBeUndefined();
+          continue;
+        }
+        compared++;
+        expect(got, `${path} on doc #${i}`).toEqual(reference(path, json));
+      }
+    }
+    // The divergences are a small, deliberate minority; the rest is a true comparison.
+    expect(divergent).toBeGreaterThan(0);
+    expect(compared).toBeGreaterThan(CORPUS.length * DEFINITE_PATHS.length * 0.95);
+  });
+
+  it('falls back to jsonpath-plus for wildcards, descendants, slices and unions', () => {
+    for (const path of FALLBACK_PATHS) {
+      const compiled = compilePath(path);
+      expect(compiled.fast, path).toBe(false);
+      expect(compiled.segments, path).toBeNull();
+      for (const [i, json] of CORPUS.entries()) {
+        expect(compiled.get(json), `${path} on doc #${i}`).toEqual(referenceAll(path, json));
+      }
+    }
+  });
+});
+
+describe('compilePath', () => {
+  const doc = {
+    list: [{ name: 'a' }, { name: 'b' }, { other: 1 }],
+    nested: { inner: { v: 3 } },
+  };
+
+  it('returns the array of matches for fallback shapes', () => {
+    expect(compilePath('$.list[*].name').get(doc)).toEqual(['a', 'b']);
+    expect(compilePath('$..v').get(doc)).toEqual([3]);
+    expect(compilePath('$.list[1:]').get(doc)).toEqual([{ name: 'b' }, { other: 1 }]);
+    expect(compilePath('$.list[0,2]').get(doc)).toEqual([{ name: 'a' }, { other: 1 }]);
+    expect(compilePath('$.list[-1:]').get(doc)).toEqual([{ other: 1 }]);
+  });
+
+  it('returns undefined for a fallback path with no match or a scalar root', () => {
+    expect(compilePath('$..missing').get(doc)).toBeUndefined();
+    expect(compilePath('$.list[*].name').get(undefined)).toBeUndefined();
+    expect(compilePath('$.list[*].name').get('text')).toBeUndefined();
+  });
+
+  it('precomputes segments, with numbers for indexes', () => {
+    expect(compilePath("$.a[0]['b c'][\"d\"]").segments).toEqual(['a', 0, 'b c', 'd']);
+    expect(compilePath('$').segments).toEqual([]);
+    expect(compilePath("$['0']").segments).toEqual(['0']);
+  });
+
+  it('caches per path', () => {
+    expect(compilePath('$.cached.path')).toBe(compilePath('$.cached.path'));
+  });
+
+  it('keeps null and distinguishes it from missing', () => {
+    expect(compilePath('$.a').get({ a: null })).toBeNull();
+    expect(compilePath('$.a').get({})).toBeUndefined();
+    expect(compilePath('$.a.b').get({ a: null })).toBeUndefined();
+  });
+
+  it('never reads the prototype chain', () => {
+    const get = (p: string, v: unknown): unknown => compilePath(p).get(v);
+    expect(get('$.constructor', {})).toBeUndefined();
+    expect(get('$.__proto__', {})).toBeUndefined();
+    expect(get('$.toString', { a: 1 })).toBeUndefined();
+    expect(get('$.inherited', Object.create({ inherited: 1 }) as unknown)).toBeUndefined();
+    expect(get('$.a.hasOwnProperty', { a: {} })).toBeUndefined();
+    expect(get('$.a.length', { a: [1, 2] })).toBeUndefined();
+  });
+
+  it('applies indexes only to arrays and names only to non-array objects', () => {
+    expect(compilePath('$.s[0]').get({ s: 'abc' })).toBeUndefined();
+    expect(compilePath('$.o[0]').get({ o: { '0': 'x' } })).toBeUndefined();
+    expect(compilePath("$.a['0']").get({ a: ['x'] })).toBeUndefined();
+    expect(compilePath('$.s.length').get({ s: 'abc' })).toBeUndefined();
+  });
+
+  it('never throws on odd roots', () => {
+    const get = compilePath('$.a[0].b').get;
+    for (const root of [undefined, null, 0, '', 'str', true, [], [[]], Symbol('s'), () => 1]) {
+      expect(get(root)).toBeUndefined();
+    }
+    expect(compilePath('$').get(0)).toBe(0);
+  });
+
+  it('reads quoted keys jsonpath-plus would misread, on the fast path', () => {
+    const doc2 = { '@type': 't', 'a]b': 1, "it's": 2, 'a,b': 3, '*': 4, '#0': 5 };
+    expect(compilePath("$['@type']").get(doc2)).toBe('t');
+    expect(compilePath("$['a]b']").get(doc2)).toBe(1);
+    expect(compilePath('$["it\'s"]').get(doc2)).toBe(2);
+    expect(compilePath("$['a,b']").get(doc2)).toBe(3);
+    expect(compilePath("$['*']").get(doc2)).toBe(4);
+    expect(compilePath("$['#0']").get(doc2)).toBe(5);
+  });
+
+  it('throws for an invalid path', () => {
+    expect(() => compilePath('$.a[')).toThrow(/unterminated \[ at column 4/);
+  });
+});
+
+describe('checkPath', () => {
+  it.each([
+    '$',
+    '$.a',
+    '$.a.b[0].c',
+    "$['a-b']",
+    '$["x y"]',
+    "$.a['ünï']",
+    '$.ünï',
+    '$.a-b',
+    "$['']",
+    '$[*]',
+    '$.a.*',
+    '$..a',
+    '$..*',
+    "$..['x y']",
+    '$..[0]',
+    '$.a[1:3]',
+    '$.a[:2]',
+    '$.a[-2:]',
+    '$.a[::2]',
+    '$.a[0,2,4]',
+  ])('accepts %s', (path) => {
+    expect(checkPath(path)).toBeNull();
+  });
+
+  it.each([
+    ['', /empty string/],
+    ['a.b', /start.*\$ at column 1/],
+    ['$$', /unexpected "\$" at column 2/],
+    ['$.a[', /unterminated \[ at column 4/],
+    ['$.items[0', /unterminated \[ at column 8/],
+    ['$..', /after \.\. at column 2/],
+    ['$.a.', /after \. at column 4/],
+    ['$.a..', /after \.\. at column 4/],
+    ['$[?(', /filter expressions/],
+    ['$.a[?(@.b > 1)]', /filter expressions/],
+    ['$.a[(@.length-1)]', /script expressions/],
+    ['$[]', /empty \[\] at column 2/],
+    ["$['a", /unterminated ' at column 3/],
+    ['$["a', /unterminated " at column 3/],
+    ["$['a'", /unterminated \[ at column 2/],
+    ["$['a'x]", /expected \] at column 6/],
+    ["$['a','b']", /unions of names/],
+    ['$.a b', /unexpected " " at column 4/],
+    ['$.a[-1]', /negative index \[-1\].*\[-1:\]/],
+    ['$.a[01]', /leading zero/],
+    ['$.a[abc]', /expected an index.*"abc"/],
+    ['$.a[ 0 ]', /expected an index/],
+    ['$.a[0:1:0]', /step 0/],
+    ['$.0', /ambiguous.*\[0\].*\['0'\]/],
+    ['$.@type', /after \. at column 2/],
+    ['$.a~', /unexpected "~"/],
+    ['$.a^', /unexpected "\^"/],
+    ["$..['@type']", /cannot be used in a path with/],
+    ["$[*]['a,b']", /cannot be used in a path with/],
+  ])('rejects %s', (path, message) => {
+    expect(checkPath(path)).toMatch(message);
+  });
+});

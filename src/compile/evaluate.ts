@@ -1,0 +1,125 @@
+/**
+ * Value expressions → functions. `bindValue` runs once per expression at start-up and compiles
+ * every path it meets; the returned evaluator only reads, so per-event work is property access.
+ */
+import { compilePath } from './accessor.js';
+import type { PathRoot, ValueExpr } from './plan.js';
+
+/** What an expression can read: the event, and inside `for_each` / `map` the current element. */
+export interface EvalContext {
+  event: unknown;
+  item?: unknown;
+  index?: number;
+}
+
+export type Evaluator = (ctx: EvalContext) => unknown;
+
+/**
+ * Bind a value expression to an evaluator.
+ *
+ * - `path`: the value, or `undefined` when missing; `default` replaces `undefined` and `null`.
+ *   A path with `*`, `..`, a slice or a union yields the array of its matches.
+ * - `count`: the length of the array at the path; 0 when missing, null or not an array.
+ * - `json`: the inner value unchanged; it is serialized by the json column's coercion, so the
+ *   same value stored in a json column and compared with `equals` stays one thing.
+ * - `equals`: strict deep equality (no type juggling; `undefined` equals only `undefined`).
+ * - `coalesce`: the first value that is neither `undefined` nor `null`, else `null`.
+ * - `map`: one object per array element, with the element as `item` and its position as `index`;
+ *   `undefined` when the source is not an array (missing, null or a scalar).
+ * - `object`: the evaluated fields; fields that evaluate to `undefined` are left out.
+ */
+export function bindValue(expr: ValueExpr): Evaluator {
+  switch (expr.kind) {
+    case 'literal': {
+      const { value } = expr;
+      return () => value;
+    }
+    case 'path': {
+      const read = reader(expr.root, expr.path);
+      const fallback = expr.default;
+      if (fallback === undefined) return read;
+      return (ctx) => {
+        const v = read(ctx);
+        return v === undefined || v === null ? fallback : v;
+      };
+    }
+    case 'index':
+      return (ctx) => ctx.index;
+    case 'count': {
+      const read = reader(expr.root, expr.path);
+      return (ctx) => {
+        const v = read(ctx);
+        return Array.isArray(v) ? v.length : 0;
+      };
+    }
+    case 'json':
+      return bindValue(expr.value);
+    case 'equals': {
+      const left = bindValue(expr.left);
+      const right = bindValue(expr.right);
+      return (ctx) => deepEqual(left(ctx), right(ctx));
+    }
+    case 'coalesce': {
+      const values = expr.values.map(bindValue);
+      return (ctx) => {
+        for (const value of values) {
+          const v = value(ctx);
+          if (v !== undefined && v !== null) return v;
+        }
+        return null;
+      };
+    }
+    case 'map': {
+      const read = reader(expr.root, expr.path);
+      const build = bindFields(expr.to);
+      return (ctx) => {
+        const source = read(ctx);
+        if (!Array.isArray(source)) return undefined;
+        return source.map((item: unknown, index) => build({ event: ctx.event, item, index }));
+      };
+    }
+    case 'object':
+      return bindFields(expr.fields);
+    default: {
+      const unknownKind: never = expr;
+      throw new Error(`unknown value expression ${JSON.stringify(unknownKind)}`);
+    }
+  }
+}
+
+function reader(root: PathRoot, path: string): Evaluator {
+  const { get } = compilePath(path);
+  return root === 'event' ? (ctx) => get(ctx.event) : (ctx) => get(ctx.item);
+}
+
+function bindFields(fields: Record<string, ValueExpr>): Evaluator {
+  const names = Object.keys(fields);
+  const values = names.map((name) => bindValue(fields[name] as ValueExpr));
+  return (ctx) => {
+    const out: Record<string, unknown> = {};
+    for (let i = 0; i < names.length; i++) {
+      const v = values[i]?.(ctx);
+      if (v === undefined) continue;
+      const name = names[i] as string;
+      // A plain assignment to "__proto__" would set the prototype instead of a key.
+      if (name === '__proto__') Object.defineProperty(out, name, { value: v, enumerable: true, writable: true, configurable: true });
+      else out[name] = v;
+    }
+    return out;
+  };
+}
+
+/** Deep equality over JSON-like values: same type, arrays element by element, same own keys. */
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    return a.length === b.length && a.every((x: unknown, i) => deepEqual(x, b[i]));
+  }
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  return ka.every((k) => Object.hasOwn(rb, k) && deepEqual(ra[k], rb[k]));
+}

@@ -1,0 +1,44 @@
+/** Assignments (`set`, `where`, `by`) → plan Assignments. */
+import type { Assignments } from '../../spec/types.js';
+import type { Assignment, EnvelopePaths, TableDef, ValueExpr } from '../plan.js';
+import { compileValue, isForm, isPathString, parsePathRef } from '../value.js';
+
+export function compileSet(set: Assignments | undefined): Assignment[] {
+  return Object.entries(set ?? {}).map(([column, spec]): Assignment => {
+    if (isForm(spec) && 'replace_in' in spec) {
+      return { mode: 'replace_in', column, at: spec.replace_in.map(segment), value: compileValue(spec.value) };
+    }
+    if (isForm(spec) && 'path' in spec && spec.if_missing === 'keep') {
+      return { mode: 'keep_if_missing', column, value: compileValue(spec) };
+    }
+    return { mode: 'set', column, value: compileValue(spec) };
+  });
+}
+
+export function compileAdd(by: Assignments): Assignment[] {
+  return Object.entries(by).map(([column, spec]) => ({ mode: 'add', column, value: compileValue(spec) }));
+}
+
+/** `where` defaults to the table's single key column = the event's entity id. */
+export function compileWhere(where: Assignments | undefined, table: TableDef, envelope: EnvelopePaths): Assignment[] {
+  if (where !== undefined) return compileSet(where);
+  const [only] = table.key;
+  return only === undefined ? [] : [{ mode: 'set', column: only, value: eventPath(envelope.entity) }];
+}
+
+export function eventPath(path: string): ValueExpr {
+  return { kind: 'path', root: 'event', path };
+}
+
+/** The version column of a guarded write, when the table has one and the op does not opt out. */
+export function guardOf(table: TableDef, guard: boolean | undefined): string | undefined {
+  return guard === false ? undefined : table.version;
+}
+
+function segment(s: string | number): ValueExpr {
+  if (typeof s === 'number' || !isPathString(s)) return { kind: 'literal', value: s };
+  const ref = parsePathRef(s);
+  if ('index' in ref) return { kind: 'index' };
+  if ('invalid' in ref) return { kind: 'literal', value: s };
+  return { kind: 'path', root: ref.root, path: ref.path };
+}

@@ -1,0 +1,156 @@
+/**
+ * The compiled, dialect-free plan: plain data that `ddl`, `run` and `test` all read.
+ * It holds no closures, so it can be printed and golden-tested; `compile/evaluate.ts`
+ * turns its value expressions into functions once, at start-up.
+ */
+import type { ColumnType, Scalar } from '../spec/types.js';
+
+/** Where a path is read from: the event (the whole message value) or the current loop item. */
+export type PathRoot = 'event' | 'item';
+
+export type ValueExpr =
+  | { kind: 'literal'; value: unknown }
+  | { kind: 'path'; root: PathRoot; path: string; default?: Scalar }
+  | { kind: 'index' }
+  | { kind: 'count'; root: PathRoot; path: string }
+  | { kind: 'json'; value: ValueExpr }
+  | { kind: 'equals'; left: ValueExpr; right: ValueExpr }
+  | { kind: 'coalesce'; values: ValueExpr[] }
+  | { kind: 'map'; root: PathRoot; path: string; to: Record<string, ValueExpr> }
+  | { kind: 'object'; fields: Record<string, ValueExpr> };
+
+/**
+ * One column assignment. `set` writes the value; `keep_if_missing` writes it only when the
+ * source field is present; `add` adds it to the stored number; `replace_in` replaces an
+ * element inside a stored JSON document, located by `at`.
+ */
+export type Assignment =
+  | { mode: 'set'; column: string; value: ValueExpr }
+  | { mode: 'keep_if_missing'; column: string; value: ValueExpr }
+  | { mode: 'add'; column: string; value: ValueExpr }
+  | { mode: 'replace_in'; column: string; at: ValueExpr[]; value: ValueExpr };
+
+export interface ColumnDef {
+  name: string;
+  type: ColumnType;
+  /** string: characters. */
+  length?: number;
+  /** decimal. */
+  precision?: number;
+  scale?: number;
+  nullable: boolean;
+  default?: Scalar;
+  /** Added by the engine (log columns, version column), not declared in the spec. */
+  implicit?: boolean;
+}
+
+export interface TableDef {
+  name: string;
+  columns: ColumnDef[];
+  key: string[];
+  unique: string[][];
+  indexes: string[][];
+  /** The version column of a guarded read model. */
+  version?: string;
+  log: boolean;
+}
+
+/** Where the envelope fields are read (JSONPath into the message value). */
+export interface EnvelopePaths {
+  type: string;
+  id: string;
+  entity: string;
+  version: string;
+  time: string;
+  data: string;
+}
+
+export interface InsertOp {
+  kind: 'insert';
+  table: string;
+  /** One row per element of this array, with the element as `$item`. */
+  forEach?: { root: PathRoot; path: string };
+  values: Assignment[];
+  onConflict: { action: 'ignore' } | { action: 'update'; columns: string[] };
+  /** The version column when the upsert is guarded. */
+  guard?: string;
+  /** Written by a `log` operation. */
+  log?: boolean;
+}
+
+export interface UpdateOp {
+  kind: 'update';
+  table: string;
+  where: Assignment[];
+  set: Assignment[];
+  guard?: string;
+}
+
+export interface IncrementOp {
+  kind: 'increment';
+  table: string;
+  where: Assignment[];
+  /** `add` assignments; a decrement's amounts are negated at run time by `sign`. */
+  add: Assignment[];
+  sign: 1 | -1;
+  set: Assignment[];
+  createMissing: boolean;
+}
+
+export interface DeleteOp {
+  kind: 'delete';
+  table: string;
+  where: Assignment[];
+  guard?: string;
+}
+
+export type Operation = InsertOp | UpdateOp | IncrementOp | DeleteOp;
+export type OperationKind = Operation['kind'];
+
+export interface SourceRef {
+  file: string;
+  line: number;
+}
+
+export interface CompiledProjection {
+  name: string;
+  group: string;
+  topics: string[];
+  envelope: EnvelopePaths;
+  unhandled: 'skip' | 'dlq';
+  /** Event type → operations, in spec order. */
+  handlers: Record<string, Operation[]>;
+  /** Names of the tables this projection declares. */
+  tables: string[];
+  source: SourceRef;
+}
+
+export interface ConsumerGroupPlan {
+  group: string;
+  topics: string[];
+  projections: string[];
+}
+
+export interface Plan {
+  projections: CompiledProjection[];
+  /** Every table of every projection, once, sorted by name. */
+  tables: TableDef[];
+  groups: ConsumerGroupPlan[];
+}
+
+export const DEFAULT_ENVELOPE: EnvelopePaths = {
+  type: '$.event_type',
+  id: '$.event_id',
+  entity: '$.entity_id',
+  version: '$.entity_version',
+  time: '$.timestamp',
+  data: '$.data',
+};
+
+/** The columns a `log: true` table gets before its declared ones. */
+export const LOG_COLUMNS: readonly ColumnDef[] = [
+  { name: 'event_id', type: 'string', length: 64, nullable: false, implicit: true },
+  { name: 'event_type', type: 'string', length: 128, nullable: false, implicit: true },
+  { name: 'event_timestamp', type: 'datetime', nullable: true, implicit: true },
+  { name: 'event_data', type: 'json', nullable: true, implicit: true },
+];

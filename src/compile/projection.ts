@@ -1,0 +1,60 @@
+/** Validated projection specs → the Plan. Trusts its input: validate first. */
+import type { ProjectionSpec } from '../spec/types.js';
+import { compileOperation, operationTarget } from './operations/index.js';
+import { DEFAULT_ENVELOPE, type CompiledProjection, type ConsumerGroupPlan, type Plan, type SourceRef, type TableDef } from './plan.js';
+import { compileTable } from './table.js';
+
+export interface SourcedSpec {
+  spec: ProjectionSpec;
+  source: SourceRef;
+}
+
+export function compileProjection({ spec, source }: SourcedSpec): { projection: CompiledProjection; tables: TableDef[] } {
+  const envelope = { ...DEFAULT_ENVELOPE, ...spec.envelope };
+  const tables = Object.entries(spec.tables).map(([name, t]) => compileTable(name, t));
+  const byName = new Map(tables.map((t) => [t.name, t]));
+  const handlers: CompiledProjection['handlers'] = {};
+  for (const [eventType, ops] of Object.entries(spec.on)) {
+    handlers[eventType] = ops.map((op) => {
+      const table = byName.get(operationTarget(op).table);
+      if (table === undefined) throw new Error(`compile: unknown table ${operationTarget(op).table} (validate first)`);
+      return compileOperation(op, table, envelope);
+    });
+  }
+  const projection: CompiledProjection = {
+    name: spec.projection,
+    group: spec.group,
+    topics: [...spec.topics],
+    envelope,
+    unhandled: spec.unhandled ?? 'skip',
+    handlers,
+    tables: tables.map((t) => t.name),
+    source,
+  };
+  return { projection, tables };
+}
+
+export function compilePlan(specs: SourcedSpec[]): Plan {
+  const projections: CompiledProjection[] = [];
+  const tables = new Map<string, TableDef>();
+  for (const s of specs) {
+    const compiled = compileProjection(s);
+    projections.push(compiled.projection);
+    // Validation guarantees that a table declared twice is declared the same way.
+    for (const t of compiled.tables) if (!tables.has(t.name)) tables.set(t.name, t);
+  }
+  projections.sort((a, b) => a.name.localeCompare(b.name));
+  return { projections, tables: [...tables.values()].sort((a, b) => a.name.localeCompare(b.name)), groups: groupsOf(projections) };
+}
+
+function groupsOf(projections: CompiledProjection[]): ConsumerGroupPlan[] {
+  const groups = new Map<string, ConsumerGroupPlan>();
+  for (const p of projections) {
+    const g = groups.get(p.group) ?? { group: p.group, topics: [], projections: [] };
+    g.projections.push(p.name);
+    for (const t of p.topics) if (!g.topics.includes(t)) g.topics.push(t);
+    groups.set(p.group, g);
+  }
+  for (const g of groups.values()) g.topics.sort();
+  return [...groups.values()].sort((a, b) => a.group.localeCompare(b.group));
+}

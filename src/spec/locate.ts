@@ -1,0 +1,78 @@
+/**
+ * Map a path inside a spec document (JSON Pointer segments, as ajv reports them) back to the
+ * YAML node it came from, and that node's offset to line and column.
+ */
+import { isMap, isPair, isScalar, isSeq, type Node } from 'yaml';
+import type { Diagnostic, DiagnosticCode, Severity } from '../diagnostics.js';
+import type { SpecDocument } from './load.js';
+
+export type Segment = string | number;
+/** Point at a mapping entry's key (unknown keys, names) or at its value (the default). */
+export type Target = 'key' | 'value';
+
+export interface Location {
+  line: number;
+  col: number;
+  source?: string;
+}
+
+/** "/on/user.created/0/set" → ["on", "user.created", 0, "set"] (RFC 6901 unescaping). */
+export function parsePointer(pointer: string): Segment[] {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+export function locate(spec: SpecDocument, path: readonly Segment[], target: Target = 'value'): Location {
+  let node: unknown = spec.doc.contents;
+  let offset = rangeStart(node) ?? 0;
+  for (let i = 0; i < path.length; i++) {
+    const seg = path[i];
+    const last = i === path.length - 1;
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && keyOf(p.key) === String(seg));
+      if (!pair) break;
+      if (last && target === 'key') {
+        offset = rangeStart(pair.key) ?? offset;
+        break;
+      }
+      // A key with no value (`insert:`) has a null value node; point at the key then.
+      node = pair.value;
+      offset = rangeStart(pair.value) ?? rangeStart(pair.key) ?? offset;
+    } else if (isSeq(node) && typeof seg === 'number') {
+      const item = node.items[seg];
+      if (item === undefined) break;
+      node = item;
+      offset = rangeStart(item) ?? offset;
+    } else {
+      break;
+    }
+  }
+  const pos = spec.lines.linePos(offset);
+  return { line: pos.line, col: pos.col, source: spec.text.split(/\r?\n/)[pos.line - 1] };
+}
+
+export function diagnosticAt(
+  spec: SpecDocument,
+  path: readonly Segment[],
+  code: DiagnosticCode,
+  message: string,
+  target: Target = 'value',
+  severity: Severity = 'error',
+): Diagnostic {
+  const loc = locate(spec, path, target);
+  return { code, severity, message, file: spec.file, line: loc.line, col: loc.col, source: loc.source };
+}
+
+function keyOf(key: unknown): string | undefined {
+  if (isScalar(key)) return String(key.value);
+  return undefined;
+}
+
+function rangeStart(node: unknown): number | undefined {
+  const range = (node as Node | null | undefined)?.range;
+  return range ? range[0] : undefined;
+}

@@ -1,0 +1,107 @@
+/**
+ * The validated YAML of a projection, as `schemas/projection.schema.json` describes it.
+ * `src/spec/types.test.ts` pins these interfaces to the schema key by key.
+ */
+
+export type Scalar = string | number | boolean | null;
+
+export type ColumnType = 'string' | 'text' | 'int' | 'bigint' | 'decimal' | 'boolean' | 'datetime' | 'json';
+
+export interface ColumnSpec {
+  type: ColumnType;
+  length?: number;
+  precision?: number;
+  scale?: number;
+  nullable?: boolean;
+  default?: Scalar;
+  description?: string;
+}
+
+export interface TableSpec {
+  description?: string;
+  key?: string[];
+  unique?: string[][];
+  indexes?: string[][];
+  version?: string;
+  log?: boolean;
+  columns: Record<string, ColumnType | ColumnSpec>;
+}
+
+export interface EnvelopeSpec {
+  type?: string;
+  id?: string;
+  entity?: string;
+  version?: string;
+  time?: string;
+  data?: string;
+}
+
+export type ValueSpec = Scalar | ValueForm;
+
+export type ValueForm =
+  | { const: unknown }
+  | { path: string; default?: Scalar; if_missing?: 'default' | 'keep' }
+  | { count: string }
+  | { json: ValueSpec }
+  | { equals: [ValueSpec, ValueSpec] }
+  | { coalesce: ValueSpec[] }
+  | { map: string; to: Record<string, ValueSpec> }
+  | { object: Record<string, ValueSpec> }
+  | { replace_in: Array<string | number>; value: ValueSpec };
+
+export type Assignments = Record<string, ValueSpec>;
+
+export interface InsertOpSpec {
+  insert: string;
+  for_each?: string;
+  set: Assignments;
+  on_conflict?: 'ignore' | 'update' | { update: string[] };
+  guard?: boolean;
+}
+
+export interface UpdateOpSpec {
+  update: string;
+  where?: Assignments;
+  set: Assignments;
+  guard?: boolean;
+}
+
+export interface IncrementOpSpec {
+  increment: string;
+  where?: Assignments;
+  by: Assignments;
+  set?: Assignments;
+  create_missing?: boolean;
+}
+
+export interface DecrementOpSpec {
+  decrement: string;
+  where?: Assignments;
+  by: Assignments;
+  set?: Assignments;
+  create_missing?: boolean;
+}
+
+export interface LogOpSpec {
+  log: string;
+  set?: Assignments;
+}
+
+export interface DeleteOpSpec {
+  delete: string;
+  where?: Assignments;
+  guard?: boolean;
+}
+
+export type OperationSpec = InsertOpSpec | UpdateOpSpec | IncrementOpSpec | DecrementOpSpec | LogOpSpec | DeleteOpSpec;
+
+export interface ProjectionSpec {
+  projection: string;
+  description?: string;
+  group: string;
+  topics: string[];
+  envelope?: EnvelopeSpec;
+  unhandled?: 'skip' | 'dlq';
+  tables: Record<string, TableSpec>;
+  on: Record<string, OperationSpec[]>;
+}

@@ -1,0 +1,142 @@
+/**
+ * `ddl --apply`: creates what is missing and reports what differs. It never drops, alters or
+ * retypes anything: a changed column may hold data, and deciding how to migrate it is the
+ * operator's call. Running it twice creates nothing the second time.
+ */
+import type { Knex } from 'knex';
+import type { ColumnDef, TableDef } from '../compile/plan.js';
+import { openKnex, parseDatabaseUrl } from './connection.js';
+import type { DatabaseKind } from './connection.js';
+import { columnSqlType, tableStatements } from './ddl.js';
+import type { IndexStatement } from './ddl.js';
+import { introspect } from './introspect.js';
+import type { LiveColumn, LiveTable } from './introspect.js';
+
+/**
+ * One mismatch between a TableDef and the live table. `column` is a column name, or
+ * `(primary key)` / `(index <name>)`; `expected` is `missing`/`not declared` when one side lacks it.
+ */
+export interface SchemaDifference {
+  table: string;
+  column: string;
+  expected: string;
+  actual: string;
+}
+
+export interface ApplyReport {
+  /** Tables created by this run (with their indexes). */
+  created: string[];
+  /** Every index this run created, on new and on existing tables. */
+  indexesCreated: string[];
+  /** Always empty: missing columns are reported in `differences`, never added. */
+  columnsAdded: string[];
+  differences: SchemaDifference[];
+  /** Existing tables that needed nothing and differ in nothing. */
+  unchanged: string[];
+}
+
+/** Applies the tables to the database at `databaseUrl` (mysql:// or sqlite:). */
+export async function applyDdl(databaseUrl: string, tables: readonly TableDef[]): Promise<ApplyReport> {
+  const kind = parseDatabaseUrl(databaseUrl).kind;
+  const db = openKnex(databaseUrl);
+  const report: ApplyReport = { created: [], indexesCreated: [], columnsAdded: [], differences: [], unchanged: [] };
+  try {
+    const live = await introspect(db, kind);
+    const sorted = [...tables].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const table of sorted) {
+      const statements = tableStatements(table, kind);
+      const existing = live.get(table.name);
+      if (existing === undefined) {
+        await exec(db, statements.create);
+        for (const index of statements.indexes) await exec(db, index.sql);
+        report.created.push(table.name);
+        report.indexesCreated.push(...statements.indexes.map((i) => i.name));
+        continue;
+      }
+      const differences = [...diffColumns(table, existing, kind), ...diffKeys(table, existing, statements.indexes)];
+      // An index counts as present by name, or when one with the same columns already exists.
+      const present = (i: IndexStatement): boolean => existing.indexes.some((l) => l.name === i.name || covers(l, i));
+      const missing = statements.indexes.filter((i) => !present(i));
+      for (const index of missing) await exec(db, index.sql);
+      report.indexesCreated.push(...missing.map((i) => i.name));
+      report.differences.push(...differences);
+      if (differences.length === 0 && missing.length === 0) report.unchanged.push(table.name);
+    }
+  } finally {
+    await db.destroy();
+  }
+  return report;
+}
+
+/**
+ * Without bindings knex.raw sends the text unchanged, so a `?` inside a DEFAULT literal is not
+ * taken for a placeholder (the fixture's `'it''s new?'` default pins this).
+ */
+function exec(db: Knex, sql: string): Promise<unknown> {
+  return db.raw(sql);
+}
+
+function covers(live: { unique: boolean; columns: string[] }, wanted: IndexStatement): boolean {
+  return sameList(live.columns, wanted.columns) && (live.unique || !wanted.unique);
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function describe(type: string, nullable: boolean, dflt: string | null): string {
+  return `${type} ${nullable ? 'null' : 'not null'}${dflt === null ? '' : ` default ${dflt}`}`;
+}
+
+/** The default as introspection reports it: unquoted, booleans as 1/0 (mysql and sqlite). */
+function expectedDefault(c: ColumnDef): string | null {
+  if (c.default === undefined || c.default === null) return null;
+  if (typeof c.default === 'boolean') return c.default ? '1' : '0';
+  return String(c.default);
+}
+
+/** MariaDB reads back `0` as `0.00` and datetimes with `.000`; compare values, not spelling. */
+function sameDefault(c: ColumnDef, live: string | null, wanted: string | null): boolean {
+  if (live === null || wanted === null) return live === wanted;
+  if (['int', 'bigint', 'decimal', 'boolean'].includes(c.type)) return Number(live) === Number(wanted);
+  if (c.type === 'datetime') return live.replace(/\.?0*$/, '') === wanted.replace(/\.?0*$/, '');
+  return live === wanted;
+}
+
+function diffColumns(table: TableDef, live: LiveTable, kind: DatabaseKind): SchemaDifference[] {
+  const out: SchemaDifference[] = [];
+  const byName = new Map<string, LiveColumn>(live.columns.map((c) => [c.name, c]));
+  for (const c of table.columns) {
+    const type = columnSqlType(c, kind);
+    const expected = describe(type, c.nullable, expectedDefault(c));
+    const l = byName.get(c.name);
+    if (l === undefined) {
+      out.push({ table: table.name, column: c.name, expected, actual: 'missing' });
+    } else if (l.type !== type || l.nullable !== c.nullable || !sameDefault(c, l.default, expectedDefault(c))) {
+      out.push({ table: table.name, column: c.name, expected, actual: describe(l.type, l.nullable, l.default) });
+    }
+  }
+  const declared = new Set(table.columns.map((c) => c.name));
+  for (const l of live.columns.filter((x) => !declared.has(x.name))) {
+    const actual = describe(l.type, l.nullable, l.default);
+    out.push({ table: table.name, column: l.name, expected: 'not declared', actual });
+  }
+  return out;
+}
+
+function diffKeys(table: TableDef, live: LiveTable, indexes: IndexStatement[]): SchemaDifference[] {
+  const list = (cols: readonly string[]): string => (cols.length === 0 ? 'none' : `(${cols.join(', ')})`);
+  const out: SchemaDifference[] = [];
+  if (!sameList(table.key, live.primaryKey)) {
+    out.push({ table: table.name, column: '(primary key)', expected: list(table.key), actual: list(live.primaryKey) });
+  }
+  for (const i of indexes) {
+    const l = live.indexes.find((x) => x.name === i.name);
+    if (l !== undefined && !covers(l, i)) {
+      const show = (u: boolean, cols: string[]): string => `${u ? 'unique ' : ''}${list(cols)}`;
+      const [expected, actual] = [show(i.unique, i.columns), show(l.unique, l.columns)];
+      out.push({ table: table.name, column: `(index ${i.name})`, expected, actual });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,251 @@
+import { describe, expect, it } from 'vitest';
+import type { ColumnDef } from '../compile/plan.js';
+import type { ColumnType } from '../spec/types.js';
+import { coerce, CoerceError, coerceLiteral } from './coerce.js';
+
+const col = (type: ColumnType, name = 'c'): ColumnDef => ({ name, type, nullable: true });
+const TYPES: ColumnType[] = ['string', 'text', 'int', 'bigint', 'decimal', 'boolean', 'datetime', 'json'];
+
+function ok(type: ColumnType, cases: Array<[unknown, unknown]>): void {
+  it.each(cases)(`${type}: %j → %j`, (input, want) => {
+    expect(coerce(col(type), input)).toStrictEqual(want);
+    expect(coerceLiteral(col(type), input)).toBeNull();
+  });
+}
+
+function bad(type: ColumnType, cases: Array<[unknown, RegExp]>): void {
+  it.each(cases)(`${type}: rejects %o`, (input, reason) => {
+    expect(() => coerce(col(type), input)).toThrow(CoerceError);
+    expect(() => coerce(col(type), input)).toThrow(reason);
+    expect(coerceLiteral(col(type), input)).toMatch(reason);
+  });
+}
+
+describe('null and undefined', () => {
+  it.each(TYPES)('%s: both become SQL NULL', (type) => {
+    expect(coerce(col(type), null)).toBeNull();
+    expect(coerce(col(type), undefined)).toBeNull();
+  });
+});
+
+describe('string and text', () => {
+  for (const type of ['string', 'text'] as const) {
+    ok(type, [
+      ['plain', 'plain'],
+      ['', ''],
+      ["O'Brien", "O'Brien"],
+      ['Zoë — naïve café', 'Zoë — naïve café'],
+      ['日本語テキスト', '日本語テキスト'],
+      ['emoji 😀👍🏽🏳️‍🌈', 'emoji 😀👍🏽🏳️‍🌈'],
+      ['line\nbreak\ttab \\ backslash', 'line\nbreak\ttab \\ backslash'],
+      [42, '42'],
+      [-1.5, '-1.5'],
+      [0, '0'],
+      [true, 'true'],
+      [false, 'false'],
+    ]);
+    bad(type, [
+      [{ a: 1 }, /expected a string, got an object/],
+      [[1], /expected a string, got an array/],
+      [Number.NaN, /got NaN/],
+      [Infinity, /got Infinity/],
+    ]);
+  }
+});
+
+describe('int and bigint', () => {
+  for (const type of ['int', 'bigint'] as const) {
+    ok(type, [
+      [0, 0],
+      [42, 42],
+      [-7, -7],
+      ['123', '123'],
+      ['-123', '-123'],
+      [true, 1],
+      [false, 0],
+    ]);
+    bad(type, [
+      [1.5, /expected an integer, got 1.5/],
+      ['abc', /expected an integer, got "abc"/],
+      ['1.0', /expected an integer/],
+      ['', /expected an integer, got ""/],
+      [' 1', /expected an integer/],
+      ['1e3', /expected an integer/],
+      [{}, /got an object/],
+      [[], /got an array/],
+      [Number.NaN, /got NaN/],
+      [2 ** 60, /beyond 2\^53 it must be sent as a string/],
+    ]);
+  }
+  ok('int', [
+    [2147483647, 2147483647],
+    [-2147483648, -2147483648],
+  ]);
+  bad('int', [
+    [2147483648, /out of range/],
+    ['9007199254740993', /out of range/],
+  ]);
+  ok('bigint', [
+    ['9007199254740993', '9007199254740993'],
+    ['9223372036854775807', '9223372036854775807'],
+    ['-9223372036854775808', '-9223372036854775808'],
+    [Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  ]);
+  bad('bigint', [['9223372036854775808', /out of range/]]);
+});
+
+describe('decimal', () => {
+  ok('decimal', [
+    [0, 0],
+    [12.5, 12.5],
+    [-0.001, -0.001],
+    ['12.50', '12.50'],
+    ['-3', '-3'],
+    ['.5', '.5'],
+    ['5.', '5.'],
+    ['123456789012345678901234.123456789', '123456789012345678901234.123456789'],
+  ]);
+  bad('decimal', [
+    ['abc', /expected a decimal number, got "abc"/],
+    ['1,5', /expected a decimal/],
+    ['', /expected a decimal/],
+    ['.', /expected a decimal/],
+    ['1e5', /expected a decimal/],
+    [true, /got true/],
+    [Number.NaN, /got NaN/],
+    [-Infinity, /got -Infinity/],
+    [{ v: 1 }, /got an object/],
+  ]);
+});
+
+describe('boolean', () => {
+  ok('boolean', [
+    [true, 1],
+    [false, 0],
+    [1, 1],
+    [0, 0],
+    ['true', 1],
+    ['false', 0],
+  ]);
+  bad('boolean', [
+    [2, /expected true, false, 1 or 0, got 2/],
+    ['yes', /got "yes"/],
+    ['TRUE', /got "TRUE"/],
+    ['1', /got "1"/],
+    ['', /got ""/],
+    [[], /got an array/],
+  ]);
+});
+
+describe('datetime', () => {
+  ok('datetime', [
+    ['2026-01-05T10:00:00Z', '2026-01-05 10:00:00.000'],
+    ['2026-01-05T10:00:00z', '2026-01-05 10:00:00.000'],
+    ['2026-01-05T10:00:00.123Z', '2026-01-05 10:00:00.123'],
+    ['2026-01-05T10:00:00.1Z', '2026-01-05 10:00:00.100'],
+    ['2026-01-05T10:00:00.123456+00:00', '2026-01-05 10:00:00.123'],
+    ['2026-01-05T10:00:00.999999999Z', '2026-01-05 10:00:00.999'],
+    ['2026-01-05T10:00:00+02:00', '2026-01-05 08:00:00.000'],
+    ['2026-01-05T10:00:00-05:30', '2026-01-05 15:30:00.000'],
+    ['2026-01-05T10:00:00+0530', '2026-01-05 04:30:00.000'],
+    ['2026-01-05T10:00:00+01', '2026-01-05 09:00:00.000'],
+    ['2026-01-01T01:00:00+02:00', '2025-12-31 23:00:00.000'],
+    ['2025-12-31T23:30:00.5-01:00', '2026-01-01 00:30:00.500'],
+    ['2026-01-05 10:00:00', '2026-01-05 10:00:00.000'],
+    ['2026-01-05 10:00:00.5', '2026-01-05 10:00:00.500'],
+    ['2026-01-05T10:00:00', '2026-01-05 10:00:00.000'],
+    ['2026-01-05', '2026-01-05 00:00:00.000'],
+    ['2024-02-29T12:00:00Z', '2024-02-29 12:00:00.000'],
+    ['2000-02-29', '2000-02-29 00:00:00.000'],
+    ['0099-03-01', '0099-03-01 00:00:00.000'],
+    ['9999-12-31T23:59:59.999Z', '9999-12-31 23:59:59.999'],
+    [0, '1970-01-01 00:00:00.000'],
+    [1767607200123, '2026-01-05 10:00:00.123'],
+    [1767607200123.9, '2026-01-05 10:00:00.123'],
+    [-1, '1969-12-31 23:59:59.999'],
+    [new Date(Date.UTC(2026, 0, 5, 10)), '2026-01-05 10:00:00.000'],
+  ]);
+  bad('datetime', [
+    ['yesterday', /expected an ISO-8601 date-time, got "yesterday"/],
+    ['', /expected an ISO-8601 date-time/],
+    ['2026-02-30', /invalid day 30 of 2026-02/],
+    ['2025-02-29T00:00:00Z', /invalid day 29 of 2025-02/],
+    ['1900-02-29', /invalid day 29/],
+    ['2026-13-01', /invalid month 13/],
+    ['2026-00-10', /invalid month 0/],
+    ['2026-04-31', /invalid day 31/],
+    ['2026-01-05T24:00:00Z', /invalid hour 24/],
+    ['2026-01-05T10:60:00Z', /invalid minute 60/],
+    ['2026-01-05T10:00:60Z', /invalid second 60/],
+    ['2026-01-05T10:00:00+24:00', /invalid offset/],
+    ['2026-01-05T10:00:00+05:60', /invalid offset/],
+    ['2026-01-05T10:00Z', /expected an ISO-8601/],
+    ['2026-01-05T10:00:00.Z', /expected an ISO-8601/],
+    ['2026-01-05T10:00:00.1234567890Z', /expected an ISO-8601/],
+    ['2026-1-5', /expected an ISO-8601/],
+    ['05/01/2026', /expected an ISO-8601/],
+    ['2026-01-05Z', /expected an ISO-8601/],
+    ['2026-01-05T10:00:00 Z', /expected an ISO-8601/],
+    ['Mon, 05 Jan 2026 10:00:00 GMT', /expected an ISO-8601/],
+    ['1767607200123', /expected an ISO-8601/],
+    ['0000-01-01T00:30:00+01:00', /outside years 0000–9999/],
+    ['9999-12-31T23:30:00-01:00', /outside years/],
+    [Number.NaN, /got NaN/],
+    [1e20, /outside years/],
+    [true, /got true/],
+    [{}, /got an object/],
+    [new Date(Number.NaN), /Invalid Date/],
+  ]);
+
+  it('names the column and type in the message', () => {
+    expect(() => coerce(col('datetime', 'created_at'), 'yesterday')).toThrow(
+      'column created_at (datetime): expected an ISO-8601 date-time, got "yesterday"',
+    );
+  });
+});
+
+describe('json', () => {
+  ok('json', [
+    [{ a: 1, b: [true, null] }, '{"a":1,"b":[true,null]}'],
+    [[], '[]'],
+    [{}, '{}'],
+    ['text', '"text"'],
+    ["it's \"quoted\"", '"it\'s \\"quoted\\""'],
+    ['😀 日本', '"😀 日本"'],
+    [0, '0'],
+    [false, 'false'],
+    [{ nested: { deep: [{ x: 'ü' }] } }, '{"nested":{"deep":[{"x":"ü"}]}}'],
+  ]);
+  const circular: Record<string, unknown> = {};
+  circular.self = circular;
+  bad('json', [
+    [Number.NaN, /cannot hold NaN/],
+    [{ a: [1, Infinity] }, /cannot hold Infinity/],
+    [{ big: 1n }, /not serializable as JSON/],
+    [circular, /not serializable as JSON/],
+    [() => 1, /expected a JSON value, got a function/],
+  ]);
+});
+
+describe('CoerceError', () => {
+  it('carries the column, type and reason', () => {
+    try {
+      coerce(col('int', 'qty'), 'abc');
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(CoerceError);
+      const err = e as CoerceError;
+      expect(err.column).toBe('qty');
+      expect(err.type).toBe('int');
+      expect(err.reason).toBe('expected an integer, got "abc"');
+      expect(err.message).toBe('column qty (int): expected an integer, got "abc"');
+      expect(err.name).toBe('CoerceError');
+    }
+  });
+
+  it('truncates long strings in messages', () => {
+    const msg = coerceLiteral(col('int'), 'x'.repeat(500)) ?? '';
+    expect(msg.length).toBeLessThan(120);
+    expect(msg).toContain('...');
+  });
+});

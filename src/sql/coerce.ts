@@ -1,0 +1,176 @@
+/**
+ * Evaluated value → SQL parameter for one column. Strict on purpose: MySQL in non-strict mode
+ * silently turns 'abc' into 0 and '2026-02-30' into a zero date, so a value that does not fit its
+ * column is rejected here with a message, before it reaches the database.
+ * https://dev.mysql.com/doc/refman/8.0/en/sql-mode.html#sql-mode-strict
+ */
+import type { ColumnDef } from '../compile/plan.js';
+import type { ColumnType } from '../spec/types.js';
+
+export type SqlValue = string | number | null;
+
+export class CoerceError extends Error {
+  constructor(
+    readonly column: string,
+    readonly type: ColumnType,
+    readonly reason: string,
+  ) {
+    super(`column ${column} (${type}): ${reason}`);
+    this.name = 'CoerceError';
+  }
+}
+
+/**
+ * Convert `v` for `col`. `undefined` and `null` become SQL NULL; whether NULL is allowed, or a
+ * default applies, is the caller's decision. Throws `CoerceError` when the value cannot fit.
+ */
+export function coerce(col: ColumnDef, v: unknown): SqlValue {
+  const out = convert(col.type, v);
+  if (out instanceof Reject) throw new CoerceError(col.name, col.type, out.reason);
+  return out;
+}
+
+/** Validate-time check of a literal against its column: the error message, or null when it fits. */
+export function coerceLiteral(col: ColumnDef, v: unknown): string | null {
+  const out = convert(col.type, v);
+  return out instanceof Reject ? new CoerceError(col.name, col.type, out.reason).message : null;
+}
+
+/** A failed conversion, returned rather than thrown so `coerceLiteral` needs no try/catch. */
+class Reject {
+  constructor(readonly reason: string) {}
+}
+
+const fail = (expected: string, v: unknown, hint = ''): Reject => new Reject(`expected ${expected}, got ${show(v)}${hint}`);
+
+/** Signed 32- and 64-bit ranges of MySQL INT and BIGINT. */
+const INT_RANGE = { int: [-(2n ** 31n), 2n ** 31n - 1n], bigint: [-(2n ** 63n), 2n ** 63n - 1n] } as const;
+const INTEGER = /^-?\d+$/u;
+const DECIMAL = /^-?(?:\d+(?:\.\d*)?|\.\d+)$/u;
+
+function convert(type: ColumnType, v: unknown): SqlValue | Reject {
+  if (v === undefined || v === null) return null;
+  switch (type) {
+    case 'string':
+    case 'text':
+      if (typeof v === 'string') return v;
+      if ((typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+      return fail('a string', v);
+    case 'int':
+    case 'bigint':
+      return toInteger(type, v);
+    case 'decimal':
+      if (typeof v === 'number' && Number.isFinite(v)) return v;
+      if (typeof v === 'string' && DECIMAL.test(v)) return v;
+      return fail('a decimal number', v);
+    case 'boolean':
+      if (v === true || v === 1 || v === 'true') return 1;
+      if (v === false || v === 0 || v === 'false') return 0;
+      return fail('true, false, 1 or 0', v);
+    case 'datetime':
+      return toDatetime(v);
+    case 'json':
+      return toJson(v);
+    default: {
+      const unknownType: never = type;
+      return new Reject(`unknown column type ${String(unknownType)}`);
+    }
+  }
+}
+
+function toInteger(type: 'int' | 'bigint', v: unknown): SqlValue | Reject {
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  let big: bigint;
+  if (typeof v === 'number') {
+    if (!Number.isInteger(v)) return fail('an integer', v);
+    // Past 2^53 the number has already lost digits in JSON.parse; only a string keeps them.
+    if (!Number.isSafeInteger(v)) return fail('an integer', v, ' (beyond 2^53 it must be sent as a string)');
+    big = BigInt(v);
+  } else if (typeof v === 'string' && INTEGER.test(v)) {
+    big = BigInt(v);
+  } else if (typeof v === 'bigint') {
+    big = v;
+  } else {
+    return fail('an integer', v);
+  }
+  const [min, max] = INT_RANGE[type];
+  if (big < min || big > max) return new Reject(`${show(v)} is out of range (${min} to ${max})`);
+  // Strings stay strings so integers beyond 2^53 reach the driver intact.
+  return typeof v === 'number' ? v : String(v);
+}
+
+/**
+ * ISO-8601 with `Z` or an offset, `YYYY-MM-DD HH:MM:SS[.f]` or `T` without a zone (taken as UTC),
+ * or a date alone. Up to nine fraction digits are accepted; digits past milliseconds are cut.
+ */
+const DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:[Zz]|([+-])(\d{2})(?::?(\d{2}))?)?)?$/u;
+const DAY_MS = 86_400_000;
+/** Date.UTC maps years 0–99 to 1900–1999; 400 Gregorian years are exactly 146097 days. */
+const FOUR_CENTURIES_MS = 146_097 * DAY_MS;
+
+function toDatetime(v: unknown): SqlValue | Reject {
+  const expected = 'an ISO-8601 date-time';
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? fail(expected, 'Invalid Date') : formatUtc(v.getTime(), v);
+  // Epoch milliseconds; floor so a fraction is cut towards the past, as for fraction digits.
+  if (typeof v === 'number') return Number.isFinite(v) ? formatUtc(Math.floor(v), v) : fail(`${expected} or epoch milliseconds`, v);
+  if (typeof v !== 'string') return fail(expected, v);
+  const m = DATE_TIME.exec(v);
+  if (m === null) return fail(expected, v);
+  const num = (i: number): number => Number(m[i] ?? 0);
+  const [y, mo, d, h, mi, s, offH, offM] = [num(1), num(2), num(3), num(4), num(5), num(6), num(9), num(10)];
+  const ms = Number((m[7] ?? '').padEnd(3, '0').slice(0, 3));
+  const offset = (m[8] === '-' ? -1 : 1) * (offH * 60 + offM);
+  const bad =
+    mo < 1 || mo > 12 ? `month ${mo}`
+    : d < 1 || d > daysInMonth(y, mo) ? `day ${d} of ${m[1] ?? ''}-${m[2] ?? ''}`
+    : h > 23 ? `hour ${h}`
+    : mi > 59 ? `minute ${mi}`
+    : s > 59 ? `second ${s}`
+    : offH > 23 || offM > 59 ? `offset ${m[8] ?? ''}${m[9] ?? ''}:${m[10] ?? '00'}`
+    : null;
+  if (bad !== null) return new Reject(`invalid ${bad} in ${show(v)}`);
+  let utc = Date.UTC(y < 100 ? y + 400 : y, mo - 1, d, h, mi, s, ms);
+  if (y < 100) utc -= FOUR_CENTURIES_MS;
+  return formatUtc(utc - offset * 60_000, v);
+}
+
+function daysInMonth(y: number, mo: number): number {
+  if (mo === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
+  return [4, 6, 9, 11].includes(mo) ? 30 : 31;
+}
+
+/** `YYYY-MM-DD HH:MM:SS.mmm`, the literal format MySQL DATETIME(3) and SQLite both read. */
+function formatUtc(epochMs: number, original: unknown): SqlValue | Reject {
+  const t = new Date(epochMs);
+  const year = t.getUTCFullYear();
+  if (Number.isNaN(year) || year < 0 || year > 9999) return new Reject(`${show(original)} is outside years 0000–9999`);
+  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
+  return (
+    `${p(year, 4)}-${p(t.getUTCMonth() + 1)}-${p(t.getUTCDate())} ` +
+    `${p(t.getUTCHours())}:${p(t.getUTCMinutes())}:${p(t.getUTCSeconds())}.${p(t.getUTCMilliseconds(), 3)}`
+  );
+}
+
+/** JSON.stringify would write NaN and Infinity as null and drop functions; refuse instead. */
+function toJson(v: unknown): SqlValue | Reject {
+  try {
+    const text: unknown = JSON.stringify(v, (_key, x: unknown) => {
+      if (typeof x === 'number' && !Number.isFinite(x)) throw new Reject(`a JSON value cannot hold ${String(x)}`);
+      return x;
+    });
+    return typeof text === 'string' ? text : fail('a JSON value', v);
+  } catch (e) {
+    // TypeError: BigInt values and circular structures.
+    return e instanceof Reject ? e : new Reject(`not serializable as JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+}
+
+function show(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v);
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object' && v !== null) return 'an object';
+  if (typeof v === 'bigint') return `${v}n`;
+  if (typeof v === 'function' || typeof v === 'symbol') return `a ${typeof v}`;
+  return String(v);
+}

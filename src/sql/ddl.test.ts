@@ -1,0 +1,184 @@
+import { describe, expect, it } from 'vitest';
+import { LOG_COLUMNS } from '../compile/plan.js';
+import type { TableDef } from '../compile/plan.js';
+import { columnSqlType, createTableStatements, ddlScript, indexName, tableStatements } from './ddl.js';
+import type { Dialect } from './ddl.js';
+import { ENGINE_TABLES } from './engine-tables.js';
+
+/** Every column type, nullable and defaulted columns, a composite key, unique, indexes. */
+const orderLines: TableDef = {
+  name: 'order_lines',
+  columns: [
+    { name: 'order_id', type: 'string', length: 64, nullable: false },
+    { name: 'line_no', type: 'int', nullable: false },
+    { name: 'sku', type: 'string', nullable: false },
+    { name: 'note', type: 'text', nullable: true },
+    { name: 'quantity', type: 'int', nullable: false, default: 0 },
+    { name: 'total_cents', type: 'bigint', nullable: false, default: -1 },
+    { name: 'unit_price', type: 'decimal', precision: 12, scale: 4, nullable: false, default: 0 },
+    { name: 'discount', type: 'decimal', nullable: true },
+    { name: 'is_gift', type: 'boolean', nullable: false, default: false },
+    { name: 'is_paid', type: 'boolean', nullable: false, default: true },
+    { name: 'status', type: 'string', length: 32, nullable: false, default: "it's new?" },
+    { name: 'placed_at', type: 'datetime', nullable: false, default: '1970-01-01 00:00:00.000' },
+    { name: 'shipped_at', type: 'datetime', nullable: true },
+    { name: 'attributes', type: 'json', nullable: true },
+  ],
+  key: ['order_id', 'line_no'],
+  unique: [['order_id', 'sku']],
+  indexes: [['sku'], ['status', 'placed_at']],
+  log: false,
+};
+
+/** A guarded read model: `version` names its version column. */
+const products: TableDef = {
+  name: 'products',
+  columns: [
+    { name: 'product_id', type: 'string', length: 64, nullable: false },
+    { name: 'title', type: 'string', length: 200, nullable: false },
+    { name: 'entity_version', type: 'bigint', nullable: false, default: 0, implicit: true },
+  ],
+  key: ['product_id'],
+  unique: [],
+  indexes: [],
+  version: 'entity_version',
+  log: false,
+};
+
+/** A log table: the implicit envelope columns come first. */
+const orderEvents: TableDef = {
+  name: 'order_events',
+  columns: [...LOG_COLUMNS, { name: 'order_id', type: 'string', length: 64, nullable: false }],
+  key: ['event_id'],
+  unique: [],
+  indexes: [['order_id', 'event_timestamp']],
+  log: true,
+};
+
+/** Index names past the identifier limit get truncated plus a hash. */
+const longNames: TableDef = {
+  name: 'supplier_community_feed_card_impressions',
+  columns: [
+    { name: 'community_identifier', type: 'string', length: 64, nullable: false },
+    { name: 'supplier_identifier', type: 'string', length: 64, nullable: false },
+  ],
+  key: [],
+  unique: [['community_identifier', 'supplier_identifier']],
+  indexes: [['supplier_identifier', 'community_identifier']],
+  log: false,
+};
+
+const FIXTURE = [products, orderLines, longNames, orderEvents];
+const DIALECTS: Dialect[] = ['mysql', 'postgres', 'sqlite'];
+
+describe('ddl golden files', () => {
+  for (const dialect of DIALECTS) {
+    it(`fixture tables, ${dialect}`, async () => {
+      await expect(ddlScript(FIXTURE, dialect)).toMatchFileSnapshot(`../../test/golden/ddl/fixture.${dialect}.sql`);
+    });
+    it(`engine tables, ${dialect}`, async () => {
+      await expect(ddlScript(ENGINE_TABLES, dialect)).toMatchFileSnapshot(`../../test/golden/ddl/engine.${dialect}.sql`);
+    });
+  }
+});
+
+describe('createTableStatements', () => {
+  it('sorts tables by name and puts each table right before its indexes', () => {
+    const shape = createTableStatements(FIXTURE, 'sqlite').map((s) =>
+      s.startsWith('create table') ? `T ${/`(\w+)`/.exec(s)?.[1]}` : `I ${/ on `(\w+)`/.exec(s)?.[1]}`,
+    );
+    const long = 'supplier_community_feed_card_impressions';
+    expect(shape).toEqual([
+      ...['T order_events', 'I order_events'],
+      ...['T order_lines', 'I order_lines', 'I order_lines', 'I order_lines'],
+      'T products',
+      ...[`T ${long}`, `I ${long}`, `I ${long}`],
+    ]);
+  });
+
+  it('mysql: InnoDB, utf8mb4, millisecond datetimes, MEDIUMTEXT, tinyint(1) booleans', () => {
+    const sql = tableStatements(orderLines, 'mysql').create;
+    expect(sql).toContain('`placed_at` datetime(3) not null default \'1970-01-01 00:00:00.000\'');
+    expect(sql).toContain('`note` mediumtext null');
+    expect(sql).toContain('`is_paid` tinyint(1) not null default 1');
+    expect(sql).toContain('`unit_price` decimal(12,4) not null default 0');
+    expect(sql).toContain('`discount` decimal(18,2) null');
+    expect(sql).toContain('`sku` varchar(255) not null');
+    expect(sql).toContain("`status` varchar(32) not null default 'it\\'s new?'");
+    expect(sql).toContain('`attributes` json null');
+    expect(sql).toContain('primary key (`order_id`, `line_no`)');
+    expect(sql).toMatch(/default character set utf8mb4 collate utf8mb4_unicode_ci engine = InnoDB$/);
+  });
+
+  it('postgres: TRUE/FALSE defaults, timestamp(3), jsonb', () => {
+    const sql = tableStatements(orderLines, 'postgres').create;
+    expect(sql).toContain('"is_gift" boolean not null default false');
+    expect(sql).toContain('"placed_at" timestamp(3) not null');
+    expect(sql).toContain('"attributes" jsonb null');
+    expect(sql).toContain(`"status" varchar(32) not null default 'it''s new?'`);
+  });
+
+  it('sqlite: booleans are 1/0 integers, datetimes and json are text', () => {
+    const sql = tableStatements(orderLines, 'sqlite').create;
+    expect(sql).toContain('`is_gift` integer not null default 0');
+    expect(sql).toContain('`shipped_at` text null');
+    expect(sql).toContain('`attributes` text null');
+  });
+
+  it('names indexes idx_/uq_ and emits IF NOT EXISTS', () => {
+    const { indexes } = tableStatements(orderLines, 'mysql');
+    expect(indexes.map((i) => i.sql)).toEqual([
+      'create unique index if not exists `uq_order_lines_order_id_sku` on `order_lines` (`order_id`, `sku`)',
+      'create index if not exists `idx_order_lines_sku` on `order_lines` (`sku`)',
+      'create index if not exists `idx_order_lines_status_placed_at` on `order_lines` (`status`, `placed_at`)',
+    ]);
+  });
+});
+
+describe('indexName', () => {
+  it('keeps short names', () => {
+    expect(indexName('idx', 'orders', ['a', 'b'])).toBe('idx_orders_a_b');
+  });
+  it('truncates long names to at most 63 characters with a stable hash', () => {
+    const a = indexName('uq', longNames.name, ['community_identifier', 'supplier_identifier']);
+    const b = indexName('idx', longNames.name, ['community_identifier', 'supplier_identifier', 'x']);
+    expect(a.length).toBeLessThanOrEqual(63);
+    expect(a).toMatch(/^uq_supplier_community_feed_card_impressions_community_[0-9a-f]{8}$/);
+    expect(indexName('uq', longNames.name, ['community_identifier', 'supplier_identifier'])).toBe(a);
+    expect(b.slice(-8)).not.toBe(a.slice(-8));
+  });
+});
+
+describe('engine tables', () => {
+  it('use the sc_ prefix and are sorted', () => {
+    const names = ENGINE_TABLES.map((t) => t.name);
+    expect(names).toEqual(['sc_consumer_positions', 'sc_dead_letters', 'sc_processed_events']);
+  });
+  it('have keys within InnoDB 3072-byte index limit in utf8mb4', () => {
+    const bytes = { int: 4, bigint: 8 } as Record<string, number>;
+    for (const t of ENGINE_TABLES) {
+      const size = t.key
+        .map((k) => t.columns.find((c) => c.name === k))
+        .reduce((n, c) => n + (c?.type === 'string' ? (c.length ?? 255) * 4 : (bytes[c?.type ?? ''] ?? Infinity)), 0);
+      expect(size, t.name).toBeLessThanOrEqual(3072);
+    }
+  });
+});
+
+describe('ddlScript', () => {
+  it('has a header and ends every statement with a semicolon', () => {
+    const script = ddlScript([products], 'postgres');
+    expect(script.startsWith('-- sc-project ddl for postgres; tables: 1.\n')).toBe(true);
+    expect(script.endsWith(');\n')).toBe(true);
+  });
+  it('prints only the header for no tables', () => {
+    expect(ddlScript([], 'sqlite')).toMatch(/^(--[^\n]*\n)+$/);
+  });
+  it('types every column type for every dialect', () => {
+    for (const d of DIALECTS) for (const c of orderLines.columns) expect(columnSqlType(c, d)).toMatch(/^[a-z]/);
+  });
+  it('rejects non-finite number defaults', () => {
+    const bad: TableDef = { ...products, columns: [{ name: 'x', type: 'int', nullable: false, default: NaN }] };
+    expect(() => tableStatements(bad, 'mysql')).toThrow(/finite/);
+  });
+});

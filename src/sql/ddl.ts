@@ -1,0 +1,162 @@
+/**
+ * CREATE TABLE / CREATE INDEX text for a plan's tables. knex is used only as a string
+ * builder (no connection): it quotes identifiers and escapes default values per dialect.
+ * Column types come from one table, `columnSqlType`, which `apply.ts` also uses to compare
+ * the live schema, so the printed DDL and the drift check cannot disagree.
+ */
+import { createHash } from 'node:crypto';
+import knexFactory from 'knex';
+import type { Knex } from 'knex';
+import type { ColumnDef, TableDef } from '../compile/plan.js';
+import type { ColumnType, Scalar } from '../spec/types.js';
+
+export type Dialect = 'mysql' | 'postgres' | 'sqlite';
+
+type TypeMap = (c: ColumnDef) => Record<Dialect, string>;
+
+/**
+ * mysql `text` is MEDIUMTEXT: TEXT holds 65,535 bytes, only ~16k utf8mb4 characters, while a
+ * Kafka message may reach 1 MB by default; MEDIUMTEXT (16 MB) holds any single value and costs
+ * one length byte less than LONGTEXT (https://mariadb.com/kb/en/mediumtext/).
+ * mysql `json` is an alias of LONGTEXT with a JSON_VALID check on MariaDB
+ * (https://mariadb.com/kb/en/json-data-type/). SQLite has no date type: datetimes are UTC
+ * text 'YYYY-MM-DD HH:MM:SS.mmm', which sorts like the time it names.
+ */
+const TYPES: Record<ColumnType, TypeMap> = {
+  string: (c) => same(`varchar(${c.length ?? 255})`),
+  text: () => ({ mysql: 'mediumtext', postgres: 'text', sqlite: 'text' }),
+  int: () => ({ mysql: 'int', postgres: 'integer', sqlite: 'integer' }),
+  bigint: () => same('bigint'),
+  decimal: (c) => same(`decimal(${c.precision ?? 18},${c.scale ?? 2})`),
+  // MariaDB's BOOLEAN is a synonym of TINYINT(1); spell it the way information_schema reads back.
+  boolean: () => ({ mysql: 'tinyint(1)', postgres: 'boolean', sqlite: 'integer' }),
+  // Milliseconds: event timestamps carry them, and DATETIME alone would truncate them.
+  datetime: () => ({ mysql: 'datetime(3)', postgres: 'timestamp(3)', sqlite: 'text' }),
+  json: () => ({ mysql: 'json', postgres: 'jsonb', sqlite: 'text' }),
+};
+
+function same(type: string): Record<Dialect, string> {
+  return { mysql: type, postgres: type, sqlite: type };
+}
+
+/** The SQL column type of a column in a dialect, lower case, as `ddl` prints it. */
+export function columnSqlType(column: ColumnDef, dialect: Dialect): string {
+  return TYPES[column.type](column)[dialect];
+}
+
+/** Postgres truncates identifiers past 63 bytes (NAMEDATALEN-1), MySQL rejects past 64. */
+const MAX_IDENTIFIER = 63;
+
+/** `idx_<table>_<cols>` / `uq_<table>_<cols>`; over-long names keep a prefix plus a hash. */
+export function indexName(prefix: 'idx' | 'uq', table: string, columns: readonly string[]): string {
+  const name = `${prefix}_${table}_${columns.join('_')}`;
+  if (name.length <= MAX_IDENTIFIER) return name;
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  return `${name.slice(0, MAX_IDENTIFIER - hash.length - 1).replace(/_+$/, '')}_${hash}`;
+}
+
+export interface IndexStatement {
+  name: string;
+  unique: boolean;
+  columns: string[];
+  sql: string;
+}
+
+export interface TableStatements {
+  table: string;
+  create: string;
+  indexes: IndexStatement[];
+}
+
+const CLIENTS: Record<Dialect, string> = { mysql: 'mysql2', postgres: 'pg', sqlite: 'better-sqlite3' };
+const builders = new Map<Dialect, Knex>();
+
+function builder(dialect: Dialect): Knex {
+  let k = builders.get(dialect);
+  if (k === undefined) {
+    // No `connection`: knex then never loads a driver and only compiles SQL text.
+    k = knexFactory({
+      client: CLIENTS[dialect],
+      useNullAsDefault: true,
+      // knex deprecates createTableIfNotExists because later ALTERs would run anyway;
+      // `tableStatements` checks that knex produced exactly one statement, so that is moot.
+      log: { warn: (m: string) => (m.includes('createTableIfNotExists') ? undefined : console.warn(m)) },
+    });
+    builders.set(dialect, k);
+  }
+  return k;
+}
+
+/** `undefined` means no DEFAULT clause: NULL is already a nullable column's default. */
+function defaultValue(k: Knex, value: Scalar | undefined, dialect: Dialect): Knex.Raw | string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') return value; // knex quotes and escapes it for the dialect
+  if (typeof value === 'boolean') {
+    return k.raw(dialect === 'postgres' ? String(value) : value ? '1' : '0');
+  }
+  if (!Number.isFinite(value)) throw new Error(`default ${value} is not a finite number`);
+  return k.raw(String(value)); // unquoted, so DECIMAL defaults are not parsed from text
+}
+
+/** The CREATE TABLE IF NOT EXISTS of one table and its CREATE INDEX statements. */
+export function tableStatements(table: TableDef, dialect: Dialect): TableStatements {
+  const k = builder(dialect);
+  const compiled = k.schema
+    .createTableIfNotExists(table.name, (t) => {
+      for (const column of table.columns) {
+        const c = t.specificType(column.name, columnSqlType(column, dialect));
+        if (column.nullable) c.nullable();
+        else c.notNullable();
+        const dflt = defaultValue(k, column.default, dialect);
+        if (dflt !== undefined) c.defaultTo(dflt);
+      }
+      // InnoDB caps one index key at 3072 bytes and utf8mb4 VARCHAR(n) takes 4n, so a key's
+      // strings may total 768 characters (https://mariadb.com/kb/en/innodb-limitations/).
+      // Nothing is shortened here: validation reports keys that do not fit.
+      if (table.key.length > 0) t.primary(table.key);
+      if (dialect === 'mysql') {
+        // utf8mb4 is full Unicode; MariaDB's `utf8` is 3-byte and rejects emoji.
+        t.engine('InnoDB');
+        t.charset('utf8mb4');
+        t.collate('utf8mb4_unicode_ci');
+      }
+    })
+    .toSQL();
+  const first = compiled[0];
+  if (compiled.length !== 1 || first === undefined) {
+    throw new Error(`knex compiled ${compiled.length} statements for table ${table.name}, expected 1`);
+  }
+  const indexes = [
+    ...table.unique.map((cols) => indexStatement(k, table.name, cols, true)),
+    ...table.indexes.map((cols) => indexStatement(k, table.name, cols, false)),
+  ];
+  return { table: table.name, create: first.sql, indexes };
+}
+
+/** IF NOT EXISTS on CREATE INDEX is MariaDB (10.1.4+), Postgres and SQLite syntax; MySQL 8 lacks it. */
+function indexStatement(k: Knex, table: string, columns: string[], unique: boolean): IndexStatement {
+  const name = indexName(unique ? 'uq' : 'idx', table, columns);
+  const verb = unique ? 'create unique index' : 'create index';
+  const sql = k.raw(`${verb} if not exists ?? on ?? (??)`, [name, table, columns]).toString();
+  return { name, unique, columns: [...columns], sql };
+}
+
+/** Every table's CREATE TABLE then its indexes, tables sorted by name. */
+export function createTableStatements(tables: readonly TableDef[], dialect: Dialect): string[] {
+  return [...tables]
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .flatMap((t) => {
+      const s = tableStatements(t, dialect);
+      return [s.create, ...s.indexes.map((i) => i.sql)];
+    });
+}
+
+/** The printable script: a header comment, then each statement ended by `;`. */
+export function ddlScript(tables: readonly TableDef[], dialect: Dialect): string {
+  const target = dialect === 'mysql' ? ' (MariaDB 10.11; also MySQL 8 except CREATE INDEX IF NOT EXISTS)' : '';
+  const header =
+    `-- sc-project ddl for ${dialect}${target}; tables: ${tables.length}.\n` +
+    '-- Generated from the projection specs; change the specs, not this file.\n';
+  const statements = createTableStatements(tables, dialect);
+  return statements.length === 0 ? header : `${header}${statements.join(';\n')};\n`;
+}

@@ -1,0 +1,80 @@
+/**
+ * The engine's own tables. They live next to the read models, in the same database, so the
+ * rows, the consumed offsets and the processed event ids commit in one transaction.
+ * The `sc_` prefix keeps them apart from spec tables, so validation can reserve it.
+ *
+ * Key sizes stay well under InnoDB's 3072-byte index limit with utf8mb4 (4 bytes a char):
+ * sc_processed_events (128+128)·4 = 1024 B, sc_consumer_positions (128+249)·4 + 4 = 1512 B.
+ */
+import type { ColumnDef, TableDef } from '../compile/plan.js';
+
+/** A consumer group id; Kafka sets no limit, 128 characters is ample for generated names. */
+const GROUP: ColumnDef = { name: 'consumer_group', type: 'string', length: 128, nullable: false };
+/** Kafka caps topic names at 249 characters (kafka/common/internals/Topic.java). */
+const TOPIC: ColumnDef = { name: 'topic', type: 'string', length: 249, nullable: false };
+
+/** One row per applied event: redelivered events are recognised and skipped. */
+const processedEvents: TableDef = {
+  name: 'sc_processed_events',
+  columns: [
+    GROUP,
+    { name: 'event_id', type: 'string', length: 128, nullable: false },
+    { name: 'entity_id', type: 'string', length: 255, nullable: true },
+    { name: 'entity_version', type: 'bigint', nullable: true },
+    { name: 'event_type', type: 'string', length: 128, nullable: false },
+    { name: 'processed_at', type: 'datetime', nullable: false },
+  ],
+  key: ['consumer_group', 'event_id'],
+  unique: [],
+  // Pruning deletes by age, so it must not scan the whole table.
+  indexes: [['processed_at']],
+  log: false,
+};
+
+/** The next offset to read per partition, written in the same transaction as the rows. */
+const consumerPositions: TableDef = {
+  name: 'sc_consumer_positions',
+  columns: [
+    GROUP,
+    TOPIC,
+    { name: 'partition', type: 'int', nullable: false },
+    { name: 'next_offset', type: 'bigint', nullable: false },
+    { name: 'updated_at', type: 'datetime', nullable: false },
+  ],
+  key: ['consumer_group', 'topic', 'partition'],
+  unique: [],
+  indexes: [],
+  log: false,
+};
+
+/**
+ * Messages that could not be applied, when no dead-letter topic is configured. The raw key
+ * and value are kept as base64 so any bytes survive; a Kafka value may be null (tombstone).
+ * `dlq_id` is a hash of topic:partition:offset:projection, so a redelivered poison message
+ * lands on the same row instead of a duplicate.
+ */
+const deadLetters: TableDef = {
+  name: 'sc_dead_letters',
+  columns: [
+    { name: 'dlq_id', type: 'string', length: 64, nullable: false },
+    TOPIC,
+    { name: 'partition', type: 'int', nullable: false },
+    { name: 'offset', type: 'bigint', nullable: false },
+    GROUP,
+    { name: 'projection', type: 'string', length: 128, nullable: true },
+    { name: 'reason', type: 'text', nullable: false },
+    { name: 'key_bytes', type: 'text', nullable: true },
+    { name: 'value_bytes', type: 'text', nullable: true },
+    { name: 'created_at', type: 'datetime', nullable: false },
+  ],
+  key: ['dlq_id'],
+  unique: [],
+  indexes: [['created_at']],
+  log: false,
+};
+
+/** The engine's tables, sorted by name like `Plan.tables`. */
+export const ENGINE_TABLES: TableDef[] = [consumerPositions, deadLetters, processedEvents];
+
+/** Table-name prefix reserved for the engine. */
+export const ENGINE_TABLE_PREFIX = 'sc_';

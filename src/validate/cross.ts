@@ -1,0 +1,51 @@
+/** Rules across projections: unique names, one definition per table, one writer per table and event type in a group. */
+import type { Diagnostic } from '../diagnostics.js';
+import type { TableDef } from '../compile/plan.js';
+import { operationTarget } from '../compile/operations/index.js';
+import { diagnosticAt } from '../spec/locate.js';
+import type { SpecDocument } from '../spec/load.js';
+import type { ProjectionSpec } from '../spec/types.js';
+
+export interface CheckedProjection {
+  doc: SpecDocument;
+  spec: ProjectionSpec;
+  tables: TableDef[];
+}
+
+export function checkAcross(all: CheckedProjection[], out: Diagnostic[]): void {
+  const names = new Map<string, CheckedProjection>();
+  const tables = new Map<string, { owner: CheckedProjection; def: TableDef }>();
+  const writers = new Map<string, CheckedProjection>();
+  for (const p of all) {
+    const first = names.get(p.spec.projection);
+    if (first) {
+      out.push(diagnosticAt(p.doc, ['projection'], 'E_DUPLICATE_PROJECTION', `projection ${p.spec.projection} is already defined at ${where(first.doc, ['projection'])}`));
+    } else {
+      names.set(p.spec.projection, p);
+    }
+    for (const def of p.tables) {
+      const seen = tables.get(def.name);
+      if (seen === undefined) tables.set(def.name, { owner: p, def });
+      else if (JSON.stringify(seen.def) !== JSON.stringify(def)) {
+        out.push(diagnosticAt(p.doc, ['tables', def.name], 'E_TABLE_CONFLICT', `table ${def.name} is also declared by projection ${seen.owner.spec.projection} (${where(seen.owner.doc, ['tables', def.name])}) with a different definition: declare it the same way in both`, 'key'));
+      }
+    }
+    for (const [eventType, ops] of Object.entries(p.spec.on)) {
+      const written = new Set(ops.map((op) => operationTarget(op).table));
+      for (const table of written) {
+        const k = JSON.stringify([p.spec.group, eventType, table]);
+        const other = writers.get(k);
+        if (other !== undefined && other !== p) {
+          out.push(diagnosticAt(p.doc, ['on', eventType], 'E_GROUP_CONFLICT', `projections ${other.spec.projection} and ${p.spec.projection} of group ${p.spec.group} both write ${table} on ${eventType} (${where(other.doc, ['on', eventType])}): keep these operations in one projection`, 'key'));
+        } else {
+          writers.set(k, p);
+        }
+      }
+    }
+  }
+}
+
+function where(doc: SpecDocument, path: string[]): string {
+  const d = diagnosticAt(doc, path, 'E_SCHEMA', '', 'key');
+  return `${d.file}:${d.line}:${d.col}`;
+}

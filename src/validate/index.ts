@@ -1,0 +1,58 @@
+/**
+ * validate: load → schema → rules → plan. Opens no socket; collects every diagnostic.
+ * The plan is only returned when there is no error.
+ */
+import { sortDiagnostics, type Diagnostic } from '../diagnostics.js';
+import type { Plan, TableDef } from '../compile/plan.js';
+import { compilePlan } from '../compile/projection.js';
+import { loadSpecs, type LoadedSpecs, type SpecDocument } from '../spec/load.js';
+import type { ProjectionSpec } from '../spec/types.js';
+import { checkAcross, type CheckedProjection } from './cross.js';
+import { checkOperation } from './operations.js';
+import { checkSchema } from './schema.js';
+import { checkTable } from './tables.js';
+
+export interface ValidationResult {
+  plan?: Plan;
+  diagnostics: Diagnostic[];
+  files: string[];
+  projections: number;
+}
+
+export function validatePaths(paths: string[]): ValidationResult {
+  return validateLoaded(loadSpecs(paths));
+}
+
+export function validateLoaded(loaded: LoadedSpecs): ValidationResult {
+  const diagnostics = [...loaded.diagnostics];
+  const checked: CheckedProjection[] = [];
+  for (const doc of loaded.documents) {
+    const schema = checkSchema(doc);
+    if (!schema.ok) {
+      diagnostics.push(...schema.diagnostics);
+      continue;
+    }
+    checked.push({ doc, spec: schema.value, tables: checkProjection(doc, schema.value, diagnostics) });
+  }
+  checkAcross(checked, diagnostics);
+  const sorted = sortDiagnostics(diagnostics);
+  const result: ValidationResult = { diagnostics: sorted, files: loaded.files, projections: loaded.documents.length };
+  if (!sorted.some((d) => d.severity === 'error')) {
+    result.plan = compilePlan(checked.map((c) => ({ spec: c.spec, source: { file: c.doc.file, line: lineOf(c.doc) } })));
+  }
+  return result;
+}
+
+function checkProjection(doc: SpecDocument, spec: ProjectionSpec, out: Diagnostic[]): TableDef[] {
+  const tables = new Map<string, TableDef>();
+  for (const [name, t] of Object.entries(spec.tables)) tables.set(name, checkTable(doc, name, t, out));
+  for (const [eventType, ops] of Object.entries(spec.on)) {
+    ops.forEach((op, i) => checkOperation(doc, tables, ['on', eventType, i], op, out));
+  }
+  return [...tables.values()];
+}
+
+function lineOf(doc: SpecDocument): number {
+  const start = doc.doc.contents?.range?.[0] ?? 0;
+  return doc.lines.linePos(start).line;
+}

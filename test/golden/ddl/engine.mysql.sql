@@ -1,0 +1,7 @@
+-- sc-project ddl for mysql (MariaDB 10.11; also MySQL 8 except CREATE INDEX IF NOT EXISTS); tables: 3.
+-- Generated from the projection specs; change the specs, not this file.
+create table if not exists `sc_consumer_positions` (`consumer_group` varchar(128) not null, `topic` varchar(249) not null, `partition` int not null, `next_offset` bigint not null, `updated_at` datetime(3) not null, primary key (`consumer_group`, `topic`, `partition`)) default character set utf8mb4 collate utf8mb4_unicode_ci engine = InnoDB;
+create table if not exists `sc_dead_letters` (`dlq_id` varchar(64) not null, `topic` varchar(249) not null, `partition` int not null, `offset` bigint not null, `consumer_group` varchar(128) not null, `projection` varchar(128) null, `reason` mediumtext not null, `key_bytes` mediumtext null, `value_bytes` mediumtext null, `created_at` datetime(3) not null, primary key (`dlq_id`)) default character set utf8mb4 collate utf8mb4_unicode_ci engine = InnoDB;
+create index if not exists `idx_sc_dead_letters_created_at` on `sc_dead_letters` (`created_at`);
+create table if not exists `sc_processed_events` (`consumer_group` varchar(128) not null, `event_id` varchar(128) not null, `entity_id` varchar(255) null, `entity_version` bigint null, `event_type` varchar(128) not null, `processed_at` datetime(3) not null, primary key (`consumer_group`, `event_id`)) default character set utf8mb4 collate utf8mb4_unicode_ci engine = InnoDB;
+create index if not exists `idx_sc_processed_events_processed_at` on `sc_processed_events` (`processed_at`);

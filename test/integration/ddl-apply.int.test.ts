@@ -1,0 +1,200 @@
+/**
+ * `ddl --apply` against a real MariaDB (DATABASE_URL, one fresh database per test) and
+ * against SQLite files. CI must provide DATABASE_URL; locally the MariaDB part is skipped.
+ */
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Knex } from 'knex';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { TableDef } from '../../src/compile/plan.js';
+import { applyDdl } from '../../src/sql/apply.js';
+import { openKnex } from '../../src/sql/connection.js';
+import { ENGINE_TABLES } from '../../src/sql/engine-tables.js';
+
+const DATABASE_URL = process.env.DATABASE_URL;
+const IN_CI = process.env.CI === 'true';
+
+const orderLines: TableDef = {
+  name: 'order_lines',
+  columns: [
+    { name: 'order_id', type: 'string', length: 64, nullable: false },
+    { name: 'line_no', type: 'int', nullable: false },
+    { name: 'sku', type: 'string', nullable: false },
+    { name: 'note', type: 'text', nullable: true },
+    { name: 'quantity', type: 'int', nullable: false, default: 0 },
+    { name: 'total_cents', type: 'bigint', nullable: false, default: -1 },
+    { name: 'unit_price', type: 'decimal', precision: 12, scale: 4, nullable: false, default: 0 },
+    { name: 'discount', type: 'decimal', nullable: true },
+    { name: 'is_paid', type: 'boolean', nullable: false, default: true },
+    { name: 'status', type: 'string', length: 32, nullable: false, default: "it's new?" },
+    { name: 'placed_at', type: 'datetime', nullable: false, default: '1970-01-01 00:00:00.000' },
+    { name: 'attributes', type: 'json', nullable: true },
+  ],
+  key: ['order_id', 'line_no'],
+  unique: [['order_id', 'sku']],
+  indexes: [['status', 'placed_at']],
+  log: false,
+};
+const ALL = [orderLines, ...ENGINE_TABLES];
+const ALL_NAMES = ALL.map((t) => t.name).sort();
+
+/** order_lines with a longer `status`, a new column, a new index and `note` no longer declared. */
+const changed: TableDef = {
+  ...orderLines,
+  columns: [
+    ...orderLines.columns.filter((c) => c.name !== 'note').map((c) => (c.name === 'status' ? { ...c, length: 64 } : c)),
+    { name: 'gift_message', type: 'string', nullable: true },
+  ],
+  indexes: [...orderLines.indexes, ['sku']],
+};
+
+function expectNoOp(report: Awaited<ReturnType<typeof applyDdl>>, tables: string[]): void {
+  expect(report).toEqual({ created: [], indexesCreated: [], columnsAdded: [], differences: [], unchanged: tables });
+}
+
+describe.skipIf(DATABASE_URL === undefined && !IN_CI)('ddl --apply on MariaDB', () => {
+  let admin: Knex;
+  let database = '';
+  let url = '';
+
+  beforeAll(async () => {
+    if (DATABASE_URL === undefined) {
+      throw new Error('DATABASE_URL is not set: CI must run this against MariaDB (eval "$(scripts/services.sh up)")');
+    }
+    admin = openKnex(DATABASE_URL);
+    return () => admin.destroy();
+  });
+
+  async function freshDatabase(): Promise<void> {
+    database = `sc_test_${randomBytes(6).toString('hex')}`;
+    await admin.raw('create database ?? character set utf8mb4 collate utf8mb4_unicode_ci', [database]);
+    const u = new URL(DATABASE_URL ?? '');
+    u.pathname = `/${database}`;
+    url = u.toString();
+  }
+
+  afterEach(async () => {
+    if (database !== '') await admin.raw('drop database if exists ??', [database]);
+    database = '';
+  });
+
+  async function columns(table: string): Promise<Record<string, unknown[]>> {
+    const [rows] = (await admin.raw(
+      `select column_name as c, data_type as data_type, character_maximum_length as character_maximum_length,
+              numeric_precision as numeric_precision, numeric_scale as numeric_scale,
+              datetime_precision as datetime_precision, is_nullable as is_nullable, column_default as column_default
+         from information_schema.columns where table_schema = ? and table_name = ? order by ordinal_position`,
+      [database, table],
+    )) as [Array<Record<string, unknown>>];
+    // bigNumberStrings: information_schema's BIGINT UNSIGNED counts arrive as strings.
+    const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+    return Object.fromEntries(
+      rows.map((r) => [
+        String(r.c),
+        [r.data_type, num(r.character_maximum_length), num(r.numeric_precision), num(r.numeric_scale)]
+          .concat([num(r.datetime_precision), r.is_nullable, r.column_default ?? null]),
+      ]),
+    );
+  }
+
+  it('creates every table on an empty database, then is a no-op', async () => {
+    await freshDatabase();
+    const first = await applyDdl(url, ALL);
+    expect(first.created).toEqual(ALL_NAMES);
+    expect(first.indexesCreated).toEqual([
+      'uq_order_lines_order_id_sku',
+      'idx_order_lines_status_placed_at',
+      'idx_sc_dead_letters_created_at',
+      'idx_sc_processed_events_processed_at',
+    ]);
+    expect(first.differences).toEqual([]);
+    const [tables] = (await admin.raw(
+      `select table_name as t, engine as e, table_collation as c from information_schema.tables
+        where table_schema = ? order by table_name`,
+      [database],
+    )) as [Array<{ t: string; e: string; c: string }>];
+    expect(tables).toEqual(ALL_NAMES.map((t) => ({ t, e: 'InnoDB', c: 'utf8mb4_unicode_ci' })));
+    expectNoOp(await applyDdl(url, ALL), ALL_NAMES);
+  });
+
+  it('round-trips every column type through information_schema', async () => {
+    await freshDatabase();
+    await applyDdl(url, [orderLines]);
+    // data_type, char length, numeric precision, scale, datetime precision, nullable, default.
+    // MariaDB ≥10.2.7 quotes string defaults; JSON reads back as longtext (plus a CHECK below).
+    expect(await columns('order_lines')).toEqual({
+      order_id: ['varchar', 64, null, null, null, 'NO', null],
+      line_no: ['int', null, 10, 0, null, 'NO', null],
+      sku: ['varchar', 255, null, null, null, 'NO', null],
+      note: ['mediumtext', 16777215, null, null, null, 'YES', 'NULL'],
+      quantity: ['int', null, 10, 0, null, 'NO', '0'],
+      total_cents: ['bigint', null, 19, 0, null, 'NO', '-1'],
+      unit_price: ['decimal', null, 12, 4, null, 'NO', '0.0000'],
+      discount: ['decimal', null, 18, 2, null, 'YES', 'NULL'],
+      is_paid: ['tinyint', null, 3, 0, null, 'NO', '1'],
+      status: ['varchar', 32, null, null, null, 'NO', "'it''s new?'"],
+      placed_at: ['datetime', null, null, null, 3, 'NO', "'1970-01-01 00:00:00.000'"],
+      attributes: ['longtext', 4294967295, null, null, null, 'YES', 'NULL'],
+    });
+    const [checks] = (await admin.raw(
+      'select check_clause as c from information_schema.check_constraints where constraint_schema = ? and table_name = ?',
+      [database, 'order_lines'],
+    )) as [Array<{ c: string }>];
+    expect(checks.map((r) => r.c)).toEqual(['json_valid(`attributes`)']);
+  });
+
+  it('reports a changed table and alters nothing', async () => {
+    await freshDatabase();
+    await applyDdl(url, [orderLines]);
+    const before = await columns('order_lines');
+    const report = await applyDdl(url, [changed]);
+    expect(report.created).toEqual([]);
+    expect(report.indexesCreated).toEqual(['idx_order_lines_sku']);
+    expect(report.unchanged).toEqual([]);
+    expect(report.differences).toEqual([
+      {
+        table: 'order_lines',
+        column: 'status',
+        expected: "varchar(64) not null default it's new?",
+        actual: "varchar(32) not null default it's new?",
+      },
+      { table: 'order_lines', column: 'gift_message', expected: 'varchar(255) null', actual: 'missing' },
+      { table: 'order_lines', column: 'note', expected: 'not declared', actual: 'mediumtext null' },
+    ]);
+    expect(await columns('order_lines')).toEqual(before);
+  });
+});
+
+describe('ddl --apply on SQLite', () => {
+  const file = join(tmpdir(), `sc_test_${randomBytes(6).toString('hex')}.db`);
+  afterEach(() => rmSync(file, { force: true }));
+
+  it('creates every table, then is a no-op', async () => {
+    const first = await applyDdl(`sqlite:${file}`, ALL);
+    expect(first.created).toEqual(ALL_NAMES);
+    expect(first.differences).toEqual([]);
+    expectNoOp(await applyDdl(`sqlite:${file}`, ALL), ALL_NAMES);
+  });
+
+  it('reports a changed table and alters nothing', async () => {
+    await applyDdl(`sqlite:${file}`, [orderLines]);
+    const report = await applyDdl(`sqlite:${file}`, [changed]);
+    expect(report.indexesCreated).toEqual(['idx_order_lines_sku']);
+    expect(report.differences.map((d) => `${d.column}: ${d.expected} / ${d.actual}`)).toEqual([
+      "status: varchar(64) not null default it's new? / varchar(32) not null default it's new?",
+      'gift_message: varchar(255) null / missing',
+      'note: not declared / text null',
+    ]);
+    const db = openKnex(`sqlite:${file}`);
+    const cols = (await db.raw('select name, type from pragma_table_info(?)', ['order_lines'])) as Array<{ name: string }>;
+    await db.destroy();
+    expect(cols.map((c) => c.name)).toContain('note');
+    expect(cols.map((c) => c.name)).not.toContain('gift_message');
+  });
+
+  it('works on an in-memory database', async () => {
+    expect((await applyDdl('sqlite::memory:', ENGINE_TABLES)).created).toHaveLength(ENGINE_TABLES.length);
+  });
+});
