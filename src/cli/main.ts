@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { ddlCommand } from './ddl.js';
 import { EXIT_USAGE, type CommandResult } from './io.js';
 import { planCommand } from './plan.js';
+import { runCommand, type RunOptions } from './run.js';
 import { validateCommand } from './validate.js';
 
 const configOption = () => new Option('-c, --config <path...>', 'spec files or folders').default(['projections']);
@@ -27,6 +28,20 @@ export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) =
     .addOption(new Option('--database-url <url>', 'mysql://user:pass@host:port/db or sqlite:./file.db').env('DATABASE_URL'))
     .option('--no-engine-tables', "leave out the engine's own tables")
     .action((o: { config: string[]; dialect: string; apply?: boolean; databaseUrl?: string; engineTables: boolean }) => done(ddlCommand(o)));
+  program
+    .command('run')
+    .description('consume Kafka (or --from an NDJSON file) and apply every projection')
+    .addOption(configOption())
+    .addOption(new Option('--database-url <url>', 'mysql://user:pass@host:port/db or sqlite:./file.db (default with --from: sqlite:./sc-project.db)').env('DATABASE_URL'))
+    .addOption(new Option('--brokers <list>', 'Kafka brokers, host:port,...').env('KAFKA_BROKERS'))
+    .option('--from <file>', 'read messages from an NDJSON file ({"topic","key","value"} a line) instead of Kafka')
+    .addOption(new Option('--log-format <format>', 'text or json').default('text'))
+    .option('--stats-interval <seconds>', 'seconds between stats lines (0: none)', '10')
+    .option('--max-batch <n>', 'at most n messages per transaction (1: one transaction per message)')
+    .option('--processed-retention <duration>', 'prune processed event ids older than this (7d, 12h, 0: never)', '7d')
+    .option('--create-topics', 'create missing source topics (3 partitions)')
+    .option('--client-id <id>', 'Kafka client id', 'sc-project')
+    .action((o: RunOptions) => done(runCommand(o)));
   program
     .command('plan')
     .description('print the compiled plan as JSON')

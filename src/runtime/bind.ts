@@ -110,7 +110,7 @@ export function bindOperation(op: Operation, tables: Map<string, TableDef>, enve
           kind: 'update', table: table.name, where: table.key.length ? where.map((b) => b.column.name) : [],
           whereValues: whereValues.map((v, i) => value(where[i] as BoundValue, { event }) ?? (v as SqlValue)),
           set: parts, upsert,
-          shape: staticShape + parts.map((p) => `${p.mode}:${p.column}`).join(','),
+          shape: staticShape + parts.map((p) => `${p.mode}:${p.column}${p.mode === 'replace' && p.json ? ':j' : ''}`).join(','),
         };
         if (guard !== undefined) {
           r.guard = guard;

@@ -13,6 +13,8 @@ export interface RawMessage {
   value: Buffer | null;
   /** Milliseconds since the epoch, when the source knows it. */
   timestamp?: number;
+  /** Set by a source that could not even read the message (a broken NDJSON line): the reason. */
+  invalid?: string;
 }
 
 export interface DecodedEvent {
@@ -38,6 +40,7 @@ export function envelopeDecoder(envelope: EnvelopePaths): Decoder {
   const typeOf = compilePath(envelope.type).get;
   const idOf = compilePath(envelope.id).get;
   return (msg) => {
+    if (msg.invalid !== undefined) return { msg, reason: msg.invalid };
     if (msg.value === null || msg.value.length === 0) return { msg, reason: 'empty message value (tombstone or no bytes)' };
     let value: unknown;
     try {

@@ -1,0 +1,74 @@
+/**
+ * `sc-project run`: consume Kafka (or an NDJSON file) and apply every projection until stopped
+ * (or until the file is drained). SIGINT/SIGTERM stop gracefully; a second signal exits at once,
+ * which is still safe: the database holds the truth and the next run resumes from it.
+ */
+import { ConfigError, createRuntime, type RunSummary } from '../runtime/runtime.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, result, type CommandResult } from './io.js';
+
+export interface RunOptions {
+  config: string[];
+  databaseUrl?: string;
+  brokers?: string;
+  from?: string;
+  logFormat: string;
+  statsInterval: string;
+  maxBatch?: string;
+  processedRetention: string;
+  createTopics?: boolean;
+  clientId: string;
+}
+
+export const EMBEDDED_DATABASE_URL = 'sqlite:./sc-project.db';
+
+export async function runCommand(o: RunOptions): Promise<CommandResult> {
+  if (o.logFormat !== 'text' && o.logFormat !== 'json') return result(EXIT_USAGE, '', `--log-format must be text or json, got ${o.logFormat}\n`);
+  const retentionMs = parseDuration(o.processedRetention);
+  if (retentionMs === undefined) return result(EXIT_USAGE, '', `--processed-retention must look like 7d, 12h, 30m or 0, got ${o.processedRetention}\n`);
+  const maxBatch = o.maxBatch === undefined ? undefined : Number(o.maxBatch);
+  if (maxBatch !== undefined && (!Number.isInteger(maxBatch) || maxBatch < 1)) return result(EXIT_USAGE, '', '--max-batch must be a whole number ≥ 1\n');
+  const databaseUrl = o.databaseUrl ?? (o.from !== undefined ? EMBEDDED_DATABASE_URL : undefined);
+  if (databaseUrl === undefined) return result(EXIT_USAGE, '', 'no database: give --database-url or DATABASE_URL\n');
+  try {
+    const rt = await createRuntime({
+      config: o.config, databaseUrl, from: o.from, brokers: o.brokers?.split(',').map((b) => b.trim()).filter(Boolean),
+      logFormat: o.logFormat, statsInterval: Number(o.statsInterval), maxBatch, retentionMs, createTopics: o.createTopics, clientId: o.clientId,
+    });
+    let signals = 0;
+    const onSignal = () => {
+      signals++;
+      if (signals > 1) process.exit(130);
+      void rt.stop();
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    await rt.start();
+    const summary = await rt.done;
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    return result(EXIT_OK, formatSummary(summary));
+  } catch (e) {
+    if (e instanceof ConfigError) return result(EXIT_FAILED, '', e.message + '\n');
+    return result(EXIT_FAILED, '', `sc-project run: ${e instanceof Error ? e.message : String(e)}\n`);
+  }
+}
+
+function formatSummary(s: RunSummary): string {
+  const lines: string[] = [];
+  for (const [group, g] of Object.entries(s.groups)) {
+    lines.push(`${group}: ${g.events} messages, ${g.applied} applied, ${g.duplicates} duplicates, ${g.alreadyApplied} already applied, ${g.skippedUnhandled} skipped (unhandled type), ${g.deadLettered} dead-lettered`);
+  }
+  if (s.rows !== undefined) {
+    lines.push('rows per table:');
+    for (const [table, n] of Object.entries(s.rows)) lines.push(`  ${table.padEnd(34)} ${n}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** "7d", "12h", "30m", "45s", "0" → milliseconds. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(\d+)([dhms]?)$/.exec(text.trim());
+  if (m === null) return undefined;
+  const unit = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000, '': 1000 }[m[2] as 'd' | 'h' | 'm' | 's' | ''];
+  return Number(m[1]) * unit;
+}

@@ -1,0 +1,255 @@
+/**
+ * One consumer group's batch processor: messages in, one database transaction out.
+ *
+ * For a unit of messages it decodes, routes and evaluates every event's row changes (pure), then
+ * in ONE transaction: drops event ids already processed, records the new ones, applies the
+ * folded statements, writes the dead letters (table mode) and moves the group's positions.
+ * Transient database errors retry the unit with backoff; a data error splits the unit in halves
+ * until the event at fault is alone, and that event is dead-lettered.
+ */
+import { fold, chunks } from '../sql/fold.js';
+import { sqlNow, type ProcessedRow } from '../sql/engine-sql.js';
+import type { Sink, Tx } from './sink.js';
+import type { GroupRoutes, Handler } from './routes.js';
+import { isBad, type DecodedEvent, type RawMessage } from './message.js';
+import { EventError, type RowChange } from './rows.js';
+import { deadLetterRow, type DeadLetter, type DeadLetterSink } from './dead-letters.js';
+import { backoffDelay, classify, sleep, DEFAULT_BACKOFF, type Backoff } from './retry.js';
+import { recordCommit, type GroupStats } from './stats.js';
+import type { Logger } from './log.js';
+
+export interface ProcessorHooks {
+  /** Called between statements and while waiting to retry (Kafka session heartbeats). */
+  heartbeat?: () => Promise<void>;
+  stopping?: () => boolean;
+}
+
+export interface ProcessorOptions {
+  sink: Sink;
+  routes: GroupRoutes;
+  deadLetters: DeadLetterSink;
+  stats: GroupStats;
+  log: Logger;
+  backoff?: Backoff;
+  /** At most this many messages per transaction (1 = one transaction per message). */
+  maxBatch?: number;
+}
+
+/** Thrown when the runtime stops while a unit waits to retry: nothing was committed. */
+export class StoppedError extends Error {
+  constructor() { super('stopped before the batch could commit'); }
+}
+
+/** A database error that retrying and splitting cannot fix (schema, permissions): the group stops. */
+export class FatalError extends Error {
+  constructor(message: string, cause: unknown) { super(message, { cause }); }
+}
+
+interface Prepared {
+  event: DecodedEvent;
+  handlers: Handler[];
+  rows: RowChange[];
+}
+
+interface Unit {
+  events: Prepared[];
+  letters: DeadLetter[];
+}
+
+const ID_CHUNK = 1000;
+const posKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
+
+export class GroupProcessor {
+  private positions: Map<string, number> | undefined;
+
+  constructor(private readonly o: ProcessorOptions) {}
+
+  /** Forget cached positions (after a rebalance another member may have moved them). */
+  resetPositions(): void {
+    this.positions = undefined;
+  }
+
+  /** The stored next offset of every partition of the group. */
+  async storedPositions(hooks: ProcessorHooks = {}): Promise<Map<string, number>> {
+    if (this.positions === undefined) {
+      const rows = await this.retrying(hooks, 'read positions', () => this.o.sink.transaction((tx) => tx.query(this.o.sink.engine.selectPositions(this.o.routes.group))));
+      this.positions = new Map(rows.map((r) => [posKey(String(r.topic), Number(r.partition)), Number(r.next_offset)]));
+    }
+    return this.positions;
+  }
+
+  async positionOf(topic: string, partition: number, hooks: ProcessorHooks = {}): Promise<number | undefined> {
+    return (await this.storedPositions(hooks)).get(posKey(topic, partition));
+  }
+
+  /** Apply messages (of any partitions, in delivery sequence) and commit them. */
+  async process(messages: RawMessage[], hooks: ProcessorHooks = {}): Promise<void> {
+    const stored = await this.storedPositions(hooks);
+    // Offsets below the stored position were committed to the database before a crash or a
+    // rebalance, even if Kafka's committed offset lags behind: skip them.
+    const fresh = messages.filter((m) => m.offset >= (stored.get(posKey(m.topic, m.partition)) ?? 0));
+    this.o.stats.alreadyApplied += messages.length - fresh.length;
+    for (const unit of chunks(fresh, this.o.maxBatch ?? Number.MAX_SAFE_INTEGER)) await this.commit(unit, hooks, new Map());
+  }
+
+  private prepare(messages: RawMessage[], forced: Map<RawMessage, string>): Unit {
+    const { routes } = this.o;
+    const unit: Unit = { events: [], letters: [] };
+    const seen = new Set<string>();
+    for (const msg of messages) {
+      const decoded = routes.decode(msg);
+      if (isBad(decoded)) {
+        unit.letters.push({ msg, group: routes.group, projection: null, eventType: null, reason: decoded.reason });
+        continue;
+      }
+      const handlers = routes.route(msg.topic, decoded.type);
+      if (handlers === undefined) {
+        if (routes.unhandledToDlq(msg.topic)) unit.letters.push({ msg, group: routes.group, projection: null, eventType: decoded.type, reason: `no projection handles event type ${decoded.type}` });
+        else this.o.stats.skippedUnhandled++;
+        continue;
+      }
+      const forcedReason = forced.get(msg);
+      if (forcedReason !== undefined) {
+        unit.letters.push({ msg, group: routes.group, projection: handlers.map((h) => h.projection).join(','), eventType: decoded.type, reason: forcedReason });
+        continue;
+      }
+      if (seen.has(decoded.id)) {
+        this.o.stats.duplicates++;
+        continue;
+      }
+      seen.add(decoded.id);
+      const rows: RowChange[] = [];
+      try {
+        for (const h of handlers) for (const op of h.ops) op(decoded.value, rows);
+      } catch (e) {
+        if (!(e instanceof EventError)) throw e;
+        unit.letters.push({ msg, group: routes.group, projection: e.projection, eventType: e.eventType, reason: e.message });
+        continue;
+      }
+      unit.events.push({ event: decoded, handlers, rows });
+    }
+    return unit;
+  }
+
+  private async commit(messages: RawMessage[], hooks: ProcessorHooks, forced: Map<RawMessage, string>): Promise<void> {
+    if (messages.length === 0) return;
+    const unit = this.prepare(messages, forced);
+    const { sink, deadLetters, stats } = this.o;
+    let sent = deadLetters.mode === 'table' || unit.letters.length === 0;
+    try {
+      const started = performance.now();
+      const applied = await this.retrying(hooks, 'commit', async () => {
+        if (!sent) {
+          await deadLetters.send(unit.letters);
+          sent = true;
+        }
+        return sink.transaction((tx) => this.write(tx, messages, unit, hooks));
+      });
+      recordCommit(stats, performance.now() - started);
+      stats.events += messages.length;
+      stats.applied += applied;
+      stats.duplicates += unit.events.length - applied;
+      stats.deadLettered += unit.letters.length;
+      stats.batches++;
+      for (const d of unit.letters) this.o.log.warn('dead-lettered', { topic: d.msg.topic, partition: d.msg.partition, offset: d.msg.offset, group: d.group, projection: d.projection, event_type: d.eventType, reason: d.reason });
+      const positions = this.positions;
+      if (positions !== undefined) for (const [k, v] of nextOffsets(messages)) positions.set(k, Math.max(v, positions.get(k) ?? 0));
+    } catch (e) {
+      if (!(e instanceof DataError)) throw e;
+      if (messages.length > 1) {
+        const half = Math.ceil(messages.length / 2);
+        await this.commit(messages.slice(0, half), hooks, forced);
+        await this.commit(messages.slice(half), hooks, forced);
+        return;
+      }
+      const [msg] = messages as [RawMessage];
+      await this.commit(messages, hooks, new Map([[msg, `database rejected the event: ${e.message}`]]));
+    }
+  }
+
+  private async write(tx: Tx, messages: RawMessage[], unit: Unit, hooks: ProcessorHooks): Promise<number> {
+    const { sink, routes } = this.o;
+    const done = new Set<string>();
+    for (const ids of chunks(unit.events.map((p) => p.event.id), ID_CHUNK)) {
+      for (const r of await tx.query(sink.engine.selectProcessed(routes.group, ids))) done.add(String(r.event_id));
+    }
+    const fresh = unit.events.filter((p) => !done.has(p.event.id));
+    const at = sqlNow();
+    // Claim the event ids first: a concurrent consumer of the same events blocks here and then
+    // fails on the duplicate key, instead of applying the effects a second time.
+    for (const part of chunks(fresh, ID_CHUNK)) {
+      if (part.length > 0) await tx.exec(sink.engine.insertProcessed(part.map((p) => processedRow(routes, p, at))));
+    }
+    if (this.o.deadLetters.mode === 'table' && unit.letters.length > 0) {
+      for (const part of chunks(unit.letters, ID_CHUNK)) await tx.exec(sink.engine.insertDeadLetters(part.map(deadLetterRow)));
+    }
+    const rows = fresh.flatMap((p) => p.rows);
+    for (const round of fold(rows)) {
+      for (const group of round) {
+        for (const st of sink.changes.build(group)) {
+          await tx.exec(st);
+          this.o.stats.statements++;
+        }
+      }
+      await hooks.heartbeat?.();
+    }
+    const positions = [...nextOffsets(messages)].map(([k, next]) => {
+      const [topic, partition] = k.split('\u0000') as [string, string];
+      return { group: routes.group, topic, partition: Number(partition), nextOffset: next, at };
+    });
+    await tx.exec(sink.engine.upsertPositions(positions));
+    return fresh.length;
+  }
+
+  /** Run fn until it succeeds: transient errors wait and retry, data errors surface as DataError. */
+  private async retrying<T>(hooks: ProcessorHooks, what: string, fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (e) {
+        const kind = classify(e);
+        const message = e instanceof Error ? e.message : String(e);
+        if (kind === 'data') throw new DataError(message);
+        if (kind === 'fatal') throw new FatalError(`group ${this.o.routes.group}: ${what} failed: ${message}`, e);
+        this.o.stats.retries++;
+        const delay = backoffDelay(attempt, this.o.backoff ?? DEFAULT_BACKOFF);
+        this.o.log.warn('database unavailable, retrying', { group: this.o.routes.group, attempt: attempt + 1, delay_ms: delay, error: message });
+        await this.pause(delay, hooks);
+      }
+    }
+  }
+
+  private async pause(ms: number, hooks: ProcessorHooks): Promise<void> {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      if (hooks.stopping?.()) throw new StoppedError();
+      await sleep(Math.min(1000, until - Date.now()));
+      await hooks.heartbeat?.().catch(() => undefined);
+    }
+    if (hooks.stopping?.()) throw new StoppedError();
+  }
+}
+
+class DataError extends Error {}
+
+function nextOffsets(messages: RawMessage[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const m of messages) {
+    const k = posKey(m.topic, m.partition);
+    out.set(k, Math.max(out.get(k) ?? 0, m.offset + 1));
+  }
+  return out;
+}
+
+function processedRow(routes: GroupRoutes, p: Prepared, at: string): ProcessedRow {
+  const entity = routes.entityOf(p.event.value);
+  const version = routes.versionOf(p.event.value);
+  return {
+    group: routes.group,
+    eventId: p.event.id,
+    entityId: entity === undefined || entity === null ? null : String(entity).slice(0, 255),
+    entityVersion: typeof version === 'number' && Number.isSafeInteger(version) ? version : null,
+    eventType: p.event.type.slice(0, 128),
+    at,
+  };
+}

@@ -1,0 +1,224 @@
+/**
+ * The engine as a library: `createRuntime(options)` → `start()` / `stop()`. The CLI's `run` uses
+ * exactly this. A runtime validates the specs, creates missing tables, and then feeds every
+ * consumer group from Kafka or, in the embedded default, from an NDJSON file.
+ */
+import type { Plan } from '../compile/plan.js';
+import { formatDiagnostics } from '../diagnostics.js';
+import { applyDdl } from '../sql/apply.js';
+import { parseDatabaseUrl } from '../sql/connection.js';
+import { ENGINE_TABLES } from '../sql/engine-tables.js';
+import { validatePaths } from '../validate/index.js';
+import type { DeadLetterSink } from './dead-letters.js';
+import { ensureTopics, kafkaClient, kafkaDeadLetters, missingTopics, startGroupConsumer, type GroupConsumerHandle } from './kafka-source.js';
+import { createLogger, type Logger, type LogFormat } from './log.js';
+import { INVALID_LINE_TOPIC, readNdjson } from './ndjson-source.js';
+import { GroupProcessor } from './processor.js';
+import { groupRoutes, type GroupRoutes } from './routes.js';
+import { openMysqlSink } from './sink-mysql.js';
+import { openSqliteSink } from './sink-sqlite.js';
+import type { Sink } from './sink.js';
+import { newStats, percentile, type GroupStats } from './stats.js';
+
+export interface RuntimeOptions {
+  /** Spec files or folders (or give `plan`). */
+  config?: string | string[];
+  plan?: Plan;
+  databaseUrl: string;
+  /** Kafka brokers; not needed with `from`. */
+  brokers?: string[];
+  /** Read messages from this NDJSON file instead of Kafka; the run ends when the file does. */
+  from?: string;
+  clientId?: string;
+  logFormat?: LogFormat;
+  logger?: Logger;
+  /** Seconds between stats lines (0: none). */
+  statsInterval?: number;
+  /** Messages per transaction at most (1: one transaction per message). */
+  maxBatch?: number;
+  /** Messages read from a file per batch. */
+  fileBatch?: number;
+  /** Processed event ids older than this are pruned (ms; 0: never). */
+  retentionMs?: number;
+  /** Create missing source topics (DLQ topics are always created). */
+  createTopics?: boolean;
+  /** Create missing tables before consuming (default true). */
+  createTables?: boolean;
+}
+
+export interface RunSummary {
+  groups: Record<string, GroupStats>;
+  rows?: Record<string, number>;
+}
+
+export interface Runtime {
+  readonly plan: Plan;
+  start(): Promise<void>;
+  /** Resolves when a file run has drained; with Kafka, when stop() has finished. */
+  readonly done: Promise<RunSummary>;
+  stop(): Promise<void>;
+  stats(): Record<string, GroupStats>;
+}
+
+export class ConfigError extends Error {}
+
+interface GroupRun {
+  routes: GroupRoutes;
+  processor: GroupProcessor;
+  stats: GroupStats;
+  kafka?: GroupConsumerHandle;
+}
+
+export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
+  const log = o.logger ?? createLogger(o.logFormat ?? 'text');
+  const plan = o.plan ?? planOf(o.config ?? 'projections');
+  const target = parseDatabaseUrl(o.databaseUrl);
+  if (o.from === undefined && (o.brokers === undefined || o.brokers.length === 0)) throw new ConfigError('no Kafka brokers: give --brokers or KAFKA_BROKERS, or read a file with --from');
+  let sink: Sink | undefined;
+  let stopping = false;
+  let fatal: unknown;
+  let finish!: (s: RunSummary) => void;
+  let fail!: (e: unknown) => void;
+  const done = new Promise<RunSummary>((res, rej) => { finish = res; fail = rej; });
+  const groups: GroupRun[] = [];
+  const timers: NodeJS.Timeout[] = [];
+  const kafka = o.from === undefined ? kafkaClient({ brokers: o.brokers ?? [], clientId: o.clientId ?? 'sc-project', log }) : undefined;
+  const producer = kafka?.producer({ idempotent: true, maxInFlightRequests: 1 });
+
+  const summary = (): RunSummary => ({ groups: Object.fromEntries(groups.map((g) => [g.routes.group, g.stats])) });
+
+  const runtime: Runtime = {
+    plan,
+    done,
+    stats: () => summary().groups,
+    async start() {
+      if (o.createTables !== false) {
+        const report = await applyDdl(o.databaseUrl, [...plan.tables, ...ENGINE_TABLES]);
+        for (const t of report.created) log.info('created table', { table: t });
+        for (const d of report.differences) log.warn('table differs from spec (not changed)', { table: d.table, column: d.column, expected: d.expected, actual: d.actual });
+      }
+      sink = target.kind === 'mysql' ? await openMysqlSink(o.databaseUrl) : openSqliteSink(o.databaseUrl);
+      let deadLetters: DeadLetterSink = { mode: 'table', send: async () => undefined };
+      if (kafka !== undefined && producer !== undefined) {
+        await producer.connect();
+        deadLetters = kafkaDeadLetters(producer);
+      }
+      for (const g of plan.groups) {
+        const routes = groupRoutes(plan, g.group);
+        const stats = newStats();
+        groups.push({ routes, stats, processor: new GroupProcessor({ sink, routes, deadLetters, stats, log, maxBatch: o.maxBatch }) });
+        for (const p of routes.projections) {
+          log.info('projection', { projection: p.name, group: p.group, topics: p.topics.join(','), handles: Object.keys(p.handlers).sort().join(',') });
+        }
+      }
+      if ((o.statsInterval ?? 10) > 0) timers.push(setInterval(() => logStats(log, groups, (o.statsInterval ?? 10)), (o.statsInterval ?? 10) * 1000));
+      if (o.from !== undefined) {
+        void runFile(o.from).then(
+          async () => { const rows = await countRows(o.databaseUrl, plan); await closeAll(); finish({ ...summary(), rows }); },
+          async (e: unknown) => { await closeAll(); fail(e); },
+        );
+        return;
+      }
+      await startKafka();
+      if ((o.retentionMs ?? 0) > 0) timers.push(setInterval(() => void prune(), 60_000));
+    },
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      await Promise.allSettled(groups.map((g) => g.kafka?.consumer.disconnect()));
+      if (o.from === undefined) {
+        await closeAll();
+        if (fatal !== undefined) fail(fatal);
+        else finish(summary());
+      }
+    },
+  };
+
+  async function runFile(path: string): Promise<void> {
+    for await (const batch of readNdjson(path, o.fileBatch ?? 5000)) {
+      for (const g of groups) {
+        if (stopping) return;
+        const mine = batch.filter((m) => g.routes.topics.includes(m.topic) || m.topic === INVALID_LINE_TOPIC);
+        await g.processor.process(mine, { stopping: () => stopping });
+      }
+    }
+  }
+
+  async function startKafka(): Promise<void> {
+    if (kafka === undefined) return;
+    const topics = plan.groups.flatMap((g) => g.topics);
+    if (o.createTopics) {
+      for (const t of await ensureTopics(kafka, topics)) log.info('created topic', { topic: t });
+    } else {
+      const missing = await missingTopics(kafka, topics);
+      if (missing.length > 0) throw new ConfigError(`topics missing in Kafka: ${missing.join(', ')} (create them, or run with --create-topics)`);
+    }
+    for (const t of await ensureTopics(kafka, topics.map((t) => `${t}.dlq`))) log.info('created dead-letter topic', { topic: t });
+    for (const g of groups) {
+      g.kafka = await startGroupConsumer(kafka, g.routes.group, g.routes.topics, g.processor, log, (e) => {
+        log.error('group stopped on an error that retrying cannot fix', { group: g.routes.group, error: e instanceof Error ? e.message : String(e) });
+        fatal = e;
+        void runtime.stop();
+      });
+    }
+  }
+
+  async function prune(): Promise<void> {
+    if (sink === undefined || stopping) return;
+    const before = new Date(Date.now() - (o.retentionMs ?? 0)).toISOString().replace('T', ' ').replace('Z', '');
+    try {
+      await sink.transaction((tx) => tx.exec(sink!.engine.pruneProcessed(before, 10_000)));
+    } catch (e) {
+      log.warn('pruning processed events failed (will retry)', { error: String(e) });
+    }
+  }
+
+  async function closeAll(): Promise<void> {
+    for (const t of timers) clearInterval(t);
+    logStats(log, groups, 0);
+    await producer?.disconnect().catch(() => undefined);
+    await sink?.close();
+  }
+
+  return runtime;
+}
+
+function planOf(config: string | string[]): Plan {
+  const v = validatePaths(Array.isArray(config) ? config : [config]);
+  if (v.plan === undefined) throw new ConfigError(formatDiagnostics(v.diagnostics, 'text'));
+  return v.plan;
+}
+
+const last = new Map<string, number>();
+
+function logStats(log: Logger, groups: GroupRun[], intervalS: number): void {
+  for (const g of groups) {
+    const s = g.stats;
+    const prev = last.get(g.routes.group) ?? 0;
+    last.set(g.routes.group, s.events);
+    const rate = intervalS > 0 ? Math.round((s.events - prev) / intervalS) : undefined;
+    const lag = g.kafka ? Object.fromEntries(g.kafka.lag) : undefined;
+    log.info('stats', {
+      group: g.routes.group, events: s.events, ...(rate !== undefined ? { events_per_s: rate } : {}), applied: s.applied,
+      duplicates: s.duplicates, skipped_unhandled: s.skippedUnhandled, already_applied: s.alreadyApplied,
+      dead_lettered: s.deadLettered, batches: s.batches, statements: s.statements, retries: s.retries,
+      commit_p50_ms: Math.round(percentile(s.commitMs, 50)), commit_p99_ms: Math.round(percentile(s.commitMs, 99)),
+      ...(lag ? { lag } : {}),
+    });
+  }
+}
+
+async function countRows(databaseUrl: string, plan: Plan): Promise<Record<string, number>> {
+  const { openKnex } = await import('../sql/connection.js');
+  const db = openKnex(databaseUrl);
+  try {
+    const out: Record<string, number> = {};
+    for (const t of [...plan.tables.map((x) => x.name), 'sc_dead_letters']) {
+      const [row] = (await db(t).count({ n: '*' })) as Array<{ n: number | string }>;
+      out[t] = Number(row?.n ?? 0);
+    }
+    return out;
+  } finally {
+    await db.destroy();
+  }
+}

@@ -1,0 +1,43 @@
+/** MySQL/MariaDB sink over a mysql2 pool. */
+import mysql from 'mysql2/promise';
+import { parseDatabaseUrl } from '../sql/connection.js';
+import { sinkParts, type Sink, type Tx } from './sink.js';
+
+export async function openMysqlSink(databaseUrl: string, poolSize = 4): Promise<Sink> {
+  const target = parseDatabaseUrl(databaseUrl);
+  if (target.kind !== 'mysql') throw new Error('openMysqlSink needs a mysql:// URL');
+  const pool = mysql.createPool({
+    host: target.host, port: target.port, user: target.user, password: target.password, database: target.database,
+    connectionLimit: poolSize, charset: 'utf8mb4', timezone: 'Z', dateStrings: true,
+    supportBigNumbers: true, bigNumberStrings: true, connectTimeout: 5000,
+  });
+  // Strict mode makes a value too long or of the wrong type an error instead of a silent
+  // truncation (https://mariadb.com/kb/en/sql-mode/#strict-mode); UTC because DATETIME has no zone.
+  pool.on('connection', (conn) => {
+    conn.query("SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO', time_zone = '+00:00'");
+  });
+  return {
+    ...sinkParts('mysql'),
+    async transaction(fn) {
+      const conn = await pool.getConnection();
+      let broken = false;
+      try {
+        await conn.query('START TRANSACTION');
+        const tx: Tx = {
+          exec: async (s) => { await conn.query(s.sql, s.params); },
+          query: async (s) => (await conn.query(s.sql, s.params))[0] as Array<Record<string, unknown>>,
+        };
+        const out = await fn(tx);
+        await conn.query('COMMIT');
+        return out;
+      } catch (e) {
+        try { await conn.query('ROLLBACK'); } catch { broken = true; }
+        throw e;
+      } finally {
+        // A connection whose ROLLBACK failed is in an unknown state: drop it from the pool.
+        if (broken) conn.destroy(); else conn.release();
+      }
+    },
+    async close() { await pool.end(); },
+  };
+}

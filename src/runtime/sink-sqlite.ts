@@ -1,0 +1,42 @@
+/** SQLite sink (the embedded default) over better-sqlite3, with prepared statements cached by text. */
+import Database from 'better-sqlite3';
+import { parseDatabaseUrl } from '../sql/connection.js';
+import { sinkParts, type Sink, type Tx } from './sink.js';
+
+export function openSqliteSink(databaseUrl: string): Sink {
+  const target = parseDatabaseUrl(databaseUrl);
+  if (target.kind !== 'sqlite') throw new Error('openSqliteSink needs a sqlite: URL');
+  const db = new Database(target.filename);
+  // WAL with synchronous=NORMAL survives a killed process (not a power cut) and is fast.
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  const cache = new Map<string, Database.Statement>();
+  const prepare = (sql: string) => {
+    let st = cache.get(sql);
+    if (st === undefined) {
+      st = db.prepare(sql);
+      cache.set(sql, st);
+    }
+    return st;
+  };
+  const tx: Tx = {
+    exec: async (s) => { prepare(s.sql).run(...s.params); },
+    query: async (s) => prepare(s.sql).all(...s.params) as Array<Record<string, unknown>>,
+  };
+  return {
+    ...sinkParts('sqlite'),
+    async transaction(fn) {
+      db.exec('BEGIN IMMEDIATE');
+      try {
+        const out = await fn(tx);
+        db.exec('COMMIT');
+        return out;
+      } catch (e) {
+        if (db.inTransaction) db.exec('ROLLBACK');
+        throw e;
+      }
+    },
+    async close() { db.close(); },
+  };
+}

@@ -1,0 +1,29 @@
+/** Counters of a running group; every skip and dead letter is counted, nothing goes silently. */
+export interface GroupStats {
+  events: number;
+  applied: number;
+  duplicates: number;
+  skippedUnhandled: number;
+  alreadyApplied: number;
+  deadLettered: number;
+  batches: number;
+  statements: number;
+  retries: number;
+  commitMs: number[];
+}
+
+export function newStats(): GroupStats {
+  return { events: 0, applied: 0, duplicates: 0, skippedUnhandled: 0, alreadyApplied: 0, deadLettered: 0, batches: 0, statements: 0, retries: 0, commitMs: [] };
+}
+
+/** Keep the last N commit latencies for percentiles without growing with the stream. */
+export function recordCommit(s: GroupStats, ms: number, keep = 4096): void {
+  s.commitMs.push(ms);
+  if (s.commitMs.length > keep) s.commitMs.splice(0, s.commitMs.length - keep);
+}
+
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}

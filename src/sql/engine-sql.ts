@@ -1,0 +1,92 @@
+/**
+ * The engine's own statements: processed event ids, consumer positions and dead letters, for
+ * both dialects. Positions only move forward (GREATEST / MAX), so a consumer that lost its
+ * partition in a rebalance can never move a position back.
+ */
+import type { SqlValue } from './coerce.js';
+import type { Statement } from './statement.js';
+
+export type SqlDialect = 'mysql' | 'sqlite';
+
+export interface ProcessedRow {
+  group: string;
+  eventId: string;
+  entityId: string | null;
+  entityVersion: number | null;
+  eventType: string;
+  at: string;
+}
+
+export interface PositionRow {
+  group: string;
+  topic: string;
+  partition: number;
+  nextOffset: number;
+  at: string;
+}
+
+export interface DeadLetterRow {
+  id: string;
+  topic: string;
+  partition: number;
+  offset: number;
+  group: string;
+  projection: string | null;
+  reason: string;
+  key: string | null;
+  value: string | null;
+  at: string;
+}
+
+export function engineSql(dialect: SqlDialect) {
+  const q = dialect === 'mysql' ? (n: string) => '`' + n + '`' : (n: string) => `"${n}"`;
+  const tuples = (n: number, width: number) => Array.from({ length: n }, () => `(${Array.from({ length: width }, () => '?').join(',')})`).join(',');
+  return {
+    selectProcessed(group: string, ids: string[]): Statement {
+      return {
+        sql: `SELECT ${q('event_id')} AS event_id FROM ${q('sc_processed_events')} WHERE ${q('consumer_group')} = ? AND ${q('event_id')} IN (${ids.map(() => '?').join(',')})`,
+        params: [group, ...ids],
+      };
+    },
+    insertProcessed(rows: ProcessedRow[]): Statement {
+      const cols = ['consumer_group', 'event_id', 'entity_id', 'entity_version', 'event_type', 'processed_at'];
+      const params: SqlValue[] = rows.flatMap((r) => [r.group, r.eventId, r.entityId, r.entityVersion, r.eventType, r.at]);
+      // A plain INSERT: a duplicate means another consumer applied these events concurrently,
+      // and the error rolls this transaction back (the retry then finds them processed).
+      return { sql: `INSERT INTO ${q('sc_processed_events')} (${cols.map(q).join(',')}) VALUES ${tuples(rows.length, cols.length)}`, params };
+    },
+    upsertPositions(rows: PositionRow[]): Statement {
+      const cols = ['consumer_group', 'topic', 'partition', 'next_offset', 'updated_at'];
+      const params: SqlValue[] = rows.flatMap((r) => [r.group, r.topic, r.partition, r.nextOffset, r.at]);
+      const head = `INSERT INTO ${q('sc_consumer_positions')} (${cols.map(q).join(',')}) VALUES ${tuples(rows.length, cols.length)}`;
+      const sql = dialect === 'mysql'
+        ? `${head} ON DUPLICATE KEY UPDATE ${q('next_offset')} = GREATEST(${q('next_offset')}, VALUES(${q('next_offset')})), ${q('updated_at')} = VALUES(${q('updated_at')})`
+        : `${head} ON CONFLICT (${['consumer_group', 'topic', 'partition'].map(q).join(',')}) DO UPDATE SET ${q('next_offset')} = MAX(${q('next_offset')}, excluded.${q('next_offset')}), ${q('updated_at')} = excluded.${q('updated_at')}`;
+      return { sql, params };
+    },
+    selectPositions(group: string): Statement {
+      return {
+        sql: `SELECT ${q('topic')} AS topic, ${q('partition')} AS ${q('partition')}, ${q('next_offset')} AS next_offset FROM ${q('sc_consumer_positions')} WHERE ${q('consumer_group')} = ?`,
+        params: [group],
+      };
+    },
+    insertDeadLetters(rows: DeadLetterRow[]): Statement {
+      const cols = ['dlq_id', 'topic', 'partition', 'offset', 'consumer_group', 'projection', 'reason', 'key_bytes', 'value_bytes', 'created_at'];
+      const params: SqlValue[] = rows.flatMap((r) => [r.id, r.topic, r.partition, r.offset, r.group, r.projection, r.reason, r.key, r.value, r.at]);
+      const head = `INSERT INTO ${q('sc_dead_letters')} (${cols.map(q).join(',')}) VALUES ${tuples(rows.length, cols.length)}`;
+      return { sql: dialect === 'mysql' ? `${head} ON DUPLICATE KEY UPDATE ${q('dlq_id')} = ${q('dlq_id')}` : `${head} ON CONFLICT DO NOTHING`, params };
+    },
+    pruneProcessed(before: string, limit: number): Statement {
+      return dialect === 'mysql'
+        ? { sql: `DELETE FROM ${q('sc_processed_events')} WHERE ${q('processed_at')} < ? LIMIT ${limit}`, params: [before] }
+        : { sql: `DELETE FROM ${q('sc_processed_events')} WHERE rowid IN (SELECT rowid FROM ${q('sc_processed_events')} WHERE ${q('processed_at')} < ? LIMIT ${limit})`, params: [before] };
+    },
+  };
+}
+
+export type EngineSql = ReturnType<typeof engineSql>;
+
+/** Now, as the DATETIME(3) text the engine stores. */
+export function sqlNow(): string {
+  return new Date().toISOString().replace('T', ' ').replace('Z', '');
+}

@@ -1,0 +1,74 @@
+/**
+ * SQLite statements for row changes: one statement per row, with the same text for every row of
+ * a shape so the sink prepares it once. In-process SQLite has no round trip to save, so folding
+ * here only keeps the sequencing; the semantics match the MySQL builder's.
+ * Upserts use ON CONFLICT … DO UPDATE … WHERE (https://sqlite.org/lang_upsert.html), whose
+ * assignments all read the old row, so the version guard is a plain WHERE.
+ */
+import type { SqlValue } from '../coerce.js';
+import type { StatementGroup } from '../fold.js';
+import type { ChangeBuilder, Statement } from '../statement.js';
+import type { DeleteRow, InsertRow, SetPart, UpdateRow } from '../../runtime/rows.js';
+
+const q = (name: string): string => `"${name}"`;
+
+export const sqliteChanges: ChangeBuilder = {
+  build(group: StatementGroup): Statement[] {
+    return group.rows.map((row) => {
+      switch (row.kind) {
+        case 'insert': return insert(row);
+        case 'update': return row.upsert ? upsertCounters(row) : update(row);
+        case 'delete': return remove(row);
+      }
+    });
+  },
+};
+
+function insert(r: InsertRow): Statement {
+  const head = `INSERT INTO ${q(r.table)} (${r.columns.map(q).join(',')}) VALUES (${r.columns.map(() => '?').join(',')})`;
+  if (r.update.length === 0) return { sql: `${head} ON CONFLICT DO NOTHING`, params: r.values };
+  const set = r.update.map((c) => `${q(c)} = excluded.${q(c)}`).join(', ');
+  const guard = r.guard === undefined ? '' : ` WHERE excluded.${q(r.guard)} > ${q(r.table)}.${q(r.guard)}`;
+  return { sql: `${head} ON CONFLICT (${r.key.map(q).join(',')}) DO UPDATE SET ${set}${guard}`, params: r.values };
+}
+
+function assignment(p: SetPart): string {
+  switch (p.mode) {
+    case 'set': return `${q(p.column)} = ?`;
+    case 'add': return `${q(p.column)} = ${q(p.column)} + ?`;
+    case 'replace': return `${q(p.column)} = json_replace(${q(p.column)}, ?, ${p.json ? 'json(?)' : '?'})`;
+  }
+}
+
+function setParams(parts: SetPart[]): SqlValue[] {
+  return parts.flatMap((p) => (p.mode === 'replace' ? [p.path, p.value] : [p.value]));
+}
+
+function whereClause(r: UpdateRow | DeleteRow): string {
+  const keys = r.where.map((c) => `${q(c)} = ?`).join(' AND ');
+  return r.guard === undefined ? keys : `${keys} AND ${q(r.guard)} < ?`;
+}
+
+function whereParams(r: UpdateRow | DeleteRow): SqlValue[] {
+  return r.guard === undefined ? r.whereValues : [...r.whereValues, r.version ?? null];
+}
+
+function update(r: UpdateRow): Statement {
+  return { sql: `UPDATE ${q(r.table)} SET ${r.set.map(assignment).join(', ')} WHERE ${whereClause(r)}`, params: [...setParams(r.set), ...whereParams(r)] };
+}
+
+function upsertCounters(r: UpdateRow): Statement {
+  const columns = [...r.where, ...r.set.map((p) => p.column)];
+  const params = [...r.whereValues, ...r.set.map((p) => (p.mode === 'add' ? p.base + Number(p.value) : p.value))];
+  const set = r.set.map((p) => p.mode === 'add'
+    ? `${q(p.column)} = ${q(p.column)} + (excluded.${q(p.column)} - ${p.base})`
+    : `${q(p.column)} = excluded.${q(p.column)}`).join(', ');
+  return {
+    sql: `INSERT INTO ${q(r.table)} (${columns.map(q).join(',')}) VALUES (${columns.map(() => '?').join(',')}) ON CONFLICT (${r.where.map(q).join(',')}) DO UPDATE SET ${set}`,
+    params,
+  };
+}
+
+function remove(r: DeleteRow): Statement {
+  return { sql: `DELETE FROM ${q(r.table)} WHERE ${whereClause(r)}`, params: whereParams(r) };
+}
