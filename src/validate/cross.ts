@@ -1,6 +1,6 @@
 /** Rules across projections: unique names, one definition per table, one writer per table and event type in a group. */
 import type { Diagnostic } from '../diagnostics.js';
-import type { TableDef } from '../compile/plan.js';
+import { DEFAULT_ENVELOPE, type EnvelopePaths, type TableDef } from '../compile/plan.js';
 import { operationTarget } from '../compile/operations/index.js';
 import { diagnosticAt } from '../spec/locate.js';
 import type { SpecDocument } from '../spec/load.js';
@@ -16,7 +16,13 @@ export function checkAcross(all: CheckedProjection[], out: Diagnostic[]): void {
   const names = new Map<string, CheckedProjection>();
   const tables = new Map<string, { owner: CheckedProjection; def: TableDef }>();
   const writers = new Map<string, CheckedProjection>();
+  const envelopes = new Map<string, CheckedProjection>();
   for (const p of all) {
+    const firstOfGroup = envelopes.get(p.spec.group);
+    if (firstOfGroup === undefined) envelopes.set(p.spec.group, p);
+    else if (JSON.stringify(envelopeOf(firstOfGroup.spec)) !== JSON.stringify(envelopeOf(p.spec))) {
+      out.push(diagnosticAt(p.doc, p.spec.envelope ? ['envelope'] : ['group'], 'E_GROUP_CONFLICT', `projections of group ${p.spec.group} must read the envelope the same way (event ids are de-duplicated per group); ${firstOfGroup.spec.projection} (${where(firstOfGroup.doc, ['projection'])}) reads it differently`, 'key'));
+    }
     const first = names.get(p.spec.projection);
     if (first) {
       out.push(diagnosticAt(p.doc, ['projection'], 'E_DUPLICATE_PROJECTION', `projection ${p.spec.projection} is already defined at ${where(first.doc, ['projection'])}`));
@@ -43,6 +49,10 @@ export function checkAcross(all: CheckedProjection[], out: Diagnostic[]): void {
       }
     }
   }
+}
+
+function envelopeOf(spec: ProjectionSpec): EnvelopePaths {
+  return { ...DEFAULT_ENVELOPE, ...spec.envelope };
 }
 
 function where(doc: SpecDocument, path: string[]): string {
