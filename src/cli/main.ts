@@ -4,6 +4,7 @@ import { ddlCommand } from './ddl.js';
 import { EXIT_USAGE, type CommandResult } from './io.js';
 import { planCommand } from './plan.js';
 import { runCommand, type RunOptions } from './run.js';
+import { testCommand } from './test.js';
 import { validateCommand } from './validate.js';
 
 const configOption = () => new Option('-c, --config <path...>', 'spec files or folders').default(['projections']);
@@ -42,6 +43,13 @@ export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) =
     .option('--create-topics', 'create missing source topics (3 partitions)')
     .option('--client-id <id>', 'Kafka client id', 'sc-project')
     .action((o: RunOptions) => done(runCommand(o)));
+  program
+    .command('test')
+    .description('run spec fixtures (*.test.yaml): messages in, expected rows out, replayed to prove idempotency')
+    .argument('[fixtures...]', 'fixture files or folders (default: the --config folders)')
+    .addOption(configOption())
+    .addOption(new Option('--database-url <url>', 'run on this database instead of a fresh SQLite file per case (its tables are emptied)'))
+    .action((fixtures: string[], o: { config: string[]; databaseUrl?: string }) => done(testCommand({ ...o, fixtures })));
   program
     .command('plan')
     .description('print the compiled plan as JSON')

@@ -5,7 +5,7 @@
 import { compilePath } from '../compile/accessor.js';
 import type { CompiledProjection, EnvelopePaths, Plan, TableDef } from '../compile/plan.js';
 import { bindOperation, type BoundOperation } from './bind.js';
-import { envelopeDecoder, type Decoder } from './message.js';
+import { envelopeDecoder, type Decoder, type RawMessage } from './message.js';
 
 export interface Handler {
   projection: string;
@@ -22,6 +22,8 @@ export interface GroupRoutes {
   versionOf: (event: unknown) => unknown;
   /** Handlers of a topic's event type; undefined when none handles it. */
   route(topic: string, type: string): Handler[] | undefined;
+  /** Whether this group reads the message's topic (broken source lines go to every group's dead letters). */
+  accepts(msg: RawMessage): boolean;
   /** Whether an unhandled type on this topic goes to the dead-letter sink (else it is skipped). */
   unhandledToDlq(topic: string): boolean;
 }
@@ -55,6 +57,7 @@ export function groupRoutes(plan: Plan, group: string): GroupRoutes {
     entityOf: compilePath(envelope.entity).get,
     versionOf: compilePath(envelope.version).get,
     route: (topic, type) => byTopic.get(topic)?.get(type),
+    accepts: (msg) => msg.invalid !== undefined || byTopic.has(msg.topic),
     unhandledToDlq: (topic) => dlqTopics.has(topic),
   };
 }

@@ -12,7 +12,7 @@ import { validatePaths } from '../validate/index.js';
 import type { DeadLetterSink } from './dead-letters.js';
 import { ensureTopics, kafkaClient, kafkaDeadLetters, missingTopics, startGroupConsumer, type GroupConsumerHandle } from './kafka-source.js';
 import { createLogger, type Logger, type LogFormat } from './log.js';
-import { INVALID_LINE_TOPIC, readNdjson } from './ndjson-source.js';
+import { readNdjson } from './ndjson-source.js';
 import { GroupProcessor } from './processor.js';
 import { groupRoutes, type GroupRoutes } from './routes.js';
 import { openMysqlSink } from './sink-mysql.js';
@@ -138,7 +138,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     for await (const batch of readNdjson(path, o.fileBatch ?? 5000)) {
       for (const g of groups) {
         if (stopping) return;
-        const mine = batch.filter((m) => g.routes.topics.includes(m.topic) || m.topic === INVALID_LINE_TOPIC);
+        const mine = batch.filter((m) => g.routes.accepts(m));
         await g.processor.process(mine, { stopping: () => stopping });
       }
     }

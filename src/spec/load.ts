@@ -31,13 +31,18 @@ const TEST_FILE = /\.test\.ya?ml$/;
 
 /** Spec files under `path` (a file or a folder, searched recursively), sorted. */
 export function listSpecFiles(path: string): string[] {
+  return listFiles(path, SPEC_FILE, TEST_FILE);
+}
+
+/** Files under `path` whose names match `include` and not `exclude`; a file path is taken as is. */
+export function listFiles(path: string, include: RegExp, exclude?: RegExp): string[] {
   const st = statSync(path);
   if (st.isFile()) return [path];
   const out: string[] = [];
   for (const entry of readdirSync(path, { withFileTypes: true })) {
     const full = join(path, entry.name);
-    if (entry.isDirectory()) out.push(...listSpecFiles(full));
-    else if (SPEC_FILE.test(entry.name) && !TEST_FILE.test(entry.name)) out.push(full);
+    if (entry.isDirectory()) out.push(...listFiles(full, include, exclude));
+    else if (include.test(entry.name) && !(exclude?.test(entry.name) ?? false)) out.push(full);
   }
   return out.sort();
 }

@@ -5,3 +5,7 @@ import { readFileSync } from 'node:fs';
 const SCHEMA_URL = new URL('../../schemas/projection.schema.json', import.meta.url);
 
 export const projectionSchema: Record<string, unknown> = JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as Record<string, unknown>;
+
+const FIXTURE_URL = new URL('../../schemas/fixture.schema.json', import.meta.url);
+
+export const fixtureSchema: Record<string, unknown> = JSON.parse(readFileSync(FIXTURE_URL, 'utf8')) as Record<string, unknown>;

@@ -1,0 +1,45 @@
+/** `sc-project test`: run spec fixtures (`*.test.yaml`), print a diff per failing case, exit 1 on failure. */
+import { formatDiagnostics } from '../diagnostics.js';
+import { listFixtureFiles, loadFixtures } from '../testing/fixtures.js';
+import { runCase, type CaseResult } from '../testing/runner.js';
+import { validatePaths } from '../validate/index.js';
+import { EXIT_FAILED, EXIT_OK, result, type CommandResult } from './io.js';
+
+export interface TestOptions {
+  config: string[];
+  fixtures: string[];
+  databaseUrl?: string;
+}
+
+export async function testCommand(o: TestOptions): Promise<CommandResult> {
+  const v = validatePaths(o.config);
+  if (v.plan === undefined) return result(EXIT_FAILED, '', formatDiagnostics(v.diagnostics, 'text') + '\n');
+  const files = listFixtureFiles(o.fixtures.length > 0 ? o.fixtures : o.config);
+  const loaded = loadFixtures(files);
+  if (loaded.diagnostics.some((d) => d.severity === 'error')) return result(EXIT_FAILED, '', formatDiagnostics(loaded.diagnostics, 'text') + '\n');
+  if (loaded.cases.length === 0) return result(EXIT_FAILED, '', `no test cases found (*.test.yaml) in ${(o.fixtures.length ? o.fixtures : o.config).join(', ')}\n`);
+  const lines: string[] = [];
+  let failed = 0;
+  for (const c of loaded.cases) {
+    const r = await runCase(v.plan, c, o.databaseUrl);
+    const ok = r.error === undefined && r.diffs.length === 0;
+    if (!ok) failed++;
+    lines.push(`${ok ? 'PASS' : 'FAIL'} ${c.file}:${c.line} ${c.name}`);
+    if (!ok) lines.push(...describeFailure(r));
+  }
+  lines.push(`${loaded.cases.length - failed} passed, ${failed} failed (${files.length} fixture file(s))`);
+  return result(failed > 0 ? EXIT_FAILED : EXIT_OK, lines.join('\n') + '\n');
+}
+
+function describeFailure(r: CaseResult): string[] {
+  if (r.error !== undefined) return [`  error: ${r.error}`];
+  const out: string[] = [];
+  if (r.pass !== undefined && r.pass > 1) out.push(`  after replay ${r.pass - 1} (the same messages redelivered): rows changed`);
+  for (const d of r.diffs) {
+    out.push(`  table ${d.table}:`);
+    for (const p of d.problems) out.push(`    ${p}`);
+    for (const m of d.missing) out.push(`    - expected ${JSON.stringify(m)}`);
+    for (const u of d.unexpected) out.push(`    + actual   ${JSON.stringify(u)}`);
+  }
+  return out;
+}

@@ -1,0 +1,80 @@
+/** Loading `*.test.yaml` fixture files: cases with their source lines, messages as NDJSON lines. */
+import { dirname, resolve } from 'node:path';
+import Ajv2020Module from 'ajv/dist/2020.js';
+import { isMap, isSeq, type Node } from 'yaml';
+import type { Diagnostic } from '../diagnostics.js';
+import { listFiles, parseSpecText, readText, type SpecDocument } from '../spec/load.js';
+import { diagnosticAt, parsePointer } from '../spec/locate.js';
+import { fixtureSchema } from '../spec/schema-file.js';
+
+export interface FixtureCase {
+  name: string;
+  file: string;
+  line: number;
+  /** One `{"topic","key","value"|"value_raw"}` JSON text a message. */
+  messages: string[];
+  expect: Record<string, Array<Record<string, unknown>>>;
+  deadLetters?: number;
+  ordered: boolean;
+  replay: number;
+}
+
+interface RawCase {
+  name: string;
+  given: Array<{ topic?: string; key?: string | null; value?: unknown; value_raw?: string; file?: string }>;
+  expect?: Record<string, Array<Record<string, unknown>>>;
+  dead_letters?: number;
+  ordered?: boolean;
+  replay?: number;
+}
+
+const Ajv2020 = Ajv2020Module.default;
+const check = new Ajv2020({ allErrors: true, strictRequired: false }).compile<{ tests: RawCase[] }>(fixtureSchema);
+
+export function listFixtureFiles(paths: string[]): string[] {
+  return paths.flatMap((p) => listFiles(p, /\.test\.ya?ml$/));
+}
+
+export function loadFixtures(files: string[]): { cases: FixtureCase[]; diagnostics: Diagnostic[] } {
+  const cases: FixtureCase[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const file of files) {
+    const parsed = parseSpecText(file, readText(file));
+    diagnostics.push(...parsed.diagnostics);
+    for (const doc of parsed.documents) {
+      if (!check(doc.value)) {
+        for (const e of check.errors ?? []) diagnostics.push(diagnosticAt(doc, parsePointer(e.instancePath), 'E_SCHEMA', `fixture: ${e.message ?? e.keyword}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`));
+        continue;
+      }
+      doc.value.tests.forEach((c, i) => {
+        try {
+          cases.push(toCase(doc, c, i));
+        } catch (e) {
+          diagnostics.push(diagnosticAt(doc, ['tests', i, 'given'], 'E_IO', e instanceof Error ? e.message : String(e)));
+        }
+      });
+    }
+  }
+  return { cases, diagnostics };
+}
+
+function toCase(doc: SpecDocument, c: RawCase, i: number): FixtureCase {
+  const messages: string[] = [];
+  for (const g of c.given) {
+    if (g.file !== undefined) {
+      const path = resolve(dirname(doc.file), g.file);
+      messages.push(...readText(path).split(/\r?\n/).filter((l) => l.trim() !== ''));
+    } else {
+      messages.push(JSON.stringify(g));
+    }
+  }
+  const c2: FixtureCase = { name: c.name, file: doc.file, line: lineOf(doc, i), messages, expect: c.expect ?? {}, ordered: c.ordered ?? false, replay: c.replay ?? 1 };
+  if (c.dead_letters !== undefined) c2.deadLetters = c.dead_letters;
+  return c2;
+}
+
+function lineOf(doc: SpecDocument, i: number): number {
+  const tests = isMap(doc.doc.contents) ? doc.doc.contents.get('tests', true) : undefined;
+  const node = isSeq(tests) ? (tests.items[i] as Node | undefined) : undefined;
+  return doc.lines.linePos(node?.range?.[0] ?? 0).line;
+}

@@ -1,0 +1,97 @@
+/**
+ * `sc-project test`: apply each fixture case's messages to a fresh database with the real
+ * runtime processor (same plan, batching and idempotency as `run`), compare the tables, then
+ * replay the messages as redeliveries and compare again: the rows must not change.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Plan } from '../compile/plan.js';
+import { applyDdl } from '../sql/apply.js';
+import { openKnex } from '../sql/connection.js';
+import { ENGINE_TABLES } from '../sql/engine-tables.js';
+import { lineToMessage } from '../runtime/ndjson-source.js';
+import { silentLogger } from '../runtime/log.js';
+import { GroupProcessor } from '../runtime/processor.js';
+import { groupRoutes } from '../runtime/routes.js';
+import { openMysqlSink } from '../runtime/sink-mysql.js';
+import { openSqliteSink } from '../runtime/sink-sqlite.js';
+import type { Sink } from '../runtime/sink.js';
+import { newStats } from '../runtime/stats.js';
+import type { RawMessage } from '../runtime/message.js';
+import { compareTable, type Row, type TableDiff } from './compare.js';
+import type { FixtureCase } from './fixtures.js';
+
+export interface CaseResult {
+  fixture: FixtureCase;
+  /** Which pass failed: 1 = first application, 2+ = replay. */
+  pass?: number;
+  diffs: TableDiff[];
+  error?: string;
+}
+
+/** Run one case on a fresh SQLite file, or on `databaseUrl` (tables emptied first). */
+export async function runCase(plan: Plan, fixture: FixtureCase, databaseUrl?: string): Promise<CaseResult> {
+  const dir = databaseUrl === undefined ? mkdtempSync(join(tmpdir(), 'sc-test-')) : undefined;
+  const url = databaseUrl ?? `sqlite:${join(dir as string, 'test.db')}`;
+  let sink: Sink | undefined;
+  try {
+    await applyDdl(url, [...plan.tables, ...ENGINE_TABLES]);
+    if (databaseUrl !== undefined) await truncate(url, plan);
+    sink = url.startsWith('sqlite:') ? openSqliteSink(url) : await openMysqlSink(url);
+    const processors = plan.groups.map((g) => {
+      const routes = groupRoutes(plan, g.group);
+      return { routes, processor: new GroupProcessor({ sink: sink as Sink, routes, deadLetters: { mode: 'table', send: async () => undefined }, stats: newStats(), log: silentLogger }) };
+    });
+    const messages = fixture.messages.map((line, i) => lineToMessage(line, i));
+    for (let pass = 1; pass <= 1 + fixture.replay; pass++) {
+      // A replay is a redelivery at new offsets (a producer retry): only event ids protect it.
+      const batch: RawMessage[] = messages.map((m) => ({ ...m, offset: m.offset + (pass - 1) * messages.length }));
+      for (const p of processors) await p.processor.process(batch.filter((m) => p.routes.accepts(m)));
+      const diffs = await compareAll(url, plan, fixture, pass);
+      if (diffs.length > 0) return { fixture, pass, diffs };
+    }
+    return { fixture, diffs: [] };
+  } catch (e) {
+    return { fixture, diffs: [], error: e instanceof Error ? e.message : String(e) };
+  } finally {
+    await sink?.close();
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function compareAll(url: string, plan: Plan, fixture: FixtureCase, pass: number): Promise<TableDiff[]> {
+  const db = openKnex(url);
+  try {
+    const diffs: TableDiff[] = [];
+    for (const [name, expected] of Object.entries(fixture.expect)) {
+      const table = plan.tables.find((t) => t.name === name);
+      if (table === undefined) {
+        diffs.push({ table: name, problems: [`no table ${name} in the specs`], missing: [], unexpected: [] });
+        continue;
+      }
+      const actual = (await db(name).select('*').orderBy(table.key)) as Row[];
+      const d = compareTable(table, name, expected, actual, fixture.ordered);
+      if (d !== undefined) diffs.push(d);
+    }
+    if (fixture.deadLetters !== undefined) {
+      const [row] = (await db('sc_dead_letters').count({ n: '*' })) as Array<{ n: number | string }>;
+      const n = Number(row?.n ?? 0);
+      // A redelivered bad message is dead-lettered again: it is a new message at a new offset.
+      const want = fixture.deadLetters * pass;
+      if (n !== want) diffs.push({ table: 'dead letters', problems: [`expected ${want} dead letter(s), found ${n}`], missing: [], unexpected: [] });
+    }
+    return diffs;
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function truncate(url: string, plan: Plan): Promise<void> {
+  const db = openKnex(url);
+  try {
+    for (const t of [...plan.tables, ...ENGINE_TABLES]) await db(t.name).delete();
+  } finally {
+    await db.destroy();
+  }
+}
