@@ -38,7 +38,7 @@ export function bindOperation(op: Operation, tables: Map<string, TableDef>, enve
     try {
       return coerce(b.column, v);
     } catch (e) {
-      if (e instanceof CoerceError) return fail(`${table.name}.${e.message}`);
+      if (e instanceof CoerceError) return fail(`column ${table.name}.${e.column} (${e.type}): ${e.reason}`);
       throw e;
     }
   };

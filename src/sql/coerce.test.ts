@@ -249,3 +249,14 @@ describe('CoerceError', () => {
     expect(msg).toContain('...');
   });
 });
+
+describe('string length', () => {
+  const col = { name: 'code', type: 'string' as const, length: 3, nullable: false };
+  it('counts characters, not bytes or UTF-16 units', () => {
+    expect(coerce(col, 'a🎉é')).toBe('a🎉é');
+  });
+  it('rejects a value longer than the column', () => {
+    expect(() => coerce(col, 'abcd')).toThrow(/4 characters is longer than 3/);
+    expect(coerceLiteral(col, 'abcd')).toMatch(/longer than 3/);
+  });
+});

@@ -25,15 +25,26 @@ export class CoerceError extends Error {
  * default applies, is the caller's decision. Throws `CoerceError` when the value cannot fit.
  */
 export function coerce(col: ColumnDef, v: unknown): SqlValue {
-  const out = convert(col.type, v);
+  const out = fitLength(col, convert(col.type, v));
   if (out instanceof Reject) throw new CoerceError(col.name, col.type, out.reason);
   return out;
 }
 
 /** Validate-time check of a literal against its column: the error message, or null when it fits. */
 export function coerceLiteral(col: ColumnDef, v: unknown): string | null {
-  const out = convert(col.type, v);
+  const out = fitLength(col, convert(col.type, v));
   return out instanceof Reject ? new CoerceError(col.name, col.type, out.reason).message : null;
+}
+
+/**
+ * VARCHAR(n) holds n characters (code points), not bytes (MySQL manual, "The CHAR and VARCHAR
+ * Types"). SQLite does not enforce lengths at all, so the check is made here for both, and a value
+ * too long is the event's error (dead-lettered) on every database alike.
+ */
+function fitLength(col: ColumnDef, out: SqlValue | Reject): SqlValue | Reject {
+  if (col.type !== 'string' || typeof out !== 'string' || col.length === undefined || out.length <= col.length) return out;
+  const chars = [...out].length;
+  return chars > col.length ? new Reject(`value of ${chars} characters is longer than ${col.length}`) : out;
 }
 
 /** A failed conversion, returned rather than thrown so `coerceLiteral` needs no try/catch. */

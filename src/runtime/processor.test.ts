@@ -1,0 +1,184 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Plan } from '../compile/plan.js';
+import { parseSpecText } from '../spec/load.js';
+import { applyDdl } from '../sql/apply.js';
+import { ENGINE_TABLES } from '../sql/engine-tables.js';
+import { validateLoaded } from '../validate/index.js';
+import { silentLogger } from './log.js';
+import type { RawMessage } from './message.js';
+import { FatalError, GroupProcessor } from './processor.js';
+import { groupRoutes } from './routes.js';
+import { openSqliteSink } from './sink-sqlite.js';
+import type { Sink } from './sink.js';
+import { newStats, type GroupStats } from './stats.js';
+
+const SPEC = `
+projection: things
+group: g
+topics: [things, other]
+tables:
+  things:
+    key: [id]
+    version: entity_version
+    unique: [[code]]
+    columns:
+      id: { type: string, length: 16 }
+      name: { type: string, length: 8, nullable: true }
+      code: { type: string, length: 8, nullable: true }
+      hits: { type: int, default: 0 }
+  thing_log:
+    log: true
+    columns: { id: { type: string, length: 16 } }
+on:
+  thing.created:
+    - insert: things
+      on_conflict: { update: [name] }
+      set: { id: $.entity_id, name: $.data.name, code: { path: $.data.code, default: null } }
+    - log: thing_log
+      set: { id: $.entity_id }
+  thing.renamed:
+    - update: things
+      set: { name: $.data.name }
+  thing.coded:
+    - update: things
+      set: { code: $.data.code }
+  thing.hit:
+    - increment: things
+      where: { id: $.data.target }
+      by: { hits: 1 }
+      create_missing: true
+`;
+
+let dir: string;
+let url: string;
+let plan: Plan;
+let sink: Sink;
+let stats: GroupStats;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'sc-proc-'));
+  url = `sqlite:${join(dir, 'db.sqlite')}`;
+  const v = validateLoaded(parseSpecText('spec.yaml', SPEC));
+  expect(v.diagnostics).toEqual([]);
+  plan = v.plan as Plan;
+  await applyDdl(url, [...plan.tables, ...ENGINE_TABLES]);
+  sink = openSqliteSink(url);
+  stats = newStats();
+});
+
+afterEach(async () => {
+  await sink.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function processor(o: { maxBatch?: number; sink?: Sink } = {}): GroupProcessor {
+  return new GroupProcessor({ sink: o.sink ?? sink, routes: groupRoutes(plan, 'g'), deadLetters: { mode: 'table', send: async () => undefined }, stats, log: silentLogger, maxBatch: o.maxBatch, backoff: { initialMs: 1, maxMs: 2 } });
+}
+
+let nextOffset = 0;
+function msg(value: unknown, topic = 'things'): RawMessage {
+  return { topic, partition: 0, offset: nextOffset++, key: null, value: Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)) };
+}
+function ev(type: string, id: string, entity: string, version: number, data: Record<string, unknown> = {}): unknown {
+  return { event_type: type, event_id: id, entity_id: entity, entity_version: version, timestamp: '2026-01-05T10:00:00Z', data };
+}
+function rows(table: string): unknown[] {
+  const db = new Database(join(dir, 'db.sqlite'), { readonly: true });
+  try {
+    return db.prepare(`SELECT * FROM "${table}" ORDER BY 1`).all();
+  } finally {
+    db.close();
+  }
+}
+
+describe('GroupProcessor', () => {
+  it('applies once: a redelivery at new offsets and a replay of old offsets change nothing', async () => {
+    const stream = [ev('thing.created', 'e1', 'a', 1, { name: 'one' }), ev('thing.renamed', 'e2', 'a', 2, { name: 'uno' }), ev('thing.hit', 'e3', 'x', 1, { target: 'a' })];
+    const first = stream.map((e) => msg(e));
+    await processor().process(first);
+    const after = [rows('things'), rows('thing_log')];
+    await processor().process(stream.map((e) => msg(e)));
+    await processor().process(first);
+    expect([rows('things'), rows('thing_log')]).toEqual(after);
+    expect(after[0]).toEqual([{ id: 'a', name: 'uno', code: null, hits: 1, entity_version: 2 }]);
+    expect(stats.duplicates).toBe(3);
+    expect(stats.alreadyApplied).toBe(3);
+  });
+
+  it('skips stale and duplicate entity versions on a versioned table', async () => {
+    await processor().process([
+      msg(ev('thing.created', 'e1', 'a', 1, { name: 'one' })),
+      msg(ev('thing.renamed', 'e3', 'a', 3, { name: 'three' })),
+      msg(ev('thing.renamed', 'e2', 'a', 2, { name: 'two' })),
+      msg(ev('thing.renamed', 'e4', 'a', 3, { name: 'again' })),
+    ]);
+    expect(rows('things')).toEqual([{ id: 'a', name: 'three', code: null, hits: 0, entity_version: 3 }]);
+  });
+
+  it('creates a stub row for a counter and keeps the counter when the row is created', async () => {
+    await processor().process([msg(ev('thing.hit', 'h1', 'x', 1, { target: 'b' }), 'other'), msg(ev('thing.hit', 'h2', 'y', 1, { target: 'b' }), 'other')]);
+    await processor().process([msg(ev('thing.created', 'c1', 'b', 1, { name: 'bee' }))]);
+    expect(rows('things')).toEqual([{ id: 'b', name: 'bee', code: null, hits: 2, entity_version: 1 }]);
+  });
+
+  it('gives the same rows one message per transaction as in one batch', async () => {
+    const stream = Array.from({ length: 30 }, (_, i) => ev(i % 3 === 0 ? 'thing.created' : 'thing.hit', `e${i}`, `k${i % 4}`, i + 1, { name: `n${i % 5}`, target: `k${i % 4}` }));
+    await processor().process(stream.map((e) => msg(e)));
+    const batched = rows('things');
+    await sink.close();
+    rmSync(dir, { recursive: true, force: true });
+    dir = mkdtempSync(join(tmpdir(), 'sc-proc-'));
+    url = `sqlite:${join(dir, 'db.sqlite')}`;
+    await applyDdl(url, [...plan.tables, ...ENGINE_TABLES]);
+    sink = openSqliteSink(url);
+    await processor({ maxBatch: 1 }).process(stream.map((e) => msg(e)));
+    expect(rows('things')).toEqual(batched);
+  });
+
+  it('dead-letters bad messages with their reason and applies the rest', async () => {
+    await processor().process([
+      msg('{trunc'), msg('[1,2]'), msg('"text"'), msg({ event_id: 'x' }), msg({ event_type: 'thing.created' }),
+      msg(ev('thing.created', 'e1', 'a', 1, { name: 'far too long a name' })),
+      msg(ev('thing.unknown', 'e2', 'a', 2)),
+      msg(ev('thing.created', 'e3', 'b', 1, { name: 'bee' })),
+    ]);
+    expect(rows('things')).toMatchObject([{ id: 'b', name: 'bee' }]);
+    const reasons = (rows('sc_dead_letters') as Array<{ reason: string; offset: number }>).sort((a, b) => a.offset - b.offset).map((r) => r.reason);
+    expect(reasons).toEqual([
+      expect.stringMatching(/not JSON/), expect.stringMatching(/not an object/), expect.stringMatching(/not an object/),
+      expect.stringMatching(/missing event type/), expect.stringMatching(/missing event id/),
+      expect.stringMatching(/^thing\.created: column things\.name \(string\): value of 19 characters is longer than 8$/),
+    ]);
+    expect(stats.skippedUnhandled).toBe(1);
+  });
+
+  it('splits a batch the database rejects until the one bad event is dead-lettered', async () => {
+    const stream = [
+      ev('thing.created', 'c1', 'a', 1, { name: 'a', code: 'A' }),
+      ev('thing.created', 'c2', 'b', 1, { name: 'b', code: 'B' }),
+      ...Array.from({ length: 10 }, (_, i) => ev('thing.hit', `h${i}`, 'z', 1, { target: 'a' })),
+      ev('thing.coded', 'bad', 'b', 2, { code: 'A' }), // violates unique(code)
+      ev('thing.renamed', 'r1', 'b', 3, { name: 'bee' }),
+    ];
+    await processor().process(stream.map((e) => msg(e)));
+    expect(rows('things')).toMatchObject([{ id: 'a', hits: 10, code: 'A' }, { id: 'b', name: 'bee', code: 'B' }]);
+    expect(rows('sc_dead_letters')).toMatchObject([{ reason: expect.stringMatching(/^thing\.coded: database rejected the event: UNIQUE/) }]);
+  });
+
+  it('retries a transient database error without skipping anything', async () => {
+    let failures = 2;
+    const flaky: Sink = { ...sink, transaction: (fn) => (failures-- > 0 ? Promise.reject(Object.assign(new Error('reset'), { code: 'ECONNRESET' })) : sink.transaction(fn)) };
+    await processor({ sink: flaky }).process([msg(ev('thing.created', 'e1', 'a', 1, { name: 'one' }))]);
+    expect(rows('things')).toHaveLength(1);
+    expect(stats.retries).toBeGreaterThanOrEqual(2);
+  });
+
+  it('stops on an error that retrying cannot fix', async () => {
+    const broken: Sink = { ...sink, transaction: () => Promise.reject(Object.assign(new Error("Table 'x' doesn't exist"), { errno: 1146 })) };
+    await expect(processor({ sink: broken }).process([msg(ev('thing.created', 'e1', 'a', 1))])).rejects.toBeInstanceOf(FatalError);
+  });
+});
