@@ -1,0 +1,16 @@
+/**
+ * sc-project as a library: validate specs, compile them to a plan, and run them.
+ *
+ * @example
+ * const rt = await createRuntime({ config: 'projections', databaseUrl, brokers: ['127.0.0.1:9092'] });
+ * await rt.start();
+ * await rt.stop();
+ */
+export { createRuntime, ConfigError, type Runtime, type RuntimeOptions, type RunSummary } from './runtime/runtime.js';
+export { validatePaths, type ValidationResult } from './validate/index.js';
+export { formatDiagnostics, type Diagnostic, type DiagnosticCode } from './diagnostics.js';
+export type { Plan, CompiledProjection, TableDef, ColumnDef, Operation } from './compile/plan.js';
+export { ddlScript, type Dialect } from './sql/ddl.js';
+export { applyDdl, type ApplyReport } from './sql/apply.js';
+export type { ProjectionSpec } from './spec/types.js';
+export type { GroupStats } from './runtime/stats.js';
