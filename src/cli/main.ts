@@ -26,14 +26,14 @@ export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) =
     .addOption(configOption())
     .addOption(new Option('--dialect <dialect>', 'mysql, postgres or sqlite').default('mysql'))
     .option('--apply', 'create what is missing in --database-url (never drops)')
-    .addOption(new Option('--database-url <url>', 'mysql://user:pass@host:port/db or sqlite:./file.db').env('DATABASE_URL'))
+    .addOption(new Option('--database-url <url>', 'mysql://login:pass@host:port/db or sqlite:./file.db').env('DATABASE_URL'))
     .option('--no-engine-tables', "leave out the engine's own tables")
     .action((o: { config: string[]; dialect: string; apply?: boolean; databaseUrl?: string; engineTables: boolean }) => done(ddlCommand(o)));
   program
     .command('run')
     .description('consume Kafka (or --from an NDJSON file) and apply every projection')
     .addOption(configOption())
-    .addOption(new Option('--database-url <url>', 'mysql://user:pass@host:port/db or sqlite:./file.db (default with --from: sqlite:./sc-project.db)').env('DATABASE_URL'))
+    .addOption(new Option('--database-url <url>', 'mysql://login:pass@host:port/db or sqlite:./file.db (default with --from: sqlite:./sc-project.db)').env('DATABASE_URL'))
     .addOption(new Option('--brokers <list>', 'Kafka brokers, host:port,...').env('KAFKA_BROKERS'))
     .option('--from <file>', 'read messages from an NDJSON file ({"topic","key","value"} a line) instead of Kafka')
     .addOption(new Option('--log-format <format>', 'text or json').default('text'))
@@ -61,7 +61,7 @@ export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) =
 export async function main(argv: string[]): Promise<number> {
   let pending: CommandResult | Promise<CommandResult> | undefined;
   try {
-    await buildProgram((r) => { pending = r; }).parseAsync(argv, { from: 'user' });
+    await buildProgram((r) => { pending = r; }).parseAsync(['node', 'sc-project', ...argv]);
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : EXIT_USAGE;
     throw e;

@@ -118,7 +118,7 @@ export interface CompiledProjection {
   topics: string[];
   envelope: EnvelopePaths;
   unhandled: 'skip' | 'dlq';
-  /** Event type → operations, in spec order. */
+  /** Event type → operations, in the sequence the spec lists them. */
   handlers: Record<string, Operation[]>;
   /** Names of the tables this projection declares. */
   tables: string[];

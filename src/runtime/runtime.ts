@@ -1,6 +1,6 @@
 /**
  * The engine as a library: `createRuntime(options)` → `start()` / `stop()`. The CLI's `run` uses
- * exactly this. A runtime validates the specs, creates missing tables, and then feeds every
+ * exactly this. A runtime validates the specs, creates missing tables, and then drives every
  * consumer group from Kafka or, in the embedded default, from an NDJSON file.
  */
 import type { Plan } from '../compile/plan.js';

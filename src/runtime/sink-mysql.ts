@@ -1,13 +1,13 @@
 /** MySQL/MariaDB sink over a mysql2 pool. */
 import mysql from 'mysql2/promise';
-import { parseDatabaseUrl } from '../sql/connection.js';
+import { credentials, parseDatabaseUrl } from '../sql/connection.js';
 import { sinkParts, type Sink, type Tx } from './sink.js';
 
 export async function openMysqlSink(databaseUrl: string, poolSize = 4): Promise<Sink> {
   const target = parseDatabaseUrl(databaseUrl);
   if (target.kind !== 'mysql') throw new Error('openMysqlSink needs a mysql:// URL');
   const pool = mysql.createPool({
-    host: target.host, port: target.port, user: target.user, password: target.password, database: target.database,
+    host: target.host, port: target.port, ...credentials(target), database: target.database,
     connectionLimit: poolSize, charset: 'utf8mb4', timezone: 'Z', dateStrings: true,
     supportBigNumbers: true, bigNumberStrings: true, connectTimeout: 5000,
   });

@@ -16,7 +16,7 @@ export interface Location {
   source?: string;
 }
 
-/** "/on/user.created/0/set" → ["on", "user.created", 0, "set"] (RFC 6901 unescaping). */
+/** "/on/a.created/0/set" → ["on", "a.created", 0, "set"] (RFC 6901 unescaping). */
 export function parsePointer(pointer: string): Segment[] {
   if (pointer === '') return [];
   return pointer

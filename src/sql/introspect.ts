@@ -79,16 +79,17 @@ async function mysqlSchema(db: Knex): Promise<Map<string, LiveTable>> {
             column_type as column_type, character_maximum_length as char_length,
             numeric_precision as num_precision, numeric_scale as num_scale,
             datetime_precision as dt_precision, is_nullable as is_nullable,
-            column_default as column_default, column_key as column_key
-       from information_schema.columns where table_schema = database()
-      order by table_name, ordinal_position`,
-  )) as [MysqlColumnRow[]];
+            column_default as column_default, column_key as column_key, ordinal_position as pos
+       from information_schema.columns where table_schema = database()`,
+  )) as [Array<MysqlColumnRow & { pos: number | string }>];
+  // Sorted here rather than in SQL: declared column sequence, then index column sequence.
+  cols.sort((a, b) => a.table_name.localeCompare(b.table_name) || Number(a.pos) - Number(b.pos));
   const [stats] = (await db.raw(
     `select table_name as table_name, index_name as index_name, non_unique as non_unique,
-            column_name as column_name
-       from information_schema.statistics where table_schema = database()
-      order by table_name, index_name, seq_in_index`,
-  )) as [Array<{ table_name: string; index_name: string; non_unique: number | string; column_name: string }>];
+            column_name as column_name, seq_in_index as seq
+       from information_schema.statistics where table_schema = database()`,
+  )) as [Array<{ table_name: string; index_name: string; non_unique: number | string; column_name: string; seq: number | string }>];
+  stats.sort((a, b) => a.table_name.localeCompare(b.table_name) || a.index_name.localeCompare(b.index_name) || Number(a.seq) - Number(b.seq));
   const tables = new Map<string, LiveTable>();
   for (const r of cols) {
     const t = tableOf(tables, r.table_name);
@@ -113,8 +114,9 @@ async function mysqlSchema(db: Knex): Promise<Map<string, LiveTable>> {
 
 async function sqliteSchema(db: Knex): Promise<Map<string, LiveTable>> {
   const names = (await db.raw(
-    `select name from sqlite_master where type = 'table' and name not like 'sqlite\\_%' escape '\\' order by name`,
+    `select name from sqlite_master where type = 'table' and name not like 'sqlite\\_%' escape '\\'`,
   )) as Array<{ name: string }>;
+  names.sort((a, b) => a.name.localeCompare(b.name));
   const tables = new Map<string, LiveTable>();
   for (const { name } of names) {
     const t = tableOf(tables, name);
@@ -142,9 +144,11 @@ async function sqliteSchema(db: Knex): Promise<Map<string, LiveTable>> {
     }>;
     // origin 'pk' is the implicit index behind PRIMARY KEY, already in `primaryKey`.
     for (const i of list.filter((x) => x.origin !== 'pk')) {
-      const cols = (await db.raw('select name from pragma_index_info(?) order by seqno', [i.name])) as Array<{
+      const cols = (await db.raw('select name, seqno from pragma_index_info(?)', [i.name])) as Array<{
         name: string;
+        seqno: number;
       }>;
+      cols.sort((a, b) => a.seqno - b.seqno);
       t.indexes.push({ name: i.name, unique: i.unique === 1, columns: cols.map((c) => c.name) });
     }
   }

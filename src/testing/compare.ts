@@ -45,7 +45,7 @@ export function rowMatches(table: TableDef | undefined, expected: Row, actual: R
   return Object.entries(expected).every(([k, v]) => k in actual && valuesMatch(table?.columns.find((c) => c.name === k), v, actual[k]));
 }
 
-/** Match expected rows to actual rows one to one (in order when `ordered`). */
+/** Match expected rows to actual rows one to one (in sequence when `ordered`). */
 export function compareTable(table: TableDef | undefined, name: string, expected: Row[], actual: Row[], ordered: boolean): TableDiff | undefined {
   const problems: string[] = [];
   for (const e of expected) {

@@ -24,15 +24,15 @@ export async function freshDatabase(prefix = 'sc_t'): Promise<{ url: string; nam
   const target = parseDatabaseUrl(DATABASE_URL);
   if (target.kind !== 'mysql') throw new Error('DATABASE_URL must be a mysql:// URL');
   const name = `${prefix}_${randomBytes(4).toString('hex')}`;
-  const admin = await mysql.createConnection({ host: target.host, port: target.port, user: target.user, password: target.password });
+  const admin = await mysql.createConnection({ host: target.host, port: target.port, user: target.login, password: target.password });
   await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   await admin.end();
-  const url = `mysql://${encodeURIComponent(target.user)}:${encodeURIComponent(target.password)}@${target.host}:${target.port}/${name}`;
+  const url = `mysql://${encodeURIComponent(target.login)}:${encodeURIComponent(target.password)}@${target.host}:${target.port}/${name}`;
   return {
     url,
     name,
     drop: async () => {
-      const c = await mysql.createConnection({ host: target.host, port: target.port, user: target.user, password: target.password });
+      const c = await mysql.createConnection({ host: target.host, port: target.port, user: target.login, password: target.password });
       await c.query(`DROP DATABASE IF EXISTS \`${name}\``);
       await c.end();
     },
