@@ -182,3 +182,28 @@ describe('GroupProcessor', () => {
     await expect(processor({ sink: broken }).process([msg(ev('thing.created', 'e1', 'a', 1))])).rejects.toBeInstanceOf(FatalError);
   });
 });
+
+describe('GroupProcessor with a concurrent consumer', () => {
+  it('retries when another consumer claimed the same event ids first, and dead-letters nothing', async () => {
+    let raced = false;
+    // The other consumer committed these event ids after our read: our claim hits its key.
+    const racing: Sink = {
+      ...sink,
+      transaction: (fn) => sink.transaction((tx) => fn({
+        ...tx,
+        exec: async (st) => {
+          if (!raced && st.sql.startsWith('INSERT INTO "sc_processed_events"')) {
+            raced = true;
+            throw Object.assign(new Error('UNIQUE constraint failed'), { code: 'SQLITE_CONSTRAINT_PRIMARYKEY' });
+          }
+          return tx.exec(st);
+        },
+      })),
+    };
+    await processor().process([msg(ev('thing.created', 'c1', 'a', 1, { name: 'a' }))]);
+    await processor({ sink: racing }).process([msg(ev('thing.hit', 'h1', 'x', 1, { target: 'a' }), 'other')]);
+    expect(rows('things')).toMatchObject([{ id: 'a', hits: 1 }]);
+    expect(rows('sc_dead_letters')).toEqual([]);
+    expect(stats.retries).toBe(1);
+  });
+});

@@ -178,7 +178,11 @@ export class GroupProcessor {
     // Claim the event ids first: a concurrent consumer of the same events blocks here and then
     // fails on the duplicate key, instead of applying the effects a second time.
     for (const part of chunks(fresh, ID_CHUNK)) {
-      if (part.length > 0) await tx.exec(sink.engine.insertProcessed(part.map((p) => processedRow(routes, p, at))));
+      try {
+        await tx.exec(sink.engine.insertProcessed(part.map((p) => processedRow(routes, p, at))));
+      } catch (e) {
+        throw isDuplicateKey(e) ? Object.assign(new Error(`event ids claimed concurrently by another consumer of group ${routes.group}`), { code: 'SC_CLAIM_CONFLICT' }) : e;
+      }
     }
     if (this.o.deadLetters.mode === 'table' && unit.letters.length > 0) {
       for (const part of chunks(unit.letters, ID_CHUNK)) await tx.exec(sink.engine.insertDeadLetters(part.map(deadLetterRow)));
@@ -231,6 +235,12 @@ export class GroupProcessor {
 }
 
 class DataError extends Error {}
+
+/** MySQL 1062 ER_DUP_ENTRY, SQLite SQLITE_CONSTRAINT_PRIMARYKEY. */
+function isDuplicateKey(e: unknown): boolean {
+  const x = e as { errno?: unknown; code?: unknown };
+  return x?.errno === 1062 || x?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
 
 function nextOffsets(messages: RawMessage[]): Map<string, number> {
   const out = new Map<string, number>();

@@ -13,6 +13,9 @@ const TRANSIENT_CODES = new Set([
   'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'ER_SERVER_SHUTDOWN',
   'ER_CON_COUNT_ERROR', 'ER_TOO_MANY_USER_CONNECTIONS', 'ER_QUERY_INTERRUPTED', 'ER_CONNECTION_KILLED',
   'SQLITE_BUSY', 'SQLITE_LOCKED', 'POOL_CLOSED',
+  // Another consumer committed the same event ids first (a rebalance overlap): retry, and the
+  // retry finds them processed.
+  'SC_CLAIM_CONFLICT',
 ]);
 // 1213 deadlock, 1205 lock wait timeout, 2006 gone away, 2013 lost during query, 1053 shutdown,
 // 1927 connection killed, 1040 too many connections (https://mariadb.com/kb/en/mariadb-error-codes/).
@@ -28,6 +31,8 @@ export function classify(err: unknown): ErrorClass {
   if (typeof e?.errno === 'number' && TRANSIENT_ERRNOS.has(e.errno)) return 'transient';
   // mysql2 marks errors that broke the connection as fatal; the pool gives a new one next time.
   if (e?.fatal === true) return 'transient';
+  // kafkajs marks the errors worth retrying (src/errors.js `retriable`).
+  if ((e as { retriable?: unknown })?.retriable === true) return 'transient';
   if (typeof e?.errno === 'number' && DATA_ERRNOS.has(e.errno)) return 'data';
   if (typeof e?.code === 'string' && /^SQLITE_CONSTRAINT|^SQLITE_MISMATCH|^SQLITE_TOOBIG/.test(e.code)) return 'data';
   if (typeof e?.message === 'string' && /malformed JSON/i.test(e.message)) return 'data';
