@@ -14,8 +14,10 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.int.test.ts'],
-          // Real Kafka and MariaDB on a 2-core machine: one file at a time, generous timeouts.
-          fileParallelism: false,
+          // Real Kafka and MariaDB on a 2-core machine, and a test that stops MariaDB: one file at
+          // a time in a single process, generous timeouts.
+          pool: 'forks',
+          poolOptions: { forks: { singleFork: true } },
           testTimeout: 240_000,
           hookTimeout: 120_000,
         },

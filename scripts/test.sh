@@ -4,7 +4,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 eval "$(bash scripts/services.sh up | grep '^export ')" || { echo "services did not start" >&2; exit 1; }
-npm run --silent build || exit 1
+npm run --silent build && npx tsc -p tsconfig.test.json || exit 1
 rm -f .vitest-report.json
 npx vitest run --reporter=default --reporter=json --outputFile.json=.vitest-report.json "$@"
 status=$?
