@@ -7,7 +7,12 @@ import { runCommand, type RunOptions } from './run.js';
 import { testCommand } from './test.js';
 import { validateCommand } from './validate.js';
 
-const configOption = () => new Option('-c, --config <path...>', 'spec files or folders').default(['projections']);
+/** `--config` may be given more than once; each takes one spec file or folder. */
+const configOption = () =>
+  new Option('-c, --config <path>', 'spec file or folder (repeatable)')
+    .default(DEFAULT_CONFIG)
+    .argParser((value: string, previous: string[]) => (previous === DEFAULT_CONFIG ? [value] : [...previous, value]));
+const DEFAULT_CONFIG = ['projections'];
 
 export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) => void): Command {
   const program = new Command('sc-project')
