@@ -1,7 +1,7 @@
 /** `sc-project test`: run spec fixtures (`*.test.yaml`), print a diff per failing case, exit 1 on failure. */
 import { formatDiagnostics } from '../diagnostics.js';
 import { listFixtureFiles, loadFixtures } from '../testing/fixtures.js';
-import { runCase, type CaseResult } from '../testing/runner.js';
+import { runCase, sqliteTemplate, type CaseResult } from '../testing/runner.js';
 import { validatePaths } from '../validate/index.js';
 import { EXIT_FAILED, EXIT_OK, result, type CommandResult } from './io.js';
 
@@ -20,13 +20,16 @@ export async function testCommand(o: TestOptions): Promise<CommandResult> {
   if (loaded.cases.length === 0) return result(EXIT_FAILED, '', `no test cases found (*.test.yaml) in ${(o.fixtures.length ? o.fixtures : o.config).join(', ')}\n`);
   const lines: string[] = [];
   let failed = 0;
+  const template = o.databaseUrl === undefined ? await sqliteTemplate(v.plan) : undefined;
+  const target = template !== undefined ? { template: template.path } : { databaseUrl: o.databaseUrl as string };
   for (const c of loaded.cases) {
-    const r = await runCase(v.plan, c, o.databaseUrl);
+    const r = await runCase(v.plan, c, target);
     const ok = r.error === undefined && r.diffs.length === 0;
     if (!ok) failed++;
     lines.push(`${ok ? 'PASS' : 'FAIL'} ${c.file}:${c.line} ${c.name}`);
     if (!ok) lines.push(...describeFailure(r));
   }
+  template?.remove();
   lines.push(`${loaded.cases.length - failed} passed, ${failed} failed (${files.length} fixture file(s))`);
   return result(failed > 0 ? EXIT_FAILED : EXIT_OK, lines.join('\n') + '\n');
 }

@@ -3,7 +3,7 @@
  * runtime processor (same plan, batching and idempotency as `run`), compare the tables, then
  * replay the messages as redeliveries and compare again: the rows must not change.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Plan } from '../compile/plan.js';
@@ -30,14 +30,25 @@ export interface CaseResult {
   error?: string;
 }
 
-/** Run one case on a fresh SQLite file, or on `databaseUrl` (tables emptied first). */
-export async function runCase(plan: Plan, fixture: FixtureCase, databaseUrl?: string): Promise<CaseResult> {
-  const dir = databaseUrl === undefined ? mkdtempSync(join(tmpdir(), 'sc-test-')) : undefined;
-  const url = databaseUrl ?? `sqlite:${join(dir as string, 'test.db')}`;
+/** An empty SQLite database with the plan's tables, copied for each case (DDL once, not per case). */
+export async function sqliteTemplate(plan: Plan): Promise<{ path: string; remove: () => void }> {
+  const dir = mkdtempSync(join(tmpdir(), 'sc-template-'));
+  const path = join(dir, 'template.db');
+  await applyDdl(`sqlite:${path}`, [...plan.tables, ...ENGINE_TABLES]);
+  return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Run one case on a copy of the SQLite template, or on `databaseUrl` (tables emptied first). */
+export async function runCase(plan: Plan, fixture: FixtureCase, target: { template: string } | { databaseUrl: string }): Promise<CaseResult> {
+  const dir = 'template' in target ? mkdtempSync(join(tmpdir(), 'sc-test-')) : undefined;
+  const url = 'databaseUrl' in target ? target.databaseUrl : `sqlite:${join(dir as string, 'test.db')}`;
   let sink: Sink | undefined;
   try {
-    await applyDdl(url, [...plan.tables, ...ENGINE_TABLES]);
-    if (databaseUrl !== undefined) await truncate(url, plan);
+    if ('template' in target) copyFileSync(target.template, join(dir as string, 'test.db'));
+    else {
+      await applyDdl(url, [...plan.tables, ...ENGINE_TABLES]);
+      await truncate(url, plan);
+    }
     sink = url.startsWith('sqlite:') ? openSqliteSink(url) : await openMysqlSink(url);
     const processors = plan.groups.map((g) => {
       const routes = groupRoutes(plan, g.group);

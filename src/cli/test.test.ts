@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { testCommand } from './test.js';
+
+describe('sc-project test', () => {
+  it('passes the shipped projections fixtures', async () => {
+    const r = await testCommand({ config: ['projections'], fixtures: [] });
+    expect(r.stdout).toMatch(/^\d+ passed, 0 failed \(10 fixture file\(s\)\)$/m);
+    expect(r.code).toBe(0);
+  }, 60_000);
+
+  it('prints the failing case with its file:line and the rows expected and found, and exits 1', async () => {
+    const r = await testCommand({ config: ['test/fixtures/spec-test/things.yaml'], fixtures: ['test/fixtures/spec-test'] });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('PASS test/fixtures/spec-test/things.test.yaml:2 passes');
+    expect(r.stdout).toContain('FAIL test/fixtures/spec-test/things.test.yaml:9 fails on a value');
+    expect(r.stdout).toContain('    - expected {"id":"a","name":"Bob"}');
+    expect(r.stdout).toContain('    + actual   {"id":"a","name":"Ada"}');
+    expect(r.stdout).toMatch(/1 passed, 1 failed/);
+  });
+
+  it('reports a broken fixture file with its location', async () => {
+    const r = await testCommand({ config: ['test/fixtures/spec-test/things.yaml'], fixtures: ['test/fixtures/spec-test/things.yaml'] });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/things\.yaml:1:1 error E_SCHEMA fixture:/);
+  });
+});
