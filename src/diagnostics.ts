@@ -3,6 +3,7 @@
 export type DiagnosticCode =
   | 'E_IO'
   | 'E_YAML_SYNTAX'
+  | 'E_DUPLICATE_KEY'
   | 'E_NOT_A_MAPPING'
   | 'E_UNKNOWN_KEY'
   | 'E_REQUIRED'

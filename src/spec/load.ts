@@ -62,11 +62,13 @@ export function parseSpecText(file: string, text: string): LoadedSpecs {
   const sourceLines = text.split(/\r?\n/);
   docs.forEach((doc, index) => {
     for (const err of [...doc.errors, ...doc.warnings]) {
-      const pos = lines.linePos(err.pos[0]);
+      const pos = lines.linePos(errorOffset(text, err.code, err.message, err.pos[0]));
+      const duplicate = err.code === 'DUPLICATE_KEY';
+      const message = err.message.split('\n')[0] ?? err.message;
       diagnostics.push({
-        code: 'E_YAML_SYNTAX',
+        code: duplicate ? 'E_DUPLICATE_KEY' : 'E_YAML_SYNTAX',
         severity: doc.errors.includes(err) ? 'error' : 'warning',
-        message: err.message.split('\n')[0] ?? err.message,
+        message: duplicate ? `duplicate key ${keyAt(text, err.pos[0])}: keys of a mapping must be unique` : message,
         file,
         line: pos.line,
         col: pos.col,
@@ -79,6 +81,28 @@ export function parseSpecText(file: string, text: string): LoadedSpecs {
     }
   });
   return { documents, diagnostics, files: [file] };
+}
+
+/**
+ * yaml reports an unclosed `[` or `{` where the next line starts, which is not where the mistake
+ * is; point at the bracket that is not closed instead.
+ */
+function errorOffset(text: string, code: string, message: string, offset: number): number {
+  const close = code === 'BAD_INDENT' ? /end with a ([\]}])/.exec(message)?.[1] : undefined;
+  if (close === undefined) return offset;
+  const open = close === ']' ? '[' : '{';
+  let depth = 0;
+  for (let i = offset - 1; i >= 0; i--) {
+    if (text[i] === close) depth++;
+    else if (text[i] === open && depth-- === 0) return i;
+  }
+  return offset;
+}
+
+/** The key text at `offset` (yaml reports a duplicate key by its position only). */
+function keyAt(text: string, offset: number): string {
+  const key = /^(?:"[^"]*"|'[^']*'|[^:,{}\n]*)/.exec(text.slice(offset))?.[0].trim() ?? '';
+  return JSON.stringify(key.replace(/^["']|["']$/g, ''));
 }
 
 /** Load every spec file under the given paths. */

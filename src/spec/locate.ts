@@ -68,7 +68,8 @@ export function diagnosticAt(
 }
 
 function keyOf(key: unknown): string | undefined {
-  if (isScalar(key)) return String(key.value);
+  // toJS turns a null key (`null:`, `~:`) into "".
+  if (isScalar(key)) return key.value === null ? '' : String(key.value);
   return undefined;
 }
 

@@ -11,6 +11,7 @@ import { checkAcross, type CheckedProjection } from './cross.js';
 import { checkOperation } from './operations.js';
 import { checkSchema } from './schema.js';
 import { checkTable } from './tables.js';
+import { checkPathText } from './values.js';
 
 export interface ValidationResult {
   plan?: Plan;
@@ -44,6 +45,10 @@ export function validateLoaded(loaded: LoadedSpecs): ValidationResult {
 }
 
 function checkProjection(doc: SpecDocument, spec: ProjectionSpec, out: Diagnostic[]): TableDef[] {
+  // The schema only asks for a leading $; the envelope is read from every message, so its paths are checked like any other.
+  for (const [field, path] of Object.entries(spec.envelope ?? {})) {
+    checkPathText({ spec: doc, inLoop: false, keepAllowed: false, replaceAllowed: false }, ['envelope', field], path, out);
+  }
   const tables = new Map<string, TableDef>();
   for (const [name, t] of Object.entries(spec.tables)) tables.set(name, checkTable(doc, name, t, out));
   for (const [eventType, ops] of Object.entries(spec.on)) {

@@ -42,7 +42,10 @@ export function checkOperation(spec: SpecDocument, tables: Map<string, TableDef>
     assign('set', op.set, { inLoop: op.for_each !== undefined });
     guardCheck(op.guard);
     const given = new Set(Object.keys(op.set));
-    const missing = table.columns.filter((c) => !c.nullable && c.default === undefined && !given.has(c.name) && !(table.log && c.implicit));
+    // A guarded insert gets the version column from the envelope (compile/operations/insert.ts).
+    if (op.guard !== false && table.version !== undefined) given.add(table.version);
+    // A plain insert into a log table gets no envelope columns (only `log` fills them), so they count too.
+    const missing = table.columns.filter((c) => !c.nullable && c.default === undefined && !given.has(c.name));
     if (missing.length > 0) {
       out.push(diagnosticAt(spec, [...path, 'set'], 'E_MISSING_VALUE', `insert into ${table.name} does not set NOT NULL column(s) ${missing.map((c) => c.name).join(', ')}: set them, give them a default, or make them nullable`, 'key'));
     }
@@ -74,6 +77,11 @@ export function checkOperation(spec: SpecDocument, tables: Map<string, TableDef>
     assign('where', op.where);
     assign('by', op.by);
     assign('set', op.set, { keep: true });
+    for (const [key, cols] of [['by', Object.keys(op.by)], ['set', Object.keys(op.set ?? {})]] as const) {
+      for (const col of cols) {
+        if (table.key.includes(col)) out.push(diagnosticAt(spec, [...path, key, col], 'E_KEY_ASSIGNMENT', `${col} is a key column of ${table.name}: ${keyword} cannot change it`, 'key'));
+      }
+    }
     for (const col of Object.keys(op.by)) {
       const c = columnOf(table, col);
       if (c !== undefined && c.type !== 'int' && c.type !== 'bigint' && c.type !== 'decimal') {
@@ -92,12 +100,15 @@ export function checkOperation(spec: SpecDocument, tables: Map<string, TableDef>
 
 /** A row is found by its key or a unique key, so that one event touches one row. */
 function checkWhere(spec: SpecDocument, table: TableDef, path: Segment[], where: Assignments | undefined, out: Diagnostic[]): void {
+  if (table.key.length === 0) return; // E_NO_KEY says it
   if (where === undefined) {
     if (table.key.length !== 1) {
       out.push(diagnosticAt(spec, path, 'E_WHERE_KEY', `table ${table.name} has a ${table.key.length}-column key: say where: { ${table.key.join(', ')} }`));
     }
     return;
   }
+  // An unknown column is reported as such; saying the where is not a key as well would be noise.
+  if (Object.keys(where).some((c) => columnOf(table, c) === undefined)) return;
   const cols = Object.keys(where).sort().join(',');
   const keys = [table.key, ...table.unique].map((k) => [...k].sort().join(','));
   if (!keys.includes(cols)) {

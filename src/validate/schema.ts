@@ -14,19 +14,44 @@ const Ajv2020 = Ajv2020Module.default;
 const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true });
 const validateProjection = ajv.compile<ProjectionSpec>(projectionSchema);
 
-const KINDS: Record<string, string[]> = {
-  '#/$defs/operation/oneOf': ['insert', 'update', 'increment', 'decrement', 'log', 'delete'],
-  '#/$defs/valueForm/oneOf': ['const', 'path', 'count', 'json', 'equals', 'coalesce', 'map', 'object', 'replace_in'],
+/*
+ * Schema nodes are recognised by identity (ajv's verbose `parentSchema`), not by `schemaPath`:
+ * ajv compiles a recursive $ref (value) as its own function, and its schemaPath then restarts at
+ * `#`, so `#/oneOf` may be the operation, the column or the value form.
+ */
+type SchemaNode = Record<string, unknown>;
+const defs = projectionSchema.$defs as Record<string, SchemaNode>;
+const def = (name: string): SchemaNode => {
+  const d = defs[name];
+  if (d === undefined) throw new Error(`schema: no $defs/${name}`);
+  return d;
 };
+const branches = (node: SchemaNode): SchemaNode[] => (node.oneOf as SchemaNode[] | undefined) ?? [];
 
-const ALTERNATIVES: Record<string, string> = {
-  '#/$defs/value/anyOf': 'a value: a path ($.x), a literal, or a value form object',
-  '#/$defs/column/oneOf': 'a column type (string, text, int, bigint, decimal, boolean, datetime, json) or a column object',
-  '#/$defs/insertOp/properties/on_conflict/oneOf': 'ignore, update, or { update: [columns] }',
-};
+interface KindSet {
+  code: DiagnosticCode;
+  what: string;
+  kinds: string[];
+}
+
+/** Objects that take exactly one of several keys; the keys are read from the schema's `oneOf: [{required: [k]}…]`. */
+const KIND_SETS = new Map<unknown, KindSet>(
+  ([['operation', 'E_OPERATION_KIND', 'an operation'], ['valueForm', 'E_VALUE_FORM', 'a value form']] as const).map(([name, code, what]) => [
+    def(name),
+    { code, what, kinds: branches(def(name)).map((b) => String((b.required as string[])[0])) },
+  ]),
+);
+/** The `{required: [kind]}` selectors: their failures only say "not this kind". */
+const SELECTORS = new Set<unknown>([...branches(def('operation')), ...branches(def('valueForm'))]);
+
+const ALTERNATIVES = new Map<unknown, string>([
+  [def('value'), 'a value: a path ($.x), a literal, or a value form object'],
+  [def('column'), 'a column type (string, text, int, bigint, decimal, boolean, datetime, json) or a column object'],
+  [(def('insertOp').properties as Record<string, unknown>).on_conflict, 'ignore, update, or { update: [columns] }'],
+]);
 
 export function checkSchema(spec: SpecDocument): { ok: true; value: ProjectionSpec } | { ok: false; diagnostics: Diagnostic[] } {
-  if (spec.value === null || typeof spec.value !== 'object' || Array.isArray(spec.value)) {
+  if (!isObject(spec.value)) {
     return { ok: false, diagnostics: [diagnosticAt(spec, [], 'E_NOT_A_MAPPING', 'expected a projection: a mapping with projection, group, topics, tables and on')] };
   }
   if (validateProjection(spec.value)) return { ok: true, value: spec.value };
@@ -34,11 +59,16 @@ export function checkSchema(spec: SpecDocument): { ok: true; value: ProjectionSp
 }
 
 function toDiagnostics(spec: SpecDocument, errors: ErrorObject[]): Diagnostic[] {
-  const alternativesAt = new Set(errors.filter((e) => isAlternative(e)).map((e) => e.instancePath));
+  const alternativesAt = new Set(errors.filter(isAlternative).map((e) => e.instancePath));
+  // An object with zero or several kinds: the per-kind branches judge it by the wrong rules.
+  const kindlessAt = new Set(errors.filter(isKindError).map((e) => e.instancePath));
   const kept = errors.filter((e) => {
-    if (e.keyword === 'if') return false;
-    // A branch selector of an exactly-one-kind object (`{required: [insert]}`) is not the author's mistake.
-    if (e.keyword === 'required' && /\/(operation|valueForm)\/oneOf\/\d+\/required$/.test(e.schemaPath)) return false;
+    // `if` restates its `then`; `propertyNames` restates the name's own error (which carries propertyName).
+    if (e.keyword === 'if' || e.keyword === 'propertyNames') return false;
+    if (SELECTORS.has(e.parentSchema)) return false;
+    // A kind set that is not an object: its `type` error says so.
+    if (e.keyword === 'oneOf' && KIND_SETS.has(e.parentSchema)) return isKindError(e);
+    if (kindlessAt.has(e.instancePath) && (e.keyword === 'additionalProperties' || e.keyword === 'required')) return false;
     // A type or enum error of a branch that does not fit the instance's shape.
     if (alternativesAt.has(e.instancePath) && (e.keyword === 'type' || e.keyword === 'enum')) {
       return e.keyword === 'enum' && typeof e.data === 'string';
@@ -48,8 +78,9 @@ function toDiagnostics(spec: SpecDocument, errors: ErrorObject[]): Diagnostic[] 
   const out: Diagnostic[] = [];
   for (const e of kept) {
     if (isAlternative(e)) {
-      const deeper = kept.some((o) => o !== e && !isAlternative(o) && o.instancePath.startsWith(e.instancePath));
-      if (!deeper) out.push(diagnosticAt(spec, parsePointer(e.instancePath), 'E_TYPE', `expected ${ALTERNATIVES[e.schemaPath] ?? 'another shape'}, got ${describe(e.data)}`));
+      const inside = (p: string) => p === e.instancePath || p.startsWith(`${e.instancePath}/`);
+      const deeper = kept.some((o) => o !== e && !isAlternative(o) && inside(o.instancePath));
+      if (!deeper) out.push(diagnosticAt(spec, parsePointer(e.instancePath), 'E_TYPE', `expected ${ALTERNATIVES.get(e.parentSchema) ?? 'another shape'}, got ${describe(e.data)}`));
       continue;
     }
     out.push(translate(spec, e));
@@ -58,7 +89,11 @@ function toDiagnostics(spec: SpecDocument, errors: ErrorObject[]): Diagnostic[] 
 }
 
 function isAlternative(e: ErrorObject): boolean {
-  return (e.keyword === 'oneOf' || e.keyword === 'anyOf') && e.schemaPath in ALTERNATIVES;
+  return (e.keyword === 'oneOf' || e.keyword === 'anyOf') && ALTERNATIVES.has(e.parentSchema);
+}
+
+function isKindError(e: ErrorObject): boolean {
+  return e.keyword === 'oneOf' && KIND_SETS.has(e.parentSchema) && isObject(e.data);
 }
 
 function translate(spec: SpecDocument, e: ErrorObject): Diagnostic {
@@ -66,8 +101,10 @@ function translate(spec: SpecDocument, e: ErrorObject): Diagnostic {
   const at = (code: DiagnosticCode, message: string, p: Segment[] = path, target: 'key' | 'value' = 'value') =>
     diagnosticAt(spec, p, code, message, target);
   const params = e.params as Record<string, unknown>;
+  const identifier = e.parentSchema === def('identifier');
   if (e.propertyName !== undefined) {
-    return at('E_IDENTIFIER', `"${e.propertyName}" is not a valid name here: ${nameRule(e)}`, [...path, e.propertyName], 'key');
+    const problem = identifier ? identifierProblem(e.propertyName, e.keyword) : `"${e.propertyName}" is not a valid name here: ${e.message ?? 'invalid name'}`;
+    return at('E_IDENTIFIER', problem, [...path, e.propertyName], 'key');
   }
   switch (e.keyword) {
     case 'additionalProperties': {
@@ -78,26 +115,30 @@ function translate(spec: SpecDocument, e: ErrorObject): Diagnostic {
     case 'required':
       return at('E_REQUIRED', `missing required key "${String(params.missingProperty)}"${where(path)}`);
     case 'type':
-      return at('E_TYPE', `expected ${String(params.type).replace(',', ' or ')}, got ${describe(e.data)}`);
+      return at('E_TYPE', `expected ${typeList(params.type)}, got ${describe(e.data)}`);
     case 'enum':
       return at('E_ENUM', `expected one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, got ${describe(e.data)}`);
     case 'pattern':
-      return e.schemaPath.startsWith('#/$defs/identifier')
-        ? at('E_IDENTIFIER', `"${String(e.data)}" is not a SQL identifier: expected [a-z_][a-z0-9_]*, at most 64 characters`)
-        : e.schemaPath.startsWith('#/$defs/path')
+      return identifier
+        ? at('E_IDENTIFIER', identifierProblem(String(e.data), e.keyword))
+        : e.parentSchema === def('path')
           ? at('E_VALUE_SYNTAX', `expected a path starting with $, got ${describe(e.data)}`)
           : at('E_PATTERN', `${describe(e.data)} does not match ${String(params.pattern)}`);
     case 'oneOf': {
-      const kinds = KINDS[e.schemaPath] ?? [];
-      const obj = (e.data ?? {}) as Record<string, unknown>;
-      const present = kinds.filter((k) => k in obj);
-      const code = e.schemaPath.includes('operation') ? 'E_OPERATION_KIND' : 'E_VALUE_FORM';
-      const what = code === 'E_OPERATION_KIND' ? 'an operation' : 'a value form';
-      return present.length === 0
-        ? at(code, `expected ${what} with exactly one of: ${kinds.join(', ')}; got keys ${Object.keys(obj).join(', ') || '(none)'}`)
-        : at(code, `${what} has exactly one of ${kinds.join(', ')}; this one has ${present.join(' and ')}`);
+      const set = KIND_SETS.get(e.parentSchema);
+      if (set === undefined) return at('E_SCHEMA', e.message ?? e.keyword);
+      const keys = Object.keys(e.data as object);
+      // Keys come as written: point at the second kind, the likely extra one.
+      const present = keys.filter((k) => set.kinds.includes(k));
+      const second = present[1];
+      return second === undefined
+        ? at(set.code, `expected ${set.what} with exactly one of: ${set.kinds.join(', ')}; got keys ${keys.join(', ') || '(none)'}`)
+        : at(set.code, `${set.what} has exactly one of ${set.kinds.join(', ')}; this one has ${present.join(' and ')}`, [...path, second], 'key');
     }
-    case 'maxLength': case 'minLength': case 'minimum': case 'maximum': case 'minItems': case 'maxItems': case 'minProperties':
+    case 'maxLength':
+      if (identifier) return at('E_IDENTIFIER', identifierProblem(String(e.data), e.keyword));
+      return at('E_RANGE', `${describe(e.data)}: ${e.message ?? 'out of range'}`);
+    case 'minLength': case 'minimum': case 'maximum': case 'minItems': case 'maxItems': case 'minProperties':
       return at('E_RANGE', `${describe(e.data)}: ${e.message ?? 'out of range'}`);
     case 'uniqueItems':
       return at('E_RANGE', `items must be unique (${String(params.j)} and ${String(params.i)} are the same)`);
@@ -106,10 +147,20 @@ function translate(spec: SpecDocument, e: ErrorObject): Diagnostic {
   }
 }
 
-function nameRule(e: ErrorObject): string {
-  return e.schemaPath.includes('identifier') || e.schemaPath.startsWith('#/$defs/identifier')
-    ? 'expected a SQL identifier [a-z_][a-z0-9_]*, at most 64 characters'
-    : (e.message ?? 'invalid name');
+function identifierProblem(name: string, keyword: string): string {
+  return keyword === 'maxLength'
+    ? `"${name}" is ${name.length} characters long: a SQL identifier has at most 64`
+    : `"${name}" is not a SQL identifier: expected lower-case letters, digits and _ ([a-z_][a-z0-9_]*)`;
+}
+
+/** ajv gives `type` as "string" or, for a union, an array (or "string,number" in older versions). */
+function typeList(t: unknown): string {
+  const types = Array.isArray(t) ? t.map(String) : String(t).split(',');
+  return types.length < 2 ? types.join('') : `${types.slice(0, -1).join(', ')} or ${String(types[types.length - 1])}`;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 function where(path: Segment[]): string {

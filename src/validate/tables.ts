@@ -23,7 +23,7 @@ export function checkTable(spec: SpecDocument, name: string, t: TableSpec, out: 
   checkColumnList(spec, def, [...at, 'key'], def.key, t.key !== undefined, out);
   for (const k of def.key) {
     const c = columnOf(def, k);
-    if (c?.nullable) out.push(diagnosticAt(spec, [...at, 'columns', k], 'E_NULLABLE_KEY', `key column ${k} of table ${name} is nullable: a key column must be NOT NULL`));
+    if (c?.nullable) out.push(diagnosticAt(spec, [...at, 'columns', k, 'nullable'], 'E_NULLABLE_KEY', `key column ${k} of table ${name} is nullable: a key column must be NOT NULL`));
   }
   (t.unique ?? []).forEach((cols, i) => checkColumnList(spec, def, [...at, 'unique', i], cols, true, out));
   (t.indexes ?? []).forEach((cols, i) => checkColumnList(spec, def, [...at, 'indexes', i], cols, true, out));
@@ -31,9 +31,19 @@ export function checkTable(spec: SpecDocument, name: string, t: TableSpec, out: 
     const v = columnOf(def, t.version);
     if (v !== undefined && v.type !== 'int' && v.type !== 'bigint') {
       out.push(diagnosticAt(spec, [...at, 'version'], 'E_VERSION_TYPE', `version column ${t.version} is ${v.type}: expected int or bigint`));
+    } else if (v?.nullable) {
+      // The guard is `stored < event`; with a NULL stored version it is never true, so no guarded write would apply.
+      out.push(diagnosticAt(spec, [...at, 'version'], 'E_VERSION_TYPE', `version column ${t.version} is nullable: expected a NOT NULL int or bigint (default 0)`));
     }
   }
   for (const c of def.columns) {
+    // MySQL rejects DECIMAL(M,D) with D > M (ER_M_BIGGER_THAN_D).
+    if (c.type === 'decimal' && (c.scale ?? 0) > (c.precision ?? 0)) {
+      out.push(diagnosticAt(spec, [...at, 'columns', c.name, 'scale'], 'E_RANGE', `scale ${String(c.scale)} of decimal column ${c.name} is greater than its precision ${String(c.precision)}: expected scale <= precision`));
+    }
+    if (c.default === null && !c.nullable) {
+      out.push(diagnosticAt(spec, [...at, 'columns', c.name, 'default'], 'E_LITERAL_TYPE', `column ${c.name} is NOT NULL: default null is not allowed (add nullable: true)`));
+    }
     if (c.default === undefined || c.default === null) continue;
     const problem = coerceLiteral(c, c.default);
     if (problem !== null) out.push(diagnosticAt(spec, [...at, 'columns', c.name, 'default'], 'E_LITERAL_TYPE', problem));

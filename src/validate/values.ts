@@ -65,8 +65,10 @@ export function checkValue(ctx: ValueContext, path: Segment[], v: ValueSpec, out
   } else if ('object' in v) {
     for (const [k, x] of Object.entries(v.object)) checkValue(inner, [...path, 'object', k], x, out);
   } else {
-    if (!ctx.replaceAllowed || ctx.column?.type !== 'json') {
-      out.push(diagnosticAt(ctx.spec, [...path, 'replace_in'], 'E_REPLACE_IN', `replace_in changes a stored JSON document: it needs an update set on a json column${ctx.column ? ` (${ctx.column.name} is ${ctx.column.type})` : ''}`));
+    if (!ctx.replaceAllowed) {
+      out.push(diagnosticAt(ctx.spec, [...path, 'replace_in'], 'E_REPLACE_IN', 'replace_in changes a stored JSON document: it is allowed only as a column value in the set of an update'));
+    } else if (ctx.column?.type !== 'json') {
+      out.push(diagnosticAt(ctx.spec, [...path, 'replace_in'], 'E_REPLACE_IN', `replace_in changes a stored JSON document: it needs a json column${ctx.column ? `, and ${ctx.column.name} is ${ctx.column.type}` : ''}`));
     }
     v.replace_in.forEach((seg, i) => {
       if (typeof seg === 'string' && isPathString(seg)) checkPathText(ctx, [...path, 'replace_in', i], seg, out);
