@@ -1,0 +1,887 @@
+#!/usr/bin/env node
+/**
+ * sc-project benchmark suite: `npm run bench [-- --quick] [-- --count N]`. See bench/README.md.
+ *
+ * One deterministic Social Commerce stream (scripts/generate-events.mjs) is published once to
+ * fresh Kafka topics (`bench-<id>-<topic>`), and a temporary copy of projections/ reads them
+ * under fresh group names (`<group>-<id>`). Then, each from an empty fresh MariaDB database:
+ *   (a) `sc-project run` (a child process) until every group's stored positions reach the end
+ *       offsets: events/s, rows/s, commit latency, statements and batch sizes, peak RSS;
+ *   (b) the same with `--max-batch 1` (one transaction per message) on a prefix of the stream,
+ *       published to its own topics (`bench-<id>-p-<topic>`);
+ *   (c) the ceiling: the final rows of (a) written to a fresh database by plain multi-row
+ *       INSERTs (1,000 rows a statement, 5,000 rows a transaction), no Kafka, no logic;
+ *   (d) extraction: the projections' JSONPaths over the stream's values, compiled accessors vs
+ *       jsonpath-plus.
+ * Prints a table, writes bench/results/<ISO timestamp>.json, drops what it created.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const BIN = path.join(ROOT, 'bin', 'sc-project.js');
+const started = performance.now();
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+function usage(code) {
+  process.stderr.write(`usage: npm run bench [-- --quick] [-- --count N] [options]
+  --quick               20,000 messages (default 200,000), prefix 5,000
+  --count N             messages in the stream
+  --prefix K            messages of the stream's start for (b) --max-batch 1 (default 10,000; quick 5,000)
+  --seed S              generator seed (default "bench")
+  --duplicates F        share of duplicate messages (default 0.03)
+  --bad F               share of bad messages (default 0.001)
+  --partitions P        partitions per topic (default 3)
+  --brokers LIST        Kafka brokers (default $KAFKA_BROKERS or 127.0.0.1:9092)
+  --database-url URL    MariaDB server to use (default $DATABASE_URL or mysql://sc:sc@127.0.0.1:3306/sc_project);
+                        the bench creates and drops its own databases there
+  --only a,b,c,d        run only these measurements ((c) needs (a))
+  --cpu-prof            profile the (a) child with node --cpu-prof and print its top functions
+  --stats-interval S    stats line interval of the children (default 5)
+  --timeout-min M       give up a run after M minutes (default: scaled to N, at least 5)
+  --run-args "ARGS"     extra arguments for (a)'s \`sc-project run\` (e.g. "--max-batch 1000")
+  --build               rebuild dist/ first (it is built anyway when missing)
+  --keep                keep the databases and topics (for inspection)
+`);
+  process.exit(code);
+}
+
+function parseArgs(argv) {
+  const o = {
+    quick: false, count: undefined, prefix: undefined, seed: 'bench', duplicates: 0.03, bad: 0.001, partitions: 3,
+    brokers: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092', databaseUrl: process.env.DATABASE_URL ?? 'mysql://sc:sc@127.0.0.1:3306/sc_project',
+    only: new Set(['a', 'b', 'c', 'd']), runArgs: [], cpuProf: false, statsInterval: 5, timeoutMin: undefined, build: false, keep: false,
+  };
+  const num = (a, v) => {
+    const x = Number(v);
+    if (v === undefined || !Number.isFinite(x) || x < 0) {
+      process.stderr.write(`bench: ${a} needs a number, got ${v}\n`);
+      usage(2);
+    }
+    return x;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const v = argv[i + 1];
+    switch (a) {
+      case '--quick': o.quick = true; break;
+      case '--count': o.count = Math.floor(num(a, v)); i++; break;
+      case '--prefix': o.prefix = Math.floor(num(a, v)); i++; break;
+      case '--seed': o.seed = String(v); i++; break;
+      case '--duplicates': o.duplicates = num(a, v); i++; break;
+      case '--bad': o.bad = num(a, v); i++; break;
+      case '--partitions': o.partitions = Math.max(1, Math.floor(num(a, v))); i++; break;
+      case '--brokers': o.brokers = String(v); i++; break;
+      case '--database-url': o.databaseUrl = String(v); i++; break;
+      case '--only': o.only = new Set(String(v).split(',').map((s) => s.trim())); i++; break;
+      case '--cpu-prof': o.cpuProf = true; break;
+      case '--run-args': o.runArgs = String(v ?? '').split(/\s+/).filter(Boolean); i++; break;
+      case '--stats-interval': o.statsInterval = Math.max(1, num(a, v)); i++; break;
+      case '--timeout-min': o.timeoutMin = num(a, v); i++; break;
+      case '--build': o.build = true; break;
+      case '--keep': o.keep = true; break;
+      case '-h': case '--help': usage(0); break;
+      default:
+        process.stderr.write(`bench: unknown argument ${a}\n`);
+        usage(2);
+    }
+  }
+  o.count ??= o.quick ? 20_000 : 200_000;
+  o.prefix = Math.min(o.count, o.prefix ?? (o.quick ? 5_000 : 10_000));
+  if (o.only.has('c')) o.only.add('a');
+  return o;
+}
+
+const opt = parseArgs(process.argv.slice(2));
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+const elapsed = () => ((performance.now() - started) / 1000).toFixed(1).padStart(6);
+const progress = (msg) => process.stderr.write(`[bench ${elapsed()}s] ${msg}\n`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const fmt = (x, digits = 0) => (x === undefined || x === null || Number.isNaN(x) ? '–' : Number(x).toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }));
+
+async function withTimeout(promise, ms, what) {
+  let timer;
+  try {
+    return await Promise.race([promise, new Promise((_, rej) => { timer = setTimeout(() => rej(new Error(`${what}: timed out after ${Math.round(ms / 1000)} s`)), ms); })]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function run(cmd, args, timeoutMs, what) {
+  const r = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
+  if (r.error) throw new Error(`${what}: ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`${what} exited ${r.status}:\n${(r.stderr || r.stdout).slice(-3000)}`);
+  return r.stdout;
+}
+
+function procStatus(pid) {
+  try {
+    const s = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(s)?.[1] ?? NaN);
+    return { rssKb: kb('VmRSS'), hwmKb: kb('VmHWM') };
+  } catch {
+    return undefined;
+  }
+}
+
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
+function cpuSeconds(pid) {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The database server's and the Kafka broker's pids, when they run on this machine. */
+function servicePids() {
+  const out = {};
+  for (const d of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      const comm = readFileSync(`/proc/${d}/comm`, 'utf8').trim();
+      if (comm === 'mariadbd' || comm === 'mysqld') out.database = Number(d);
+      else if (comm === 'java' && readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('kafka.Kafka')) out.kafka = Number(d);
+    } catch { /* gone */ }
+  }
+  return out;
+}
+
+function percentileOf(sorted, p) {
+  if (sorted.length === 0) return undefined;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Build, validate, imports from the built engine
+
+if (opt.build || !existsSync(path.join(ROOT, 'dist', 'index.js')) || !existsSync(path.join(ROOT, 'dist', 'compile', 'accessor.js'))) {
+  progress('building dist/ (npx tsc -p .)');
+  run(process.platform === 'win32' ? 'npx.cmd' : 'npx', ['tsc', '-p', '.'], 300_000, 'tsc');
+}
+const { validatePaths, applyDdl } = await import(pathToFileURL(path.join(ROOT, 'dist', 'index.js')).href);
+const { compilePath } = await import(pathToFileURL(path.join(ROOT, 'dist', 'compile', 'accessor.js')).href);
+const { generateMessages, newStats, ANALYTICS_TOPICS, READ_MODEL_TOPICS } = await import(pathToFileURL(path.join(ROOT, 'scripts', 'generate-events.mjs')).href);
+const { JSONPath } = await import('jsonpath-plus');
+const { Kafka, logLevel, Partitioners } = (await import('kafkajs')).default;
+const mysql = (await import('mysql2/promise')).default;
+const YAML = await import('yaml');
+
+const specSource = path.join(ROOT, 'projections');
+const validation = run(process.execPath, [BIN, 'validate', '--config', specSource], 120_000, 'sc-project validate --config projections');
+if (!/^ok\b/m.test(validation)) throw new Error(`projections do not validate:\n${validation}`);
+progress(validation.trim());
+
+// ---------------------------------------------------------------------------------------------
+// Identity of this run, services
+
+const id = `${new Date().toISOString().replace(/[-:T]/g, '').slice(2, 14)}-${randomBytes(2).toString('hex')}`;
+const dbId = id.replace(/-/g, '_');
+const server = new URL(opt.databaseUrl);
+const dbConfig = {
+  host: server.hostname || '127.0.0.1', port: server.port === '' ? 3306 : Number(server.port),
+  user: decodeURIComponent(server.username), password: decodeURIComponent(server.password),
+  charset: 'utf8mb4', timezone: 'Z', dateStrings: true, supportBigNumbers: true, bigNumberStrings: true, connectTimeout: 10_000,
+};
+const dbUrl = (name) => `mysql://${server.username}:${server.password}@${dbConfig.host}:${dbConfig.port}/${name}`;
+const brokers = opt.brokers.split(',').map((b) => b.trim()).filter(Boolean);
+const kafka = new Kafka({ clientId: `sc-bench-${id}`, brokers, logLevel: logLevel.NOTHING, retry: { retries: 8 } });
+const created = { databases: [], tmp: undefined, groups: [] };
+const topicPrefix = `bench-${id}-`;
+
+let admin;
+let cleanupPromise;
+
+/** Once: a second call (the signal handler and main's finally) waits for the first. */
+function cleanup() {
+  cleanupPromise ??= doCleanup();
+  return cleanupPromise;
+}
+
+async function doCleanup() {
+  if (opt.keep) {
+    progress(`--keep: left databases ${created.databases.join(', ')} and topics ${topicPrefix}*`);
+    return;
+  }
+  progress('cleaning up databases, topics, groups and temporary specs');
+  try {
+    const conn = await withTimeout(mysql.createConnection(dbConfig), 15_000, 'connect');
+    // A connection left in a transaction (a failed phase) would make DROP wait for its metadata lock.
+    for (const c of openConnections) c.destroy();
+    await conn.query('SET SESSION lock_wait_timeout = 30');
+    for (const db of created.databases) await withTimeout(conn.query(`DROP DATABASE IF EXISTS \`${db}\``), 60_000, `drop ${db}`).catch((e) => progress(`drop ${db}: ${e.message}`));
+    conn.destroy();
+  } catch (e) {
+    progress(`database cleanup failed: ${e.message}`);
+  }
+  try {
+    if (admin !== undefined) {
+      const topics = (await withTimeout(admin.listTopics(), 20_000, 'list topics')).filter((t) => t.startsWith(topicPrefix));
+      if (topics.length > 0) await withTimeout(admin.deleteTopics({ topics, timeout: 30_000 }), 60_000, 'delete topics');
+      // A group whose member died without leaving stays non-empty until its session times out
+      // (30 s in the runtime): retry for a while, each time with the groups that still exist.
+      const until = Date.now() + 45_000;
+      for (;;) {
+        const existing = new Set((await withTimeout(admin.listGroups(), 20_000, 'list groups')).groups.map((g) => g.groupId));
+        const left = created.groups.filter((g) => existing.has(g));
+        if (left.length === 0) break;
+        const gone = await Promise.all(left.map((g) => withTimeout(admin.deleteGroups([g]), 20_000, 'delete group').then(() => true, () => false)));
+        if (gone.every(Boolean)) break;
+        if (Date.now() > until) {
+          progress(`could not delete consumer groups ${left.filter((_, i) => !gone[i]).join(', ')} (still in use?)`);
+          break;
+        }
+        await sleep(3000);
+      }
+      await admin.disconnect();
+    }
+  } catch (e) {
+    progress(`Kafka cleanup failed: ${e.message}`);
+  }
+  if (created.tmp !== undefined) rmSync(created.tmp, { recursive: true, force: true });
+}
+
+let interrupted = false;
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    if (interrupted) process.exit(130);
+    interrupted = true;
+    progress(`${sig}: stopping`);
+    // A child that stops gracefully leaves its consumer groups, so cleanup can delete them. A
+    // Ctrl-C reaches the child too (same process group), and `run` exits at once on a second
+    // signal: give it 2 s to stop on its own before sending SIGTERM, then SIGKILL after 15 s.
+    const children = [...liveChildren];
+    const exited = (c) => new Promise((res) => (c.exitCode !== null || c.signalCode !== null ? res() : c.once('exit', res)));
+    const gone = Promise.all(children.map(exited));
+    void withTimeout(gone, 2_000, 'children to stop')
+      .catch(() => {
+        for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+        return withTimeout(gone, 15_000, 'children to stop');
+      })
+      .catch(() => { for (const c of children) c.kill('SIGKILL'); })
+      .then(() => cleanup())
+      .finally(() => process.exit(130));
+  });
+}
+const liveChildren = new Set();
+const openConnections = new Set();
+
+/** A mysql2 connection that cleanup() can destroy if its phase failed. */
+async function connect(database) {
+  const c = await withTimeout(mysql.createConnection({ ...dbConfig, ...(database ? { database } : {}) }), 15_000, 'connect to MariaDB');
+  openConnections.add(c);
+  const end = c.end.bind(c);
+  c.end = async () => { openConnections.delete(c); await end(); };
+  return c;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Main
+
+const results = {
+  started_at: new Date().toISOString(),
+  id,
+  command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim(),
+  machine: machineFacts(),
+  stream: undefined,
+  a: undefined, b: undefined, c: undefined, d: undefined,
+  ratios: {},
+  errors: [],
+};
+
+try {
+  await main();
+} catch (e) {
+  results.errors.push(interrupted ? 'interrupted' : String(e?.stack ?? e));
+  if (!interrupted) progress(`FAILED: ${e?.stack ?? e}`);
+} finally {
+  await cleanup();
+}
+finish();
+
+async function main() {
+  // Services.
+  const probe = await withTimeout(mysql.createConnection(dbConfig), 15_000, 'connect to MariaDB').catch((e) => {
+    throw new Error(`MariaDB at ${dbConfig.host}:${dbConfig.port} is not reachable (${e.message}); run \`bash scripts/services.sh up\``);
+  });
+  const [[version]] = await probe.query('SELECT VERSION() AS v, @@innodb_flush_log_at_trx_commit AS flush, @@innodb_buffer_pool_size AS pool');
+  results.machine.database = { version: version.v, innodb_flush_log_at_trx_commit: Number(version.flush), innodb_buffer_pool_size_mb: Math.round(Number(version.pool) / 1048576) };
+  await probe.end();
+  admin = kafka.admin();
+  await withTimeout(admin.connect(), 20_000, `connect to Kafka at ${brokers.join(',')}`).catch((e) => {
+    throw new Error(`Kafka at ${brokers.join(',')} is not reachable (${e.message}); run \`bash scripts/services.sh up\``);
+  });
+
+  // The stream.
+  progress(`generating ${fmt(opt.count)} messages (seed ${opt.seed}, ${opt.duplicates * 100} % duplicates, ${opt.bad * 100} % bad)`);
+  const genStats = newStats();
+  const stream = [];
+  const t0 = performance.now();
+  for (const m of generateMessages({ count: opt.count, seed: opt.seed, duplicates: opt.duplicates, bad: opt.bad, topics: 'all' }, genStats)) {
+    stream.push({ topic: m.topic, key: m.key === null ? null : Buffer.from(String(m.key)), value: Buffer.from(m.value_raw !== undefined ? m.value_raw : JSON.stringify(m.value)), bad: m.value_raw !== undefined });
+  }
+  const bytes = stream.reduce((s, m) => s + m.value.length, 0);
+  results.stream = {
+    messages: opt.count, seed: opt.seed, duplicates_share: opt.duplicates, bad_share: opt.bad, partitions: opt.partitions,
+    events: genStats.events, duplicates: genStats.duplicates.adjacent + genStats.duplicates.far, bad: Object.values(genStats.bad).reduce((a, b) => a + b, 0),
+    orphans: genStats.orphans, value_bytes: bytes, by_topic: genStats.byTopic, generate_s: (performance.now() - t0) / 1000,
+  };
+  progress(`generated in ${results.stream.generate_s.toFixed(1)} s: ${fmt(bytes / 1048576, 1)} MB of values, ${results.stream.duplicates} duplicates, ${results.stream.bad} bad, ${results.stream.orphans} orphans`);
+
+  // Partitions as the default (murmur2) partitioner would choose them, so every message's offset is known.
+  const partitioner = Partitioners.DefaultPartitioner();
+  const meta = Array.from({ length: opt.partitions }, (_, i) => ({ partitionId: i, leader: 0, replicas: [0], isr: [0] }));
+  stream.forEach((m, i) => {
+    m.partition = m.key === null ? i % opt.partitions : partitioner({ topic: m.topic, partitionMetadata: meta, message: { key: m.key, value: m.value } });
+  });
+
+  // Temporary specs with renamed topics and groups.
+  created.tmp = mkdtempSync(path.join(os.tmpdir(), `sc-bench-${id}-`));
+  const topics = [...ANALYTICS_TOPICS, ...READ_MODEL_TOPICS];
+  const mainTopic = (t) => `${topicPrefix}${t}`;
+  const prefixTopic = (t) => `${topicPrefix}p-${t}`;
+  const mainSpecs = writeSpecs(path.join(created.tmp, 'main'), mainTopic, (g) => `${g}-${id}`);
+  const prefixSpecs = writeSpecs(path.join(created.tmp, 'prefix'), prefixTopic, (g) => `${g}-${id}-p`);
+  created.groups.push(...Object.keys(mainSpecs.groups), ...Object.keys(prefixSpecs.groups));
+
+  // Topics, published once.
+  const wantTopics = [...topics.map(mainTopic), ...(opt.only.has('b') ? topics.map(prefixTopic) : [])];
+  progress(`creating ${wantTopics.length} topics × ${opt.partitions} partitions (${topicPrefix}*)`);
+  await withTimeout(admin.createTopics({ waitForLeaders: true, topics: wantTopics.map((topic) => ({ topic, numPartitions: opt.partitions, replicationFactor: -1 })) }), 60_000, 'create topics');
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  await withTimeout(producer.connect(), 20_000, 'producer connect');
+  const publishTimeout = Math.max(120_000, opt.count * 5);
+  const pub = await withTimeout(publish(producer, stream, mainTopic), publishTimeout, 'publish');
+  results.stream.publish_s = pub.seconds;
+  results.stream.publish_msgs_per_s = opt.count / pub.seconds;
+  progress(`published ${fmt(opt.count)} messages in ${pub.seconds.toFixed(1)} s (${fmt(opt.count / pub.seconds)} msg/s)`);
+  let prefixEnds;
+  if (opt.only.has('b')) {
+    const p = await withTimeout(publish(producer, stream.slice(0, opt.prefix), prefixTopic), publishTimeout, 'publish prefix');
+    prefixEnds = p.ends;
+    progress(`published the first ${fmt(opt.prefix)} messages to ${topicPrefix}p-* for (b)`);
+  }
+  await producer.disconnect();
+  await checkEnds(pub.ends, mainTopic);
+  if (prefixEnds !== undefined) await checkEnds(prefixEnds, prefixTopic);
+
+  // (a) batched run of the whole stream.
+  if (opt.only.has('a')) {
+    const timeoutMs = (opt.timeoutMin ?? Math.max(5, opt.count / 10_000)) * 60_000;
+    results.a = await measureRun({ label: `(a) run${opt.runArgs.length > 0 ? ` ${opt.runArgs.join(' ')}` : ''}`, specs: mainSpecs, ends: pub.ends, topicName: mainTopic, db: `sc_bench_${dbId}_a`, extra: opt.runArgs, timeoutMs, cpuProf: opt.cpuProf });
+    results.a.run_args = opt.runArgs;
+  }
+  // (b) one transaction per message, on the prefix.
+  if (opt.only.has('b')) {
+    const timeoutMs = (opt.timeoutMin ?? Math.max(5, opt.prefix / 250 / 60 * 3)) * 60_000;
+    results.b = await measureRun({ label: '(b) run --max-batch 1', specs: prefixSpecs, ends: prefixEnds, topicName: prefixTopic, db: `sc_bench_${dbId}_b`, extra: ['--max-batch', '1'], timeoutMs, messages: opt.prefix });
+  }
+  // (c) the ceiling: (a)'s rows by plain INSERTs.
+  if (opt.only.has('c') && results.a?.drained) results.c = await withTimeout(ceiling(mainSpecs, `sc_bench_${dbId}_a`, `sc_bench_${dbId}_c`), 30 * 60_000, '(c) ceiling');
+  // (d) extraction.
+  if (opt.only.has('d')) results.d = extraction(stream);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Specs: a copy of projections/ with topics and groups renamed
+
+function writeSpecs(dir, topicName, groupName) {
+  mkdirSync(dir, { recursive: true });
+  const groups = {};
+  for (const f of readdirSync(specSource).filter((f) => /\.ya?ml$/.test(f) && !/\.test\.ya?ml$/.test(f)).sort()) {
+    const docs = YAML.parseAllDocuments(readFileSync(path.join(specSource, f), 'utf8'));
+    const out = [];
+    for (const d of docs) {
+      const js = d.toJS();
+      if (js === null || typeof js !== 'object' || js.group === undefined) {
+        out.push(String(d));
+        continue;
+      }
+      d.set('group', groupName(js.group));
+      d.set('topics', d.createNode(js.topics.map(topicName), { flow: true }));
+      const g = (groups[groupName(js.group)] ??= { original: js.group, topics: [] });
+      for (const t of js.topics) if (!g.topics.includes(t)) g.topics.push(t);
+      const s = String(d);
+      out.push(out.length > 0 && !s.startsWith('---') ? `---\n${s}` : s);
+    }
+    writeFileSync(path.join(dir, f), out.join(''));
+  }
+  const v = run(process.execPath, [BIN, 'validate', '--config', dir], 120_000, `validate ${dir}`);
+  if (!/^ok\b/m.test(v)) throw new Error(`rewritten specs do not validate:\n${v}`);
+  return { dir, groups };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Kafka
+
+async function publish(producer, messages, topicName) {
+  const t0 = performance.now();
+  const ends = new Map(); // `${topic}/${partition}` (original topic name) → next offset
+  const CHUNK = 5000;
+  for (let i = 0; i < messages.length; i += CHUNK) {
+    const byTopic = new Map();
+    for (const m of messages.slice(i, i + CHUNK)) {
+      const t = topicName(m.topic);
+      if (!byTopic.has(t)) byTopic.set(t, []);
+      byTopic.get(t).push({ key: m.key, value: m.value, partition: m.partition });
+      const k = `${m.topic}/${m.partition}`;
+      ends.set(k, (ends.get(k) ?? 0) + 1);
+    }
+    await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })) });
+    if (i > 0 && i % 50_000 === 0) progress(`  published ${fmt(i)}`);
+  }
+  return { seconds: (performance.now() - t0) / 1000, ends };
+}
+
+/** The topics were fresh: each partition's high watermark must be the count we sent. */
+async function checkEnds(ends, topicName) {
+  const originals = [...new Set([...ends.keys()].map((k) => k.slice(0, k.lastIndexOf('/'))))];
+  for (const t of originals) {
+    const offsets = await withTimeout(admin.fetchTopicOffsets(topicName(t)), 20_000, 'fetch offsets');
+    for (const o of offsets) {
+      const want = ends.get(`${t}/${o.partition}`) ?? 0;
+      if (Number(o.high) !== want) {
+        progress(`warning: ${topicName(t)}/${o.partition} ends at ${o.high}, expected ${want}; using the broker's figure`);
+        ends.set(`${t}/${o.partition}`, Number(o.high));
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// (a) and (b): a child `sc-project run`, polled until drained
+
+async function measureRun({ label, specs, ends, topicName, db, extra, timeoutMs, cpuProf = false, messages = opt.count }) {
+  const conn = await connect();
+  await conn.query(`CREATE DATABASE \`${db}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  created.databases.push(db);
+  await conn.changeUser({ database: db });
+
+  // What drained means: every group's position on every non-empty partition of its topics.
+  const expected = [];
+  for (const [group, g] of Object.entries(specs.groups)) {
+    for (const t of g.topics) {
+      for (let p = 0; p < opt.partitions; p++) {
+        const end = ends.get(`${t}/${p}`) ?? 0;
+        if (end > 0) expected.push({ group, topic: topicName(t), partition: p, end });
+      }
+    }
+  }
+  const total = expected.reduce((s, e) => s + e.end, 0);
+  const perGroupTotal = {};
+  for (const e of expected) perGroupTotal[e.group] = (perGroupTotal[e.group] ?? 0) + e.end;
+
+  const profDir = cpuProf ? path.join(ROOT, 'bench', 'results', `cpu-${id}`) : undefined;
+  const args = [
+    ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
+    BIN, 'run', '--config', specs.dir, '--brokers', brokers.join(','), '--database-url', dbUrl(db),
+    '--stats-interval', String(opt.statsInterval), '--log-format', 'json', '--client-id', `sc-bench-${id}`, '--processed-retention', '0', ...extra,
+  ];
+  progress(`${label}: ${fmt(messages)} messages = ${fmt(total)} group-events over ${Object.keys(specs.groups).length} groups, into ${db}${profDir ? ' (CPU-profiled)' : ''}`);
+  const load = os.loadavg()[0];
+  const services = servicePids();
+  const cpu0 = { database: cpuSeconds(services.database), kafka: cpuSeconds(services.kafka), machine: machineCpu() };
+  const t0 = performance.now();
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  liveChildren.add(child);
+  const stats = [];
+  const problems = [];
+  const tail = [];
+  let exit;
+  const exited = new Promise((res) => child.on('exit', (code, signal) => { exit = { code, signal }; liveChildren.delete(child); res(); }));
+  const onLine = (line) => {
+    if (line.trim() === '') return;
+    tail.push(line);
+    if (tail.length > 40) tail.shift();
+    let j;
+    try { j = JSON.parse(line); } catch { return; }
+    if (j.msg === 'stats') stats.push({ t: (performance.now() - t0) / 1000, ...j });
+    else if (j.level === 'warn' || j.level === 'error') {
+      if (j.msg === 'dead-lettered') return;
+      if (problems.length < 50) problems.push(`${j.level}: ${j.msg} ${JSON.stringify({ ...j, time: undefined, level: undefined, msg: undefined })}`);
+    }
+  };
+  for (const s of [child.stdout, child.stderr]) {
+    let buf = '';
+    s.setEncoding('utf8');
+    s.on('data', (d) => {
+      buf += d;
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        onLine(buf.slice(0, i));
+        buf = buf.slice(i + 1);
+      }
+    });
+  }
+
+  let tFirst, cFirst, tDrained, committed = 0, peakRssKb = 0, hwmKb = 0, timedOut = false, lastReport = 0;
+  const timeline = [];
+  for (;;) {
+    const now = (performance.now() - t0) / 1000;
+    if (exit !== undefined) throw new Error(`${label}: the child exited early (${JSON.stringify(exit)}):\n${tail.join('\n')}`);
+    const st = procStatus(child.pid);
+    if (st) {
+      peakRssKb = Math.max(peakRssKb, st.rssKb || 0);
+      hwmKb = Math.max(hwmKb, st.hwmKb || 0);
+    }
+    let rows = [];
+    try {
+      [rows] = await conn.query('SELECT consumer_group AS g, topic AS t, `partition` AS p, next_offset AS n FROM sc_consumer_positions');
+    } catch (e) {
+      if (e.errno !== 1146) throw e; // the runtime has not created its tables yet
+    }
+    const pos = new Map(rows.map((r) => [`${r.g}\u0000${r.t}\u0000${r.p}`, Number(r.n)]));
+    committed = expected.reduce((s, e) => s + Math.min(e.end, pos.get(`${e.group}\u0000${e.topic}\u0000${e.partition}`) ?? 0), 0);
+    if (committed > 0 && tFirst === undefined) {
+      tFirst = now;
+      cFirst = committed;
+    }
+    if (now - lastReport >= 10) {
+      lastReport = now;
+      timeline.push({ t: Number(now.toFixed(1)), committed, rss_mb: st ? Math.round(st.rssKb / 1024) : undefined });
+      progress(`  ${label}: ${fmt(committed)} / ${fmt(total)} group-events committed, RSS ${st ? fmt(st.rssKb / 1024) : '?'} MB`);
+    }
+    if (committed >= total) {
+      tDrained = now;
+      break;
+    }
+    if (now * 1000 > timeoutMs) {
+      timedOut = true;
+      progress(`${label}: TIMEOUT after ${Math.round(now)} s at ${fmt(committed)} / ${fmt(total)}`);
+      break;
+    }
+    await sleep(100);
+  }
+  const st = procStatus(child.pid);
+  if (st) hwmKb = Math.max(hwmKb, st.hwmKb || 0);
+  // CPU seconds used from spawn to drained: the engine, the database server, Kafka, the machine.
+  const cpu = {
+    engine_s: cpuSeconds(child.pid),
+    database_s: cpu0.database === undefined ? undefined : cpuSeconds(services.database) - cpu0.database,
+    kafka_s: cpu0.kafka === undefined ? undefined : cpuSeconds(services.kafka) - cpu0.kafka,
+  };
+  const m1 = machineCpu();
+  if (cpu0.machine && m1) cpu.machine_busy_share = 1 - (m1.idle - cpu0.machine.idle) / (m1.total - cpu0.machine.total);
+  child.kill('SIGTERM');
+  await withTimeout(exited, 60_000, `${label}: graceful stop`).catch(async () => {
+    child.kill('SIGKILL');
+    await exited;
+  });
+
+  // The final stats line of each group (printed at stop) has the totals and commit latencies.
+  const final = {};
+  for (const s of stats) final[s.group] = s;
+  const groups = {};
+  for (const [g, s] of Object.entries(final)) {
+    groups[specs.groups[g]?.original ?? g] = {
+      events: s.events, expected_events: perGroupTotal[g], applied: s.applied, duplicates: s.duplicates, already_applied: s.already_applied,
+      skipped_unhandled: s.skipped_unhandled, dead_lettered: s.dead_lettered, batches: s.batches, statements: s.statements, retries: s.retries,
+      events_per_batch: s.batches > 0 ? s.events / s.batches : undefined, statements_per_batch: s.batches > 0 ? s.statements / s.batches : undefined,
+      statements_per_applied_event: s.applied > 0 ? s.statements / s.applied : undefined,
+      commit_p50_ms: s.commit_p50_ms, commit_p99_ms: s.commit_p99_ms,
+    };
+  }
+  const counts = await tableCounts(conn, specs);
+  await conn.end();
+  const wall = tDrained ?? (performance.now() - t0) / 1000;
+  const steady = tDrained !== undefined && tFirst !== undefined && tDrained > tFirst ? tDrained - tFirst : undefined;
+  const out = {
+    drained: tDrained !== undefined, timed_out: timedOut, exit,
+    messages, group_events: total, committed_group_events: committed,
+    startup_s: tFirst, first_commit_group_events: cFirst, drain_s: steady, wall_s: wall,
+    msgs_per_s_wall: tDrained ? messages / wall : undefined,
+    group_events_per_s_wall: tDrained ? total / wall : committed / wall,
+    group_events_per_s_steady: steady ? (total - cFirst) / steady : undefined,
+    rows: counts.specRows, rows_by_table: counts.byTable, engine_rows: counts.engine,
+    rows_per_s_wall: tDrained ? counts.specRows / wall : undefined,
+    rows_per_s_steady: undefined,
+    peak_rss_mb: Math.round(Math.max(hwmKb, peakRssKb) / 1024),
+    cpu,
+    groups, timeline, problems, load_avg_1m_before: load, load_avg_1m_after: os.loadavg()[0],
+    stats_lines: stats.map((s) => ({ t: Number(s.t.toFixed(1)), group: specs.groups[s.group]?.original ?? s.group, events: s.events, events_per_s: s.events_per_s, batches: s.batches, statements: s.statements })),
+  };
+  // Rows per second over the drain: the rows written after the first commit are not known
+  // separately, so the steady figure scales the total by the steady share of the events.
+  out.rows_per_s_steady = steady ? (counts.specRows * (total - cFirst)) / total / steady : undefined;
+  if (profDir) out.cpu_profile = summarizeProfile(profDir);
+  progress(`${label}: ${out.drained ? 'drained' : 'NOT drained'} in ${wall.toFixed(1)} s (startup ${tFirst?.toFixed(1) ?? '?'} s): ${fmt(out.group_events_per_s_wall)} group-events/s wall, ${fmt(out.group_events_per_s_steady)} steady; ${fmt(counts.specRows)} rows; peak RSS ${out.peak_rss_mb} MB`);
+  if (problems.length > 0) progress(`${label}: ${problems.length} warnings/errors from the child, first: ${problems[0]}`);
+  if (timedOut) results.errors.push(`${label}: not drained within ${Math.round(timeoutMs / 1000)} s (${committed} of ${total} group-events committed); raise --timeout-min`);
+  return out;
+}
+
+async function tableCounts(conn, specs) {
+  const plan = validatePaths([specs.dir]).plan;
+  const byTable = {};
+  let specRows = 0;
+  for (const t of plan.tables.map((x) => x.name).sort()) {
+    const [[r]] = await conn.query(`SELECT COUNT(*) AS n FROM \`${t}\``);
+    byTable[t] = Number(r.n);
+    specRows += Number(r.n);
+  }
+  const engine = {};
+  for (const t of ['sc_processed_events', 'sc_consumer_positions', 'sc_dead_letters']) {
+    const [[r]] = await conn.query(`SELECT COUNT(*) AS n FROM \`${t}\``).catch(() => [[{ n: NaN }]]);
+    engine[t] = Number(r.n);
+  }
+  return { specRows, byTable, engine };
+}
+
+function summarizeProfile(dir) {
+  try {
+    const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
+    if (files.length === 0) return { error: 'no .cpuprofile written' };
+    const out = run(process.execPath, [path.join(ROOT, 'bench', 'cpuprofile-top.mjs'), '--json', '--top', '30', path.join(dir, files[0])], 60_000, 'cpuprofile-top');
+    return { file: path.relative(ROOT, path.join(dir, files[0])), ...JSON.parse(out) };
+  } catch (e) {
+    return { error: String(e.message ?? e) };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// (c) the ceiling
+
+async function ceiling(specs, fromDb, toDb) {
+  progress(`(c) ceiling: copying (a)'s rows into ${toDb} with plain multi-row INSERTs`);
+  const conn = await connect();
+  await conn.query(`CREATE DATABASE \`${toDb}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  created.databases.push(toDb);
+  await conn.end();
+  const plan = validatePaths([specs.dir]).plan;
+  await applyDdl(dbUrl(toDb), plan.tables);
+  const src = await connect(fromDb);
+  const data = [];
+  for (const t of plan.tables.map((x) => x.name).sort()) {
+    const [rows, fields] = await src.query({ sql: `SELECT * FROM \`${t}\``, rowsAsArray: true });
+    // JSON columns may come back parsed; mysql2 would format an object as `k = v` pairs.
+    for (const r of rows) for (let i = 0; i < r.length; i++) if (r[i] !== null && typeof r[i] === 'object' && !Buffer.isBuffer(r[i])) r[i] = JSON.stringify(r[i]);
+    data.push({ table: t, columns: fields.map((f) => f.name), rows });
+  }
+  await src.end();
+  const dst = await connect(toDb);
+  // The runtime's session: strict mode and UTC (src/runtime/sink-mysql.ts).
+  await dst.query("SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO', time_zone = '+00:00'");
+  let statements = 0, transactions = 0, rows = 0;
+  const t0 = performance.now();
+  for (const { table, columns, rows: all } of data) {
+    const sql = `INSERT INTO \`${table}\` (${columns.map((c) => `\`${c}\``).join(',')}) VALUES ?`;
+    for (let i = 0; i < all.length; i += 5000) {
+      await dst.query('START TRANSACTION');
+      const end = Math.min(i + 5000, all.length);
+      for (let j = i; j < end; j += 1000) {
+        await dst.query(sql, [all.slice(j, Math.min(j + 1000, end))]);
+        statements++;
+      }
+      await dst.query('COMMIT');
+      transactions++;
+      rows += end - i;
+    }
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  await dst.end();
+  const out = { rows, seconds, rows_per_s: rows / seconds, statements, transactions, tables: data.length };
+  progress(`(c) ceiling: ${fmt(rows)} rows in ${seconds.toFixed(2)} s = ${fmt(out.rows_per_s)} rows/s`);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// (d) extraction: compiled accessors vs jsonpath-plus
+
+function extraction(stream) {
+  const plan = JSON.parse(run(process.execPath, [BIN, 'plan', '--config', specSource], 60_000, 'sc-project plan'));
+  const paths = { event: new Set(), item: new Set() };
+  (function walk(x) {
+    if (Array.isArray(x)) return x.forEach(walk);
+    if (x === null || typeof x !== 'object') return;
+    if (x.kind === 'path' && typeof x.path === 'string') (x.root === 'item' ? paths.item : paths.event).add(x.path);
+    for (const v of Object.values(x)) walk(v);
+  })(plan.projections);
+  const eventPaths = [...paths.event].sort();
+  const itemPaths = [...paths.item].sort();
+  const SAMPLE = Math.min(stream.length, 50_000);
+  const values = [];
+  for (const m of stream.slice(0, SAMPLE)) {
+    if (m.bad) continue;
+    try {
+      const v = JSON.parse(m.value.toString('utf8'));
+      if (v !== null && typeof v === 'object' && !Array.isArray(v)) values.push(v);
+    } catch { /* a bad message */ }
+  }
+  const items = values.flatMap((v) => (Array.isArray(v?.data?.items) ? v.data.items : []));
+  const opsPerPass = values.length * eventPaths.length + items.length * itemPaths.length;
+  progress(`(d) extraction: ${eventPaths.length} event paths × ${fmt(values.length)} values + ${itemPaths.length} item paths × ${fmt(items.length)} items = ${fmt(opsPerPass)} ops a pass`);
+
+  const compiledEvent = eventPaths.map((p) => compilePath(p));
+  const compiledItem = itemPaths.map((p) => compilePath(p));
+  const slow = [...compiledEvent, ...compiledItem].filter((c) => !c.fast).length;
+
+  // Differential check on one pass: compiled `get` vs jsonpath-plus's single match.
+  let mismatches = 0;
+  const same = (v, r) => (v === undefined ? Array.isArray(r) && r.length === 0 : Array.isArray(r) && r.length === 1 && r[0] === v);
+  for (const v of values.slice(0, 5000)) for (let i = 0; i < eventPaths.length; i++) if (!same(compiledEvent[i].get(v), JSONPath({ path: eventPaths[i], json: v, eval: false, wrap: true }))) mismatches++;
+
+  let sink = 0;
+  const passCompiled = () => {
+    for (const v of values) for (const c of compiledEvent) if (c.get(v) !== undefined) sink++;
+    for (const it of items) for (const c of compiledItem) if (c.get(it) !== undefined) sink++;
+  };
+  passCompiled(); // warm-up
+  let ops = 0;
+  let t0 = performance.now();
+  while (performance.now() - t0 < 2000) {
+    passCompiled();
+    ops += opsPerPass;
+  }
+  const compiledS = (performance.now() - t0) / 1000;
+  const compiledOps = ops / compiledS;
+
+  ops = 0;
+  t0 = performance.now();
+  const budget = 5000;
+  outer: for (;;) {
+    for (const v of values) {
+      for (const p of eventPaths) if (JSONPath({ path: p, json: v, eval: false, wrap: true }).length > 0) sink++;
+      ops += eventPaths.length;
+      if ((ops & 1023) < eventPaths.length && performance.now() - t0 > budget) break outer;
+    }
+    for (const it of items) {
+      for (const p of itemPaths) if (JSONPath({ path: p, json: it, eval: false, wrap: true }).length > 0) sink++;
+      ops += itemPaths.length;
+    }
+    if (performance.now() - t0 > budget) break;
+  }
+  const jpS = (performance.now() - t0) / 1000;
+  const jpOps = ops / jpS;
+  const out = {
+    event_paths: eventPaths.length, item_paths: itemPaths.length, fallback_paths: slow, values: values.length, items: items.length,
+    compiled_ops_per_s: compiledOps, jsonpath_plus_ops_per_s: jpOps, speedup: compiledOps / jpOps, mismatches_in_5000_values: mismatches,
+    compiled_seconds: compiledS, jsonpath_plus_seconds: jpS, checksum: sink % 1000,
+  };
+  progress(`(d) extraction: compiled ${fmt(compiledOps)} ops/s, jsonpath-plus ${fmt(jpOps)} ops/s (×${out.speedup.toFixed(1)}), ${mismatches} mismatches`);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+/** Machine-wide CPU jiffies (all cores) from /proc/stat. */
+function machineCpu() {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    return { total: f.reduce((a, b) => a + b, 0), idle: (f[3] ?? 0) + (f[4] ?? 0) };
+  } catch {
+    return undefined;
+  }
+}
+
+function machineFacts() {
+  const cpus = os.cpus();
+  let commit;
+  let dirty;
+  try {
+    commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8', timeout: 5000 }).stdout.trim() || undefined;
+    dirty = spawnSync('git', ['status', '--porcelain', '--', 'src'], { cwd: ROOT, encoding: 'utf8', timeout: 5000 }).stdout.trim() !== '';
+  } catch { /* no git */ }
+  return {
+    cores: cpus.length, cpu: cpus[0]?.model, memory_gb: Math.round(os.totalmem() / 1073741824), node: process.version,
+    platform: `${os.platform()} ${os.release()}`, git_commit: commit, src_uncommitted_changes: dirty, load_avg_at_start: os.loadavg(),
+  };
+}
+
+function finish() {
+  const { a, b, c, d } = results;
+  if (a?.group_events_per_s_steady && b?.group_events_per_s_steady) results.ratios.a_over_b_events_per_s_steady = a.group_events_per_s_steady / b.group_events_per_s_steady;
+  if (a?.group_events_per_s_wall && b?.group_events_per_s_wall) results.ratios.a_over_b_events_per_s_wall = a.group_events_per_s_wall / b.group_events_per_s_wall;
+  if (a?.rows_per_s_steady && c?.rows_per_s) results.ratios.a_rows_share_of_c_steady = a.rows_per_s_steady / c.rows_per_s;
+  if (a?.rows_per_s_wall && c?.rows_per_s) results.ratios.a_rows_share_of_c_wall = a.rows_per_s_wall / c.rows_per_s;
+  if (d) results.ratios.compiled_over_jsonpath_plus = d.speedup;
+  results.finished_at = new Date().toISOString();
+  results.total_s = (performance.now() - started) / 1000;
+
+  const m = results.machine;
+  const s = results.stream;
+  const L = [];
+  L.push('');
+  L.push(`sc-project bench — ${results.command}`);
+  L.push(`machine: ${m.cores} cores (${m.cpu}), ${m.memory_gb} GB, node ${m.node}, MariaDB ${m.database?.version ?? '?'} (flush_log_at_trx_commit=${m.database?.innodb_flush_log_at_trx_commit ?? '?'}), commit ${m.git_commit ?? '?'}${m.src_uncommitted_changes ? ' + uncommitted src changes' : ''}, load avg at start ${m.load_avg_at_start.map((x) => x.toFixed(2)).join(' ')}`);
+  if (s) L.push(`stream: N = ${fmt(s.messages)} messages (seed ${s.seed}): ${fmt(s.events)} events, ${fmt(s.duplicates)} duplicates, ${fmt(s.bad)} bad, ${fmt(s.orphans)} orphans; ${fmt(s.value_bytes / 1048576, 1)} MB; 12 topics × ${s.partitions} partitions; published once in ${s.publish_s?.toFixed(1) ?? '?'} s`);
+  L.push('');
+  const head = ['', 'messages', 'group-events', 'wall s', 'startup s', 'ev/s wall', 'ev/s steady', 'rows', 'rows/s wall', 'rows/s steady', 'commit p50/p99 ms', 'peak RSS MB'];
+  const rowsOut = [];
+  const lat = (r) => {
+    if (!r?.groups) return '–';
+    const gs = Object.values(r.groups);
+    const p50 = Math.max(...gs.map((g) => g.commit_p50_ms ?? 0));
+    const p99 = Math.max(...gs.map((g) => g.commit_p99_ms ?? 0));
+    return `${p50} / ${p99}`;
+  };
+  if (a) rowsOut.push([`(a) run, batched${a.run_args?.length ? ` ${a.run_args.join(' ')}` : ''}`, fmt(a.messages), fmt(a.group_events), a.wall_s.toFixed(1) + (a.drained ? '' : ' TIMEOUT'), a.startup_s?.toFixed(1) ?? '–', fmt(a.group_events_per_s_wall), fmt(a.group_events_per_s_steady), fmt(a.rows), fmt(a.rows_per_s_wall), fmt(a.rows_per_s_steady), lat(a), fmt(a.peak_rss_mb)]);
+  if (b) rowsOut.push([`(b) run --max-batch 1, first ${fmt(b.messages)} msgs`, fmt(b.messages), fmt(b.group_events), b.wall_s.toFixed(1) + (b.drained ? '' : ' TIMEOUT'), b.startup_s?.toFixed(1) ?? '–', fmt(b.group_events_per_s_wall), fmt(b.group_events_per_s_steady), fmt(b.rows), fmt(b.rows_per_s_wall), fmt(b.rows_per_s_steady), lat(b), fmt(b.peak_rss_mb)]);
+  if (c) rowsOut.push(['(c) plain INSERT ceiling', '–', '–', c.seconds.toFixed(2), '–', '–', '–', fmt(c.rows), fmt(c.rows_per_s), fmt(c.rows_per_s), '–', '–']);
+  if (rowsOut.length > 0) L.push(...table([head, ...rowsOut]));
+  for (const [label, x] of [['(a)', a], ['(b)', b]]) {
+    if (!x?.cpu) continue;
+    const c1 = x.cpu;
+    const pct = (v) => (v === undefined ? '–' : `${v.toFixed(1)} s (${((100 * v) / x.wall_s).toFixed(0)} % of a core)`);
+    L.push(`${label} CPU from spawn to drained (${x.wall_s.toFixed(1)} s, ${m.cores} cores): engine ${pct(c1.engine_s)}, MariaDB ${pct(c1.database_s)}, Kafka ${pct(c1.kafka_s)}; machine busy ${c1.machine_busy_share === undefined ? '–' : (100 * c1.machine_busy_share).toFixed(0) + ' %'}`);
+  }
+  if (d) {
+    L.push('');
+    L.push(`(d) extraction: ${d.event_paths} event paths + ${d.item_paths} item paths (${d.fallback_paths} through jsonpath-plus in the engine) over ${fmt(d.values)} values / ${fmt(d.items)} items:`);
+    L.push(`    compiled accessors ${fmt(d.compiled_ops_per_s)} ops/s   jsonpath-plus ${fmt(d.jsonpath_plus_ops_per_s)} ops/s   (${d.mismatches_in_5000_values} mismatches in a differential pass)`);
+  }
+  L.push('');
+  L.push('ratios:');
+  const r = results.ratios;
+  if (r.a_over_b_events_per_s_steady) L.push(`  (a) vs (b) events/s: ×${r.a_over_b_events_per_s_steady.toFixed(1)} steady (×${r.a_over_b_events_per_s_wall?.toFixed(1) ?? '–'} wall, start-up included)`);
+  if (r.a_rows_share_of_c_steady) L.push(`  (a) rows/s as a share of (c): ${(r.a_rows_share_of_c_steady * 100).toFixed(1)} % steady (${((r.a_rows_share_of_c_wall ?? 0) * 100).toFixed(1)} % wall)`);
+  if (r.compiled_over_jsonpath_plus) L.push(`  compiled vs jsonpath-plus: ×${r.compiled_over_jsonpath_plus.toFixed(1)}`);
+  for (const [label, x] of [['(a)', a], ['(b)', b]]) {
+    if (!x?.groups) continue;
+    L.push('');
+    L.push(`${label} per group:`);
+    const gh = ['group', 'events', 'applied', 'dup', 'dead', 'batches', 'events/batch', 'statements', 'stmts/batch', 'stmts/applied', 'p50 ms', 'p99 ms'];
+    const gr = Object.entries(x.groups).map(([g, v]) => [g, fmt(v.events), fmt(v.applied), fmt(v.duplicates), fmt(v.dead_lettered), fmt(v.batches), fmt(v.events_per_batch, 1), fmt(v.statements), fmt(v.statements_per_batch, 1), fmt(v.statements_per_applied_event, 2), fmt(v.commit_p50_ms), fmt(v.commit_p99_ms)]);
+    L.push(...table([gh, ...gr]));
+  }
+  if (a?.cpu_profile?.top) {
+    L.push('');
+    L.push(`(a) CPU profile of the child (${a.cpu_profile.file}), top functions by self time:`);
+    L.push(...table([['self %', 'self ms', 'function', 'where'], ...a.cpu_profile.top.slice(0, 20).map((f) => [f.self_pct.toFixed(1), fmt(f.self_ms), f.name, f.where])]));
+  }
+  if (results.errors.length > 0) {
+    L.push('');
+    L.push(`ERRORS: ${results.errors.join('\n')}`);
+  }
+  L.push('');
+  L.push(`total bench time ${results.total_s.toFixed(0)} s`);
+  const dir = path.join(ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${results.started_at.replace(/:/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+  L.push(`results: ${path.relative(ROOT, file)}`);
+  process.stdout.write(L.join('\n') + '\n');
+  process.exit(interrupted ? 130 : results.errors.length > 0 ? 1 : 0);
+}
+
+function table(rows) {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i] ?? '').length)));
+  return rows.map((r, ri) => {
+    const line = r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
+    return ri === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line;
+  });
+}
