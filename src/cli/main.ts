@@ -1,11 +1,10 @@
 /** The sc-project command line. Each command parses flags, calls one function, prints, exits. */
 import { Command, CommanderError, Option } from 'commander';
-import { ddlCommand } from './ddl.js';
 import { EXIT_USAGE, type CommandResult } from './io.js';
-import { planCommand } from './plan.js';
-import { runCommand, type RunOptions } from './run.js';
-import { testCommand } from './test.js';
-import { validateCommand } from './validate.js';
+import type { RunOptions } from './run.js';
+
+// Commands load their modules when they run: `validate` in a CI job must not pay for loading
+// kafkajs, knex and the database drivers.
 
 /** `--config` may be given more than once; each takes one spec file or folder. */
 const configOption = () =>
@@ -24,7 +23,7 @@ export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) =
     .description('check every spec; print each error with file:line:col')
     .addOption(configOption())
     .addOption(new Option('--format <format>', 'text or json').default('text'))
-    .action((o: { config: string[]; format: string }) => done(validateCommand(o)));
+    .action(async (o: { config: string[]; format: string }) => done((await import('./validate.js')).validateCommand(o)));
   program
     .command('ddl')
     .description('print (or --apply) the CREATE TABLE statements the specs need')
@@ -33,7 +32,7 @@ export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) =
     .option('--apply', 'create what is missing in --database-url (never drops)')
     .addOption(new Option('--database-url <url>', 'mysql://login:pass@host:port/db or sqlite:./file.db').env('DATABASE_URL'))
     .option('--no-engine-tables', "leave out the engine's own tables")
-    .action((o: { config: string[]; dialect: string; apply?: boolean; databaseUrl?: string; engineTables: boolean }) => done(ddlCommand(o)));
+    .action(async (o: { config: string[]; dialect: string; apply?: boolean; databaseUrl?: string; engineTables: boolean }) => done((await import('./ddl.js')).ddlCommand(o)));
   program
     .command('run')
     .description('consume Kafka (or --from an NDJSON file) and apply every projection')
@@ -47,19 +46,19 @@ export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) =
     .option('--processed-retention <duration>', 'prune processed event ids older than this (7d, 12h, 0: never)', '7d')
     .option('--create-topics', 'create missing source topics (3 partitions)')
     .option('--client-id <id>', 'Kafka client id', 'sc-project')
-    .action((o: RunOptions) => done(runCommand(o)));
+    .action(async (o: RunOptions) => done((await import('./run.js')).runCommand(o)));
   program
     .command('test')
     .description('run spec fixtures (*.test.yaml): messages in, expected rows out, replayed to prove idempotency')
     .argument('[fixtures...]', 'fixture files or folders (default: the --config folders)')
     .addOption(configOption())
     .addOption(new Option('--database-url <url>', 'run on this database instead of a fresh SQLite file per case (its tables are emptied)'))
-    .action((fixtures: string[], o: { config: string[]; databaseUrl?: string }) => done(testCommand({ ...o, fixtures })));
+    .action(async (fixtures: string[], o: { config: string[]; databaseUrl?: string }) => done((await import('./test.js')).testCommand({ ...o, fixtures })));
   program
     .command('plan')
     .description('print the compiled plan as JSON')
     .addOption(configOption())
-    .action((o: { config: string[] }) => done(planCommand(o)));
+    .action(async (o: { config: string[] }) => done((await import('./plan.js')).planCommand(o)));
   return program;
 }
 

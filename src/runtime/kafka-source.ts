@@ -26,7 +26,10 @@ export function kafkaClient(o: KafkaOptions): Kafka {
     logCreator: () => ({ namespace, level, log }) => {
       const { message, ...extra } = log;
       const fields = { namespace, ...extra } as Record<string, unknown>;
-      if (level <= logLevel.ERROR) o.log.error(`kafka: ${String(message)}`, fields);
+      // kafkajs logs every error response at ERROR, but "rebalancing" is routine (a member
+      // joined or left); the consumer rejoins on its own.
+      if (/group is rebalancing/.test(String((extra as { error?: unknown }).error ?? ''))) o.log.info(`kafka: ${String(message)}`, fields);
+      else if (level <= logLevel.ERROR) o.log.error(`kafka: ${String(message)}`, fields);
       else o.log.warn(`kafka: ${String(message)}`, fields);
     },
   });
@@ -77,6 +80,30 @@ export async function missingTopics(kafka: Kafka, topics: string[]): Promise<str
   }
 }
 
+/**
+ * TEST-ONLY hook, never set it in production: `SC_TEST_CRASH_AFTER_DB_COMMIT=<n>` kills this
+ * process with SIGKILL (no cleanup, like a power cut of the process) right after the n-th Kafka
+ * batch of the process has committed its database transaction and before its offsets are
+ * committed to Kafka. test/integration/crash.int.test.ts uses it to prove that a crash in exactly
+ * that window causes no double effects on restart.
+ */
+const CRASH_AFTER_DB_COMMIT = Number(process.env.SC_TEST_CRASH_AFTER_DB_COMMIT ?? 0);
+let batchesCommittedToDb = 0;
+
+function crashHookAfterDbCommit(log: Logger): void {
+  if (!(CRASH_AFTER_DB_COMMIT > 0)) return;
+  batchesCommittedToDb++;
+  if (batchesCommittedToDb < CRASH_AFTER_DB_COMMIT) return;
+  log.warn('SC_TEST_CRASH_AFTER_DB_COMMIT: killing the process between the database commit and the Kafka commit', { batches: batchesCommittedToDb });
+  process.kill(process.pid, 'SIGKILL');
+}
+
+/** The errors after which kafkajs rejoins the group (kafkajs src/errors.js, isRebalancing). */
+function isRebalancing(e: unknown): boolean {
+  const type = (e as { type?: unknown } | null)?.type;
+  return type === 'REBALANCE_IN_PROGRESS' || type === 'NOT_COORDINATOR_FOR_GROUP' || type === 'ILLEGAL_GENERATION';
+}
+
 export interface GroupConsumerHandle {
   consumer: Consumer;
   lag: Map<string, number>;
@@ -101,13 +128,38 @@ export async function startGroupConsumer(kafka: Kafka, group: string, topics: st
       const messages: RawMessage[] = batch.messages.map((m) => ({
         topic: batch.topic, partition: batch.partition, offset: Number(m.offset), key: m.key, value: m.value, timestamp: Number(m.timestamp),
       }));
+      // The processor heartbeats between statements of a long transaction. A heartbeat error is
+      // about the group, not the rows, so it must never fail (and with it stop) the database work
+      // it is called from: once a rebalance is announced, the batch finishes or stops waiting to
+      // retry, and the rebalance error goes back to kafkajs, which rejoins the group
+      // (kafkajs src/consumer/runner.js, isRebalancing). What was committed to the database stays
+      // committed; its positions make whoever owns the partition next skip it.
+      let rebalancing: unknown;
+      const heartbeat = async (): Promise<void> => {
+        if (rebalancing !== undefined) return;
+        try {
+          await p.heartbeat();
+        } catch (e) {
+          if (isRebalancing(e)) rebalancing = e;
+          else log.warn('heartbeat failed (will try again)', { group, error: e instanceof Error ? e.message : String(e) });
+        }
+      };
       try {
-        await processor.process(messages, { heartbeat: p.heartbeat, stopping: () => !p.isRunning() || p.isStale() });
+        await processor.process(messages, { heartbeat, stopping: () => !p.isRunning() || p.isStale() || rebalancing !== undefined });
       } catch (e) {
+        if (e instanceof StoppedError) {
+          if (rebalancing !== undefined) throw rebalancing;
+          // Stopping, or a seek made the batch stale, while a unit waited to retry: its offsets
+          // are not committed, so the batch is fetched again (units committed before it are
+          // skipped by their positions). Not an error: throwing would only make kafkajs log one
+          // and back off.
+          return;
+        }
         // Transient errors are retried inside; anything else that escapes must stop the runtime.
-        if (!(e instanceof StoppedError)) onFatal(e);
+        onFatal(e);
         throw e;
       }
+      crashHookAfterDbCommit(log);
       const last = messages[messages.length - 1] as RawMessage;
       p.resolveOffset(String(last.offset));
       // Kafka's offset names the next message to read, hence + 1.

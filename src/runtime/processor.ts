@@ -54,6 +54,9 @@ interface Prepared {
 interface Unit {
   events: Prepared[];
   letters: DeadLetter[];
+  /** Counted only when the unit commits, so a split or a retry never counts twice. */
+  skipped: number;
+  duplicates: number;
 }
 
 const ID_CHUNK = 1000;
@@ -89,12 +92,15 @@ export class GroupProcessor {
     // rebalance, even if Kafka's committed offset lags behind: skip them.
     const fresh = messages.filter((m) => m.offset >= (stored.get(posKey(m.topic, m.partition)) ?? 0));
     this.o.stats.alreadyApplied += messages.length - fresh.length;
-    for (const unit of chunks(fresh, this.o.maxBatch ?? Number.MAX_SAFE_INTEGER)) await this.commit(unit, hooks, new Map());
+    for (const unit of chunks(fresh, this.o.maxBatch ?? Number.MAX_SAFE_INTEGER)) {
+      if (hooks.stopping?.()) throw new StoppedError();
+      await this.commit(unit, hooks, new Map(), new Set());
+    }
   }
 
   private prepare(messages: RawMessage[], forced: Map<RawMessage, string>): Unit {
     const { routes } = this.o;
-    const unit: Unit = { events: [], letters: [] };
+    const unit: Unit = { events: [], letters: [], skipped: 0, duplicates: 0 };
     const seen = new Set<string>();
     for (const msg of messages) {
       const decoded = routes.decode(msg);
@@ -105,7 +111,7 @@ export class GroupProcessor {
       const handlers = routes.route(msg.topic, decoded.type);
       if (handlers === undefined) {
         if (routes.unhandledToDlq(msg.topic)) unit.letters.push({ msg, group: routes.group, projection: null, eventType: decoded.type, reason: `no projection handles event type ${decoded.type}` });
-        else this.o.stats.skippedUnhandled++;
+        else unit.skipped++;
         continue;
       }
       const forcedReason = forced.get(msg);
@@ -114,7 +120,7 @@ export class GroupProcessor {
         continue;
       }
       if (seen.has(decoded.id)) {
-        this.o.stats.duplicates++;
+        unit.duplicates++;
         continue;
       }
       seen.add(decoded.id);
@@ -131,24 +137,29 @@ export class GroupProcessor {
     return unit;
   }
 
-  private async commit(messages: RawMessage[], hooks: ProcessorHooks, forced: Map<RawMessage, string>): Promise<void> {
+  /**
+   * `sent` holds the messages already published to the dead-letter topic by an attempt that then
+   * failed (topic mode publishes before the transaction): a split never publishes them twice.
+   */
+  private async commit(messages: RawMessage[], hooks: ProcessorHooks, forced: Map<RawMessage, string>, sent: Set<RawMessage>): Promise<void> {
     if (messages.length === 0) return;
     const unit = this.prepare(messages, forced);
     const { sink, deadLetters, stats } = this.o;
-    let sent = deadLetters.mode === 'table' || unit.letters.length === 0;
     try {
       const started = performance.now();
       const applied = await this.retrying(hooks, 'commit', async () => {
-        if (!sent) {
-          await deadLetters.send(unit.letters);
-          sent = true;
+        const unsent = deadLetters.mode === 'table' ? [] : unit.letters.filter((d) => !sent.has(d.msg));
+        if (unsent.length > 0) {
+          await deadLetters.send(unsent);
+          for (const d of unsent) sent.add(d.msg);
         }
         return sink.transaction((tx) => this.write(tx, messages, unit, hooks));
       });
       recordCommit(stats, performance.now() - started);
       stats.events += messages.length;
       stats.applied += applied;
-      stats.duplicates += unit.events.length - applied;
+      stats.duplicates += unit.duplicates + unit.events.length - applied;
+      stats.skippedUnhandled += unit.skipped;
       stats.deadLettered += unit.letters.length;
       stats.batches++;
       for (const d of unit.letters) this.o.log.warn('dead-lettered', { topic: d.msg.topic, partition: d.msg.partition, offset: d.msg.offset, group: d.group, projection: d.projection, event_type: d.eventType, reason: d.reason });
@@ -158,12 +169,12 @@ export class GroupProcessor {
       if (!(e instanceof DataError)) throw e;
       if (messages.length > 1) {
         const half = Math.ceil(messages.length / 2);
-        await this.commit(messages.slice(0, half), hooks, forced);
-        await this.commit(messages.slice(half), hooks, forced);
+        await this.commit(messages.slice(0, half), hooks, forced, sent);
+        await this.commit(messages.slice(half), hooks, forced, sent);
         return;
       }
       const [msg] = messages as [RawMessage];
-      await this.commit(messages, hooks, new Map([[msg, `database rejected the event: ${e.message}`]]));
+      await this.commit(messages, hooks, new Map([[msg, `database rejected the event: ${e.message}`]]), sent);
     }
   }
 

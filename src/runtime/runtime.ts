@@ -3,6 +3,7 @@
  * exactly this. A runtime validates the specs, creates missing tables, and then drives every
  * consumer group from Kafka or, in the embedded default, from an NDJSON file.
  */
+import { Partitioners } from 'kafkajs';
 import type { Plan } from '../compile/plan.js';
 import { formatDiagnostics } from '../diagnostics.js';
 import { applyDdl } from '../sql/apply.js';
@@ -13,7 +14,8 @@ import type { DeadLetterSink } from './dead-letters.js';
 import { ensureTopics, kafkaClient, kafkaDeadLetters, missingTopics, startGroupConsumer, type GroupConsumerHandle } from './kafka-source.js';
 import { createLogger, type Logger, type LogFormat } from './log.js';
 import { readNdjson } from './ndjson-source.js';
-import { GroupProcessor } from './processor.js';
+import { GroupProcessor, StoppedError } from './processor.js';
+import { pruneProcessed } from './retention.js';
 import { groupRoutes, type GroupRoutes } from './routes.js';
 import { openMysqlSink } from './sink-mysql.js';
 import { openSqliteSink } from './sink-sqlite.js';
@@ -40,6 +42,8 @@ export interface RuntimeOptions {
   fileBatch?: number;
   /** Processed event ids older than this are pruned (ms; 0: never). */
   retentionMs?: number;
+  /** How often to prune processed event ids (default 60 s; the first prune runs at start). */
+  pruneIntervalMs?: number;
   /** Create missing source topics (DLQ topics are always created). */
   createTopics?: boolean;
   /** Create missing tables before consuming (default true). */
@@ -67,6 +71,8 @@ interface GroupRun {
   processor: GroupProcessor;
   stats: GroupStats;
   kafka?: GroupConsumerHandle;
+  /** stats.events at the last stats line (for events_per_s). */
+  lastEvents: number;
 }
 
 export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
@@ -80,10 +86,17 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   let finish!: (s: RunSummary) => void;
   let fail!: (e: unknown) => void;
   const done = new Promise<RunSummary>((res, rej) => { finish = res; fail = rej; });
+  // A caller that only awaits start() (which throws too) must not crash on an unobserved rejection.
+  done.catch(() => undefined);
   const groups: GroupRun[] = [];
   const timers: NodeJS.Timeout[] = [];
   const kafka = o.from === undefined ? kafkaClient({ brokers: o.brokers ?? [], clientId: o.clientId ?? 'sc-project', log }) : undefined;
-  const producer = kafka?.producer({ idempotent: true, maxInFlightRequests: 1 });
+  // The default partitioner named explicitly: kafkajs warns at every start otherwise. Dead letters
+  // keep their original key, so they land by the same murmur2 hash as Java clients use.
+  // Not idempotent: kafkajs' idempotent producer retries forever, and a send that never fails
+  // could not be retried with backoff nor interrupted by stop(). Dead letters are at least once
+  // (a crash between the send and the commit sends them again), and carry their source offset.
+  const producer = kafka?.producer({ maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
 
   const summary = (): RunSummary => ({ groups: Object.fromEntries(groups.map((g) => [g.routes.group, g.stats])) });
 
@@ -92,35 +105,17 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     done,
     stats: () => summary().groups,
     async start() {
-      if (o.createTables !== false) {
-        const report = await applyDdl(o.databaseUrl, [...plan.tables, ...ENGINE_TABLES]);
-        for (const t of report.created) log.info('created table', { table: t });
-        for (const d of report.differences) log.warn('table differs from spec (not changed)', { table: d.table, column: d.column, expected: d.expected, actual: d.actual });
+      try {
+        await startUp();
+      } catch (e) {
+        // A failed start must leave nothing open: a connected producer, a pool or the stats timer
+        // kept the process alive after `run` had printed the error, so it never exited.
+        stopping = true;
+        await Promise.allSettled(groups.map((g) => g.kafka?.consumer.disconnect()));
+        await closeAll();
+        fail(e);
+        throw e;
       }
-      sink = target.kind === 'mysql' ? await openMysqlSink(o.databaseUrl) : openSqliteSink(o.databaseUrl);
-      let deadLetters: DeadLetterSink = { mode: 'table', send: async () => undefined };
-      if (kafka !== undefined && producer !== undefined) {
-        await producer.connect();
-        deadLetters = kafkaDeadLetters(producer);
-      }
-      for (const g of plan.groups) {
-        const routes = groupRoutes(plan, g.group);
-        const stats = newStats();
-        groups.push({ routes, stats, processor: new GroupProcessor({ sink, routes, deadLetters, stats, log, maxBatch: o.maxBatch }) });
-        for (const p of routes.projections) {
-          log.info('projection', { projection: p.name, group: p.group, topics: p.topics.join(','), handles: Object.keys(p.handlers).sort().join(',') });
-        }
-      }
-      if ((o.statsInterval ?? 10) > 0) timers.push(setInterval(() => logStats(log, groups, (o.statsInterval ?? 10)), (o.statsInterval ?? 10) * 1000));
-      if (o.from !== undefined) {
-        void runFile(o.from).then(
-          async () => { const rows = await countRows(o.databaseUrl, plan); await closeAll(); finish({ ...summary(), rows }); },
-          async (e: unknown) => { await closeAll(); fail(e); },
-        );
-        return;
-      }
-      await startKafka();
-      if ((o.retentionMs ?? 0) > 0) timers.push(setInterval(() => void prune(), 60_000));
     },
     async stop() {
       if (stopping) return;
@@ -134,12 +129,53 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     },
   };
 
+  async function startUp(): Promise<void> {
+    if (o.createTables !== false) {
+      const report = await applyDdl(o.databaseUrl, [...plan.tables, ...ENGINE_TABLES]);
+      for (const t of report.created) log.info('created table', { table: t });
+      for (const d of report.differences) log.warn('table differs from spec (not changed)', { table: d.table, column: d.column, expected: d.expected, actual: d.actual });
+    }
+    sink = target.kind === 'mysql' ? await openMysqlSink(o.databaseUrl) : openSqliteSink(o.databaseUrl);
+    let deadLetters: DeadLetterSink = { mode: 'table', send: async () => undefined };
+    if (kafka !== undefined && producer !== undefined) {
+      await producer.connect();
+      deadLetters = kafkaDeadLetters(producer);
+    }
+    for (const g of plan.groups) {
+      const routes = groupRoutes(plan, g.group);
+      const stats = newStats();
+      groups.push({ routes, stats, lastEvents: 0, processor: new GroupProcessor({ sink, routes, deadLetters, stats, log, maxBatch: o.maxBatch }) });
+      for (const p of routes.projections) {
+        log.info('projection', { projection: p.name, group: p.group, topics: p.topics.join(','), handles: Object.keys(p.handlers).sort().join(',') });
+      }
+    }
+    if ((o.retentionMs ?? 0) > 0) {
+      void prune();
+      timers.push(setInterval(() => void prune(), o.pruneIntervalMs ?? 60_000));
+    }
+    if ((o.statsInterval ?? 10) > 0) timers.push(setInterval(() => logStats(log, groups, (o.statsInterval ?? 10)), (o.statsInterval ?? 10) * 1000));
+    if (o.from !== undefined) {
+      void runFile(o.from).then(
+        async () => { const rows = await countRows(o.databaseUrl, plan); await closeAll(); finish({ ...summary(), rows }); },
+        async (e: unknown) => { await closeAll(); fail(e); },
+      );
+      return;
+    }
+    await startKafka();
+  }
+
   async function runFile(path: string): Promise<void> {
     for await (const batch of readNdjson(path, o.fileBatch ?? 5000)) {
       for (const g of groups) {
         if (stopping) return;
         const mine = batch.filter((m) => g.routes.accepts(m));
-        await g.processor.process(mine, { stopping: () => stopping });
+        try {
+          await g.processor.process(mine, { stopping: () => stopping });
+        } catch (e) {
+          // Stopped between units or while waiting to retry: what committed stays committed.
+          if (e instanceof StoppedError) return;
+          throw e;
+        }
       }
     }
   }
@@ -155,21 +191,29 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     }
     for (const t of await ensureTopics(kafka, topics.map((t) => `${t}.dlq`))) log.info('created dead-letter topic', { topic: t });
     for (const g of groups) {
+      // stop() during start-up: do not start consumers nobody will disconnect.
+      if (stopping) return;
       g.kafka = await startGroupConsumer(kafka, g.routes.group, g.routes.topics, g.processor, log, (e) => {
         log.error('group stopped on an error that retrying cannot fix', { group: g.routes.group, error: e instanceof Error ? e.message : String(e) });
         fatal = e;
         void runtime.stop();
       });
+      // stop() ran while this consumer was connecting: it could not see it, so disconnect it here.
+      if (stopping) await g.kafka.consumer.disconnect();
     }
   }
 
+  let pruning = false;
   async function prune(): Promise<void> {
-    if (sink === undefined || stopping) return;
-    const before = new Date(Date.now() - (o.retentionMs ?? 0)).toISOString().replace('T', ' ').replace('Z', '');
+    if (sink === undefined || stopping || pruning) return;
+    pruning = true;
     try {
-      await sink.transaction((tx) => tx.exec(sink!.engine.pruneProcessed(before, 10_000)));
+      const n = await pruneProcessed(sink, o.retentionMs ?? 0, () => stopping);
+      if (n > 0) log.info('pruned processed event ids', { deleted: n, older_than_ms: o.retentionMs });
     } catch (e) {
-      log.warn('pruning processed events failed (will retry)', { error: String(e) });
+      log.warn('pruning processed events failed (will retry)', { error: e instanceof Error ? e.message : String(e) });
+    } finally {
+      pruning = false;
     }
   }
 
@@ -189,13 +233,13 @@ function planOf(config: string | string[]): Plan {
   return v.plan;
 }
 
-const last = new Map<string, number>();
-
 function logStats(log: Logger, groups: GroupRun[], intervalS: number): void {
   for (const g of groups) {
     const s = g.stats;
-    const prev = last.get(g.routes.group) ?? 0;
-    last.set(g.routes.group, s.events);
+    // Per runtime, not per module: two runtimes of one group in a process (or a second runtime
+    // after a first) would otherwise compute their rates from each other's counts.
+    const prev = g.lastEvents;
+    g.lastEvents = s.events;
     const rate = intervalS > 0 ? Math.round((s.events - prev) / intervalS) : undefined;
     const lag = g.kafka ? Object.fromEntries(g.kafka.lag) : undefined;
     log.info('stats', {

@@ -3,6 +3,11 @@ import mysql from 'mysql2/promise';
 import { credentials, parseDatabaseUrl } from '../sql/connection.js';
 import { sinkParts, type Sink, type Tx } from './sink.js';
 
+interface CallbackConnection {
+  query(sql: string, cb: (err: unknown) => void): void;
+  destroy(): void;
+}
+
 export async function openMysqlSink(databaseUrl: string, poolSize = 4): Promise<Sink> {
   const target = parseDatabaseUrl(databaseUrl);
   if (target.kind !== 'mysql') throw new Error('openMysqlSink needs a mysql:// URL');
@@ -13,8 +18,14 @@ export async function openMysqlSink(databaseUrl: string, poolSize = 4): Promise<
   });
   // Strict mode makes a value too long or of the wrong type an error instead of a silent
   // truncation (https://mariadb.com/kb/en/sql-mode/#strict-mode); UTC because DATETIME has no zone.
-  pool.on('connection', (conn) => {
-    conn.query("SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO', time_zone = '+00:00'");
+  pool.on('connection', (promised) => {
+    // mysql2 re-emits the core (callback) connection here, whatever its typings say.
+    const conn = promised as unknown as CallbackConnection;
+    // Queued before any other statement on the connection. Without a callback a failure
+    // would be an unhandled 'error' event; a connection that cannot be made strict is not used.
+    conn.query("SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO', time_zone = '+00:00'", (err: unknown) => {
+      if (err) conn.destroy();
+    });
   });
   return {
     ...sinkParts('mysql'),
@@ -24,7 +35,10 @@ export async function openMysqlSink(databaseUrl: string, poolSize = 4): Promise<
       try {
         await conn.query('START TRANSACTION');
         const tx: Tx = {
-          exec: async (s) => { await conn.query(s.sql, s.params); },
+          exec: async (s) => {
+            const [res] = await conn.query(s.sql, s.params);
+            return Number((res as { affectedRows?: number }).affectedRows ?? 0);
+          },
           query: async (s) => (await conn.query(s.sql, s.params))[0] as Array<Record<string, unknown>>,
         };
         const out = await fn(tx);

@@ -21,22 +21,33 @@ export function openSqliteSink(databaseUrl: string): Sink {
     return st;
   };
   const tx: Tx = {
-    exec: async (s) => { prepare(s.sql).run(...s.params); },
+    exec: async (s) => prepare(s.sql).run(...s.params).changes,
     query: async (s) => prepare(s.sql).all(...s.params) as Array<Record<string, unknown>>,
   };
+  const run = async <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      const out = await fn(tx);
+      db.exec('COMMIT');
+      return out;
+    } catch (e) {
+      if (db.inTransaction) db.exec('ROLLBACK');
+      throw e;
+    }
+  };
+  // One connection: transactions of several groups (or the pruner) take turns, or one would
+  // BEGIN inside another's.
+  let queue: Promise<unknown> = Promise.resolve();
   return {
     ...sinkParts('sqlite'),
-    async transaction(fn) {
-      db.exec('BEGIN IMMEDIATE');
-      try {
-        const out = await fn(tx);
-        db.exec('COMMIT');
-        return out;
-      } catch (e) {
-        if (db.inTransaction) db.exec('ROLLBACK');
-        throw e;
-      }
+    transaction(fn) {
+      const next = queue.then(() => run(fn));
+      queue = next.catch(() => undefined);
+      return next;
     },
-    async close() { db.close(); },
+    async close() {
+      await queue;
+      db.close();
+    },
   };
 }

@@ -8,7 +8,8 @@ import { mysqlChanges } from '../sql/mysql/changes.js';
 import { sqliteChanges } from '../sql/sqlite/changes.js';
 
 export interface Tx {
-  exec(stmt: Statement): Promise<void>;
+  /** Run a statement; resolves to the number of rows it changed. */
+  exec(stmt: Statement): Promise<number>;
   query(stmt: Statement): Promise<Array<Record<string, unknown>>>;
 }
 

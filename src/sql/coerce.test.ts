@@ -103,8 +103,20 @@ describe('decimal', () => {
     ['-3', '-3'],
     ['.5', '.5'],
     ['5.', '5.'],
-    ['123456789012345678901234.123456789', '123456789012345678901234.123456789'],
+    ['1234567890123456.123456789', '1234567890123456.123456789'],
+    ['-0001234567890123456.5', '-0001234567890123456.5'],
+    [1234567890123456, 1234567890123456],
   ]);
+  it('rejects more integer digits than precision - scale, from strings and numbers', () => {
+    const c: ColumnDef = { name: 'price', type: 'decimal', nullable: true, precision: 10, scale: 2 };
+    expect(coerce(c, '12345678.99')).toBe('12345678.99');
+    expect(coerce(c, -12345678.5)).toBe(-12345678.5);
+    expect(() => coerce(c, '123456789')).toThrow(/out of range for decimal\(10,2\): 9 integer digits, at most 8/);
+    expect(() => coerce(c, 123456789.5)).toThrow(/9 integer digits/);
+    expect(() => coerce(c, 1e21)).toThrow(/22 integer digits/);
+    expect(coerceLiteral(c, '-123456789')).toMatch(/integer digits/);
+    expect(coerce({ ...c, precision: 20, scale: 2 }, '123456789012345678')).toBe('123456789012345678');
+  });
   bad('decimal', [
     ['abc', /expected a decimal number, got "abc"/],
     ['1,5', /expected a decimal/],
@@ -115,6 +127,8 @@ describe('decimal', () => {
     [Number.NaN, /got NaN/],
     [-Infinity, /got -Infinity/],
     [{ v: 1 }, /got an object/],
+    ['123456789012345678901234.123456789', /out of range for decimal\(18,2\): 24 integer digits, at most 16/],
+    [1e17, /18 integer digits/],
   ]);
 });
 

@@ -25,15 +25,33 @@ export class CoerceError extends Error {
  * default applies, is the caller's decision. Throws `CoerceError` when the value cannot fit.
  */
 export function coerce(col: ColumnDef, v: unknown): SqlValue {
-  const out = fitLength(col, convert(col.type, v));
+  const out = fit(col, convert(col.type, v));
   if (out instanceof Reject) throw new CoerceError(col.name, col.type, out.reason);
   return out;
 }
 
 /** Validate-time check of a literal against its column: the error message, or null when it fits. */
 export function coerceLiteral(col: ColumnDef, v: unknown): string | null {
-  const out = fitLength(col, convert(col.type, v));
+  const out = fit(col, convert(col.type, v));
   return out instanceof Reject ? new CoerceError(col.name, col.type, out.reason).message : null;
+}
+
+function fit(col: ColumnDef, out: SqlValue | Reject): SqlValue | Reject {
+  return col.type === 'decimal' ? fitDecimal(col, out) : fitLength(col, out);
+}
+
+/**
+ * DECIMAL(p,s) holds p - s integer digits; more is "out of range" in strict mode (MySQL manual,
+ * "Fixed-Point Types"), and SQLite would store it anyway. Extra fraction digits are rounded by
+ * every database, as the manual says, so only the integer part is checked.
+ */
+function fitDecimal(col: ColumnDef, out: SqlValue | Reject): SqlValue | Reject {
+  if (out instanceof Reject || out === null) return out;
+  const digits = (col.precision ?? 18) - (col.scale ?? 2);
+  const integer = typeof out === 'number'
+    ? (Math.abs(out) < 1 ? '' : Math.trunc(Math.abs(out)).toLocaleString('en-US', { useGrouping: false }))
+    : String(out).replace(/^-/u, '').split('.')[0]!.replace(/^0+/u, '');
+  return integer.length > digits ? new Reject(`${show(out)} is out of range for decimal(${col.precision ?? 18},${col.scale ?? 2}): ${integer.length} integer digits, at most ${digits}`) : out;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { RowChange } from '../runtime/rows.js';
-import { fold } from './fold.js';
+import type { InsertRow, RowChange, UpdateRow } from '../runtime/rows.js';
+import { fold, merge } from './fold.js';
 
 const ins = (table: string, id: string, shape = `i|${table}`): RowChange => ({ kind: 'insert', table, shape, columns: ['id'], values: [id], key: ['id'], update: [] });
 const upd = (table: string, id: string, shape = `u|${table}`): RowChange => ({ kind: 'update', table, shape, where: ['id'], whereValues: [id], set: [{ mode: 'set', column: 'x', value: 1 }], upsert: false });
@@ -13,7 +13,7 @@ describe('fold', () => {
   });
 
   it('keeps changes of one row in event sequence across rounds', () => {
-    const rows = [ins('t', 'a'), upd('t', 'a'), ins('t', 'b'), upd('t', 'a'), upd('t', 'b')];
+    const rows = [ins('t', 'a'), upd('t', 'a'), ins('t', 'b'), upd('t', 'a', 'u|t|other'), upd('t', 'b')];
     const rounds = fold(rows);
     expect(rounds.map((r) => r.map((g) => g.rows.map((x) => `${x.kind}:${x.kind === 'insert' ? x.values[0] : x.whereValues[0]}`)))).toEqual([
       [['insert:a', 'insert:b']],
@@ -32,5 +32,32 @@ describe('fold', () => {
       const ids = round.flatMap((g) => g.rows.map((r) => (r.kind === 'update' ? r.whereValues[0] : null)));
       expect(new Set(ids).size).toBe(ids.length);
     }
+  });
+
+  it('merges successive changes of one row of the same shape, without touching the input', () => {
+    const add = (id: string, n: number): RowChange => ({ kind: 'update', table: 't', shape: 'u|t|add:n', where: ['id'], whereValues: [id], set: [{ mode: 'add', column: 'n', value: n, base: 0 }], upsert: true });
+    const rows = [add('a', 1), add('a', 2), add('b', 5), add('a', -1), add('a', 4)];
+    const copy = structuredClone(rows);
+    const rounds = fold(rows);
+    expect(rounds).toHaveLength(1);
+    expect(rounds[0]?.[0]?.rows.map((r) => [r.kind === 'update' && r.whereValues[0], r.kind === 'update' && r.set[0]?.value])).toEqual([['a', 6], ['b', 5]]);
+    expect(rows).toEqual(copy);
+  });
+
+  it('does not merge across another shape of the same row, and keeps the sequence', () => {
+    const rounds = fold([upd('t', 'a'), ins('t', 'a'), upd('t', 'a')]);
+    expect(rounds).toHaveLength(3);
+  });
+
+  it('merges assignments (last wins) and upserting inserts, never guarded changes or JSON replacements', () => {
+    const set = (v: number): UpdateRow => ({ kind: 'update', table: 't', shape: 's', where: ['id'], whereValues: ['a'], set: [{ mode: 'set', column: 'x', value: v }], upsert: false });
+    expect(merge(set(1), set(2))).toMatchObject({ set: [{ value: 2 }] });
+    expect(merge({ ...set(1), guard: 'v', version: 1 }, { ...set(2), guard: 'v', version: 2 })).toBeUndefined();
+    const rep = (path: string): RowChange => ({ kind: 'update', table: 't', shape: 'r', where: ['id'], whereValues: ['a'], set: [{ mode: 'replace', column: 'j', path, value: 1, json: false }], upsert: false });
+    expect(merge(rep('$[0]'), rep('$[1]'))).toBeUndefined();
+    const up = (name: string, seen: string): InsertRow => ({ kind: 'insert', table: 't', shape: 'i', columns: ['id', 'name', 'seen'], values: ['a', name, seen], key: ['id'], update: ['seen'] });
+    expect(merge(up('first', 'x'), up('second', 'y'))).toMatchObject({ values: ['a', 'first', 'y'] });
+    const ignore: InsertRow = { ...up('first', 'x'), update: [] };
+    expect(merge(ignore, { ...ignore, values: ['a', 'other', 'z'] })).toBe(ignore);
   });
 });

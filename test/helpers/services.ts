@@ -2,6 +2,7 @@
  * Real services for integration tests. With CI=true a missing service FAILS the test (never a
  * skip); on a developer machine the suite is skipped with a note.
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { parseDatabaseUrl } from '../../src/sql/connection.js';
@@ -41,4 +42,27 @@ export async function freshDatabase(prefix = 'sc_t'): Promise<{ url: string; nam
 
 export function uniqueName(prefix: string): string {
   return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Whether the local MariaDB answers (root over the socket, as scripts/services.sh checks). */
+export async function mariaDbAnswers(): Promise<boolean> {
+  return new Promise((resolve) => {
+    execFile('mariadb-admin', ['--connect-timeout=2', 'ping'], { timeout: 10_000 }, (err) => resolve(err === null));
+  });
+}
+
+/** Shut the local MariaDB down (root over the socket); resolves when it has stopped answering. */
+export async function stopMariaDb(): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    execFile('mariadb-admin', ['-uroot', 'shutdown'], { timeout: 60_000 }, (err, _out, stderr) => (err ? reject(new Error(`mariadb-admin shutdown: ${stderr || String(err)}`)) : resolve()));
+  });
+  for (let i = 0; i < 60 && (await mariaDbAnswers()); i++) await new Promise((r) => setTimeout(r, 500));
+}
+
+/** Start the local services again the way the project does (`scripts/services.sh up`, idempotent). */
+export async function startServices(): Promise<void> {
+  const script = new URL('../../scripts/services.sh', import.meta.url).pathname;
+  await new Promise<void>((resolve, reject) => {
+    execFile('bash', [script, 'up'], { timeout: 180_000 }, (err, _out, stderr) => (err ? reject(new Error(`services.sh up failed: ${stderr}`)) : resolve()));
+  });
 }
