@@ -2,6 +2,7 @@
  * A message as any source delivers it, and its decoding into an event. A message that cannot be
  * decoded is a BadMessage with a reason: it goes to the dead-letter sink, never silently away.
  */
+import { EVENT_ID_LENGTH } from '../sql/engine-tables.js';
 import { compilePath } from '../compile/accessor.js';
 import type { EnvelopePaths } from '../compile/plan.js';
 
@@ -56,6 +57,9 @@ export function envelopeDecoder(envelope: EnvelopePaths): Decoder {
     if (typeof type !== 'string' || type === '') return { msg, reason: `missing event type at ${envelope.type}` };
     const id = idOf(obj);
     if ((typeof id !== 'string' || id === '') && typeof id !== 'number') return { msg, reason: `missing event id at ${envelope.id}` };
-    return { msg, value: obj, type, id: String(id) };
+    const text = String(id);
+    // Longer ids could not be recorded as processed exactly (the column holds EVENT_ID_LENGTH).
+    if (text.length > EVENT_ID_LENGTH && [...text].length > EVENT_ID_LENGTH) return { msg, reason: `event id at ${envelope.id} is longer than ${EVENT_ID_LENGTH} characters` };
+    return { msg, value: obj, type, id: text };
   };
 }

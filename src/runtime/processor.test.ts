@@ -75,8 +75,11 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** Which claim the processor uses: INSERT … RETURNING, or SELECT then INSERT (MySQL). */
+let returning = true;
+
 function processor(o: { maxBatch?: number; sink?: Sink } = {}): GroupProcessor {
-  return new GroupProcessor({ sink: o.sink ?? sink, routes: groupRoutes(plan, 'g'), deadLetters: { mode: 'table', send: async () => undefined }, stats, log: silentLogger, maxBatch: o.maxBatch, backoff: { initialMs: 1, maxMs: 2 } });
+  return new GroupProcessor({ sink: { ...(o.sink ?? sink), returning }, routes: groupRoutes(plan, 'g'), deadLetters: { mode: 'table', send: async () => undefined }, stats, log: silentLogger, maxBatch: o.maxBatch, backoff: { initialMs: 1, maxMs: 2 } });
 }
 
 let nextOffset = 0;
@@ -95,7 +98,11 @@ function rows(table: string): unknown[] {
   }
 }
 
-describe('GroupProcessor', () => {
+describe.each([true, false])('GroupProcessor (claim by INSERT … RETURNING: %s)', (claimReturning) => {
+  beforeEach(() => {
+    returning = claimReturning;
+  });
+
   it('applies once: a redelivery at new offsets and a replay of old offsets change nothing', async () => {
     const stream = [ev('thing.created', 'e1', 'a', 1, { name: 'one' }), ev('thing.renamed', 'e2', 'a', 2, { name: 'uno' }), ev('thing.hit', 'e3', 'x', 1, { target: 'a' })];
     const first = stream.map((e) => msg(e));
@@ -145,6 +152,7 @@ describe('GroupProcessor', () => {
       msg(ev('thing.created', 'e1', 'a', 1, { name: 'far too long a name' })),
       msg(ev('thing.unknown', 'e2', 'a', 2)),
       msg(ev('thing.created', 'e3', 'b', 1, { name: 'bee' })),
+      msg(ev('thing.created', 'é'.repeat(129), 'c', 1, { name: 'sea' })),
     ]);
     expect(rows('things')).toMatchObject([{ id: 'b', name: 'bee' }]);
     const reasons = (rows('sc_dead_letters') as Array<{ reason: string; offset: number }>).sort((a, b) => a.offset - b.offset).map((r) => r.reason);
@@ -152,6 +160,7 @@ describe('GroupProcessor', () => {
       expect.stringMatching(/not JSON/), expect.stringMatching(/not an object/), expect.stringMatching(/not an object/),
       expect.stringMatching(/missing event type/), expect.stringMatching(/missing event id/),
       expect.stringMatching(/^thing\.created: column things\.name \(string\): value of 19 characters is longer than 8$/),
+      expect.stringMatching(/^event id at \$\.event_id is longer than 128 characters$/),
     ]);
     expect(stats.skippedUnhandled).toBe(1);
   });
@@ -185,6 +194,7 @@ describe('GroupProcessor', () => {
 
 describe('GroupProcessor with a concurrent consumer', () => {
   it('retries when another consumer claimed the same event ids first, and dead-letters nothing', async () => {
+    returning = false;
     let raced = false;
     // The other consumer committed these event ids after our read: our claim hits its key.
     const racing: Sink = {

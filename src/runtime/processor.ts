@@ -180,21 +180,8 @@ export class GroupProcessor {
 
   private async write(tx: Tx, messages: RawMessage[], unit: Unit, hooks: ProcessorHooks): Promise<number> {
     const { sink, routes } = this.o;
-    const done = new Set<string>();
-    for (const ids of chunks(unit.events.map((p) => p.event.id), ID_CHUNK)) {
-      for (const r of await tx.query(sink.engine.selectProcessed(routes.group, ids))) done.add(String(r.event_id));
-    }
-    const fresh = unit.events.filter((p) => !done.has(p.event.id));
     const at = sqlNow();
-    // Claim the event ids first: a concurrent consumer of the same events blocks here and then
-    // fails on the duplicate key, instead of applying the effects a second time.
-    for (const part of chunks(fresh, ID_CHUNK)) {
-      try {
-        await tx.exec(sink.engine.insertProcessed(part.map((p) => processedRow(routes, p, at))));
-      } catch (e) {
-        throw isDuplicateKey(e) ? Object.assign(new Error(`event ids claimed concurrently by another consumer of group ${routes.group}`), { code: 'SC_CLAIM_CONFLICT' }) : e;
-      }
-    }
+    const fresh = await this.claim(tx, unit.events, at);
     if (this.o.deadLetters.mode === 'table' && unit.letters.length > 0) {
       for (const part of chunks(unit.letters, ID_CHUNK)) await tx.exec(sink.engine.insertDeadLetters(part.map(deadLetterRow)));
     }
@@ -214,6 +201,33 @@ export class GroupProcessor {
     });
     await tx.exec(sink.engine.upsertPositions(positions));
     return fresh.length;
+  }
+
+  /** Record the events' ids as processed; the events whose ids were not recorded before. */
+  private async claim(tx: Tx, events: Prepared[], at: string): Promise<Prepared[]> {
+    const { sink, routes } = this.o;
+    const claimed = new Set<string>();
+    if (sink.returning) {
+      for (const part of chunks(events, ID_CHUNK)) {
+        for (const r of await tx.query(sink.engine.claimProcessed(part.map((p) => processedRow(routes, p, at))))) claimed.add(String(r.event_id));
+      }
+      return events.filter((p) => claimed.has(p.event.id));
+    }
+    const done = new Set<string>();
+    for (const ids of chunks(events.map((p) => p.event.id), ID_CHUNK)) {
+      for (const r of await tx.query(sink.engine.selectProcessed(routes.group, ids))) done.add(String(r.event_id));
+    }
+    const fresh = events.filter((p) => !done.has(p.event.id));
+    // Claim the event ids first: a concurrent consumer of the same events blocks here and then
+    // fails on the duplicate key, instead of applying the effects a second time.
+    for (const part of chunks(fresh, ID_CHUNK)) {
+      try {
+        await tx.exec(sink.engine.insertProcessed(part.map((p) => processedRow(routes, p, at))));
+      } catch (e) {
+        throw isDuplicateKey(e) ? Object.assign(new Error(`event ids claimed concurrently by another consumer of group ${routes.group}`), { code: 'SC_CLAIM_CONFLICT' }) : e;
+      }
+    }
+    return fresh;
   }
 
   /** Run fn until it succeeds: transient errors wait and retry, data errors surface as DataError. */

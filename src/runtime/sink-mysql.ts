@@ -29,6 +29,7 @@ export async function openMysqlSink(databaseUrl: string, poolSize = 4): Promise<
   });
   return {
     ...sinkParts('mysql'),
+    returning: await supportsReturning(pool),
     async transaction(fn) {
       const conn = await pool.getConnection();
       let broken = false;
@@ -54,4 +55,11 @@ export async function openMysqlSink(databaseUrl: string, poolSize = 4): Promise<
     },
     async close() { await pool.end(); },
   };
+}
+
+/** MariaDB 10.5 added INSERT … RETURNING; MySQL has none. */
+async function supportsReturning(pool: mysql.Pool): Promise<boolean> {
+  const [rows] = await pool.query('SELECT VERSION() AS v');
+  const m = /^(\d+)\.(\d+).*mariadb/iu.exec(String((rows as Array<{ v: unknown }>)[0]?.v ?? ''));
+  return m !== null && (Number(m[1]) > 10 || (Number(m[1]) === 10 && Number(m[2]) >= 5));
 }

@@ -40,6 +40,7 @@ export function openSqliteSink(databaseUrl: string): Sink {
   let queue: Promise<unknown> = Promise.resolve();
   return {
     ...sinkParts('sqlite'),
+    returning: true,
     transaction(fn) {
       const next = queue.then(() => run(fn));
       queue = next.catch(() => undefined);

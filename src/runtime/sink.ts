@@ -17,6 +17,8 @@ export interface Sink {
   dialect: SqlDialect;
   changes: ChangeBuilder;
   engine: EngineSql;
+  /** The database returns the rows an INSERT added (MariaDB 10.5+, SQLite): claims take one statement. */
+  returning: boolean;
   /** Run fn in one transaction: commit when it resolves, roll back when it throws. */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   close(): Promise<void>;

@@ -101,10 +101,14 @@ function defaultValue(k: Knex, value: Scalar | undefined, dialect: Dialect): Kne
 /** The CREATE TABLE IF NOT EXISTS of one table and its CREATE INDEX statements. */
 export function tableStatements(table: TableDef, dialect: Dialect): TableStatements {
   const k = builder(dialect);
+  const keyed = new Set([...table.key, ...table.unique.flat()]);
   const compiled = k.schema
     .createTableIfNotExists(table.name, (t) => {
       for (const column of table.columns) {
         const c = t.specificType(column.name, columnSqlType(column, dialect));
+        // Keys compare exactly, as they do on SQLite and Postgres: under the table's _ci
+        // collation 'abc', 'ABC' and 'abç' would be one key on MySQL and three elsewhere.
+        if (dialect === 'mysql' && column.type === 'string' && keyed.has(column.name)) c.collate('utf8mb4_bin');
         if (column.nullable) c.nullable();
         else c.notNullable();
         const dflt = defaultValue(k, column.default, dialect);

@@ -48,6 +48,19 @@ export function engineSql(dialect: SqlDialect) {
         params: [group, ...ids],
       };
     },
+    /**
+     * Record the ids and return those that were new, in one round trip: MariaDB 10.5+
+     * (INSERT IGNORE … RETURNING) and SQLite 3.35+ (ON CONFLICT DO NOTHING RETURNING) return
+     * only the rows they inserted. A concurrent consumer's uncommitted claim of an id makes this
+     * wait for it: committed, the id is not returned (it applied the event); rolled back, it is.
+     * The caller guarantees the values fit their columns (IGNORE would truncate instead).
+     */
+    claimProcessed(rows: ProcessedRow[]): Statement {
+      const ins = this.insertProcessed(rows);
+      return dialect === 'mysql'
+        ? { sql: `${ins.sql.replace(/^INSERT INTO/u, 'INSERT IGNORE INTO')} RETURNING ${q('event_id')} AS event_id`, params: ins.params }
+        : { sql: `${ins.sql} ON CONFLICT DO NOTHING RETURNING ${q('event_id')} AS event_id`, params: ins.params };
+    },
     insertProcessed(rows: ProcessedRow[]): Statement {
       const cols = ['consumer_group', 'event_id', 'entity_id', 'entity_version', 'event_type', 'processed_at'];
       const params: SqlValue[] = rows.flatMap((r) => [r.group, r.eventId, r.entityId, r.entityVersion, r.eventType, r.at]);

@@ -13,12 +13,15 @@ const GROUP: ColumnDef = { name: 'consumer_group', type: 'string', length: 128, 
 /** Kafka caps topic names at 249 characters (kafka/common/internals/Topic.java). */
 const TOPIC: ColumnDef = { name: 'topic', type: 'string', length: 249, nullable: false };
 
+/** Characters of an event id; longer ids are dead-lettered. */
+export const EVENT_ID_LENGTH = 128;
+
 /** One row per applied event: redelivered events are recognised and skipped. */
 const processedEvents: TableDef = {
   name: 'sc_processed_events',
   columns: [
     GROUP,
-    { name: 'event_id', type: 'string', length: 128, nullable: false },
+    { name: 'event_id', type: 'string', length: EVENT_ID_LENGTH, nullable: false },
     { name: 'entity_id', type: 'string', length: 255, nullable: true },
     { name: 'entity_version', type: 'bigint', nullable: true },
     { name: 'event_type', type: 'string', length: 128, nullable: false },

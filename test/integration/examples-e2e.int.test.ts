@@ -45,12 +45,15 @@ describe.skipIf(skip)('contract examples end to end', () => {
     try {
       await waitDrained(k, db.url, plan);
       expect(await diffTables(db.url, plan, expected)).toEqual([]);
+      const sum = (f: (s: ReturnType<typeof rt.stats>[string]) => number) => Object.values(rt.stats()).reduce((n, s) => n + f(s), 0);
+      const applied = sum((s) => s.applied);
       await publish(k, messages, prefix);
       await waitDrained(k, db.url, plan);
       expect(await diffTables(db.url, plan, expected)).toEqual([]);
-      const applied = Object.values(rt.stats()).reduce((n, s) => n + s.applied, 0);
-      const duplicates = Object.values(rt.stats()).reduce((n, s) => n + s.duplicates, 0);
-      expect(duplicates).toBe(applied);
+      // The second publication applies nothing. Every one of its events is recognised as a
+      // duplicate; a rebalance while it drains may hand a batch over twice, and those count too.
+      expect(sum((s) => s.applied), JSON.stringify(rt.stats())).toBe(applied);
+      expect(sum((s) => s.duplicates)).toBeGreaterThanOrEqual(applied);
     } finally {
       await rt.stop();
     }
