@@ -20,6 +20,8 @@
 #   SC_CACHE    download cache, outside the repo   (default ~/.cache/sc-project)
 #   SC_RUN_DIR  data, logs and pid files           (default /tmp/sc-project-services)
 #   JAVA, MVN   binaries to use                    (default java, mvn)
+#   MARIADB_BUFFER_POOL, MARIADB_LOG_FILE  InnoDB buffer pool and redo log size (default 1G, 512M;
+#               the Debian defaults, 128M and 96M, make a write-heavy load page to disk)
 set -euo pipefail
 
 export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
@@ -453,6 +455,7 @@ mariadb_up() {
     setsid bash -c 'echo $$ >"$0"; exec nohup "$@"' "$MARIADB_RUN/mariadbd.pid" \
       mariadbd --user=mysql --bind-address="$DB_HOST" --port="$DB_PORT" \
       --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
+      --innodb-buffer-pool-size="${MARIADB_BUFFER_POOL:-1G}" --innodb-log-file-size="${MARIADB_LOG_FILE:-512M}" \
       </dev/null >>"$MARIADB_RUN/mariadb.log" 2>&1 9>&- &
     local i
     pid=""

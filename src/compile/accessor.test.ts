@@ -205,7 +205,10 @@ describe('compilePath', () => {
     expect(get('$.constructor', {})).toBeUndefined();
     expect(get('$.__proto__', {})).toBeUndefined();
     expect(get('$.toString', { a: 1 })).toBeUndefined();
-    expect(get('$.inherited', Object.create({ inherited: 1 }) as unknown)).toBeUndefined();
+    // Documents come from JSON.parse: plain objects whose only prototype is Object.prototype.
+    expect(get('$.valueOf', JSON.parse('{"a":1}'))).toBeUndefined();
+    expect(get('$.a.isPrototypeOf', JSON.parse('{"a":{}}'))).toBeUndefined();
+    expect(get('$.constructor', JSON.parse('{"constructor":"own"}'))).toBe('own');
     expect(get('$.a.hasOwnProperty', { a: {} })).toBeUndefined();
     expect(get('$.a.length', { a: [1, 2] })).toBeUndefined();
   });

@@ -104,14 +104,29 @@ function isRebalancing(e: unknown): boolean {
   return type === 'REBALANCE_IN_PROGRESS' || type === 'NOT_COORDINATOR_FOR_GROUP' || type === 'ILLEGAL_GENERATION';
 }
 
+const FETCH_BYTES = 2 * 1024 * 1024;
+const FETCH_PARTITION_BYTES = 512 * 1024;
+
 export interface GroupConsumerHandle {
   consumer: Consumer;
   lag: Map<string, number>;
+  /**
+   * Stop gracefully: no new batch starts, the batch in flight ends after its current unit (or
+   * rolls back if it waits to retry) and commits its offsets, then the consumer leaves the group.
+   * kafkajs' own disconnect does not wait for a batch in flight, and once stopping it drops
+   * offset commits made through the consumer.
+   */
+  stop(): Promise<void>;
 }
 
 export async function startGroupConsumer(kafka: Kafka, group: string, topics: string[], processor: GroupProcessor, log: Logger, onFatal: (e: unknown) => void): Promise<GroupConsumerHandle> {
-  const consumer = kafka.consumer({ groupId: group, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxBytesPerPartition: 2 * 1024 * 1024, maxWaitTimeInMs: 200, retry: { retries: 10 } });
+  // Memory is bounded by the fetch size, not by the lag: one fetch holds at most FETCH_BYTES of
+  // messages (FETCH_PARTITION_BYTES a partition), and the next fetch waits for the batch.
+  const consumer = kafka.consumer({ groupId: group, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxBytes: FETCH_BYTES, maxBytesPerPartition: FETCH_PARTITION_BYTES, maxWaitTimeInMs: 200, retry: { retries: 10 } });
   const lag = new Map<string, number>();
+  let stopRequested = false;
+  let active = 0;
+  const idle: Array<() => void> = [];
   await consumer.connect();
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     processor.resetPositions();
@@ -123,51 +138,83 @@ export async function startGroupConsumer(kafka: Kafka, group: string, topics: st
     eachBatchAutoResolve: false,
     partitionsConsumedConcurrently: 1,
     eachBatch: async (p: EachBatchPayload) => {
-      const { batch } = p;
-      if (batch.messages.length === 0) return;
-      const messages: RawMessage[] = batch.messages.map((m) => ({
-        topic: batch.topic, partition: batch.partition, offset: Number(m.offset), key: m.key, value: m.value, timestamp: Number(m.timestamp),
-      }));
-      // The processor heartbeats between statements of a long transaction. A heartbeat error is
-      // about the group, not the rows, so it must never fail (and with it stop) the database work
-      // it is called from: once a rebalance is announced, the batch finishes or stops waiting to
-      // retry, and the rebalance error goes back to kafkajs, which rejoins the group
-      // (kafkajs src/consumer/runner.js, isRebalancing). What was committed to the database stays
-      // committed; its positions make whoever owns the partition next skip it.
-      let rebalancing: unknown;
-      const heartbeat = async (): Promise<void> => {
-        if (rebalancing !== undefined) return;
-        try {
-          await p.heartbeat();
-        } catch (e) {
-          if (isRebalancing(e)) rebalancing = e;
-          else log.warn('heartbeat failed (will try again)', { group, error: e instanceof Error ? e.message : String(e) });
-        }
-      };
+      if (stopRequested || p.batch.messages.length === 0) return;
+      active++;
       try {
-        await processor.process(messages, { heartbeat, stopping: () => !p.isRunning() || p.isStale() || rebalancing !== undefined });
-      } catch (e) {
-        if (e instanceof StoppedError) {
-          if (rebalancing !== undefined) throw rebalancing;
-          // Stopping, or a seek made the batch stale, while a unit waited to retry: its offsets
-          // are not committed, so the batch is fetched again (units committed before it are
-          // skipped by their positions). Not an error: throwing would only make kafkajs log one
-          // and back off.
-          return;
-        }
-        // Transient errors are retried inside; anything else that escapes must stop the runtime.
-        onFatal(e);
-        throw e;
+        await handleBatch(p);
+      } finally {
+        active--;
+        if (active === 0) for (const w of idle.splice(0)) w();
       }
-      crashHookAfterDbCommit(log);
-      const last = messages[messages.length - 1] as RawMessage;
-      p.resolveOffset(String(last.offset));
-      // Kafka's offset names the next message to read, hence + 1.
-      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(last.offset + 1) }]);
-      lag.set(`${batch.topic}/${batch.partition}`, Math.max(0, Number(batch.highWatermark) - (last.offset + 1)));
     },
   });
-  return { consumer, lag };
+  return {
+    consumer,
+    lag,
+    async stop() {
+      stopRequested = true;
+      if (active > 0) await new Promise<void>((resolve) => idle.push(resolve));
+      await consumer.disconnect();
+      log.info('consumer stopped', { group });
+    },
+  };
+
+  async function handleBatch(p: EachBatchPayload): Promise<void> {
+    const { batch } = p;
+    const messages: RawMessage[] = batch.messages.map((m) => ({
+      topic: batch.topic, partition: batch.partition, offset: Number(m.offset), key: m.key, value: m.value, timestamp: Number(m.timestamp),
+    }));
+    // The processor heartbeats between statements of a long transaction. A heartbeat error is
+    // about the group, not the rows, so it must never fail (and with it stop) the database work
+    // it is called from: once a rebalance is announced, the batch finishes or stops waiting to
+    // retry, and the rebalance error goes back to kafkajs, which rejoins the group
+    // (kafkajs src/consumer/runner.js, isRebalancing). What was committed to the database stays
+    // committed; its positions make whoever owns the partition next skip it.
+    let rebalancing: unknown;
+    const heartbeat = async (): Promise<void> => {
+      if (rebalancing !== undefined) return;
+      try {
+        await p.heartbeat();
+      } catch (e) {
+        if (isRebalancing(e)) rebalancing = e;
+        else log.warn('heartbeat failed (will try again)', { group, error: e instanceof Error ? e.message : String(e) });
+      }
+    };
+    try {
+      await processor.process(messages, { heartbeat, stopping: () => stopRequested || !p.isRunning() || p.isStale() || rebalancing !== undefined });
+    } catch (e) {
+      if (e instanceof StoppedError) {
+        if (rebalancing !== undefined) throw rebalancing;
+        // Stopping, or a seek made the batch stale, between units or while a unit waited to
+        // retry. The units that committed to the database are committed to Kafka too (a
+        // graceful stop leaves Kafka where the database is); the rest is fetched again. Not an
+        // error: throwing would only make kafkajs log one and back off.
+        const done = processor.knownPosition(batch.topic, batch.partition);
+        log.info('batch stopped before its end', { group, topic: batch.topic, partition: batch.partition, first_offset: (messages[0] as RawMessage).offset, committed_next_offset: done ?? null, reason: stopRequested ? 'stop' : p.isStale() ? 'seek' : 'consumer stopping' });
+        if (done !== undefined && done > (messages[0] as RawMessage).offset) {
+          await commit(p, batch.topic, batch.partition, done).catch((err: unknown) => log.warn('could not commit offsets while stopping', { group, error: String(err) }));
+        }
+        return;
+      }
+      // Transient errors are retried inside; anything else that escapes must stop the runtime.
+      onFatal(e);
+      throw e;
+    }
+    crashHookAfterDbCommit(log);
+    const last = messages[messages.length - 1] as RawMessage;
+    p.resolveOffset(String(last.offset));
+    // Kafka's offset names the next message to read, hence + 1.
+    await commit(p, batch.topic, batch.partition, last.offset + 1);
+    lag.set(`${batch.topic}/${batch.partition}`, Math.max(0, Number(batch.highWatermark) - (last.offset + 1)));
+  }
+}
+
+/**
+ * Commit a partition's next offset through the batch: `consumer.commitOffsets` silently does
+ * nothing once the consumer is stopping, and a graceful stop must leave Kafka where the database is.
+ */
+async function commit(p: EachBatchPayload, topic: string, partition: number, next: number): Promise<void> {
+  await p.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: String(next) }] }] });
 }
 
 async function seekToStored(kafka: Kafka, consumer: Consumer, group: string, assignment: Record<string, number[]>, processor: GroupProcessor, log: Logger): Promise<void> {

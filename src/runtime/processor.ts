@@ -81,6 +81,11 @@ export class GroupProcessor {
     return this.positions;
   }
 
+  /** The next offset this processor knows committed for a partition, without a query. */
+  knownPosition(topic: string, partition: number): number | undefined {
+    return this.positions?.get(posKey(topic, partition));
+  }
+
   async positionOf(topic: string, partition: number, hooks: ProcessorHooks = {}): Promise<number | undefined> {
     return (await this.storedPositions(hooks)).get(posKey(topic, partition));
   }

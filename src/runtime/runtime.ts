@@ -111,7 +111,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
         // A failed start must leave nothing open: a connected producer, a pool or the stats timer
         // kept the process alive after `run` had printed the error, so it never exited.
         stopping = true;
-        await Promise.allSettled(groups.map((g) => g.kafka?.consumer.disconnect()));
+        await Promise.allSettled(groups.map((g) => g.kafka?.stop()));
         await closeAll();
         fail(e);
         throw e;
@@ -120,7 +120,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     async stop() {
       if (stopping) return;
       stopping = true;
-      await Promise.allSettled(groups.map((g) => g.kafka?.consumer.disconnect()));
+      await Promise.allSettled(groups.map((g) => g.kafka?.stop()));
       if (o.from === undefined) {
         await closeAll();
         if (fatal !== undefined) fail(fatal);
@@ -199,7 +199,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
         void runtime.stop();
       });
       // stop() ran while this consumer was connecting: it could not see it, so disconnect it here.
-      if (stopping) await g.kafka.consumer.disconnect();
+      if (stopping) await g.kafka.stop();
     }
   }
 
