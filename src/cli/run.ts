@@ -17,6 +17,7 @@ export interface RunOptions {
   processedRetention: string;
   createTopics?: boolean;
   clientId: string;
+  sessionTimeout: string;
 }
 
 export const EMBEDDED_DATABASE_URL = 'sqlite:./sc-project.db';
@@ -27,12 +28,14 @@ export async function runCommand(o: RunOptions): Promise<CommandResult> {
   if (retentionMs === undefined) return result(EXIT_USAGE, '', `--processed-retention must look like 7d, 12h, 30m or 0, got ${o.processedRetention}\n`);
   const maxBatch = o.maxBatch === undefined ? undefined : Number(o.maxBatch);
   if (maxBatch !== undefined && (!Number.isInteger(maxBatch) || maxBatch < 1)) return result(EXIT_USAGE, '', '--max-batch must be a whole number ≥ 1\n');
+  const sessionTimeoutMs = Number(o.sessionTimeout) * 1000;
+  if (!Number.isFinite(sessionTimeoutMs) || sessionTimeoutMs < 1000) return result(EXIT_USAGE, '', `--session-timeout must be a number of seconds ≥ 1, got ${o.sessionTimeout}\n`);
   const databaseUrl = o.databaseUrl ?? (o.from !== undefined ? EMBEDDED_DATABASE_URL : undefined);
   if (databaseUrl === undefined) return result(EXIT_USAGE, '', 'no database: give --database-url or DATABASE_URL\n');
   try {
     const rt = await createRuntime({
       config: o.config, databaseUrl, from: o.from, brokers: o.brokers?.split(',').map((b) => b.trim()).filter(Boolean),
-      logFormat: o.logFormat, statsInterval: Number(o.statsInterval), maxBatch, retentionMs, createTopics: o.createTopics, clientId: o.clientId,
+      logFormat: o.logFormat, statsInterval: Number(o.statsInterval), maxBatch, retentionMs, createTopics: o.createTopics, clientId: o.clientId, sessionTimeoutMs,
     });
     let signals = 0;
     const onSignal = () => {

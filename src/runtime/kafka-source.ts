@@ -119,10 +119,10 @@ export interface GroupConsumerHandle {
   stop(): Promise<void>;
 }
 
-export async function startGroupConsumer(kafka: Kafka, group: string, topics: string[], processor: GroupProcessor, log: Logger, onFatal: (e: unknown) => void): Promise<GroupConsumerHandle> {
+export async function startGroupConsumer(kafka: Kafka, group: string, topics: string[], processor: GroupProcessor, log: Logger, onFatal: (e: unknown) => void, sessionTimeoutMs = 30_000): Promise<GroupConsumerHandle> {
   // Memory is bounded by the fetch size, not by the lag: one fetch holds at most FETCH_BYTES of
   // messages (FETCH_PARTITION_BYTES a partition), and the next fetch waits for the batch.
-  const consumer = kafka.consumer({ groupId: group, sessionTimeout: 30_000, heartbeatInterval: 3_000, maxBytes: FETCH_BYTES, maxBytesPerPartition: FETCH_PARTITION_BYTES, maxWaitTimeInMs: 200, retry: { retries: 10 } });
+  const consumer = kafka.consumer({ groupId: group, sessionTimeout: sessionTimeoutMs, heartbeatInterval: Math.max(1000, Math.floor(sessionTimeoutMs / 10)), maxBytes: FETCH_BYTES, maxBytesPerPartition: FETCH_PARTITION_BYTES, maxWaitTimeInMs: 200, retry: { retries: 10 } });
   const lag = new Map<string, number>();
   let stopRequested = false;
   let active = 0;

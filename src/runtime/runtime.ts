@@ -32,6 +32,8 @@ export interface RuntimeOptions {
   /** Read messages from this NDJSON file instead of Kafka; the run ends when the file does. */
   from?: string;
   clientId?: string;
+  /** Kafka session timeout: how long a crashed member holds its partitions (default 30 s). */
+  sessionTimeoutMs?: number;
   logFormat?: LogFormat;
   logger?: Logger;
   /** Seconds between stats lines (0: none). */
@@ -197,7 +199,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
         log.error('group stopped on an error that retrying cannot fix', { group: g.routes.group, error: e instanceof Error ? e.message : String(e) });
         fatal = e;
         void runtime.stop();
-      });
+      }, o.sessionTimeoutMs);
       // stop() ran while this consumer was connecting: it could not see it, so disconnect it here.
       if (stopping) await g.kafka.stop();
     }

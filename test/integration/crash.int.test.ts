@@ -5,8 +5,8 @@
  * Kafka offset commit (SC_TEST_CRASH_AFTER_DB_COMMIT, a test-only hook in kafka-source.ts); the
  * restart must not apply anything twice (the Δ counters would show it).
  *
- * A restarted member waits for the killed member's Kafka session (30 s) to expire before the
- * group rebalances, so each kill after the group was joined costs up to 30 s.
+ * A restarted member waits for the killed member's Kafka session (10 s in these tests) to expire
+ * before the group rebalances, so each kill after the group was joined costs up to 10 s.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectedTables } from '../helpers/model.js';
