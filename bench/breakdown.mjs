@@ -77,7 +77,7 @@ const add = (cat, ms, n = 1) => {
 const classify = (sql) => {
   const s = sql.trimStart();
   const verb = s.slice(0, 6).toUpperCase();
-  const table = /^(?:INSERT INTO|UPDATE|DELETE t FROM|SELECT .*? FROM)\s+`?([a-z_0-9]+)`?/is.exec(s)?.[1] ?? '?';
+  const table = /^(?:INSERT (?:IGNORE )?INTO|UPDATE|DELETE t FROM|SELECT .*? FROM)\s+`?([a-z_0-9]+)`?/is.exec(s)?.[1] ?? '?';
   if (table === 'sc_processed_events') return verb === 'SELECT' ? 'engine: SELECT processed ids' : verb === 'DELETE' ? 'engine: prune' : 'engine: INSERT processed ids (claim)';
   if (table === 'sc_consumer_positions') return `engine: ${verb} positions`;
   if (table === 'sc_dead_letters') return 'engine: dead letters';
