@@ -4,31 +4,8 @@ import type { TableDef } from '../compile/plan.js';
 import { columnSqlType, createTableStatements, ddlScript, indexName, tableStatements } from './ddl.js';
 import type { Dialect } from './ddl.js';
 import { ENGINE_TABLES } from './engine-tables.js';
+import { orderLines } from '../../test/fixtures/tables.js';
 
-/** Every column type, nullable and defaulted columns, a composite key, unique, indexes. */
-const orderLines: TableDef = {
-  name: 'order_lines',
-  columns: [
-    { name: 'order_id', type: 'string', length: 64, nullable: false },
-    { name: 'line_no', type: 'int', nullable: false },
-    { name: 'sku', type: 'string', nullable: false },
-    { name: 'note', type: 'text', nullable: true },
-    { name: 'quantity', type: 'int', nullable: false, default: 0 },
-    { name: 'total_cents', type: 'bigint', nullable: false, default: -1 },
-    { name: 'unit_price', type: 'decimal', precision: 12, scale: 4, nullable: false, default: 0 },
-    { name: 'discount', type: 'decimal', nullable: true },
-    { name: 'is_gift', type: 'boolean', nullable: false, default: false },
-    { name: 'is_paid', type: 'boolean', nullable: false, default: true },
-    { name: 'status', type: 'string', length: 32, nullable: false, default: "it's new?" },
-    { name: 'placed_at', type: 'datetime', nullable: false, default: '1970-01-01 00:00:00.000' },
-    { name: 'shipped_at', type: 'datetime', nullable: true },
-    { name: 'attributes', type: 'json', nullable: true },
-  ],
-  key: ['order_id', 'line_no'],
-  unique: [['order_id', 'sku']],
-  indexes: [['sku'], ['status', 'placed_at']],
-  log: false,
-};
 
 /** A guarded read model: `version` names its version column. */
 const products: TableDef = {

@@ -8,10 +8,11 @@
  * A restarted member waits for the killed member's Kafka session (10 s in these tests) to expire
  * before the group rebalances, so each kill after the group was joined costs up to 10 s.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectedTables } from '../helpers/model.js';
-import { committedOffsets, createTopics, dbPositions, deleteTopics, endOffsets, produce, progress, waitDrained } from '../helpers/kafka.js';
+import { committedOffsets, dbPositions, endOffsets, produce, progress, waitDrained } from '../helpers/kafka.js';
 import { killChild, spawnRun, startInProcess, stopChild, type Child } from '../helpers/runner.js';
+import { testResources, type Db } from '../helpers/scenario.js';
 import { freshDatabase, skipWithout } from '../helpers/services.js';
 import { flowNames, writeSpec, type WrittenSpec } from '../helpers/spec.js';
 import { generateStream, summarize, type StreamMessage } from '../helpers/stream.js';
@@ -20,31 +21,18 @@ import { sleep, waitFor } from '../helpers/wait.js';
 
 const skip = skipWithout('DATABASE_URL', 'KAFKA_BROKERS');
 
-type Db = Awaited<ReturnType<typeof freshDatabase>>;
-
 describe.skipIf(skip)('kill -9 of sc-project run', () => {
-  const cleanups: Array<() => Promise<void> | void> = [];
-  const children: Child[] = [];
-
-  afterAll(async () => {
-    for (const c of children) c.kill('SIGKILL');
-    for (const f of cleanups.reverse()) await f();
-  });
+  const { onCleanup, track, flow } = testResources();
 
   async function setUp(test: string, stream: (spec: WrittenSpec) => StreamMessage[]): Promise<{ spec: WrittenSpec; db: Db; messages: StreamMessage[] }> {
-    const spec = writeSpec(flowNames(test));
-    const db = await freshDatabase(`sc_it_${test}`);
-    cleanups.push(() => spec.remove(), () => db.drop(), () => deleteTopics(spec.allTopics));
-    await createTopics([spec.things, spec.marks]);
+    const { spec, db } = await flow(test);
     const messages = stream(spec);
     await produce(messages);
     return { spec, db, messages };
   }
 
   function run(spec: WrittenSpec, db: Db, env?: Record<string, string>): Child {
-    const c = spawnRun({ config: spec.dir, databaseUrl: db.url, maxBatch: 100, ...(env ? { env } : {}) });
-    children.push(c);
-    return c;
+    return track(spawnRun({ config: spec.dir, databaseUrl: db.url, maxBatch: 100, ...(env ? { env } : {}) }));
   }
 
   it('restarts after kill -9 at several points and ends with the tables of a clean run', async () => {
@@ -94,7 +82,7 @@ describe.skipIf(skip)('kill -9 of sc-project run', () => {
     // The same stream from the start, once, with no crash: the same tables.
     const cleanSpec = writeSpec({ ...flowNames('clean'), things: spec.things, marks: spec.marks });
     const cleanDb = await freshDatabase('sc_it_clean');
-    cleanups.push(() => cleanSpec.remove(), () => cleanDb.drop());
+    onCleanup(() => cleanSpec.remove(), () => cleanDb.drop());
     const clean = await startInProcess({ config: cleanSpec.dir, databaseUrl: cleanDb.url });
     await waitDrained(cleanDb.url, cleanSpec.group, topics, 120_000);
     await clean.rt.stop();
@@ -132,11 +120,8 @@ describe.skipIf(skip)('kill -9 of sc-project run', () => {
   });
 
   it('run exits with code 1 at once when a source topic is missing (nothing left open)', async () => {
-    const spec = writeSpec(flowNames('missing'));
-    const db = await freshDatabase('sc_it_missing');
-    cleanups.push(() => spec.remove(), () => db.drop(), () => deleteTopics(spec.allTopics));
-    const c = spawnRun({ config: spec.dir, databaseUrl: db.url });
-    children.push(c);
+    const { spec, db } = await flow('missing', false);
+    const c = track(spawnRun({ config: spec.dir, databaseUrl: db.url }));
     const exit = await Promise.race([c.exited, sleep(30_000).then(() => 'still running after 30 s')]);
     expect(exit, c.tail()).toEqual({ code: 1, signal: null });
     expect(c.other.join('\n')).toMatch(/topics missing in Kafka/);

@@ -10,10 +10,10 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { expectedTables } from '../helpers/model.js';
-import { createTopics, deleteTopics, endOffsets, produce, progress, readTopics, waitDrained } from '../helpers/kafka.js';
-import { engineErrors, spawnRun, stopChild, type Child } from '../helpers/runner.js';
-import { freshDatabase, mariaDbAnswers, skipWithout, startServices, stopMariaDb } from '../helpers/services.js';
-import { flowNames, writeSpec } from '../helpers/spec.js';
+import { endOffsets, produce, progress, readTopics, waitDrained } from '../helpers/kafka.js';
+import { engineErrors, spawnRun, stopChild } from '../helpers/runner.js';
+import { testResources } from '../helpers/scenario.js';
+import { mariaDbAnswers, skipWithout, startServices, stopMariaDb } from '../helpers/services.js';
 import { generateStream } from '../helpers/stream.js';
 import { diffTables, readTables } from '../helpers/tables.js';
 import { sleep, waitFor } from '../helpers/wait.js';
@@ -22,32 +22,23 @@ const skip = skipWithout('DATABASE_URL', 'KAFKA_BROKERS');
 const OUTAGE_MS = 8000;
 
 describe.skipIf(skip)('MariaDB outage during a run', () => {
-  const cleanups: Array<() => Promise<void> | void> = [];
-  let child: Child | undefined;
-  const children: Child[] = [];
+  const { track, flow } = testResources();
 
+  // Whatever happened above, the next test files need MariaDB, and the cleanups need it to drop
+  // the databases: registered after testResources(), this hook runs before its (hooks are stacked).
   afterAll(async () => {
-    child?.kill('SIGKILL');
-    for (const c of children) c.kill('SIGKILL');
-    // Whatever happened above, the next test files need MariaDB.
     if (!(await mariaDbAnswers())) await startServices();
-    for (const f of cleanups.reverse()) await f();
   });
 
   it('retries with backoff, resumes, and ends exactly at the model', async () => {
-    const spec = writeSpec(flowNames('dbout'));
-    const db = await freshDatabase('sc_it_dbout');
-    cleanups.push(() => spec.remove(), () => db.drop(), () => deleteTopics(spec.allTopics));
-    const topics = [spec.things, spec.marks];
-    await createTopics(topics);
+    const { spec, db, topics } = await flow('dbout');
     const messages = generateStream({
       seed: 6, topics: spec, things: 2000, maxLifecycle: 4, orphans: 30, marks: 3300, stubTargets: 30, duplicateRate: 0.03, staleRate: 0.05, unhandled: 30,
     });
     const head = Math.floor(messages.length / 4);
     await produce(messages.slice(0, head));
 
-    child = spawnRun({ config: spec.dir, databaseUrl: db.url, maxBatch: 50 });
-    const run = child;
+    const run = track(spawnRun({ config: spec.dir, databaseUrl: db.url, maxBatch: 50 }));
     // The rest keeps arriving for ~20 s, through the outage.
     const producing = produce(messages.slice(head), 300, 300);
     await waitFor('a first part of the stream applied', async () => (await progress(db.url, spec.group, await endOffsets(topics))) > 0.1, { timeoutMs: 60_000, intervalMs: 100 });
@@ -78,16 +69,11 @@ describe.skipIf(skip)('MariaDB outage during a run', () => {
   });
 
   it('stops cleanly on SIGTERM while the database is away; the next run finishes exactly', async () => {
-    const spec = writeSpec(flowNames('dbstop'));
-    const db = await freshDatabase('sc_it_dbstop');
-    cleanups.push(() => spec.remove(), () => db.drop(), () => deleteTopics(spec.allTopics));
-    const topics = [spec.things, spec.marks];
-    await createTopics(topics);
+    const { spec, db, topics } = await flow('dbstop');
     const messages = generateStream({ seed: 11, topics: spec, things: 800, maxLifecycle: 4, marks: 1300, stubTargets: 10, duplicateRate: 0.03, staleRate: 0.05 });
     const head = Math.floor(messages.length / 4);
     await produce(messages.slice(0, head));
-    const first = spawnRun({ config: spec.dir, databaseUrl: db.url, maxBatch: 50 });
-    children.push(first);
+    const first = track(spawnRun({ config: spec.dir, databaseUrl: db.url, maxBatch: 50 }));
     const producing = produce(messages.slice(head), 300, 300);
     await waitFor('a first part of the stream applied', async () => (await progress(db.url, spec.group, await endOffsets(topics))) > 0.1, { timeoutMs: 60_000, intervalMs: 100 });
 
@@ -104,8 +90,7 @@ describe.skipIf(skip)('MariaDB outage during a run', () => {
     }
 
     await producing;
-    const second = spawnRun({ config: spec.dir, databaseUrl: db.url, maxBatch: 50 });
-    children.push(second);
+    const second = track(spawnRun({ config: spec.dir, databaseUrl: db.url, maxBatch: 50 }));
     await waitDrained(db.url, spec.group, topics, 120_000);
     expect(await stopChild(second), second.tail()).toEqual({ code: 0, signal: null });
     expect(diffTables(expectedTables(messages), await readTables(db.url))).toEqual([]);

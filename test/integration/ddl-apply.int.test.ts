@@ -12,31 +12,11 @@ import type { TableDef } from '../../src/compile/plan.js';
 import { applyDdl } from '../../src/sql/apply.js';
 import { openKnex } from '../../src/sql/connection.js';
 import { ENGINE_TABLES } from '../../src/sql/engine-tables.js';
+import { orderLines } from '../fixtures/tables.js';
 
 const DATABASE_URL = process.env.DATABASE_URL;
 const IN_CI = process.env.CI === 'true';
 
-const orderLines: TableDef = {
-  name: 'order_lines',
-  columns: [
-    { name: 'order_id', type: 'string', length: 64, nullable: false },
-    { name: 'line_no', type: 'int', nullable: false },
-    { name: 'sku', type: 'string', nullable: false },
-    { name: 'note', type: 'text', nullable: true },
-    { name: 'quantity', type: 'int', nullable: false, default: 0 },
-    { name: 'total_cents', type: 'bigint', nullable: false, default: -1 },
-    { name: 'unit_price', type: 'decimal', precision: 12, scale: 4, nullable: false, default: 0 },
-    { name: 'discount', type: 'decimal', nullable: true },
-    { name: 'is_paid', type: 'boolean', nullable: false, default: true },
-    { name: 'status', type: 'string', length: 32, nullable: false, default: "it's new?" },
-    { name: 'placed_at', type: 'datetime', nullable: false, default: '1970-01-01 00:00:00.000' },
-    { name: 'attributes', type: 'json', nullable: true },
-  ],
-  key: ['order_id', 'line_no'],
-  unique: [['order_id', 'sku']],
-  indexes: [['status', 'placed_at']],
-  log: false,
-};
 const ALL = [orderLines, ...ENGINE_TABLES];
 const ALL_NAMES = ALL.map((t) => t.name).sort();
 
@@ -47,7 +27,7 @@ const changed: TableDef = {
     ...orderLines.columns.filter((c) => c.name !== 'note').map((c) => (c.name === 'status' ? { ...c, length: 64 } : c)),
     { name: 'gift_message', type: 'string', nullable: true },
   ],
-  indexes: [...orderLines.indexes, ['sku']],
+  indexes: [...orderLines.indexes, ['quantity']],
 };
 
 function expectNoOp(report: Awaited<ReturnType<typeof applyDdl>>, tables: string[]): void {
@@ -105,6 +85,7 @@ describe.skipIf(DATABASE_URL === undefined && !IN_CI)('ddl --apply on MariaDB', 
     expect(first.created).toEqual(ALL_NAMES);
     expect(first.indexesCreated).toEqual([
       'uq_order_lines_order_id_sku',
+      'idx_order_lines_sku',
       'idx_order_lines_status_placed_at',
       'idx_sc_dead_letters_created_at',
       'idx_sc_processed_events_processed_at',
@@ -133,9 +114,11 @@ describe.skipIf(DATABASE_URL === undefined && !IN_CI)('ddl --apply on MariaDB', 
       total_cents: ['bigint', null, 19, 0, null, 'NO', '-1'],
       unit_price: ['decimal', null, 12, 4, null, 'NO', '0.0000'],
       discount: ['decimal', null, 18, 2, null, 'YES', 'NULL'],
+      is_gift: ['tinyint', null, 3, 0, null, 'NO', '0'],
       is_paid: ['tinyint', null, 3, 0, null, 'NO', '1'],
       status: ['varchar', 32, null, null, null, 'NO', "'it''s new?'"],
       placed_at: ['datetime', null, null, null, 3, 'NO', "'1970-01-01 00:00:00.000'"],
+      shipped_at: ['datetime', null, null, null, 3, 'YES', 'NULL'],
       attributes: ['longtext', 4294967295, null, null, null, 'YES', 'NULL'],
     });
     const [checks] = (await admin.raw(
@@ -143,6 +126,14 @@ describe.skipIf(DATABASE_URL === undefined && !IN_CI)('ddl --apply on MariaDB', 
       [database, 'order_lines'],
     )) as [Array<{ c: string }>];
     expect(checks.map((r) => r.c)).toEqual(['json_valid(`attributes`)']);
+    // Key and unique columns compare exactly (as on SQLite); other text keeps the table's collation.
+    const [collations] = (await admin.raw(
+      'select column_name as n, collation_name as c from information_schema.columns where table_schema = ? and table_name = ? and collation_name is not null order by ordinal_position',
+      [database, 'order_lines'],
+    )) as [Array<{ n: string; c: string }>];
+    expect(Object.fromEntries(collations.map((r) => [r.n, r.c]))).toEqual({
+      order_id: 'utf8mb4_bin', sku: 'utf8mb4_bin', note: 'utf8mb4_unicode_ci', status: 'utf8mb4_unicode_ci', attributes: 'utf8mb4_bin',
+    });
   });
 
   it('reports a changed table and alters nothing', async () => {
@@ -151,7 +142,7 @@ describe.skipIf(DATABASE_URL === undefined && !IN_CI)('ddl --apply on MariaDB', 
     const before = await columns('order_lines');
     const report = await applyDdl(url, [changed]);
     expect(report.created).toEqual([]);
-    expect(report.indexesCreated).toEqual(['idx_order_lines_sku']);
+    expect(report.indexesCreated).toEqual(['idx_order_lines_quantity']);
     expect(report.unchanged).toEqual([]);
     expect(report.differences).toEqual([
       {
@@ -181,7 +172,7 @@ describe('ddl --apply on SQLite', () => {
   it('reports a changed table and alters nothing', async () => {
     await applyDdl(`sqlite:${file}`, [orderLines]);
     const report = await applyDdl(`sqlite:${file}`, [changed]);
-    expect(report.indexesCreated).toEqual(['idx_order_lines_sku']);
+    expect(report.indexesCreated).toEqual(['idx_order_lines_quantity']);
     expect(report.differences.map((d) => `${d.column}: ${d.expected} / ${d.actual}`)).toEqual([
       "status: varchar(64) not null default it's new? / varchar(32) not null default it's new?",
       'gift_message: varchar(255) null / missing',

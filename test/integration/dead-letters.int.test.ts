@@ -6,12 +6,12 @@
  * after it on its partition still apply (the tables equal the model of the good events). An event
  * type no handler takes is skipped and counted, never dead-lettered.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectedTables } from '../helpers/model.js';
-import { createTopics, deleteTopics, produce, readTopics, waitDrained, type ReadMessage } from '../helpers/kafka.js';
+import { createTopics, produce, readTopics, waitDrained, type ReadMessage } from '../helpers/kafka.js';
 import { engineErrors, startInProcess } from '../helpers/runner.js';
-import { freshDatabase, skipWithout } from '../helpers/services.js';
-import { flowNames, writeSpec } from '../helpers/spec.js';
+import { testResources } from '../helpers/scenario.js';
+import { skipWithout } from '../helpers/services.js';
 import { BAD_KINDS, UNDECODABLE, generateStream, summarize, withOffsets, type BadKind } from '../helpers/stream.js';
 import { diffTables, readTables } from '../helpers/tables.js';
 
@@ -32,22 +32,16 @@ const REASON: Record<BadKind, RegExp> = {
 };
 
 describe.skipIf(skip)('dead letters', () => {
-  const cleanups: Array<() => Promise<void> | void> = [];
-
-  afterAll(async () => {
-    for (const f of cleanups.reverse()) await f();
-  });
+  const { flow } = testResources();
 
   /** Produce a stream with these bad messages, run it to the end, and check every dead letter. */
   async function runCase(test: string, seed: number, badKinds: BadKind[]) {
-    const spec = writeSpec(flowNames(test));
-    const db = await freshDatabase(`sc_it_${test}`);
-    cleanups.push(() => spec.remove(), () => db.drop(), () => deleteTopics(spec.allTopics));
+    const { spec, db, topics } = await flow(test, false);
     const stream = withOffsets(generateStream({
       seed, topics: spec, things: 250, maxLifecycle: 4, orphans: 5, marks: 400, stubTargets: 5, duplicateRate: 0.03, staleRate: 0.05, unhandled: 15,
       bad: badKinds,
     }));
-    await createTopics([spec.things, spec.marks]);
+    await createTopics(topics);
     await produce(stream);
     const bad = stream.filter((m) => m.kind === 'bad' || m.kind === 'rejected');
     expect(new Set(bad.map((m) => m.bad))).toEqual(new Set(badKinds));
@@ -57,7 +51,7 @@ describe.skipIf(skip)('dead letters', () => {
     }
 
     const { rt, lines } = await startInProcess({ config: spec.dir, databaseUrl: db.url });
-    await waitDrained(db.url, spec.group, [spec.things, spec.marks], 120_000);
+    await waitDrained(db.url, spec.group, topics, 120_000);
     await rt.stop();
     const stats = (await rt.done).groups[spec.group];
     const tables = diffTables(expectedTables(stream), await readTables(db.url));

@@ -9,12 +9,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectedTables } from '../helpers/model.js';
-import { createTopics, deleteTopics, produce, readTopics, waitDrained, type ReadMessage } from '../helpers/kafka.js';
+import { createTopics, produce, readTopics, waitDrained, type ReadMessage } from '../helpers/kafka.js';
 import { BIN, ROOT, startInProcess } from '../helpers/runner.js';
-import { freshDatabase, skipWithout } from '../helpers/services.js';
-import { flowNames, writeSpec, type WrittenSpec } from '../helpers/spec.js';
+import { testResources } from '../helpers/scenario.js';
+import { skipWithout } from '../helpers/services.js';
+import type { WrittenSpec } from '../helpers/spec.js';
 import { generateStream, summarize, toNdjson, type BadKind, type StreamMessage } from '../helpers/stream.js';
 import { diffTables, readTables, rowCounts } from '../helpers/tables.js';
 
@@ -27,25 +28,19 @@ const skip = skipWithout('DATABASE_URL', 'KAFKA_BROKERS');
 const TEXT_BAD: BadKind[] = ['truncated-json', 'json-array', 'json-string', 'no-event-type', 'no-event-id', 'empty-value', 'too-long-insert', 'too-long-update', 'duplicate-unique'];
 
 describe.skipIf(skip)('embedded (NDJSON → SQLite) vs Kafka → MariaDB', () => {
-  const cleanups: Array<() => Promise<void> | void> = [];
+  const { onCleanup, flow } = testResources();
   const dir = mkdtempSync(join(tmpdir(), 'sc-it-embedded-'));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-
-  afterAll(async () => {
-    for (const f of cleanups.reverse()) await f();
-  });
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
 
   async function bothWays(test: string, stream: (spec: WrittenSpec) => StreamMessage[]) {
-    const spec = writeSpec(flowNames(test));
-    const db = await freshDatabase(`sc_it_${test}`);
-    cleanups.push(() => spec.remove(), () => db.drop(), () => deleteTopics(spec.allTopics));
+    const { spec, db, topics } = await flow(test, false);
     const messages = stream(spec);
 
     // Kafka → MariaDB.
-    await createTopics([spec.things, spec.marks]);
+    await createTopics(topics);
     await produce(messages);
     const { rt } = await startInProcess({ config: spec.dir, databaseUrl: db.url });
-    await waitDrained(db.url, spec.group, [spec.things, spec.marks], 120_000);
+    await waitDrained(db.url, spec.group, topics, 120_000);
     await rt.stop();
     const kafkaStats = (await rt.done).groups[spec.group];
     const mariadb = await readTables(db.url);

@@ -8,34 +8,24 @@
  * in paced chunks over ~14 s), so both members do real work before one of them goes away and the
  * survivor has more to do afterwards, on the partitions it took over too.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectedTables } from '../helpers/model.js';
-import { createTopics, deleteTopics, endOffsets, produce, progress, waitDrained, waitGroupMembers } from '../helpers/kafka.js';
-import { engineErrors, killChild, spawnRun, startInProcess, stopChild, type Child } from '../helpers/runner.js';
-import { freshDatabase, skipWithout } from '../helpers/services.js';
-import { flowNames, writeSpec, type WrittenSpec } from '../helpers/spec.js';
+import { endOffsets, produce, progress, waitDrained, waitGroupMembers } from '../helpers/kafka.js';
+import { engineErrors, killChild, spawnRun, startInProcess, stopChild } from '../helpers/runner.js';
+import { testResources, type Db } from '../helpers/scenario.js';
+import { skipWithout } from '../helpers/services.js';
+import type { WrittenSpec } from '../helpers/spec.js';
 import { generateStream, summarize, type StreamMessage } from '../helpers/stream.js';
 import { diffTables, readTables } from '../helpers/tables.js';
 import { waitFor } from '../helpers/wait.js';
 
 const skip = skipWithout('DATABASE_URL', 'KAFKA_BROKERS');
 
-type Db = Awaited<ReturnType<typeof freshDatabase>>;
-
 describe.skipIf(skip)('rebalance: one of two members leaves mid-run', () => {
-  const cleanups: Array<() => Promise<void> | void> = [];
-  const children: Child[] = [];
-
-  afterAll(async () => {
-    for (const c of children) c.kill('SIGKILL');
-    for (const f of cleanups.reverse()) await f();
-  });
+  const { track, flow } = testResources();
 
   async function setUp(test: string, seed: number): Promise<{ spec: WrittenSpec; db: Db; messages: StreamMessage[]; topics: string[]; rest: () => Promise<void>; producing: () => boolean }> {
-    const spec = writeSpec(flowNames(test));
-    const db = await freshDatabase(`sc_it_${test}`);
-    cleanups.push(() => spec.remove(), () => db.drop(), () => deleteTopics(spec.allTopics));
-    await createTopics([spec.things, spec.marks], 3);
+    const { spec, db, topics } = await flow(test, 3);
     const messages = generateStream({
       seed, topics: spec, things: 3000, maxLifecycle: 4, orphans: 40, marks: 5000, stubTargets: 40, duplicateRate: 0.03, staleRate: 0.05, unhandled: 40,
     });
@@ -45,7 +35,7 @@ describe.skipIf(skip)('rebalance: one of two members leaves mid-run', () => {
     let started: Promise<void> | undefined;
     let finished = false;
     const rest = () => (started ??= produce(messages.slice(head), 300, 400).then(() => { finished = true; }));
-    return { spec, db, messages, topics: [spec.things, spec.marks], rest, producing: () => started !== undefined && !finished };
+    return { spec, db, messages, topics, rest, producing: () => started !== undefined && !finished };
   }
 
   it('graceful stop: the survivor takes over and every event is applied by exactly one member', async () => {
@@ -78,12 +68,10 @@ describe.skipIf(skip)('rebalance: one of two members leaves mid-run', () => {
 
   it('kill -9 of one child process: the survivor takes over after the session timeout', async () => {
     const { spec, db, messages, topics, rest, producing: stillProducing } = await setUp('rebal9', 5);
-    const survivor = spawnRun({ config: spec.dir, databaseUrl: db.url, maxBatch: 10, extraArgs: ['--client-id', 'it-survivor'] });
-    children.push(survivor);
+    const survivor = track(spawnRun({ config: spec.dir, databaseUrl: db.url, maxBatch: 10, extraArgs: ['--client-id', 'it-survivor'] }));
     const producing = rest();
     await waitFor('the survivor to start', async () => (await progress(db.url, spec.group, await endOffsets(topics))) > 0.02, { timeoutMs: 60_000, intervalMs: 100 });
-    const victim = spawnRun({ config: spec.dir, databaseUrl: db.url, maxBatch: 10, extraArgs: ['--client-id', 'it-victim'] });
-    children.push(victim);
+    const victim = track(spawnRun({ config: spec.dir, databaseUrl: db.url, maxBatch: 10, extraArgs: ['--client-id', 'it-victim'] }));
     await waitGroupMembers(spec.group, 2);
     await waitFor('the victim to apply events', () => Number(victim.lastStats()?.applied ?? 0) > 100, { timeoutMs: 60_000, intervalMs: 100 });
     const atKill = await progress(db.url, spec.group, await endOffsets(topics));

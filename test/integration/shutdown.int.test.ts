@@ -4,12 +4,12 @@
  * offsets equal to the positions in the database (nothing committed to one and not the other).
  * A second signal exits at once. A restart then finishes the stream exactly.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { expectedTables } from '../helpers/model.js';
-import { committedOffsets, createTopics, dbPositions, deleteTopics, endOffsets, produce, progress, waitDrained } from '../helpers/kafka.js';
+import { committedOffsets, dbPositions, endOffsets, produce, progress, waitDrained } from '../helpers/kafka.js';
 import { spawnRun, stopChild, type Child } from '../helpers/runner.js';
-import { freshDatabase, skipWithout } from '../helpers/services.js';
-import { flowNames, writeSpec } from '../helpers/spec.js';
+import { testResources } from '../helpers/scenario.js';
+import { skipWithout } from '../helpers/services.js';
 import { generateStream } from '../helpers/stream.js';
 import { diffTables, readTables } from '../helpers/tables.js';
 import { waitFor } from '../helpers/wait.js';
@@ -17,28 +17,16 @@ import { waitFor } from '../helpers/wait.js';
 const skip = skipWithout('DATABASE_URL', 'KAFKA_BROKERS');
 
 describe.skipIf(skip)('graceful shutdown', () => {
-  const cleanups: Array<() => Promise<void> | void> = [];
-  const children: Child[] = [];
-
-  afterAll(async () => {
-    for (const c of children) c.kill('SIGKILL');
-    for (const f of cleanups.reverse()) await f();
-  });
+  const { track, flow } = testResources();
 
   it('SIGTERM mid-run exits 0 within seconds with Kafka offsets equal to the database positions; a second signal exits at once', async () => {
-    const spec = writeSpec(flowNames('shutdown'));
-    const db = await freshDatabase('sc_it_shutdown');
-    cleanups.push(() => spec.remove(), () => db.drop(), () => deleteTopics(spec.allTopics));
-    const topics = [spec.things, spec.marks];
-    await createTopics(topics);
+    const { spec, db, topics } = await flow('shutdown');
     const messages = generateStream({ seed: 11, topics: spec, things: 3000, maxLifecycle: 4, orphans: 40, marks: 5000, stubTargets: 40, duplicateRate: 0.03, staleRate: 0.05, unhandled: 50 });
     await produce(messages);
     const ends = await endOffsets(topics);
     const run = (): Child => {
       // Small transactions: the stop lands between units of a batch, the case to get right.
-      const c = spawnRun({ config: spec.dir, databaseUrl: db.url, maxBatch: 20 });
-      children.push(c);
-      return c;
+      return track(spawnRun({ config: spec.dir, databaseUrl: db.url, maxBatch: 20 }));
     };
 
     const first = run();
