@@ -137,7 +137,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
       for (const t of report.created) log.info('created table', { table: t });
       for (const d of report.differences) log.warn('table differs from spec (not changed)', { table: d.table, column: d.column, expected: d.expected, actual: d.actual });
     }
-    sink = target.kind === 'mysql' ? await openMysqlSink(o.databaseUrl) : openSqliteSink(o.databaseUrl);
+    sink = target.kind === 'mysql' ? await openMysqlSink(o.databaseUrl, 2 * plan.groups.length) : openSqliteSink(o.databaseUrl);
     let deadLetters: DeadLetterSink = { mode: 'table', send: async () => undefined };
     if (kafka !== undefined && producer !== undefined) {
       await producer.connect();
