@@ -7,7 +7,8 @@
  * under fresh group names (`<group>-<id>`). Then, each from an empty fresh MariaDB database:
  *   (a) `sc-project run` (a child process) until every group's stored positions reach the end
  *       offsets: events/s, rows/s, commit latency, statements and batch sizes, peak RSS;
- *   (b) the same with `--max-batch 1` (one transaction per message) on a prefix of the stream,
+ *   (b) the same with `--max-batch 1 --concurrency 1` (one message at a time, one transaction
+ *       each: the seed services' consumers) on a prefix of the stream,
  *       published to its own topics (`bench-<id>-p-<topic>`);
  *   (c) the ceiling: the final rows of (a) written to a fresh database by plain multi-row
  *       INSERTs (1,000 rows a statement, 5,000 rows a transaction), no Kafka, no logic;
@@ -388,7 +389,7 @@ async function main() {
   // (b) one transaction per message, on the prefix.
   if (opt.only.has('b')) {
     const timeoutMs = (opt.timeoutMin ?? Math.max(5, opt.prefix / 250 / 60 * 3)) * 60_000;
-    results.b = await measureRun({ label: '(b) run --max-batch 1', specs: prefixSpecs, ends: prefixEnds, topicName: prefixTopic, db: `sc_bench_${dbId}_b`, extra: ['--max-batch', '1'], timeoutMs, messages: opt.prefix });
+    results.b = await measureRun({ label: '(b) run --max-batch 1 --concurrency 1', specs: prefixSpecs, ends: prefixEnds, topicName: prefixTopic, db: `sc_bench_${dbId}_b`, extra: ['--max-batch', '1', '--concurrency', '1'], timeoutMs, messages: opt.prefix });
   }
   // (c) the ceiling: (a)'s rows by plain INSERTs.
   if (opt.only.has('c') && results.a?.drained) results.c = await withTimeout(ceiling(mainSpecs, `sc_bench_${dbId}_a`, `sc_bench_${dbId}_c`), 30 * 60_000, '(c) ceiling');
@@ -860,7 +861,7 @@ function finish() {
     return `${p50} / ${p99}`;
   };
   if (a) rowsOut.push([`(a) run, batched${a.run_args?.length ? ` ${a.run_args.join(' ')}` : ''}`, fmt(a.messages), fmt(a.group_events), a.wall_s.toFixed(1) + (a.drained ? '' : ' TIMEOUT'), a.startup_s?.toFixed(1) ?? '–', fmt(a.group_events_per_s_wall), fmt(a.group_events_per_s_steady), fmt(a.rows), fmt(a.rows_per_s_wall), fmt(a.rows_per_s_steady), lat(a), fmt(a.peak_rss_mb)]);
-  if (b) rowsOut.push([`(b) run --max-batch 1, first ${fmt(b.messages)} msgs`, fmt(b.messages), fmt(b.group_events), b.wall_s.toFixed(1) + (b.drained ? '' : ' TIMEOUT'), b.startup_s?.toFixed(1) ?? '–', fmt(b.group_events_per_s_wall), fmt(b.group_events_per_s_steady), fmt(b.rows), fmt(b.rows_per_s_wall), fmt(b.rows_per_s_steady), lat(b), fmt(b.peak_rss_mb)]);
+  if (b) rowsOut.push([`(b) one message a transaction, first ${fmt(b.messages)} msgs`, fmt(b.messages), fmt(b.group_events), b.wall_s.toFixed(1) + (b.drained ? '' : ' TIMEOUT'), b.startup_s?.toFixed(1) ?? '–', fmt(b.group_events_per_s_wall), fmt(b.group_events_per_s_steady), fmt(b.rows), fmt(b.rows_per_s_wall), fmt(b.rows_per_s_steady), lat(b), fmt(b.peak_rss_mb)]);
   if (c) rowsOut.push(['(c) plain INSERT ceiling', '–', '–', c.seconds.toFixed(2), '–', '–', '–', fmt(c.rows), fmt(c.rows_per_s), fmt(c.rows_per_s), '–', '–']);
   if (rowsOut.length > 0) L.push(...table([head, ...rowsOut]));
   for (const [label, x] of [['(a)', a], ['(b)', b]]) {

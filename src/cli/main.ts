@@ -46,6 +46,7 @@ export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) =
     .option('--processed-retention <duration>', 'prune processed event ids older than this (7d, 12h, 0: never)', '7d')
     .option('--create-topics', 'create missing source topics (3 partitions)')
     .option('--client-id <id>', 'Kafka client id', 'sc-project')
+    .option('--concurrency <n>', 'partitions of a consumer group processed at once, each in its own transactions', '2')
     .option('--session-timeout <seconds>', 'Kafka session timeout: how long a crashed member holds its partitions', '30')
     .action(async (o: RunOptions) => done((await import('./run.js')).runCommand(o)));
   program

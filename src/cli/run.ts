@@ -18,6 +18,7 @@ export interface RunOptions {
   createTopics?: boolean;
   clientId: string;
   sessionTimeout: string;
+  concurrency: string;
 }
 
 export const EMBEDDED_DATABASE_URL = 'sqlite:./sc-project.db';
@@ -30,12 +31,14 @@ export async function runCommand(o: RunOptions): Promise<CommandResult> {
   if (maxBatch !== undefined && (!Number.isInteger(maxBatch) || maxBatch < 1)) return result(EXIT_USAGE, '', '--max-batch must be a whole number ≥ 1\n');
   const sessionTimeoutMs = Number(o.sessionTimeout) * 1000;
   if (!Number.isFinite(sessionTimeoutMs) || sessionTimeoutMs < 1000) return result(EXIT_USAGE, '', `--session-timeout must be a number of seconds ≥ 1, got ${o.sessionTimeout}\n`);
+  const concurrency = Number(o.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1) return result(EXIT_USAGE, '', `--concurrency must be a whole number ≥ 1, got ${o.concurrency}\n`);
   const databaseUrl = o.databaseUrl ?? (o.from !== undefined ? EMBEDDED_DATABASE_URL : undefined);
   if (databaseUrl === undefined) return result(EXIT_USAGE, '', 'no database: give --database-url or DATABASE_URL\n');
   try {
     const rt = await createRuntime({
       config: o.config, databaseUrl, from: o.from, brokers: o.brokers?.split(',').map((b) => b.trim()).filter(Boolean),
-      logFormat: o.logFormat, statsInterval: Number(o.statsInterval), maxBatch, retentionMs, createTopics: o.createTopics, clientId: o.clientId, sessionTimeoutMs,
+      logFormat: o.logFormat, statsInterval: Number(o.statsInterval), maxBatch, retentionMs, createTopics: o.createTopics, clientId: o.clientId, sessionTimeoutMs, concurrency,
     });
     let signals = 0;
     const onSignal = () => {

@@ -11,7 +11,7 @@ import { parseDatabaseUrl } from '../sql/connection.js';
 import { ENGINE_TABLES } from '../sql/engine-tables.js';
 import { validatePaths } from '../validate/index.js';
 import type { DeadLetterSink } from './dead-letters.js';
-import { ensureTopics, kafkaClient, kafkaDeadLetters, missingTopics, startGroupConsumer, type GroupConsumerHandle } from './kafka-source.js';
+import { DEFAULT_CONCURRENCY, ensureTopics, kafkaClient, kafkaDeadLetters, missingTopics, startGroupConsumer, type GroupConsumerHandle } from './kafka-source.js';
 import { createLogger, type Logger, type LogFormat } from './log.js';
 import { readNdjson } from './ndjson-source.js';
 import { GroupProcessor, StoppedError } from './processor.js';
@@ -34,6 +34,8 @@ export interface RuntimeOptions {
   clientId?: string;
   /** Kafka session timeout: how long a crashed member holds its partitions (default 30 s). */
   sessionTimeoutMs?: number;
+  /** Partitions of one group processed at once, each in its own transaction (default 2). */
+  concurrency?: number;
   logFormat?: LogFormat;
   logger?: Logger;
   /** Seconds between stats lines (0: none). */
@@ -137,7 +139,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
       for (const t of report.created) log.info('created table', { table: t });
       for (const d of report.differences) log.warn('table differs from spec (not changed)', { table: d.table, column: d.column, expected: d.expected, actual: d.actual });
     }
-    sink = target.kind === 'mysql' ? await openMysqlSink(o.databaseUrl, 2 * plan.groups.length) : openSqliteSink(o.databaseUrl);
+    sink = target.kind === 'mysql' ? await openMysqlSink(o.databaseUrl, (o.concurrency ?? DEFAULT_CONCURRENCY) * plan.groups.length) : openSqliteSink(o.databaseUrl);
     let deadLetters: DeadLetterSink = { mode: 'table', send: async () => undefined };
     if (kafka !== undefined && producer !== undefined) {
       await producer.connect();
@@ -199,7 +201,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
         log.error('group stopped on an error that retrying cannot fix', { group: g.routes.group, error: e instanceof Error ? e.message : String(e) });
         fatal = e;
         void runtime.stop();
-      }, o.sessionTimeoutMs);
+      }, { sessionTimeoutMs: o.sessionTimeoutMs, concurrency: o.concurrency });
       // stop() ran while this consumer was connecting: it could not see it, so disconnect it here.
       if (stopping) await g.kafka.stop();
     }
