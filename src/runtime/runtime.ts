@@ -154,8 +154,12 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
       }
     }
     if ((o.retentionMs ?? 0) > 0) {
-      void prune();
-      timers.push(setInterval(() => void prune(), o.pruneIntervalMs ?? 60_000));
+      // The embedded run prunes once before it reads its file; a consumer prunes in the background.
+      if (o.from !== undefined) await prune();
+      else {
+        void prune();
+        timers.push(setInterval(() => void prune(), o.pruneIntervalMs ?? 60_000));
+      }
     }
     if ((o.statsInterval ?? 10) > 0) timers.push(setInterval(() => logStats(log, groups, (o.statsInterval ?? 10)), (o.statsInterval ?? 10) * 1000));
     if (o.from !== undefined) {
@@ -207,22 +211,27 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     }
   }
 
-  let pruning = false;
-  async function prune(): Promise<void> {
-    if (sink === undefined || stopping || pruning) return;
-    pruning = true;
-    try {
-      const n = await pruneProcessed(sink, o.retentionMs ?? 0, () => stopping);
-      if (n > 0) log.info('pruned processed event ids', { deleted: n, older_than_ms: o.retentionMs });
-    } catch (e) {
-      log.warn('pruning processed events failed (will retry)', { error: e instanceof Error ? e.message : String(e) });
-    } finally {
-      pruning = false;
-    }
+  /** The prune in progress: closeAll waits for it (it stops between chunks once stopping). */
+  let pruning: Promise<void> | undefined;
+  function prune(): Promise<void> {
+    if (sink === undefined || stopping || pruning !== undefined) return pruning ?? Promise.resolve();
+    const s = sink;
+    pruning = (async () => {
+      try {
+        const n = await pruneProcessed(s, o.retentionMs ?? 0, () => stopping);
+        if (n > 0) log.info('pruned processed event ids', { deleted: n, older_than_ms: o.retentionMs });
+      } catch (e) {
+        log.warn('pruning processed events failed (will retry)', { error: e instanceof Error ? e.message : String(e) });
+      } finally {
+        pruning = undefined;
+      }
+    })();
+    return pruning;
   }
 
   async function closeAll(): Promise<void> {
     for (const t of timers) clearInterval(t);
+    await pruning;
     logStats(log, groups, 0);
     await producer?.disconnect().catch(() => undefined);
     await sink?.close();
