@@ -213,6 +213,20 @@ describe('compilePath', () => {
     expect(get('$.a.length', { a: [1, 2] })).toBeUndefined();
   });
 
+  it('reads a plain name as undefined on every non-object, like jsonpath-plus', () => {
+    for (const v of ['text', '', 5, 0, true, false, null, [1, 2], [{ id: 1 }], {}]) {
+      for (const path of ['$.v.id', '$.v.user_id', '$.v.id.deeper']) {
+        expect(compilePath(path).get({ v }), `${path} on ${JSON.stringify(v)}`).toBeUndefined();
+        expect(JSONPath({ path, json: { v }, eval: false, wrap: true }), `${path} on ${JSON.stringify(v)}`).toEqual([]);
+      }
+    }
+    expect(compilePath('$.v.id').get({ v: { id: 0 } })).toBe(0);
+    expect(compilePath('$.v.length').get({ v: 'text' })).toBeUndefined();
+    expect(compilePath("$.v['0']").get({ v: 'text' })).toBeUndefined();
+    expect(compilePath('$.v.toFixed').get({ v: 5 })).toBeUndefined();
+    expect(compilePath('$.v.map').get({ v: [] })).toBeUndefined();
+  });
+
   it('applies indexes only to arrays and names only to non-array objects', () => {
     expect(compilePath('$.s[0]').get({ s: 'abc' })).toBeUndefined();
     expect(compilePath('$.o[0]').get({ o: { '0': 'x' } })).toBeUndefined();

@@ -61,11 +61,13 @@ export function compilePath(path: string): CompiledPath {
  * A getter generated for the path: one straight-line function per path, so V8 keeps separate
  * inline caches for each (a shared loop over segments sees every event shape at one property
  * load and goes megamorphic). Only JSON-quoted names and integer indexes reach the source text.
+ *
  * Indexes apply only to arrays and names only to non-array objects (jsonpath-plus would also read
- * `$.list.length` or `$.text[0]`; we do not). Documents are JSON.parse output, plain objects
- * whose only prototype is Object.prototype: a name that it also has (`constructor`, `toString`,
- * `__proto__`...) must be an own property, so no path reaches the prototype. Checking every name
- * with Object.hasOwn instead costs half the speed.
+ * `$.list.length` or `$.text[0]`; we do not). Documents are JSON.parse output: plain objects and
+ * arrays whose prototypes are the built-in ones. For a name that no built-in prototype has and
+ * that is not an index (`user_id`, not `length`, `toString` or `0`), `c?.[name]` already is
+ * undefined on a string, number, boolean or array, so that step is a bare property load. Other
+ * names check the value is a non-array object with the name as its own property.
  */
 function fastGetter(segments: ReadonlyArray<string | number>): (root: unknown) => unknown {
   const steps = segments.map((seg) => {
@@ -74,11 +76,18 @@ function fastGetter(segments: ReadonlyArray<string | number>): (root: unknown) =
       return `if (!Array.isArray(c) || c.length <= ${seg}) return undefined;\nc = c[${seg}];`;
     }
     const key = JSON.stringify(seg);
-    const own = true ? ` || !Object.hasOwn(c, ${key})` : '';
-    return `if (typeof c !== 'object' || c === null || Array.isArray(c)${own}) return undefined;\nc = c[${key}];`;
+    if (plainName(seg)) return `c = c?.[${key}];`;
+    return `if (typeof c !== 'object' || c === null || Array.isArray(c) || !Object.hasOwn(c, ${key})) return undefined;\nc = c[${key}];`;
   });
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from quoted names and integers only
   return new Function('root', `'use strict';\nlet c = root;\n${steps.join('\n')}\nreturn c;`) as (root: unknown) => unknown;
+}
+
+const BUILT_IN_PROTOTYPES: readonly object[] = [Object.prototype, Array.prototype, String.prototype, Number.prototype, Boolean.prototype];
+
+/** A name no JSON value can inherit: not on a built-in prototype, and not an index. */
+function plainName(name: string): boolean {
+  return !/^\d+$/u.test(name) && !BUILT_IN_PROTOTYPES.some((p) => name in p);
 }
 
 function fallbackGetter(path: string): (root: unknown) => unknown {
