@@ -176,6 +176,7 @@ if (opt.build || !existsSync(path.join(ROOT, 'dist', 'index.js')) || !existsSync
 }
 const { validatePaths, applyDdl } = await import(pathToFileURL(path.join(ROOT, 'dist', 'index.js')).href);
 const { compilePath } = await import(pathToFileURL(path.join(ROOT, 'dist', 'compile', 'accessor.js')).href);
+const { compileExtractor } = await import(pathToFileURL(path.join(ROOT, 'dist', 'compile', 'extract.js')).href);
 const { generateMessages, newStats, ANALYTICS_TOPICS, READ_MODEL_TOPICS } = await import(pathToFileURL(path.join(ROOT, 'scripts', 'generate-events.mjs')).href);
 const { JSONPath } = await import('jsonpath-plus');
 const { Kafka, logLevel, Partitioners } = (await import('kafkajs')).default;
@@ -704,14 +705,14 @@ async function ceiling(specs, fromDb, toDb) {
 
 function extraction(stream) {
   const plan = JSON.parse(run(process.execPath, [BIN, 'plan', '--config', specSource], 60_000, 'sc-project plan'));
-  // The paths the engine evaluates for each event type: those of the handlers of that type (over
-  // the event), and of their `$item` values (over each item of the array they iterate).
-  const byType = new Map();
+  // The paths the engine evaluates, handler by handler (one projection's operations for one event
+  // type): its event paths, extracted in one call per event (dist/compile/extract.js), and its
+  // `$item` paths, read item by item through their own getters.
+  const handlersByType = new Map();
   const paths = { event: new Set(), item: new Set() };
   for (const projection of plan.projections) {
     for (const [type, ops] of Object.entries(projection.handlers)) {
-      const mine = byType.get(type) ?? { event: new Set(), item: new Set() };
-      byType.set(type, mine);
+      const mine = { event: new Set(), item: new Set() };
       (function walk(x) {
         if (Array.isArray(x)) return x.forEach(walk);
         if (x === null || typeof x !== 'object') return;
@@ -722,12 +723,17 @@ function extraction(stream) {
         }
         for (const v of Object.values(x)) walk(v);
       })(ops);
+      const handler = { event: [...mine.event], item: [...mine.item] };
+      handler.extract = compileExtractor(handler.event);
+      handler.itemGets = handler.item.map((p) => compilePath(p).get);
+      handlersByType.set(type, [...(handlersByType.get(type) ?? []), handler]);
     }
   }
   const eventPaths = [...paths.event].sort();
   const itemPaths = [...paths.item].sort();
   const SAMPLE = Math.min(stream.length, 50_000);
-  // [document, its paths] pairs: each event with its type's event paths, each item with the item paths.
+  // { document, its paths, the engine's way to read them } for each handler of each event, and
+  // for each item of the array a handler iterates.
   const work = [];
   let events = 0;
   let items = 0;
@@ -738,34 +744,38 @@ function extraction(stream) {
       v = JSON.parse(m.value.toString('utf8'));
     } catch { continue; /* a bad message */ }
     if (v === null || typeof v !== 'object' || Array.isArray(v)) continue;
-    const mine = byType.get(v.event_type);
-    if (mine === undefined) continue;
-    if (mine.event.size > 0) {
-      work.push([v, [...mine.event]]);
-      events++;
-    }
-    if (mine.item.size > 0 && Array.isArray(v?.data?.items)) {
-      for (const it of v.data.items) work.push([it, [...mine.item]]);
-      items += v.data.items.length;
+    const handlers = handlersByType.get(v.event_type);
+    if (handlers === undefined) continue;
+    events++;
+    for (const h of handlers) {
+      if (h.event.length > 0) work.push({ doc: v, paths: h.event, extract: h.extract, gets: null });
+      if (h.item.length > 0 && Array.isArray(v?.data?.items)) {
+        for (const it of v.data.items) {
+          work.push({ doc: it, paths: h.item, extract: null, gets: h.itemGets });
+          items++;
+        }
+      }
     }
   }
-  const opsPerPass = work.reduce((n, [, ps]) => n + ps.length, 0);
+  const opsPerPass = work.reduce((n, w) => n + w.paths.length, 0);
   progress(`(d) extraction: ${eventPaths.length} event paths, ${itemPaths.length} item paths; ${fmt(events)} events and ${fmt(items)} items with their handlers' paths = ${fmt(opsPerPass)} ops a pass`);
 
   const slow = [...eventPaths, ...itemPaths].filter((p) => !compilePath(p).fast).length;
-  const compiledWork = work.map(([doc, ps]) => [doc, ps.map((p) => compilePath(p).get)]);
 
-  // Differential check on one pass: compiled `get` vs jsonpath-plus's single match.
+  // Differential check on one pass: the engine's values vs jsonpath-plus's single match, path by path.
   let mismatches = 0;
   const same = (v, r) => (v === undefined ? Array.isArray(r) && r.length === 0 : Array.isArray(r) && r.length === 1 && r[0] === v);
-  for (const [doc, ps] of work.slice(0, 5000)) for (const p of ps) if (!same(compilePath(p).get(doc), JSONPath({ path: p, json: doc, eval: false, wrap: true }))) mismatches++;
+  for (const { doc, paths: ps } of work.slice(0, 5000)) {
+    const values = compileExtractor(ps)(doc);
+    ps.forEach((p, i) => { if (!same(values[i], JSONPath({ path: p, json: doc, eval: false, wrap: true }))) mismatches++; });
+  }
 
   // Hot: one batch's worth of documents, evaluated over and over, as the engine meets them (each
   // event is evaluated right after it is decoded, in cache). Cold: all the sampled documents in
   // turn (about 100 MB of objects), so memory latency weighs on both sides alike.
   const HOT = 1000;
-  const hot = rates(work.slice(0, HOT), compiledWork.slice(0, HOT));
-  const cold = rates(work, compiledWork);
+  const hot = rates(work.slice(0, HOT));
+  const cold = rates(work);
   const out = {
     event_paths: eventPaths.length, item_paths: itemPaths.length, fallback_paths: slow, values: events, items, hot_documents: Math.min(HOT, work.length),
     compiled_ops_per_s: hot.compiled, jsonpath_plus_ops_per_s: hot.jsonpath, speedup: hot.compiled / hot.jsonpath,
@@ -779,11 +789,19 @@ function extraction(stream) {
 }
 
 /** ops/s of the compiled getters (2 s) and of jsonpath-plus (3 s) over the same documents and paths. */
-function rates(work, compiledWork) {
-  const opsPerPass = work.reduce((n, [, ps]) => n + ps.length, 0);
+function rates(work) {
+  const opsPerPass = work.reduce((n, w) => n + w.paths.length, 0);
   let sink = 0;
   const passCompiled = () => {
-    for (const [doc, gets] of compiledWork) for (const get of gets) if (get(doc) !== undefined) sink++;
+    for (let k = 0; k < work.length; k++) {
+      const w = work[k];
+      if (w.extract !== null) {
+        const values = w.extract(w.doc);
+        for (let i = 0; i < values.length; i++) if (values[i] !== undefined) sink++;
+      } else {
+        for (let i = 0; i < w.gets.length; i++) if (w.gets[i](w.doc) !== undefined) sink++;
+      }
+    }
   };
   passCompiled(); // warm-up
   let ops = 0;
@@ -796,7 +814,7 @@ function rates(work, compiledWork) {
   ops = 0;
   t0 = performance.now();
   outer: for (;;) {
-    for (const [doc, ps] of work) {
+    for (const { doc, paths: ps } of work) {
       for (const p of ps) if (JSONPath({ path: p, json: doc, eval: false, wrap: true }).length > 0) sink++;
       ops += ps.length;
       if ((ops & 1023) < ps.length && performance.now() - t0 > 3000) break outer;

@@ -1,6 +1,7 @@
 import { JSONPath } from 'jsonpath-plus';
 import { describe, expect, it } from 'vitest';
 import { checkPath, compilePath } from './accessor.js';
+import { CORPUS, DEFINITE_PATHS, FALLBACK_PATHS } from '../../test/fixtures/paths.js';
 
 /** The reference: what jsonpath-plus itself returns (first match), `undefined` when nothing. */
 function reference(path: string, json: unknown): unknown {
@@ -31,100 +32,6 @@ function strictDiverges(json: unknown, segments: Array<string | number>): boolea
   return false;
 }
 
-const CORPUS: unknown[] = [
-  {},
-  { a: null },
-  { a: { b: null } },
-  { a: { b: { c: 1 } } },
-  { a: { b: [10, 20, 30] } },
-  { a: { b: 'hello' } },
-  { a: { b: { c: 0 } }, flag: false, zero: 0, empty: '' },
-  { a: [], list: [], matrix: [] },
-  { list: [{ name: 'first', tags: ['x', 'y'] }, { name: 'second', tags: [] }] },
-  { list: [null, { name: null }] },
-  { list: [{ name: '' }, { name: 0 }, { name: false }] },
-  { list: [[1, 2], [3]] },
-  { list: { '0': 'zero-key', name: 'object, not array' } },
-  { matrix: [[1, 2, 3], [4, 5, 6]] },
-  { matrix: [[], [null]] },
-  { matrix: { '0': { '1': 'nested object' } } },
-  { 'a-b': 1, 'x y': 2, 'dot.key': 3 },
-  { 'a-b': null, 'x y': '', 'dot.key': { nested: true } },
-  { a: { 'ünï': 'côdé' }, 'ünï': '日本語' },
-  { emoji: { '😀': 'grin', '👍🏽': 'thumbs' } },
-  { '0': 'zero', '1': 'one', nums: { '10': 'ten', '01': 'leading zero' } },
-  { nums: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11] },
-  JSON.parse('{"__proto__": {"x": "own proto key"}, "constructor": "own ctor", "toString": 42}') as unknown,
-  JSON.parse('{"a": {"__proto__": {"x": 7}, "b": {"c": "deep"}}}') as unknown,
-  { constructor: { name: 'shadowed' }, toString: null },
-  { a: { b: { c: [1, { d: 2 }] } }, list: [{ tags: [{ deep: true }] }] },
-  { flag: true, zero: 0, empty: '', nil: null, emptyObj: {}, emptyArr: [] },
-  { emptyObj: { x: undefined }, emptyArr: [[]], nil: { x: 'not null now' } },
-  { '': 'empty key', a: { '': 'nested empty key' } },
-  { snake_case: 1, CamelCase: 2, $: 'dollar-key' },
-  { a: 'string at a', list: 'string at list', matrix: 5 },
-  { a: [{ b: 1 }], list: [true, false], matrix: [[{ x: 1 }]] },
-  { a: { b: { c: { d: { e: 'five deep' } } } } },
-  { list: Array.from({ length: 12 }, (_, i) => ({ name: `n${i}` })) },
-];
-
-const DEFINITE_PATHS = [
-  '$',
-  '$.a',
-  '$.a.b',
-  '$.a.b.c',
-  '$.a.b[2]',
-  "$['a'][\"b\"]",
-  '$.list[0]',
-  '$.list[1].name',
-  '$.list[0].tags[0]',
-  '$.list[10]',
-  '$.list[11].name',
-  '$.matrix[0][1]',
-  '$.matrix[1][0]',
-  "$['a-b']",
-  '$["x y"]',
-  "$['dot.key']",
-  "$['dot.key'].nested",
-  "$.a['ünï']",
-  '$.ünï',
-  "$.emoji['😀']",
-  "$['0']",
-  "$.nums['10']",
-  '$.nums[10]',
-  '$.__proto__',
-  '$.__proto__.x',
-  '$.constructor',
-  '$.constructor.name',
-  '$.toString',
-  '$.a.__proto__.x',
-  '$.flag',
-  '$.zero',
-  '$.empty',
-  '$.nil',
-  '$.nil.x',
-  '$.emptyObj.x',
-  '$.emptyArr[0]',
-  '$.a.b.c[1].d',
-  '$.a.b.c.d.e',
-  "$['']",
-  "$.a['']",
-  '$.snake_case',
-  '$.CamelCase',
-];
-
-const FALLBACK_PATHS = [
-  '$.list[*].name',
-  '$..name',
-  '$.list[0:2]',
-  '$.list[0,1]',
-  '$.*',
-  '$.list[-1:]',
-  "$..['x y']",
-  '$.a..c',
-  '$..[0]',
-  '$.matrix[*][0]',
-];
 
 describe('differential: compiled accessors vs jsonpath-plus', () => {
   it(`agrees on ${CORPUS.length} documents × ${DEFINITE_PATHS.length} definite paths, all on the fast path`, () => {

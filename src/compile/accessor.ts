@@ -1,6 +1,6 @@
 /**
- * JSONPath accessors. Definite paths (`$.a[0]['b c']`) compile to a loop over a precomputed
- * segment array; `*`, `..`, slices and index unions fall back to jsonpath-plus. The choice
+ * JSONPath accessors. Definite paths (`$.a[0]['b c']`) compile to generated straight-line
+ * property access (see `step`); `*`, `..`, slices and index unions fall back to jsonpath-plus. The choice
  * is made once per path, never per event (the zod "compiled path with an interpreter fallback"
  * pattern). `checkPath` is the validate-time half: jsonpath-plus's own parser accepts almost any
  * string (`$.a[` reads as `$.a`), so syntax is checked here by a small scanner instead.
@@ -10,7 +10,7 @@ import { JSONPath } from 'jsonpath-plus';
 export interface CompiledPath {
   /** Definite paths: the value or `undefined`. Fallback paths: the array of matches, or `undefined` when none. */
   get: (root: unknown) => unknown;
-  /** True when `get` is the plain property-access loop. */
+  /** True when `get` is generated property access (no jsonpath-plus). */
   fast: boolean;
   /** The steps of a definite path (numbers are array indexes), `null` for fallback paths. */
   segments: Array<string | number> | null;
@@ -70,17 +70,23 @@ export function compilePath(path: string): CompiledPath {
  * names check the value is a non-array object with the name as its own property.
  */
 function fastGetter(segments: ReadonlyArray<string | number>): (root: unknown) => unknown {
-  const steps = segments.map((seg) => {
-    if (typeof seg === 'number') {
-      if (!Number.isSafeInteger(seg) || seg < 0) throw new Error(`invalid index ${seg}`);
-      return `if (!Array.isArray(c) || c.length <= ${seg}) return undefined;\nc = c[${seg}];`;
-    }
-    const key = JSON.stringify(seg);
-    if (plainName(seg)) return `c = c?.[${key}];`;
-    return `if (typeof c !== 'object' || c === null || Array.isArray(c) || !Object.hasOwn(c, ${key})) return undefined;\nc = c[${key}];`;
-  });
+  const body = segments.map((seg) => `c = ${step('c', seg)};`).join('\n');
   // eslint-disable-next-line @typescript-eslint/no-implied-eval -- generated from quoted names and integers only
-  return new Function('root', `'use strict';\nlet c = root;\n${steps.join('\n')}\nreturn c;`) as (root: unknown) => unknown;
+  return new Function('root', `'use strict';\nlet c = root;\n${body}\nreturn c;`) as (root: unknown) => unknown;
+}
+
+/**
+ * The JavaScript expression for one step of a definite path from the variable `from`:
+ * undefined when the step does not apply (see fastGetter for the rules).
+ */
+export function step(from: string, seg: string | number): string {
+  if (typeof seg === 'number') {
+    if (!Number.isSafeInteger(seg) || seg < 0) throw new Error(`invalid index ${seg}`);
+    return `(Array.isArray(${from}) && ${from}.length > ${seg} ? ${from}[${seg}] : undefined)`;
+  }
+  const key = JSON.stringify(seg);
+  if (plainName(seg)) return `${from}?.[${key}]`;
+  return `(typeof ${from} === 'object' && ${from} !== null && !Array.isArray(${from}) && Object.hasOwn(${from}, ${key}) ? ${from}[${key}] : undefined)`;
 }
 
 const BUILT_IN_PROTOTYPES: readonly object[] = [Object.prototype, Array.prototype, String.prototype, Number.prototype, Boolean.prototype];

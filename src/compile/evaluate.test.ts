@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bindValue, deepEqual, type EvalContext } from './evaluate.js';
+import { PathSlots } from './extract.js';
 import type { ValueExpr } from './plan.js';
 
 const event = {
@@ -219,5 +220,25 @@ describe('binding', () => {
   it('reuses one evaluator across many events', () => {
     const f = bindValue(path('$.v', { default: -1 }));
     expect([{ v: 1 }, {}, { v: null }, { v: 'x' }].map((e) => f({ event: e }))).toEqual([1, -1, -1, 'x']);
+  });
+});
+
+describe('with path slots (one extraction per handler)', () => {
+  it('reads event paths from ctx.paths, inside map too, and from the event when no extraction is given', () => {
+    const slots = new PathSlots();
+    const expr: ValueExpr = {
+      kind: 'object',
+      fields: {
+        id: path('$.order_id'),
+        lines: { kind: 'map', root: 'event', path: '$.items', to: { id: path('$.order_id'), sku: { kind: 'path', root: 'item', path: '$.sku' } } },
+      },
+    };
+    const evaluate = bindValue(expr, slots);
+    const doc = { order_id: 'o-9', items: [{ sku: 'a' }, { sku: 'b' }] };
+    const paths = slots.extractor()(doc);
+    expect(paths).toEqual(['o-9', doc.items]);
+    // Values come from the slots: a stale extraction shows it.
+    expect(evaluate({ event: doc, paths: ['from-slot', doc.items] })).toEqual({ id: 'from-slot', lines: [{ id: 'from-slot', sku: 'a' }, { id: 'from-slot', sku: 'b' }] });
+    expect(evaluate({ event: doc })).toEqual({ id: 'o-9', lines: [{ id: 'o-9', sku: 'a' }, { id: 'o-9', sku: 'b' }] });
   });
 });

@@ -3,6 +3,7 @@
  * every path it meets; the returned evaluator only reads, so per-event work is property access.
  */
 import { compilePath } from './accessor.js';
+import type { PathSlots } from './extract.js';
 import type { PathRoot, ValueExpr } from './plan.js';
 
 /** What an expression can read: the event, and inside `for_each` / `map` the current element. */
@@ -10,6 +11,8 @@ export interface EvalContext {
   event: unknown;
   item?: unknown;
   index?: number;
+  /** The handler's extracted event paths, by slot (see extract.ts); read from `event` when absent. */
+  paths?: readonly unknown[];
 }
 
 export type Evaluator = (ctx: EvalContext) => unknown;
@@ -28,14 +31,15 @@ export type Evaluator = (ctx: EvalContext) => unknown;
  *   `undefined` when the source is not an array (missing, null or a scalar).
  * - `object`: the evaluated fields; fields that evaluate to `undefined` are left out.
  */
-export function bindValue(expr: ValueExpr): Evaluator {
+export function bindValue(expr: ValueExpr, slots?: PathSlots): Evaluator {
+  const bind = (e: ValueExpr): Evaluator => bindValue(e, slots);
   switch (expr.kind) {
     case 'literal': {
       const { value } = expr;
       return () => value;
     }
     case 'path': {
-      const read = reader(expr.root, expr.path);
+      const read = reader(expr.root, expr.path, slots);
       const fallback = expr.default;
       if (fallback === undefined) return read;
       return (ctx) => {
@@ -46,21 +50,21 @@ export function bindValue(expr: ValueExpr): Evaluator {
     case 'index':
       return (ctx) => ctx.index;
     case 'count': {
-      const read = reader(expr.root, expr.path);
+      const read = reader(expr.root, expr.path, slots);
       return (ctx) => {
         const v = read(ctx);
         return Array.isArray(v) ? v.length : 0;
       };
     }
     case 'json':
-      return bindValue(expr.value);
+      return bind(expr.value);
     case 'equals': {
-      const left = bindValue(expr.left);
-      const right = bindValue(expr.right);
+      const left = bind(expr.left);
+      const right = bind(expr.right);
       return (ctx) => deepEqual(left(ctx), right(ctx));
     }
     case 'coalesce': {
-      const values = expr.values.map(bindValue);
+      const values = expr.values.map(bind);
       return (ctx) => {
         for (const value of values) {
           const v = value(ctx);
@@ -70,16 +74,16 @@ export function bindValue(expr: ValueExpr): Evaluator {
       };
     }
     case 'map': {
-      const read = reader(expr.root, expr.path);
-      const build = bindFields(expr.to);
+      const read = reader(expr.root, expr.path, slots);
+      const build = bindFields(expr.to, slots);
       return (ctx) => {
         const source = read(ctx);
         if (!Array.isArray(source)) return undefined;
-        return source.map((item: unknown, index) => build({ event: ctx.event, item, index }));
+        return source.map((item: unknown, index) => build({ event: ctx.event, paths: ctx.paths, item, index }));
       };
     }
     case 'object':
-      return bindFields(expr.fields);
+      return bindFields(expr.fields, slots);
     default: {
       const unknownKind: never = expr;
       throw new Error(`unknown value expression ${JSON.stringify(unknownKind)}`);
@@ -87,14 +91,17 @@ export function bindValue(expr: ValueExpr): Evaluator {
   }
 }
 
-function reader(root: PathRoot, path: string): Evaluator {
+function reader(root: PathRoot, path: string, slots: PathSlots | undefined): Evaluator {
   const { get } = compilePath(path);
-  return root === 'event' ? (ctx) => get(ctx.event) : (ctx) => get(ctx.item);
+  if (root !== 'event') return (ctx) => get(ctx.item);
+  if (slots === undefined) return (ctx) => get(ctx.event);
+  const i = slots.slot(path);
+  return (ctx) => (ctx.paths !== undefined ? ctx.paths[i] : get(ctx.event));
 }
 
-function bindFields(fields: Record<string, ValueExpr>): Evaluator {
+function bindFields(fields: Record<string, ValueExpr>, slots: PathSlots | undefined): Evaluator {
   const names = Object.keys(fields);
-  const values = names.map((name) => bindValue(fields[name] as ValueExpr));
+  const values = names.map((name) => bindValue(fields[name] as ValueExpr, slots));
   return (ctx) => {
     const out: Record<string, unknown> = {};
     for (let i = 0; i < names.length; i++) {

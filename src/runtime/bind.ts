@@ -4,11 +4,13 @@
  */
 import { compilePath } from '../compile/accessor.js';
 import { bindValue, type EvalContext, type Evaluator } from '../compile/evaluate.js';
+import type { PathSlots } from '../compile/extract.js';
 import type { Assignment, ColumnDef, EnvelopePaths, Operation, TableDef } from '../compile/plan.js';
 import { coerce, CoerceError, type SqlValue } from '../sql/coerce.js';
 import { EventError, type RowChange, type SetPart } from './rows.js';
 
-export type BoundOperation = (event: Record<string, unknown>, out: RowChange[]) => void;
+/** Apply one operation to an event: push its row changes. `paths` is the handler's extraction of the event. */
+export type BoundOperation = (event: Record<string, unknown>, out: RowChange[], paths?: readonly unknown[]) => void;
 
 interface BoundValue {
   column: ColumnDef;
@@ -17,7 +19,7 @@ interface BoundValue {
   at: Evaluator[];
 }
 
-export function bindOperation(op: Operation, tables: Map<string, TableDef>, envelope: EnvelopePaths, where: { projection: string; eventType: string }): BoundOperation {
+export function bindOperation(op: Operation, tables: Map<string, TableDef>, envelope: EnvelopePaths, where: { projection: string; eventType: string }, slots?: PathSlots): BoundOperation {
   const table = tables.get(op.table);
   if (table === undefined) throw new Error(`bind: unknown table ${op.table}`);
   const col = (name: string): ColumnDef => {
@@ -26,7 +28,7 @@ export function bindOperation(op: Operation, tables: Map<string, TableDef>, enve
     return c;
   };
   const bind = (as: Assignment[]): BoundValue[] =>
-    as.map((a) => ({ column: col(a.column), mode: a.mode, eval: bindValue(a.value), at: a.mode === 'replace_in' ? a.at.map(bindValue) : [] }));
+    as.map((a) => ({ column: col(a.column), mode: a.mode, eval: bindValue(a.value, slots), at: a.mode === 'replace_in' ? a.at.map((x) => bindValue(x, slots)) : [] }));
   const fail = (message: string): never => { throw new EventError(message, where.projection, where.eventType); };
   const value = (b: BoundValue, ctx: EvalContext): SqlValue => {
     let v = b.eval(ctx);
@@ -65,11 +67,11 @@ export function bindOperation(op: Operation, tables: Map<string, TableDef>, enve
         if (op.guard !== undefined) r.guard = op.guard;
         out.push(r);
       };
-      if (items === undefined) return (event, out) => row({ event }, out);
-      return (event, out) => {
+      if (items === undefined) return (event, out, paths) => row({ event, paths }, out);
+      return (event, out, paths) => {
         const list = items(fromItem ? undefined : event);
         if (!Array.isArray(list)) return;
-        list.forEach((item: unknown, index) => row({ event, item, index }, out));
+        list.forEach((item: unknown, index) => row({ event, paths, item, index }, out));
       };
     }
     case 'update':
@@ -81,8 +83,8 @@ export function bindOperation(op: Operation, tables: Map<string, TableDef>, enve
       const upsert = op.kind === 'increment' && op.createMissing;
       const guard = op.kind === 'update' ? op.guard : undefined;
       const staticShape = `u|${table.name}|${where.map((b) => b.column.name).join(',')}|${upsert ? 'upsert' : ''}|${guard ?? ''}|`;
-      return (event, out) => {
-        const ctx: EvalContext = { event };
+      return (event, out, paths) => {
+        const ctx: EvalContext = { event, paths };
         const whereValues = where.map((b) => b.eval(ctx));
         // No row can match a missing key: nothing to change (orphans change nothing).
         if (whereValues.some((v) => v === undefined || v === null)) return;
@@ -108,7 +110,7 @@ export function bindOperation(op: Operation, tables: Map<string, TableDef>, enve
         if (parts.length === 0) return;
         const r: RowChange = {
           kind: 'update', table: table.name, where: table.key.length ? where.map((b) => b.column.name) : [],
-          whereValues: whereValues.map((v, i) => value(where[i] as BoundValue, { event }) ?? (v as SqlValue)),
+          whereValues: whereValues.map((v, i) => value(where[i] as BoundValue, ctx) ?? (v as SqlValue)),
           set: parts, upsert,
           shape: staticShape + parts.map((p) => `${p.mode}:${p.column}${p.mode === 'replace' && p.json ? ':j' : ''}`).join(','),
         };
@@ -122,8 +124,8 @@ export function bindOperation(op: Operation, tables: Map<string, TableDef>, enve
     case 'delete': {
       const where = bind(op.where);
       const shape = `d|${table.name}|${where.map((b) => b.column.name).join(',')}|${op.guard ?? ''}`;
-      return (event, out) => {
-        const ctx: EvalContext = { event };
+      return (event, out, paths) => {
+        const ctx: EvalContext = { event, paths };
         if (where.some((b) => b.eval(ctx) == null)) return;
         const r: RowChange = { kind: 'delete', table: table.name, shape, where: where.map((b) => b.column.name), whereValues: where.map((b) => value(b, ctx)) };
         if (op.guard !== undefined) {

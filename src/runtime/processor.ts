@@ -131,7 +131,10 @@ export class GroupProcessor {
       seen.add(decoded.id);
       const rows: RowChange[] = [];
       try {
-        for (const h of handlers) for (const op of h.ops) op(decoded.value, rows);
+        for (const h of handlers) {
+          const paths = h.extract(decoded.value);
+          for (const op of h.ops) op(decoded.value, rows, paths);
+        }
       } catch (e) {
         if (!(e instanceof EventError)) throw e;
         unit.letters.push({ msg, group: routes.group, projection: e.projection, eventType: e.eventType, reason: e.message });

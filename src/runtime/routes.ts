@@ -2,6 +2,7 @@
  * A consumer group's routing table: topic → event type → the bound operations of every
  * projection of the group that reads that topic and handles that type.
  */
+import { PathSlots, type Extractor } from '../compile/extract.js';
 import { compilePath } from '../compile/accessor.js';
 import type { CompiledProjection, EnvelopePaths, Plan, TableDef } from '../compile/plan.js';
 import { bindOperation, type BoundOperation } from './bind.js';
@@ -10,6 +11,8 @@ import { envelopeDecoder, type Decoder, type RawMessage } from './message.js';
 export interface Handler {
   projection: string;
   ops: BoundOperation[];
+  /** Every event path the ops read, in one call (their `paths` argument). */
+  extract: Extractor;
 }
 
 export interface GroupRoutes {
@@ -41,7 +44,9 @@ export function groupRoutes(plan: Plan, group: string): GroupRoutes {
       const types = byTopic.get(topic) ?? new Map<string, Handler[]>();
       byTopic.set(topic, types);
       for (const [type, ops] of Object.entries(p.handlers)) {
-        const handler = { projection: p.name, ops: ops.map((op) => bindOperation(op, tables, p.envelope, { projection: p.name, eventType: type })) };
+        const slots = new PathSlots();
+        const bound = ops.map((op) => bindOperation(op, tables, p.envelope, { projection: p.name, eventType: type }, slots));
+        const handler: Handler = { projection: p.name, ops: bound, extract: slots.extractor() };
         types.set(type, [...(types.get(type) ?? []), handler]);
       }
     }
