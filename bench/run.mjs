@@ -707,7 +707,7 @@ function extraction(stream) {
   const plan = JSON.parse(run(process.execPath, [BIN, 'plan', '--config', specSource], 60_000, 'sc-project plan'));
   // The paths the engine evaluates, handler by handler (one projection's operations for one event
   // type): its event paths, extracted in one call per event (dist/compile/extract.js), and its
-  // `$item` paths, read item by item through their own getters.
+  // `$item` paths, extracted in one call per item of the array it iterates.
   const handlersByType = new Map();
   const paths = { event: new Set(), item: new Set() };
   for (const projection of plan.projections) {
@@ -725,7 +725,7 @@ function extraction(stream) {
       })(ops);
       const handler = { event: [...mine.event], item: [...mine.item] };
       handler.extract = compileExtractor(handler.event);
-      handler.itemGets = handler.item.map((p) => compilePath(p).get);
+      handler.extractItem = compileExtractor(handler.item);
       handlersByType.set(type, [...(handlersByType.get(type) ?? []), handler]);
     }
   }
@@ -748,10 +748,10 @@ function extraction(stream) {
     if (handlers === undefined) continue;
     events++;
     for (const h of handlers) {
-      if (h.event.length > 0) work.push({ doc: v, paths: h.event, extract: h.extract, gets: null });
+      if (h.event.length > 0) work.push({ doc: v, paths: h.event, extract: h.extract });
       if (h.item.length > 0 && Array.isArray(v?.data?.items)) {
         for (const it of v.data.items) {
-          work.push({ doc: it, paths: h.item, extract: null, gets: h.itemGets });
+          work.push({ doc: it, paths: h.item, extract: h.extractItem });
           items++;
         }
       }
@@ -795,12 +795,8 @@ function rates(work) {
   const passCompiled = () => {
     for (let k = 0; k < work.length; k++) {
       const w = work[k];
-      if (w.extract !== null) {
-        const values = w.extract(w.doc);
-        for (let i = 0; i < values.length; i++) if (values[i] !== undefined) sink++;
-      } else {
-        for (let i = 0; i < w.gets.length; i++) if (w.gets[i](w.doc) !== undefined) sink++;
-      }
+      const values = w.extract(w.doc);
+      for (let i = 0; i < values.length; i++) if (values[i] !== undefined) sink++;
     }
   };
   passCompiled(); // warm-up

@@ -233,7 +233,7 @@ describe('with path slots (one extraction per handler)', () => {
         lines: { kind: 'map', root: 'event', path: '$.items', to: { id: path('$.order_id'), sku: { kind: 'path', root: 'item', path: '$.sku' } } },
       },
     };
-    const evaluate = bindValue(expr, slots);
+    const evaluate = bindValue(expr, { event: slots });
     const doc = { order_id: 'o-9', items: [{ sku: 'a' }, { sku: 'b' }] };
     const paths = slots.extractor()(doc);
     expect(paths).toEqual(['o-9', doc.items]);

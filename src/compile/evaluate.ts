@@ -3,7 +3,7 @@
  * every path it meets; the returned evaluator only reads, so per-event work is property access.
  */
 import { compilePath } from './accessor.js';
-import type { PathSlots } from './extract.js';
+import { PathSlots } from './extract.js';
 import type { PathRoot, ValueExpr } from './plan.js';
 
 /** What an expression can read: the event, and inside `for_each` / `map` the current element. */
@@ -13,6 +13,14 @@ export interface EvalContext {
   index?: number;
   /** The handler's extracted event paths, by slot (see extract.ts); read from `event` when absent. */
   paths?: readonly unknown[];
+  /** The same for the current item's paths. */
+  itemPaths?: readonly unknown[];
+}
+
+/** Where bound paths take their slots: the handler's event paths, the current array's item paths. */
+export interface Slots {
+  event?: PathSlots;
+  item?: PathSlots;
 }
 
 export type Evaluator = (ctx: EvalContext) => unknown;
@@ -31,7 +39,7 @@ export type Evaluator = (ctx: EvalContext) => unknown;
  *   `undefined` when the source is not an array (missing, null or a scalar).
  * - `object`: the evaluated fields; fields that evaluate to `undefined` are left out.
  */
-export function bindValue(expr: ValueExpr, slots?: PathSlots): Evaluator {
+export function bindValue(expr: ValueExpr, slots: Slots = {}): Evaluator {
   const bind = (e: ValueExpr): Evaluator => bindValue(e, slots);
   switch (expr.kind) {
     case 'literal': {
@@ -75,11 +83,13 @@ export function bindValue(expr: ValueExpr, slots?: PathSlots): Evaluator {
     }
     case 'map': {
       const read = reader(expr.root, expr.path, slots);
-      const build = bindFields(expr.to, slots);
+      const itemSlots = new PathSlots();
+      const build = bindFields(expr.to, { event: slots.event, item: itemSlots });
+      const extractItem = itemSlots.extractor();
       return (ctx) => {
         const source = read(ctx);
         if (!Array.isArray(source)) return undefined;
-        return source.map((item: unknown, index) => build({ event: ctx.event, paths: ctx.paths, item, index }));
+        return source.map((item: unknown, index) => build({ event: ctx.event, paths: ctx.paths, item, index, itemPaths: extractItem(item) }));
       };
     }
     case 'object':
@@ -91,15 +101,19 @@ export function bindValue(expr: ValueExpr, slots?: PathSlots): Evaluator {
   }
 }
 
-function reader(root: PathRoot, path: string, slots: PathSlots | undefined): Evaluator {
+function reader(root: PathRoot, path: string, slots: Slots): Evaluator {
   const { get } = compilePath(path);
-  if (root !== 'event') return (ctx) => get(ctx.item);
-  if (slots === undefined) return (ctx) => get(ctx.event);
-  const i = slots.slot(path);
+  if (root === 'item') {
+    if (slots.item === undefined) return (ctx) => get(ctx.item);
+    const i = slots.item.slot(path);
+    return (ctx) => (ctx.itemPaths !== undefined ? ctx.itemPaths[i] : get(ctx.item));
+  }
+  if (slots.event === undefined) return (ctx) => get(ctx.event);
+  const i = slots.event.slot(path);
   return (ctx) => (ctx.paths !== undefined ? ctx.paths[i] : get(ctx.event));
 }
 
-function bindFields(fields: Record<string, ValueExpr>, slots: PathSlots | undefined): Evaluator {
+function bindFields(fields: Record<string, ValueExpr>, slots: Slots): Evaluator {
   const names = Object.keys(fields);
   const values = names.map((name) => bindValue(fields[name] as ValueExpr, slots));
   return (ctx) => {

@@ -4,7 +4,7 @@
  */
 import { compilePath } from '../compile/accessor.js';
 import { bindValue, type EvalContext, type Evaluator } from '../compile/evaluate.js';
-import type { PathSlots } from '../compile/extract.js';
+import { PathSlots } from '../compile/extract.js';
 import type { Assignment, ColumnDef, EnvelopePaths, Operation, TableDef } from '../compile/plan.js';
 import { coerce, CoerceError, type SqlValue } from '../sql/coerce.js';
 import { EventError, type RowChange, type SetPart } from './rows.js';
@@ -27,8 +27,10 @@ export function bindOperation(op: Operation, tables: Map<string, TableDef>, enve
     if (c === undefined) throw new Error(`bind: unknown column ${table.name}.${name}`);
     return c;
   };
+  // Child rows read their item's paths through one extractor per item, as handlers read events.
+  const itemSlots = op.kind === 'insert' && op.forEach !== undefined ? new PathSlots() : undefined;
   const bind = (as: Assignment[]): BoundValue[] =>
-    as.map((a) => ({ column: col(a.column), mode: a.mode, eval: bindValue(a.value, slots), at: a.mode === 'replace_in' ? a.at.map((x) => bindValue(x, slots)) : [] }));
+    as.map((a) => ({ column: col(a.column), mode: a.mode, eval: bindValue(a.value, { event: slots, item: itemSlots }), at: a.mode === 'replace_in' ? a.at.map((x) => bindValue(x, { event: slots, item: itemSlots })) : [] }));
   const fail = (message: string): never => { throw new EventError(message, where.projection, where.eventType); };
   const value = (b: BoundValue, ctx: EvalContext): SqlValue => {
     let v = b.eval(ctx);
@@ -68,10 +70,11 @@ export function bindOperation(op: Operation, tables: Map<string, TableDef>, enve
         out.push(r);
       };
       if (items === undefined) return (event, out, paths) => row({ event, paths }, out);
+      const extractItem = (itemSlots as PathSlots).extractor();
       return (event, out, paths) => {
         const list = items(fromItem ? undefined : event);
         if (!Array.isArray(list)) return;
-        list.forEach((item: unknown, index) => row({ event, paths, item, index }, out));
+        list.forEach((item: unknown, index) => row({ event, paths, item, index, itemPaths: extractItem(item) }, out));
       };
     }
     case 'update':
