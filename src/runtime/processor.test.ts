@@ -126,6 +126,18 @@ describe.each([true, false])('GroupProcessor (claim by INSERT … RETURNING: %s)
     expect(rows('things')).toEqual([{ id: 'a', name: 'three', code: null, hits: 0, entity_version: 3 }]);
   });
 
+  it('applies the highest version of successive guarded updates of one row in a batch', async () => {
+    await processor().process([
+      msg(ev('thing.created', 'e1', 'a', 1, { name: 'one' })),
+      msg(ev('thing.renamed', 'e2', 'a', 2, { name: 'two' })),
+      msg(ev('thing.renamed', 'e4', 'a', 4, { name: 'four' })),
+      msg(ev('thing.renamed', 'e3', 'a', 3, { name: 'three' })),
+    ]);
+    expect(rows('things')).toEqual([{ id: 'a', name: 'four', code: null, hits: 0, entity_version: 4 }]);
+    await processor().process([msg(ev('thing.renamed', 'e5', 'a', 3, { name: 'late' })), msg(ev('thing.renamed', 'e6', 'a', 5, { name: 'five' }))]);
+    expect(rows('things')).toMatchObject([{ name: 'five', entity_version: 5 }]);
+  });
+
   it('creates a stub row for a counter and keeps the counter when the row is created', async () => {
     await processor().process([msg(ev('thing.hit', 'h1', 'x', 1, { target: 'b' }), 'other'), msg(ev('thing.hit', 'h2', 'y', 1, { target: 'b' }), 'other')]);
     await processor().process([msg(ev('thing.created', 'c1', 'b', 1, { name: 'bee' }))]);
@@ -134,6 +146,32 @@ describe.each([true, false])('GroupProcessor (claim by INSERT … RETURNING: %s)
 
   it('gives the same rows one message per transaction as in one batch', async () => {
     const stream = Array.from({ length: 30 }, (_, i) => ev(i % 3 === 0 ? 'thing.created' : 'thing.hit', `e${i}`, `k${i % 4}`, i + 1, { name: `n${i % 5}`, target: `k${i % 4}` }));
+    await processor().process(stream.map((e) => msg(e)));
+    const batched = rows('things');
+    await sink.close();
+    rmSync(dir, { recursive: true, force: true });
+    dir = mkdtempSync(join(tmpdir(), 'sc-proc-'));
+    url = `sqlite:${join(dir, 'db.sqlite')}`;
+    await applyDdl(url, [...plan.tables, ...ENGINE_TABLES]);
+    sink = openSqliteSink(url);
+    await processor({ maxBatch: 1 }).process(stream.map((e) => msg(e)));
+    expect(rows('things')).toEqual(batched);
+  });
+
+  it('gives the same rows batched as one message a transaction for shuffled versions, duplicates and counters', async () => {
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const stream: unknown[] = ['a', 'b', 'c'].map((id) => ev('thing.created', `c-${id}`, id, 1, { name: id }));
+    for (let i = 0; i < 120; i++) {
+      const id = ['a', 'b', 'c'][rnd(3)] as string;
+      const pick = rnd(3);
+      if (pick === 0) stream.push(ev('thing.renamed', `r${i}`, id, 2 + rnd(40), { name: `n${i}` }));
+      else if (pick === 1) stream.push(ev('thing.hit', `h${i}`, 'x', 1, { target: id }));
+      else stream.push(stream[rnd(stream.length)]);
+    }
     await processor().process(stream.map((e) => msg(e)));
     const batched = rows('things');
     await sink.close();

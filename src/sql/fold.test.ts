@@ -49,7 +49,7 @@ describe('fold', () => {
     expect(rounds).toHaveLength(3);
   });
 
-  it('merges assignments (last wins) and upserting inserts, never guarded changes or JSON replacements', () => {
+  it('merges assignments (last wins) and upserting inserts, never JSON replacements nor guarded changes that keep the version', () => {
     const set = (v: number): UpdateRow => ({ kind: 'update', table: 't', shape: 's', where: ['id'], whereValues: ['a'], set: [{ mode: 'set', column: 'x', value: v }], upsert: false });
     expect(merge(set(1), set(2))).toMatchObject({ set: [{ value: 2 }] });
     expect(merge({ ...set(1), guard: 'v', version: 1 }, { ...set(2), guard: 'v', version: 2 })).toBeUndefined();
@@ -59,5 +59,18 @@ describe('fold', () => {
     expect(merge(up('first', 'x'), up('second', 'y'))).toMatchObject({ values: ['a', 'first', 'y'] });
     const ignore: InsertRow = { ...up('first', 'x'), update: [] };
     expect(merge(ignore, { ...ignore, values: ['a', 'other', 'z'] })).toBe(ignore);
+  });
+
+  it('keeps the higher version of two guarded updates that set the version column', () => {
+    const g = (name: string, version: number): UpdateRow => ({
+      kind: 'update', table: 't', shape: 'g', where: ['id'], whereValues: ['a'], upsert: false, guard: 'v', version,
+      set: [{ mode: 'set', column: 'name', value: name }, { mode: 'set', column: 'v', value: version }],
+    });
+    expect(merge(g('two', 2), g('three', 3))).toMatchObject({ version: 3, set: [{ value: 'three' }, { value: 3 }] });
+    expect(merge(g('three', 3), g('two', 2))).toMatchObject({ version: 3, set: [{ value: 'three' }, { value: 3 }] });
+    expect(merge(g('first', 3), g('again', 3))).toMatchObject({ set: [{ value: 'first' }, { value: 3 }] });
+    const rounds = fold([g('a', 1), g('b', 4), g('c', 2), g('d', 5)]);
+    expect(rounds).toHaveLength(1);
+    expect(rounds[0]?.[0]?.rows).toMatchObject([{ version: 5, set: [{ value: 'd' }, { value: 5 }] }]);
   });
 });

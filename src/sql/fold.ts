@@ -54,14 +54,33 @@ export function fold(rows: readonly RowChange[]): Round[] {
 
 /**
  * One change with the effect of `a` then `b` on the same row, or undefined when there is none
- * that is simple. Same shape means same statement, columns and modes. Guarded changes depend on
- * the stored version and JSON replacements on their paths, so those never merge.
+ * that is simple. Same shape means same statement, columns and modes. JSON replacements depend
+ * on their paths, so those never merge; guarded changes merge only as `mergeGuarded` says.
  */
 export function merge(a: RowChange, b: RowChange): RowChange | undefined {
-  if (a.shape !== b.shape || a.guard !== undefined || b.guard !== undefined) return undefined;
+  if (a.shape !== b.shape) return undefined;
+  if (a.guard !== undefined || b.guard !== undefined) return mergeGuarded(a, b);
   if (a.kind === 'insert' && b.kind === 'insert') return mergeInserts(a, b);
   if (a.kind === 'update' && b.kind === 'update') return mergeUpdates(a, b);
   return undefined;
+}
+
+/**
+ * Two guarded updates of the same columns, each also setting the version column: the row keeps
+ * whichever has the higher version. With stored version s, a then b gives b's values when
+ * b.v > a.v (a applies if s < a.v and then b, or a is skipped and b applies if s < b.v) and a's
+ * otherwise (b never beats the version a set); applying only that one gives the same.
+ */
+function mergeGuarded(a: RowChange, b: RowChange): RowChange | undefined {
+  if (a.kind !== 'update' || b.kind !== 'update' || a.upsert || a.guard === undefined || a.guard !== b.guard) return undefined;
+  if (typeof a.version !== 'number' || typeof b.version !== 'number') return undefined;
+  if (!a.set.every((p) => p.mode === 'set') || !setsVersion(a) || !setsVersion(b)) return undefined;
+  return b.version > a.version ? b : a;
+}
+
+/** The update moves the guard column to the version it was guarded with. */
+function setsVersion(u: UpdateRow): boolean {
+  return u.set.some((p) => p.mode === 'set' && p.column === u.guard && Number(p.value) === u.version);
 }
 
 /** Insert a then b: a's row with b's values in the columns an existing key updates. */
