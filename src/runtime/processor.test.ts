@@ -225,8 +225,16 @@ describe.each([true, false])('GroupProcessor (claim by INSERT … RETURNING: %s)
   });
 
   it('stops on an error that retrying cannot fix', async () => {
-    const broken: Sink = { ...sink, transaction: () => Promise.reject(Object.assign(new Error("Table 'x' doesn't exist"), { errno: 1146 })) };
-    await expect(processor({ sink: broken }).process([msg(ev('thing.created', 'e1', 'a', 1))])).rejects.toBeInstanceOf(FatalError);
+    const missing = Object.assign(new Error("Table 'x' doesn't exist"), { errno: 1146 });
+    const broken: Sink = {
+      ...sink,
+      transaction: (fn) => sink.transaction((tx) => fn({ ...tx, exec: async (st) => (st.sql.includes('"things"') ? Promise.reject(missing) : tx.exec(st)) })),
+    };
+    const first = nextOffset;
+    const failing = processor({ sink: broken }).process([msg(ev('thing.created', 'e1', 'a', 1)), msg(ev('thing.created', 'e2', 'b', 1))]);
+    await expect(failing).rejects.toBeInstanceOf(FatalError);
+    // The message names the group, the topic/partition/offsets and the database's reason.
+    await expect(failing).rejects.toThrow(`group g: commit of things/0 offsets ${first}–${first + 1} failed: Table 'x' doesn't exist`);
   });
 });
 

@@ -155,7 +155,7 @@ export class GroupProcessor {
     const { sink, deadLetters, stats } = this.o;
     try {
       const started = performance.now();
-      const applied = await this.retrying(hooks, 'commit', async () => {
+      const applied = await this.retrying(hooks, `commit of ${describe(messages)}`, async () => {
         const unsent = deadLetters.mode === 'table' ? [] : unit.letters.filter((d) => !sent.has(d.msg));
         if (unsent.length > 0) {
           await deadLetters.send(unsent);
@@ -250,7 +250,7 @@ export class GroupProcessor {
         if (kind === 'fatal') throw new FatalError(`group ${this.o.routes.group}: ${what} failed: ${message}`, e);
         this.o.stats.retries++;
         const delay = backoffDelay(attempt, this.o.backoff ?? DEFAULT_BACKOFF);
-        this.o.log.warn('database unavailable, retrying', { group: this.o.routes.group, attempt: attempt + 1, delay_ms: delay, error: message });
+        this.o.log.warn('database unavailable, retrying', { group: this.o.routes.group, what, attempt: attempt + 1, delay_ms: delay, error: message });
         await this.pause(delay, hooks);
       }
     }
@@ -273,6 +273,18 @@ class DataError extends Error {}
 function isDuplicateKey(e: unknown): boolean {
   const x = e as { errno?: unknown; code?: unknown };
   return x?.errno === 1062 || x?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
+/** `topic/partition offsets first–last`, per partition, for error messages and logs. */
+function describe(messages: RawMessage[]): string {
+  const ranges = new Map<string, [number, number]>();
+  for (const m of messages) {
+    const k = `${m.topic}/${m.partition}`;
+    const r = ranges.get(k);
+    if (r === undefined) ranges.set(k, [m.offset, m.offset]);
+    else r[1] = Math.max(r[1], m.offset);
+  }
+  return [...ranges].map(([k, [a, b]]) => (a === b ? `${k} offset ${a}` : `${k} offsets ${a}–${b}`)).join(', ');
 }
 
 function nextOffsets(messages: RawMessage[]): Map<string, number> {
