@@ -151,7 +151,19 @@ export async function startGroupConsumer(kafka: Kafka, group: string, topics: st
  * nothing once the consumer is stopping, and a graceful stop must leave Kafka where the database is.
  */
 async function commit(p: EachBatchPayload, topic: string, partition: number, next: number): Promise<void> {
-  await p.commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset: String(next) }] }] });
+  const offsets = { topics: [{ topic, partitions: [{ partition, offset: String(next) }] }] };
+  // Unlike consumer.commitOffsets this path has no retrier of its own: retry what kafkajs marks
+  // retriable (coordinator moving, say) a few times. A rebalance error goes up to kafkajs, which
+  // rejoins; the database position then makes the next owner skip what was applied.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await p.commitOffsetsIfNecessary(offsets);
+      return;
+    } catch (e) {
+      if (attempt >= 4 || isRebalancing(e) || (e as { retriable?: unknown }).retriable !== true) throw e;
+      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+    }
+  }
 }
 
 async function seekToStored(kafka: Kafka, consumer: Consumer, group: string, assignment: Record<string, number[]>, processor: GroupProcessor, log: Logger): Promise<void> {
