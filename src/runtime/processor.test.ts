@@ -98,6 +98,20 @@ function rows(table: string): unknown[] {
   }
 }
 
+/** Apply the stream in one batch, then into a fresh database one message a transaction: the same rows. */
+async function expectSameBatchedAsOneByOne(stream: unknown[]): Promise<void> {
+  await processor().process(stream.map((e) => msg(e)));
+  const batched = rows('things');
+  await sink.close();
+  rmSync(dir, { recursive: true, force: true });
+  dir = mkdtempSync(join(tmpdir(), 'sc-proc-'));
+  url = `sqlite:${join(dir, 'db.sqlite')}`;
+  await applyDdl(url, [...plan.tables, ...ENGINE_TABLES]);
+  sink = openSqliteSink(url);
+  await processor({ maxBatch: 1 }).process(stream.map((e) => msg(e)));
+  expect(rows('things')).toEqual(batched);
+}
+
 describe.each([true, false])('GroupProcessor (claim by INSERT … RETURNING: %s)', (claimReturning) => {
   beforeEach(() => {
     returning = claimReturning;
@@ -146,16 +160,7 @@ describe.each([true, false])('GroupProcessor (claim by INSERT … RETURNING: %s)
 
   it('gives the same rows one message per transaction as in one batch', async () => {
     const stream = Array.from({ length: 30 }, (_, i) => ev(i % 3 === 0 ? 'thing.created' : 'thing.hit', `e${i}`, `k${i % 4}`, i + 1, { name: `n${i % 5}`, target: `k${i % 4}` }));
-    await processor().process(stream.map((e) => msg(e)));
-    const batched = rows('things');
-    await sink.close();
-    rmSync(dir, { recursive: true, force: true });
-    dir = mkdtempSync(join(tmpdir(), 'sc-proc-'));
-    url = `sqlite:${join(dir, 'db.sqlite')}`;
-    await applyDdl(url, [...plan.tables, ...ENGINE_TABLES]);
-    sink = openSqliteSink(url);
-    await processor({ maxBatch: 1 }).process(stream.map((e) => msg(e)));
-    expect(rows('things')).toEqual(batched);
+    await expectSameBatchedAsOneByOne(stream);
   });
 
   it('gives the same rows batched as one message a transaction for shuffled versions, duplicates and counters', async () => {
@@ -172,16 +177,7 @@ describe.each([true, false])('GroupProcessor (claim by INSERT … RETURNING: %s)
       else if (pick === 1) stream.push(ev('thing.hit', `h${i}`, 'x', 1, { target: id }));
       else stream.push(stream[rnd(stream.length)]);
     }
-    await processor().process(stream.map((e) => msg(e)));
-    const batched = rows('things');
-    await sink.close();
-    rmSync(dir, { recursive: true, force: true });
-    dir = mkdtempSync(join(tmpdir(), 'sc-proc-'));
-    url = `sqlite:${join(dir, 'db.sqlite')}`;
-    await applyDdl(url, [...plan.tables, ...ENGINE_TABLES]);
-    sink = openSqliteSink(url);
-    await processor({ maxBatch: 1 }).process(stream.map((e) => msg(e)));
-    expect(rows('things')).toEqual(batched);
+    await expectSameBatchedAsOneByOne(stream);
   });
 
   it('dead-letters bad messages with their reason and applies the rest', async () => {
