@@ -29,8 +29,9 @@ export function bindOperation(op: Operation, tables: Map<string, TableDef>, enve
   };
   // Child rows read their item's paths through one extractor per item, as handlers read events.
   const itemSlots = op.kind === 'insert' && op.forEach !== undefined ? new PathSlots() : undefined;
+  const valueSlots = { event: slots, item: itemSlots };
   const bind = (as: Assignment[]): BoundValue[] =>
-    as.map((a) => ({ column: col(a.column), mode: a.mode, eval: bindValue(a.value, { event: slots, item: itemSlots }), at: a.mode === 'replace_in' ? a.at.map((x) => bindValue(x, { event: slots, item: itemSlots })) : [] }));
+    as.map((a) => ({ column: col(a.column), mode: a.mode, eval: bindValue(a.value, valueSlots), at: a.mode === 'replace_in' ? a.at.map((x) => bindValue(x, valueSlots)) : [] }));
   const fail = (message: string): never => { throw new EventError(message, where.projection, where.eventType); };
   const value = (b: BoundValue, ctx: EvalContext): SqlValue => {
     let v = b.eval(ctx);

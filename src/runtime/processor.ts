@@ -75,7 +75,7 @@ export class GroupProcessor {
   /** The stored next offset of every partition of the group. */
   async storedPositions(hooks: ProcessorHooks = {}): Promise<Map<string, number>> {
     if (this.positions === undefined) {
-      const rows = await this.retrying(hooks, 'read positions', () => this.o.sink.transaction((tx) => tx.query(this.o.sink.engine.selectPositions(this.o.routes.group))));
+      const rows = await this.retrying(hooks, () => 'read positions', () => this.o.sink.transaction((tx) => tx.query(this.o.sink.engine.selectPositions(this.o.routes.group))));
       this.positions = new Map(rows.map((r) => [posKey(String(r.topic), Number(r.partition)), Number(r.next_offset)]));
     }
     return this.positions;
@@ -155,7 +155,7 @@ export class GroupProcessor {
     const { sink, deadLetters, stats } = this.o;
     try {
       const started = performance.now();
-      const applied = await this.retrying(hooks, `commit of ${describe(messages)}`, async () => {
+      const applied = await this.retrying(hooks, () => `commit of ${describe(messages)}`, async () => {
         const unsent = deadLetters.mode === 'table' ? [] : unit.letters.filter((d) => !sent.has(d.msg));
         if (unsent.length > 0) {
           await deadLetters.send(unsent);
@@ -214,8 +214,8 @@ export class GroupProcessor {
   /** Record the events' ids as processed; the events whose ids were not recorded before. */
   private async claim(tx: Tx, events: Prepared[], at: string): Promise<Prepared[]> {
     const { sink, routes } = this.o;
-    const claimed = new Set<string>();
     if (sink.returning) {
+      const claimed = new Set<string>();
       for (const part of chunks(events, ID_CHUNK)) {
         for (const r of await tx.query(sink.engine.claimProcessed(part.map((p) => processedRow(routes, p, at))))) claimed.add(String(r.event_id));
       }
@@ -238,8 +238,11 @@ export class GroupProcessor {
     return fresh;
   }
 
-  /** Run fn until it succeeds: transient errors wait and retry, data errors surface as DataError. */
-  private async retrying<T>(hooks: ProcessorHooks, what: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Run fn until it succeeds: transient errors wait and retry, data errors surface as DataError.
+   * `what` names the work for logs and errors; it is only built when one is written.
+   */
+  private async retrying<T>(hooks: ProcessorHooks, what: () => string, fn: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await fn();
@@ -247,10 +250,10 @@ export class GroupProcessor {
         const kind = classify(e);
         const message = e instanceof Error ? e.message : String(e);
         if (kind === 'data') throw new DataError(message);
-        if (kind === 'fatal') throw new FatalError(`group ${this.o.routes.group}: ${what} failed: ${message}`, e);
+        if (kind === 'fatal') throw new FatalError(`group ${this.o.routes.group}: ${what()} failed: ${message}`, e);
         this.o.stats.retries++;
         const delay = backoffDelay(attempt, this.o.backoff ?? DEFAULT_BACKOFF);
-        this.o.log.warn('database unavailable, retrying', { group: this.o.routes.group, what, attempt: attempt + 1, delay_ms: delay, error: message });
+        this.o.log.warn('database unavailable, retrying', { group: this.o.routes.group, what: what(), attempt: attempt + 1, delay_ms: delay, error: message });
         await this.pause(delay, hooks);
       }
     }

@@ -99,8 +99,7 @@ export function engineSql(dialect: SqlDialect) {
 
 export type EngineSql = ReturnType<typeof engineSql>;
 
-/** Now, as the DATETIME(3) text the engine stores. */
-/** A DATETIME(3) literal in UTC: now, or the given time. */
+/** A DATETIME(3) literal in UTC, as the engine stores times: now, or the given time. */
 export function sqlNow(at: Date = new Date()): string {
   return at.toISOString().replace('T', ' ').replace('Z', '');
 }
