@@ -156,7 +156,7 @@ describe('map', () => {
     to: {
       sku: path('$.sku', { root: 'item' }),
       position: { kind: 'index' },
-      order: path('$.order_id'),
+      parent: path('$.order_id'),
       tag_count: { kind: 'count', root: 'item', path: '$.tags' },
       missing: path('$.nope', { root: 'item' }),
     },
@@ -164,8 +164,8 @@ describe('map', () => {
 
   it('builds one object per element, with the event still readable', () => {
     expect(ev(map)).toEqual([
-      { sku: 'A', position: 0, order: 'o-1', tag_count: 1 },
-      { sku: 'B', position: 1, order: 'o-1', tag_count: 0 },
+      { sku: 'A', position: 0, parent: 'o-1', tag_count: 1 },
+      { sku: 'B', position: 1, parent: 'o-1', tag_count: 0 },
     ]);
   });
 

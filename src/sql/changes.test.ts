@@ -29,9 +29,9 @@ describe('mysql', () => {
   });
 
   it('creates missing counter rows with their default plus the amount', () => {
-    const row: UpdateRow = { kind: 'update', table: 'cards', shape: 's', where: ['id'], whereValues: ['u1'], set: [{ mode: 'add', column: 'n', value: -1, base: 5 }], upsert: true };
+    const row: UpdateRow = { kind: 'update', table: 'tallies', shape: 's', where: ['id'], whereValues: ['u1'], set: [{ mode: 'add', column: 'n', value: -1, base: 5 }], upsert: true };
     expect(mysqlChanges.build(group(row))).toEqual([{
-      sql: 'INSERT INTO `cards` (`id`,`n`) VALUES (?,?) ON DUPLICATE KEY UPDATE `n` = `n` + (VALUES(`n`) - 5)',
+      sql: 'INSERT INTO `tallies` (`id`,`n`) VALUES (?,?) ON DUPLICATE KEY UPDATE `n` = `n` + (VALUES(`n`) - 5)',
       params: ['u1', 4],
     }]);
   });

@@ -8,14 +8,14 @@ import { orderLines } from '../../test/fixtures/tables.js';
 
 
 /** A guarded read model: `version` names its version column. */
-const products: TableDef = {
-  name: 'products',
+const parts: TableDef = {
+  name: 'parts',
   columns: [
-    { name: 'product_id', type: 'string', length: 64, nullable: false },
+    { name: 'part_id', type: 'string', length: 64, nullable: false },
     { name: 'title', type: 'string', length: 200, nullable: false },
     { name: 'entity_version', type: 'bigint', nullable: false, default: 0, implicit: true },
   ],
-  key: ['product_id'],
+  key: ['part_id'],
   unique: [],
   indexes: [],
   version: 'entity_version',
@@ -45,7 +45,7 @@ const longNames: TableDef = {
   log: false,
 };
 
-const FIXTURE = [products, orderLines, longNames, orderEvents];
+const FIXTURE = [parts, orderLines, longNames, orderEvents];
 const DIALECTS: Dialect[] = ['mysql', 'postgres', 'sqlite'];
 
 describe('ddl golden files', () => {
@@ -68,7 +68,7 @@ describe('createTableStatements', () => {
     expect(shape).toEqual([
       ...['T order_events', 'I order_events'],
       ...['T order_lines', 'I order_lines', 'I order_lines', 'I order_lines'],
-      'T products',
+      'T parts',
       ...[`T ${long}`, `I ${long}`, `I ${long}`],
     ]);
   });
@@ -114,7 +114,7 @@ describe('createTableStatements', () => {
 
 describe('indexName', () => {
   it('keeps short names', () => {
-    expect(indexName('idx', 'orders', ['a', 'b'])).toBe('idx_orders_a_b');
+    expect(indexName('idx', 'widgets', ['a', 'b'])).toBe('idx_widgets_a_b');
   });
   it('truncates long names to at most 63 characters with a stable hash', () => {
     const a = indexName('uq', longNames.name, ['community_identifier', 'supplier_identifier']);
@@ -144,7 +144,7 @@ describe('engine tables', () => {
 
 describe('ddlScript', () => {
   it('has a header and ends every statement with a semicolon', () => {
-    const script = ddlScript([products], 'postgres');
+    const script = ddlScript([parts], 'postgres');
     expect(script.startsWith('-- sc-project ddl for postgres; tables: 1.\n')).toBe(true);
     expect(script.endsWith(');\n')).toBe(true);
   });
@@ -155,7 +155,7 @@ describe('ddlScript', () => {
     for (const d of DIALECTS) for (const c of orderLines.columns) expect(columnSqlType(c, d)).toMatch(/^[a-z]/);
   });
   it('rejects non-finite number defaults', () => {
-    const bad: TableDef = { ...products, columns: [{ name: 'x', type: 'int', nullable: false, default: NaN }] };
+    const bad: TableDef = { ...parts, columns: [{ name: 'x', type: 'int', nullable: false, default: NaN }] };
     expect(() => tableStatements(bad, 'mysql')).toThrow(/finite/);
   });
 });

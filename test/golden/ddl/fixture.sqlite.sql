@@ -6,7 +6,7 @@ create table if not exists `order_lines` (`order_id` varchar(64) not null, `line
 create unique index if not exists `uq_order_lines_order_id_sku` on `order_lines` (`order_id`, `sku`);
 create index if not exists `idx_order_lines_sku` on `order_lines` (`sku`);
 create index if not exists `idx_order_lines_status_placed_at` on `order_lines` (`status`, `placed_at`);
-create table if not exists `products` (`product_id` varchar(64) not null, `title` varchar(200) not null, `entity_version` bigint not null default 0, primary key (`product_id`));
+create table if not exists `parts` (`part_id` varchar(64) not null, `title` varchar(200) not null, `entity_version` bigint not null default 0, primary key (`part_id`));
 create table if not exists `supplier_community_feed_card_impressions` (`community_identifier` varchar(64) not null, `supplier_identifier` varchar(64) not null);
 create unique index if not exists `uq_supplier_community_feed_card_impressions_community_a9d72bc5` on `supplier_community_feed_card_impressions` (`community_identifier`, `supplier_identifier`);
 create index if not exists `idx_supplier_community_feed_card_impressions_supplier_9e8675a5` on `supplier_community_feed_card_impressions` (`supplier_identifier`, `community_identifier`);
