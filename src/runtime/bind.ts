@@ -7,7 +7,8 @@ import { bindValue, type EvalContext, type Evaluator } from '../compile/evaluate
 import { PathSlots } from '../compile/extract.js';
 import type { Assignment, ColumnDef, EnvelopePaths, Operation, TableDef } from '../compile/plan.js';
 import { coerce, CoerceError, type SqlValue } from '../sql/coerce.js';
-import { EventError, type RowChange, type SetPart } from './rows.js';
+import { EventError } from './event-error.js';
+import type { RowChange, SetPart } from '../sql/rows.js';
 
 /** Apply one operation to an event: push its row changes. `paths` is the handler's extraction of the event. */
 export type BoundOperation = (event: Record<string, unknown>, out: RowChange[], paths?: readonly unknown[]) => void;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { InsertRow, RowChange, UpdateRow } from '../runtime/rows.js';
+import type { InsertRow, RowChange, UpdateRow } from './rows.js';
 import { fold, merge } from './fold.js';
 
 const ins = (table: string, id: string, shape = `i|${table}`): RowChange => ({ kind: 'insert', table, shape, columns: ['id'], values: [id], key: ['id'], update: [] });

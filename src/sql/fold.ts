@@ -7,7 +7,7 @@
  * a hot row does not cost a round per event. Pure: no database here, and the input changes are
  * never modified (a retried transaction folds them again).
  */
-import { identities, type InsertRow, type RowChange, type UpdateRow } from '../runtime/rows.js';
+import { identities, type InsertRow, type RowChange, type UpdateRow } from './rows.js';
 
 export interface StatementGroup {
   shape: string;

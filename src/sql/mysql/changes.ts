@@ -10,7 +10,7 @@
 import type { SqlValue } from '../coerce.js';
 import { chunks, type StatementGroup } from '../fold.js';
 import { MAX_ROWS_PER_STATEMENT, type ChangeBuilder, type Statement } from '../statement.js';
-import type { DeleteRow, InsertRow, SetPart, UpdateRow } from '../../runtime/rows.js';
+import type { DeleteRow, InsertRow, SetPart, UpdateRow } from '../rows.js';
 
 export const q = (name: string): string => '`' + name + '`';
 

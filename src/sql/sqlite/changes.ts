@@ -8,7 +8,7 @@
 import type { SqlValue } from '../coerce.js';
 import type { StatementGroup } from '../fold.js';
 import type { ChangeBuilder, Statement } from '../statement.js';
-import type { DeleteRow, InsertRow, SetPart, UpdateRow } from '../../runtime/rows.js';
+import type { DeleteRow, InsertRow, SetPart, UpdateRow } from '../rows.js';
 
 const q = (name: string): string => `"${name}"`;
 

@@ -2,7 +2,7 @@
  * Row changes: what one event does to one row, with every value evaluated and coerced to its
  * column's SQL form. The folder groups rows of the same shape into multi-row statements.
  */
-import type { SqlValue } from '../sql/coerce.js';
+import type { SqlValue } from './coerce.js';
 
 export interface InsertRow {
   kind: 'insert';
@@ -57,12 +57,4 @@ export function identities(row: RowChange): string[] {
 
 function identity(table: string, cols: string[], vals: SqlValue[]): string {
   return `${table}\u0000${cols.join(',')}\u0000${JSON.stringify(vals)}`;
-}
-
-/** An event that cannot be applied as it is (a value that does not fit its column, say). */
-export class EventError extends Error {
-  constructor(message: string, readonly projection: string, readonly eventType: string) {
-    super(message);
-    this.name = 'EventError';
-  }
 }
