@@ -48,6 +48,7 @@ export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) =
     .option('--client-id <id>', 'Kafka client id', 'sc-project')
     .option('--concurrency <n>', 'partitions of a consumer group processed at once, each in its own transactions', '2')
     .option('--session-timeout <seconds>', 'Kafka session timeout: how long a crashed member holds its partitions', '30')
+    .option('--no-progress', 'with --from: no progress bar (on a terminal) or progress lines (elsewhere)')
     .action(async (o: RunOptions) => done((await import('./run.js')).runCommand(o)));
   program
     .command('test')

@@ -19,6 +19,7 @@ export interface RunOptions {
   clientId: string;
   sessionTimeout: string;
   concurrency: string;
+  progress: boolean;
 }
 
 export const EMBEDDED_DATABASE_URL = 'sqlite:./sc-project.db';
@@ -39,6 +40,7 @@ export async function runCommand(o: RunOptions): Promise<CommandResult> {
     const rt = await createRuntime({
       config: o.config, databaseUrl, from: o.from, brokers: o.brokers?.split(',').map((b) => b.trim()).filter(Boolean),
       logFormat: o.logFormat, statsInterval: Number(o.statsInterval), maxBatch, retentionMs, createTopics: o.createTopics, clientId: o.clientId, sessionTimeoutMs, concurrency,
+      progress: o.from !== undefined && o.progress,
     });
     let signals = 0;
     const onSignal = () => {

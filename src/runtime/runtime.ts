@@ -16,6 +16,7 @@ import { ensureTopics, kafkaClient, kafkaDeadLetters, missingTopics } from './ka
 import { createLogger, type Logger, type LogFormat } from './log.js';
 import { readNdjson } from './ndjson-source.js';
 import { GroupProcessor, StoppedError } from './processor.js';
+import { countLines, createProgress } from './progress.js';
 import { pruneProcessed } from './retention.js';
 import { groupRoutes, type GroupRoutes } from './routes.js';
 import { openMysqlSink } from './sink-mysql.js';
@@ -53,6 +54,8 @@ export interface RuntimeOptions {
   createTopics?: boolean;
   /** Create missing tables before consuming (default true). */
   createTables?: boolean;
+  /** Show the progress of a file run (a bar on a terminal, plain lines otherwise; default false). */
+  progress?: boolean;
 }
 
 export interface RunSummary {
@@ -174,18 +177,26 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   }
 
   async function runFile(path: string): Promise<void> {
-    for await (const batch of readNdjson(path, o.fileBatch ?? 5000)) {
-      for (const g of groups) {
-        if (stopping) return;
-        const mine = batch.filter((m) => g.routes.accepts(m));
-        try {
-          await g.processor.process(mine, { stopping: () => stopping });
-        } catch (e) {
-          // Stopped between units or while waiting to retry: what committed stays committed.
-          if (e instanceof StoppedError) return;
-          throw e;
+    const progress = o.progress === true ? createProgress({ label: path, total: await countLines(path), unit: 'lines', log }) : undefined;
+    try {
+      for await (const batch of readNdjson(path, o.fileBatch ?? 5000)) {
+        for (const g of groups) {
+          if (stopping) return;
+          const mine = batch.filter((m) => g.routes.accepts(m));
+          try {
+            await g.processor.process(mine, { stopping: () => stopping });
+          } catch (e) {
+            // Stopped between units or while waiting to retry: what committed stays committed.
+            if (e instanceof StoppedError) return;
+            throw e;
+          }
         }
+        // A message's offset is its line number: blank lines count as done too, as in the total.
+        const last = batch[batch.length - 1];
+        if (progress !== undefined && last !== undefined) progress.advance(last.offset + 1 - progress.done);
       }
+    } finally {
+      progress?.finish();
     }
   }
 
