@@ -41,12 +41,28 @@ export function bindOperation(op: Operation, tables: Map<string, TableDef>, enve
       if (b.column.nullable) return null;
       return fail(`column ${table.name}.${b.column.name} is NOT NULL but the event gives no value`);
     }
+    if (b.column.type === 'json' && typeof v === 'object') checkDepth(b, v);
     try {
       return coerce(b.column, v);
     } catch (e) {
       if (e instanceof CoerceError) return fail(`column ${table.name}.${e.column} (${e.type}): ${e.reason}`);
       throw e;
     }
+  };
+  /** A replace_in value: JSON text for objects and arrays (bounded in depth), else a scalar. */
+  const replacement = (b: BoundValue, raw: unknown): { value: SqlValue; json: boolean } => {
+    if (raw === undefined || raw === null) return { value: null, json: false };
+    if (typeof raw === 'object') {
+      checkDepth(b, raw);
+      return { value: JSON.stringify(raw), json: true };
+    }
+    if (typeof raw === 'string' || (typeof raw === 'number' && Number.isFinite(raw))) return { value: raw, json: false };
+    if (typeof raw === 'boolean') return { value: JSON.stringify(raw), json: true };
+    return fail(`replace_in ${table.name}.${b.column.name}: cannot store ${describeValue(raw)}`);
+  };
+  const checkDepth = (b: BoundValue, v: unknown): void => {
+    const depth = jsonDepth(v, MAX_JSON_DEPTH);
+    if (depth > MAX_JSON_DEPTH) fail(`column ${table.name}.${b.column.name} (json): the value nests deeper than ${MAX_JSON_DEPTH} levels, which MariaDB does not accept`);
   };
   const version = compilePath(envelope.version).get;
   const versionOf = (ctx: EvalContext): SqlValue => {
@@ -97,16 +113,16 @@ export function bindOperation(op: Operation, tables: Map<string, TableDef>, enve
         for (const b of add) {
           const n = b.eval(ctx);
           const amount = typeof n === 'number' ? n : typeof n === 'string' && n.trim() !== '' ? Number(n) : NaN;
-          if (!Number.isFinite(amount)) fail(`cannot add ${JSON.stringify(n)} to ${table.name}.${b.column.name}: not a number`);
+          if (!Number.isFinite(amount)) fail(`cannot add ${describeValue(n)} to ${table.name}.${b.column.name}: not a number`);
           parts.push({ mode: 'add', column: b.column.name, value: sign * amount, base: Number(b.column.default ?? 0) });
         }
         for (const b of set) {
           if (b.mode === 'replace_in') {
-            const path = jsonPath(b.at.map((e) => e(ctx)));
-            if (path === undefined) continue;
+            const at = jsonPath(b.at.map((e) => e(ctx)));
+            if ('invalid' in at) fail(`replace_in ${table.name}.${b.column.name}: ${at.invalid}`);
+            if (!('path' in at)) continue;
             const raw = b.eval(ctx);
-            const isJson = raw !== null && typeof raw === 'object';
-            parts.push({ mode: 'replace', column: b.column.name, path, value: isJson ? JSON.stringify(raw) : (raw as SqlValue) ?? null, json: isJson });
+            parts.push({ mode: 'replace', column: b.column.name, path: at.path, ...replacement(b, raw) });
             continue;
           }
           if (b.mode === 'keep_if_missing' && b.eval(ctx) === undefined) continue;
@@ -143,14 +159,65 @@ export function bindOperation(op: Operation, tables: Map<string, TableDef>, enve
   }
 }
 
-/** JSON path text for MySQL/SQLite JSON functions: numbers index arrays, strings name keys. */
-function jsonPath(segments: unknown[]): string | undefined {
-  let path = '$';
-  for (const s of segments) {
-    if (typeof s === 'number' && Number.isInteger(s) && s >= 0) path += `[${s}]`;
-    else if (typeof s === 'string' && /^\d+$/.test(s)) path += `[${s}]`;
-    else if (typeof s === 'string' && s !== '') path += `.${JSON.stringify(s)}`;
-    else return undefined;
+/**
+ * Deepest nesting of arrays and objects a json value may have: MariaDB's JSON functions and its
+ * JSON_VALID check stop at 32 levels (json_lib's JSON_DEPTH_LIMIT), so a deeper value would be
+ * rejected by MariaDB and kept by SQLite. Checked on both, before the value reaches SQL.
+ */
+export const MAX_JSON_DEPTH = 31;
+
+/** The nesting depth of v (a scalar is 0, `[]` is 1), counted without recursion, stopping past `limit`. */
+export function jsonDepth(v: unknown, limit: number): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[v, 0]];
+  while (stack.length > 0) {
+    const [x, d] = stack.pop() as [unknown, number];
+    if (x === null || typeof x !== 'object') continue;
+    const here = d + 1;
+    if (here > deepest) deepest = here;
+    if (deepest > limit) return deepest;
+    for (const child of Array.isArray(x) ? x : Object.values(x)) if (child !== null && typeof child === 'object') stack.push([child, here]);
   }
-  return path;
+  return deepest;
+}
+
+/**
+ * Largest array index a JSON path may name. MariaDB reads indexes as 32-bit: `$[4294967295]` is
+ * the last element and `$[4294967296]` the first, so anything past 2^31 - 1 is refused rather
+ * than let a huge number (or `1e300`, which prints as `1e+300`) address some other element.
+ */
+export const MAX_JSON_INDEX = 2 ** 31 - 1;
+
+/**
+ * JSON path text for MySQL/SQLite JSON functions: numbers index arrays, strings name keys.
+ * `{ path }`, or `{ missing: i }` when segment i is missing or null, or `{ invalid }` saying why
+ * segment i cannot be part of a path.
+ */
+export function jsonPath(segments: unknown[]): { path: string } | { missing: number } | { invalid: string } {
+  let path = '$';
+  for (let i = 0; i < segments.length; i++) {
+    const s = segments[i];
+    if (s === undefined || s === null) return { missing: i };
+    if (typeof s === 'number' || (typeof s === 'string' && /^\d+$/.test(s))) {
+      const n = Number(s);
+      if (!Number.isInteger(n) || n < 0 || n > MAX_JSON_INDEX || (typeof s === 'string' && s.length > 1 && s.startsWith('0'))) {
+        return { invalid: `array index ${describeValue(s)} is not an integer from 0 to ${MAX_JSON_INDEX}` };
+      }
+      path += `[${n}]`;
+    } else if (typeof s === 'string' && s !== '') {
+      path += `.${JSON.stringify(s)}`;
+    } else {
+      return { invalid: `${describeValue(s)} is neither an array index nor a key` };
+    }
+  }
+  return { path };
+}
+
+/** A short, safe description of an event value for a reason text (never JSON.stringify of a deep value). */
+export function describeValue(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 37)}...` : v);
+  if (Array.isArray(v)) return 'an array';
+  if (v === null) return 'null';
+  if (typeof v === 'object') return 'an object';
+  return String(v);
 }

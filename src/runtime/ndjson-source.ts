@@ -24,8 +24,18 @@ export function lineToMessage(line: string, offset: number): RawMessage {
   const key = w.key === undefined || w.key === null ? null : Buffer.from(String(w.key), 'utf8');
   let value: Buffer | null;
   if (typeof w.value_raw === 'string') value = Buffer.from(w.value_raw, 'utf8');
-  else if ('value' in w) value = w.value === null ? null : Buffer.from(JSON.stringify(w.value), 'utf8');
-  else value = null;
+  else if ('value' in w) {
+    if (w.value === null) value = null;
+    else {
+      // The wrapper was parsed; writing its value back out can still overflow the stack when it
+      // nests thousands of levels deep. That line is the message's fault: a dead letter.
+      try {
+        value = Buffer.from(JSON.stringify(w.value), 'utf8');
+      } catch (e) {
+        return bad(`value cannot be re-encoded (${e instanceof Error ? e.message : String(e)})`);
+      }
+    }
+  } else value = null;
   return { topic: w.topic, partition: 0, offset, key, value };
 }
 

@@ -61,10 +61,14 @@ interface Unit {
 }
 
 const ID_CHUNK = 1000;
+/** Unexpected evaluation errors in a row, with no good event between, after which a group stops. */
+const MAX_UNEXPECTED_IN_A_ROW = 100;
 const posKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 export class GroupProcessor {
   private positions: Map<string, number> | undefined;
+  /** Events in a row whose evaluation threw something other than an EventError or a RangeError. */
+  private unexpectedInARow = 0;
 
   constructor(private readonly o: ProcessorOptions) {}
 
@@ -105,45 +109,84 @@ export class GroupProcessor {
   }
 
   private prepare(messages: RawMessage[], forced: Map<RawMessage, string>): Unit {
-    const { routes } = this.o;
     const unit: Unit = { events: [], letters: [], skipped: 0, duplicates: 0 };
     const seen = new Set<string>();
     for (const msg of messages) {
-      const decoded = routes.decode(msg);
-      if (isBad(decoded)) {
-        unit.letters.push({ msg, group: routes.group, projection: null, eventType: null, reason: decoded.reason });
-        continue;
-      }
-      const handlers = routes.route(msg.topic, decoded.type);
-      if (handlers === undefined) {
-        if (routes.unhandledToDlq(msg.topic)) unit.letters.push({ msg, group: routes.group, projection: null, eventType: decoded.type, reason: `no projection handles event type ${decoded.type}` });
-        else unit.skipped++;
-        continue;
-      }
-      const forcedReason = forced.get(msg);
-      if (forcedReason !== undefined) {
-        unit.letters.push({ msg, group: routes.group, projection: handlers.map((h) => h.projection).join(','), eventType: decoded.type, reason: forcedReason });
-        continue;
-      }
-      if (seen.has(decoded.id)) {
-        unit.duplicates++;
-        continue;
-      }
-      seen.add(decoded.id);
-      const rows: RowChange[] = [];
       try {
-        for (const h of handlers) {
-          const paths = h.extract(decoded.value);
-          for (const op of h.ops) op(decoded.value, rows, paths);
-        }
+        this.prepareOne(msg, forced, unit, seen);
       } catch (e) {
-        if (!(e instanceof EventError)) throw e;
-        unit.letters.push({ msg, group: routes.group, projection: e.projection, eventType: e.eventType, reason: e.message });
-        continue;
+        unit.letters.push(this.perEventFailure(msg, e));
       }
-      unit.events.push({ event: decoded, handlers, rows });
     }
     return unit;
+  }
+
+  private prepareOne(msg: RawMessage, forced: Map<RawMessage, string>, unit: Unit, seen: Set<string>): void {
+    const { routes } = this.o;
+    const decoded = routes.decode(msg);
+    if (isBad(decoded)) {
+      unit.letters.push({ msg, group: routes.group, projection: null, eventType: null, reason: decoded.reason });
+      return;
+    }
+    const handlers = routes.route(msg.topic, decoded.type);
+    if (handlers === undefined) {
+      if (routes.unhandledToDlq(msg.topic)) unit.letters.push({ msg, group: routes.group, projection: null, eventType: decoded.type, reason: `no projection handles event type ${decoded.type}` });
+      else unit.skipped++;
+      return;
+    }
+    const forcedReason = forced.get(msg);
+    if (forcedReason !== undefined) {
+      unit.letters.push({ msg, group: routes.group, projection: handlers.map((h) => h.projection).join(','), eventType: decoded.type, reason: forcedReason });
+      return;
+    }
+    if (seen.has(decoded.id)) {
+      unit.duplicates++;
+      return;
+    }
+    seen.add(decoded.id);
+    const rows: RowChange[] = [];
+    let current: Handler | undefined;
+    try {
+      for (const h of handlers) {
+        current = h;
+        const paths = h.extract(decoded.value);
+        for (const op of h.ops) op(decoded.value, rows, paths);
+      }
+    } catch (e) {
+      if (e instanceof EventError) {
+        unit.letters.push({ msg, group: routes.group, projection: e.projection, eventType: e.eventType, reason: e.message });
+        return;
+      }
+      throw Object.assign(e instanceof Error ? e : new Error(String(e)), { scProjection: current?.projection, scEventType: decoded.type });
+    }
+    this.unexpectedInARow = 0;
+    unit.events.push({ event: decoded, handlers, rows });
+  }
+
+  /**
+   * A throw while decoding or evaluating one event is that event's fault: its depth (a stack
+   * overflow in a recursive path or JSON.stringify), its size (string or array length limits) or
+   * a value no check foresaw. It is dead-lettered with the error as the reason, and the rest of
+   * the batch goes on. Errors that are not RangeErrors may also be an engine bug, which would
+   * dead-letter every event: those are logged with their stack, and after MAX_UNEXPECTED_IN_A_ROW
+   * of them with no good event in between the group stops instead of emptying the stream into the DLQ.
+   */
+  private perEventFailure(msg: RawMessage, e: unknown): DeadLetter {
+    const err = e instanceof Error ? e : new Error(String(e));
+    const { scProjection, scEventType } = err as { scProjection?: string; scEventType?: string };
+    const where = { topic: msg.topic, partition: msg.partition, offset: msg.offset, group: this.o.routes.group, projection: scProjection ?? null, event_type: scEventType ?? null };
+    let reason: string;
+    if (err instanceof RangeError) {
+      reason = /call stack/i.test(err.message) ? `event is nested too deeply to evaluate (${err.message})` : `event is too large to evaluate (${err.message})`;
+    } else {
+      this.unexpectedInARow++;
+      this.o.log.error('unexpected error evaluating an event (dead-lettered)', { ...where, error: err.message, stack: err.stack ?? '' });
+      if (this.unexpectedInARow >= MAX_UNEXPECTED_IN_A_ROW) {
+        throw new FatalError(`group ${this.o.routes.group}: ${this.unexpectedInARow} events in a row failed with unexpected errors (an engine bug?), last at ${msg.topic}/${msg.partition} offset ${msg.offset}: ${err.message}`, err);
+      }
+      reason = `unexpected error evaluating the event: ${err.message}`;
+    }
+    return { msg, group: this.o.routes.group, projection: scProjection ?? null, eventType: scEventType ?? null, reason };
   }
 
   /**
@@ -302,11 +345,13 @@ function nextOffsets(messages: RawMessage[]): Map<string, number> {
 
 function processedRow(routes: GroupRoutes, p: Prepared, at: string): ProcessedRow {
   const entity = routes.entityOf(p.event.value);
+  // Only scalars have a text: String() of an object like {"toString": 1} throws, and any other
+  // object would be recorded as "[object Object]".
   const version = routes.versionOf(p.event.value);
   return {
     group: routes.group,
     eventId: p.event.id,
-    entityId: entity === undefined || entity === null ? null : String(entity).slice(0, 255),
+    entityId: typeof entity === 'string' || typeof entity === 'number' ? String(entity).slice(0, 255) : null,
     entityVersion: typeof version === 'number' && Number.isSafeInteger(version) ? version : null,
     eventType: p.event.type.slice(0, 128),
     at,
