@@ -2,6 +2,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { EXIT_USAGE, type CommandResult } from './io.js';
 import type { RunOptions } from './run.js';
+import { VERSION } from '../runtime/version.js';
 
 // Commands load their modules when they run: `validate` in a CI job must not pay for loading
 // kafkajs, knex and the database drivers.
@@ -16,6 +17,7 @@ const DEFAULT_CONFIG = ['projections'];
 export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) => void): Command {
   const program = new Command('sc-project')
     .description('Declarative Kafka → SQL projections from YAML specs')
+    .version(VERSION, '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   program
@@ -49,6 +51,8 @@ export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) =
     .option('--concurrency <n>', 'partitions of a consumer group processed at once, each in its own transactions', '2')
     .option('--session-timeout <seconds>', 'Kafka session timeout: how long a crashed member holds its partitions', '30')
     .option('--no-progress', 'with --from: no progress bar (on a terminal) or progress lines (elsewhere)')
+    .addOption(new Option('--http <[host:]port>', 'serve /metrics, /healthz and /readyz (host 127.0.0.1 unless given; 0.0.0.0:9464 for all interfaces)').env('SC_PROJECT_HTTP'))
+    .option('--not-ready-after <seconds>', '/readyz reports not ready once the database has failed this long', '15')
     .action(async (o: RunOptions) => done((await import('./run.js')).runCommand(o)));
   program
     .command('test')

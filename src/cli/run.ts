@@ -3,6 +3,7 @@
  * (or until the file is drained). SIGINT/SIGTERM stop gracefully; a second signal exits at once,
  * which is still safe: the database holds the truth and the next run resumes from it.
  */
+import { parseListen } from '../runtime/http-server.js';
 import { ConfigError, createRuntime, type RunSummary } from '../runtime/runtime.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, result, type CommandResult } from './io.js';
 
@@ -20,6 +21,8 @@ export interface RunOptions {
   sessionTimeout: string;
   concurrency: string;
   progress: boolean;
+  http?: string;
+  notReadyAfter: string;
 }
 
 export const EMBEDDED_DATABASE_URL = 'sqlite:./sc-project.db';
@@ -34,13 +37,17 @@ export async function runCommand(o: RunOptions): Promise<CommandResult> {
   if (!Number.isFinite(sessionTimeoutMs) || sessionTimeoutMs < 1000) return result(EXIT_USAGE, '', `--session-timeout must be a number of seconds ≥ 1, got ${o.sessionTimeout}\n`);
   const concurrency = Number(o.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1) return result(EXIT_USAGE, '', `--concurrency must be a whole number ≥ 1, got ${o.concurrency}\n`);
+  const http = o.http === undefined || o.http === '' ? undefined : parseListen(o.http);
+  if (o.http !== undefined && o.http !== '' && http === undefined) return result(EXIT_USAGE, '', `--http must look like 127.0.0.1:9464, :9464 or 9464, got ${o.http}\n`);
+  const outageThresholdMs = Number(o.notReadyAfter) * 1000;
+  if (!Number.isFinite(outageThresholdMs) || outageThresholdMs < 0) return result(EXIT_USAGE, '', `--not-ready-after must be a number of seconds, got ${o.notReadyAfter}\n`);
   const databaseUrl = o.databaseUrl ?? (o.from !== undefined ? EMBEDDED_DATABASE_URL : undefined);
   if (databaseUrl === undefined) return result(EXIT_USAGE, '', 'no database: give --database-url or DATABASE_URL\n');
   try {
     const rt = await createRuntime({
       config: o.config, databaseUrl, from: o.from, brokers: o.brokers?.split(',').map((b) => b.trim()).filter(Boolean),
       logFormat: o.logFormat, statsInterval: Number(o.statsInterval), maxBatch, retentionMs, createTopics: o.createTopics, clientId: o.clientId, sessionTimeoutMs, concurrency,
-      progress: o.from !== undefined && o.progress,
+      progress: o.from !== undefined && o.progress, http, outageThresholdMs,
     });
     let signals = 0;
     const onSignal = () => {

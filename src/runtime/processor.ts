@@ -18,6 +18,7 @@ import { deadLetterRow, type DeadLetter, type DeadLetterSink } from './dead-lett
 import { backoffDelay, classify, sleep, DEFAULT_BACKOFF, type Backoff } from './retry.js';
 import { recordCommit, type GroupStats } from './stats.js';
 import type { Logger } from './log.js';
+import { rowsKey, type BatchObserver } from './metrics.js';
 
 export interface ProcessorHooks {
   /** Called between statements and while waiting to retry (Kafka session heartbeats). */
@@ -34,6 +35,8 @@ export interface ProcessorOptions {
   backoff?: Backoff;
   /** At most this many messages per transaction (1 = one transaction per message). */
   maxBatch?: number;
+  /** Told once per committed unit (metrics); never per message. */
+  observer?: BatchObserver;
 }
 
 /** Thrown when the runtime stops while a unit waits to retry: nothing was committed. */
@@ -58,6 +61,9 @@ interface Unit {
   /** Counted only when the unit commits, so a split or a retry never counts twice. */
   skipped: number;
   duplicates: number;
+  /** Of the attempt that committed, for the observer: the events applied and rows written. */
+  fresh?: Prepared[];
+  written?: Map<string, number>;
 }
 
 const ID_CHUNK = 1000;
@@ -207,7 +213,9 @@ export class GroupProcessor {
         }
         return sink.transaction((tx) => this.write(tx, messages, unit, hooks));
       });
-      recordCommit(stats, performance.now() - started);
+      const ms = performance.now() - started;
+      recordCommit(stats, ms);
+      this.o.observer?.committed(ms / 1000, messages.length, byProjection(unit.fresh ?? []), lettersByProjection(unit.letters), unit.written ?? new Map());
       stats.events += messages.length;
       stats.applied += applied;
       stats.duplicates += unit.duplicates + unit.events.length - applied;
@@ -234,6 +242,10 @@ export class GroupProcessor {
     const { sink, routes } = this.o;
     const at = sqlNow();
     const fresh = await this.claim(tx, unit.events, at);
+    // Set on every attempt: a retried transaction replaces what a rolled-back one recorded.
+    const written = this.o.observer !== undefined ? new Map<string, number>() : undefined;
+    unit.fresh = fresh;
+    unit.written = written;
     if (this.o.deadLetters.mode === 'table' && unit.letters.length > 0) {
       for (const part of chunks(unit.letters, ID_CHUNK)) await tx.exec(sink.engine.insertDeadLetters(part.map(deadLetterRow)));
     }
@@ -244,6 +256,8 @@ export class GroupProcessor {
           await tx.exec(st);
           this.o.stats.statements++;
         }
+        const first = group.rows[0];
+        if (written !== undefined && first !== undefined) written.set(rowsKey(first.table, first.kind), (written.get(rowsKey(first.table, first.kind)) ?? 0) + group.rows.length);
       }
       await hooks.heartbeat?.();
     }
@@ -289,13 +303,16 @@ export class GroupProcessor {
   private async retrying<T>(hooks: ProcessorHooks, what: () => string, fn: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        return await fn();
+        const out = await fn();
+        if (attempt > 0) this.o.observer?.unavailable(false);
+        return out;
       } catch (e) {
         const kind = classify(e);
         const message = e instanceof Error ? e.message : String(e);
         if (kind === 'data') throw new DataError(message);
         if (kind === 'fatal') throw new FatalError(`group ${this.o.routes.group}: ${what()} failed: ${message}`, e);
         this.o.stats.retries++;
+        this.o.observer?.unavailable(true);
         const delay = backoffDelay(attempt, this.o.backoff ?? DEFAULT_BACKOFF);
         this.o.log.warn('database unavailable, retrying', { group: this.o.routes.group, what: what(), attempt: attempt + 1, delay_ms: delay, error: message });
         await this.pause(delay, hooks);
@@ -315,6 +332,20 @@ export class GroupProcessor {
 }
 
 class DataError extends Error {}
+
+/** Events per projection (an event two projections handle counts for each). */
+function byProjection(events: Prepared[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const p of events) for (const h of p.handlers) out.set(h.projection, (out.get(h.projection) ?? 0) + 1);
+  return out;
+}
+
+/** Dead letters per projection ("" when no projection was chosen: undecodable, unhandled). */
+function lettersByProjection(letters: DeadLetter[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const d of letters) for (const p of (d.projection ?? '').split(',')) out.set(p, (out.get(p) ?? 0) + 1);
+  return out;
+}
 
 /** MySQL 1062 ER_DUP_ENTRY, SQLite SQLITE_CONSTRAINT_PRIMARYKEY. */
 function isDuplicateKey(e: unknown): boolean {

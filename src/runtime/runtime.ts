@@ -3,7 +3,7 @@
  * exactly this. A runtime validates the specs, creates missing tables, and then drives every
  * consumer group from Kafka or, in the embedded default, from an NDJSON file.
  */
-import { Partitioners } from 'kafkajs';
+import { Partitioners, type Admin } from 'kafkajs';
 import type { Plan } from '../compile/plan.js';
 import { formatDiagnostics } from '../diagnostics.js';
 import { applyDdl } from '../sql/apply.js';
@@ -16,7 +16,12 @@ import { ensureTopics, kafkaClient, kafkaDeadLetters, missingTopics } from './ka
 import { createLogger, type Logger, type LogFormat } from './log.js';
 import { readNdjson } from './ndjson-source.js';
 import { GroupProcessor, StoppedError } from './processor.js';
+import { liveness, readiness, type HealthReport, type HealthState } from './health.js';
+import { startOpsServer, type OpsServer } from './http-server.js';
+import { computeLag, partitionEnds, partitionKey, storedMap } from './lag.js';
+import { EngineMetrics, type PartitionLag } from './metrics.js';
 import { countLines, createProgress } from './progress.js';
+import { VERSION } from './version.js';
 import { pruneProcessed } from './retention.js';
 import { groupRoutes, type GroupRoutes } from './routes.js';
 import { openMysqlSink } from './sink-mysql.js';
@@ -56,6 +61,14 @@ export interface RuntimeOptions {
   createTables?: boolean;
   /** Show the progress of a file run (a bar on a terminal, plain lines otherwise; default false). */
   progress?: boolean;
+  /** Serve /metrics, /healthz and /readyz here (port 0: any free port). Off when not given. */
+  http?: { host: string; port: number };
+  /** Collect Prometheus metrics even without `http` (an embedder scrapes `runtime.metrics`). */
+  metrics?: boolean;
+  /** How often lag and database reachability are refreshed (default 5 s). */
+  monitorIntervalMs?: number;
+  /** How long the database may fail before /readyz reports not ready (default 15 s). */
+  outageThresholdMs?: number;
 }
 
 export interface RunSummary {
@@ -70,6 +83,14 @@ export interface Runtime {
   readonly done: Promise<RunSummary>;
   stop(): Promise<void>;
   stats(): Record<string, GroupStats>;
+  /** Lag per group, topic and partition as of the last monitor turn (Kafka runs only). */
+  lag(): PartitionLag[];
+  health(): HealthReport;
+  ready(): HealthReport;
+  /** The metrics registry (with `http` or `metrics`). */
+  readonly metrics: EngineMetrics | undefined;
+  /** Where /metrics is served, once started with `http`. */
+  httpAddress(): { host: string; port: number } | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -81,6 +102,10 @@ interface GroupRun {
   kafka?: GroupConsumerHandle;
   /** stats.events at the last stats line (for events_per_s). */
   lastEvents: number;
+  /** The consumer is in the group (false while rebalancing, after a crash, before the join). */
+  joined: boolean;
+  /** From the monitor's last turn. */
+  lag: PartitionLag[];
 }
 
 export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
@@ -106,12 +131,42 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   // (a crash between the send and the commit sends them again), and carry their source offset.
   const producer = kafka?.producer({ maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
 
+  const metrics = o.http !== undefined || o.metrics === true ? new EngineMetrics() : undefined;
+  const monitorIntervalMs = o.monitorIntervalMs ?? 5000;
+  let started = false;
+  let pingFailedSince: number | undefined;
+  let lastTick: number | undefined;
+  let ops: OpsServer | undefined;
+  let retryingSince: number | undefined;
+  /** Failing since: the monitor's query failed, or a processor retries and has not committed since. */
+  const databaseDownSince = (): number | undefined => {
+    if (metrics?.retrying() === true) retryingSince ??= Date.now();
+    else retryingSince = undefined;
+    return pingFailedSince ?? retryingSince;
+  };
+  const healthState = (): HealthState => ({
+    now: Date.now(), started, stopping, fatal: fatal === undefined ? undefined : fatal instanceof Error ? fatal.message : String(fatal),
+    groups: o.from === undefined ? groups.map((g) => ({ group: g.routes.group, joined: g.joined })) : [],
+    databaseDownSince: databaseDownSince(), lastTick, tickIntervalMs: monitorIntervalMs, outageThresholdMs: o.outageThresholdMs ?? 15_000,
+  });
+  metrics?.bind({
+    groups: () => groups.map((g) => ({ group: g.routes.group, stats: g.stats })),
+    lag: () => groups.flatMap((g) => g.lag),
+    databaseDownSince,
+    ready: () => readiness(healthState()).ok,
+  });
+
   const summary = (): RunSummary => ({ groups: Object.fromEntries(groups.map((g) => [g.routes.group, g.stats])) });
 
   const runtime: Runtime = {
     plan,
     done,
     stats: () => summary().groups,
+    lag: () => groups.flatMap((g) => g.lag),
+    health: () => liveness(healthState()),
+    ready: () => readiness(healthState()),
+    metrics,
+    httpAddress: () => (ops === undefined ? undefined : { host: ops.host, port: ops.port }),
     async start() {
       try {
         await startUp();
@@ -138,6 +193,11 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   };
 
   async function startUp(): Promise<void> {
+    log.info('sc-project starting', { version: VERSION, node: process.versions.node, source: o.from ?? 'kafka', groups: plan.groups.map((g) => g.group).join(',') });
+    if (o.http !== undefined) {
+      ops = await startOpsServer(o.http, { metrics: () => metrics?.scrape() ?? Promise.reject(new Error('no metrics')), health: () => runtime.health(), ready: () => runtime.ready() });
+      log.info('serving /metrics, /healthz and /readyz', { address: `http://${ops.host.includes(':') ? `[${ops.host}]` : ops.host}:${ops.port}` });
+    }
     if (o.createTables !== false) {
       const report = await applyDdl(o.databaseUrl, [...plan.tables, ...ENGINE_TABLES]);
       for (const t of report.created) log.info('created table', { table: t });
@@ -152,7 +212,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     for (const g of plan.groups) {
       const routes = groupRoutes(plan, g.group);
       const stats = newStats();
-      groups.push({ routes, stats, lastEvents: 0, processor: new GroupProcessor({ sink, routes, deadLetters, stats, log, maxBatch: o.maxBatch }) });
+      groups.push({ routes, stats, lastEvents: 0, joined: false, lag: [], processor: new GroupProcessor({ sink, routes, deadLetters, stats, log, maxBatch: o.maxBatch, observer: metrics?.observer(g.group) }) });
       for (const p of routes.projections) {
         log.info('projection', { projection: p.name, group: p.group, topics: p.topics.join(','), handles: Object.keys(p.handlers).sort().join(',') });
       }
@@ -165,8 +225,11 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
         timers.push(setInterval(() => void prune(), o.pruneIntervalMs ?? 60_000));
       }
     }
+    lastTick = Date.now();
+    timers.push(setInterval(() => void monitor(), monitorIntervalMs));
     if ((o.statsInterval ?? 10) > 0) timers.push(setInterval(() => logStats(log, groups, (o.statsInterval ?? 10)), (o.statsInterval ?? 10) * 1000));
     if (o.from !== undefined) {
+      started = true;
       void runFile(o.from).then(
         async () => { const rows = await countRows(o.databaseUrl, plan); await closeAll(); finish({ ...summary(), rows }); },
         async (e: unknown) => { await closeAll(); fail(e); },
@@ -174,6 +237,45 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
       return;
     }
     await startKafka();
+    started = true;
+    await monitor();
+  }
+
+  /** The monitor's turn: database reachability, and with Kafka the lag of every partition. */
+  let monitoring = false;
+  let admin: Admin | undefined;
+  async function monitor(): Promise<void> {
+    lastTick = Date.now();
+    if (monitoring || stopping || sink === undefined) return;
+    monitoring = true;
+    try {
+      const s = sink;
+      const stored = new Map<string, Map<string, number>>();
+      try {
+        for (const g of groups) stored.set(g.routes.group, storedMap(await s.transaction((tx) => tx.query(s.engine.selectPositions(g.routes.group)))));
+        pingFailedSince = undefined;
+      } catch (e) {
+        if (pingFailedSince === undefined) log.warn('database unreachable', { error: e instanceof Error ? e.message : String(e) });
+        pingFailedSince ??= Date.now();
+        return;
+      }
+      if (kafka === undefined) return;
+      try {
+        if (admin === undefined) {
+          admin = kafka.admin();
+          await admin.connect();
+        }
+        const ends = await partitionEnds(admin, plan.groups.flatMap((g) => g.topics));
+        for (const g of groups) {
+          const topics = new Set(g.routes.topics);
+          g.lag = computeLag(g.routes.group, ends.filter((e) => topics.has(e.topic)), stored.get(g.routes.group) ?? new Map());
+        }
+      } catch (e) {
+        log.warn('could not read partition end offsets (lag not refreshed)', { error: e instanceof Error ? e.message : String(e) });
+      }
+    } finally {
+      monitoring = false;
+    }
   }
 
   async function runFile(path: string): Promise<void> {
@@ -213,11 +315,18 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     for (const g of groups) {
       // stop() during start-up: do not start consumers nobody will disconnect.
       if (stopping) return;
-      g.kafka = await startGroupConsumer(kafka, g.routes.group, g.routes.topics, g.processor, log, (e) => {
+      const c = await startGroupConsumer(kafka, g.routes.group, g.routes.topics, g.processor, log, (e) => {
         log.error('group stopped on an error that retrying cannot fix', { group: g.routes.group, error: e instanceof Error ? e.message : String(e) });
         fatal = e;
         void runtime.stop();
       }, { sessionTimeoutMs: o.sessionTimeoutMs, concurrency: o.concurrency });
+      g.kafka = c;
+      // consumer.run() resolves once the first join is done (kafkajs runner.start).
+      g.joined = true;
+      c.consumer.on(c.consumer.events.GROUP_JOIN, () => { g.joined = true; });
+      c.consumer.on(c.consumer.events.REBALANCING, () => { g.joined = false; });
+      c.consumer.on(c.consumer.events.CRASH, () => { g.joined = false; });
+      c.consumer.on(c.consumer.events.STOP, () => { g.joined = false; });
       // stop() ran while this consumer was connecting: it could not see it, so disconnect it here.
       if (stopping) await g.kafka.stop();
     }
@@ -246,7 +355,11 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     await pruning;
     logStats(log, groups, 0);
     await producer?.disconnect().catch(() => undefined);
+    // A monitor turn may be connecting the admin client right now: wait for it, then disconnect.
+    while (monitoring) await new Promise((r) => setTimeout(r, 20));
+    await admin?.disconnect().catch(() => undefined);
     await sink?.close();
+    await ops?.close();
   }
 
   return runtime;
@@ -266,7 +379,8 @@ function logStats(log: Logger, groups: GroupRun[], intervalS: number): void {
     const prev = g.lastEvents;
     g.lastEvents = s.events;
     const rate = intervalS > 0 ? Math.round((s.events - prev) / intervalS) : undefined;
-    const lag = g.kafka ? Object.fromEntries(g.kafka.lag) : undefined;
+    // From the monitor (end offset minus the stored position), fresh even for idle partitions.
+    const lag = g.kafka ? Object.fromEntries(g.lag.map((l) => [partitionKey(l.topic, l.partition), l.lag])) : undefined;
     log.info('stats', {
       group: g.routes.group, events: s.events, ...(rate !== undefined ? { events_per_s: rate } : {}), applied: s.applied,
       duplicates: s.duplicates, skipped_unhandled: s.skippedUnhandled, already_applied: s.alreadyApplied,
