@@ -27,6 +27,7 @@ export async function ddlCommand(opts: DdlOptions): Promise<CommandResult> {
   const lines = [
     ...report.created.map((t) => `created table ${t}`),
     ...report.indexesCreated.map((i) => `created index ${i}`),
+    ...report.warnings.map((w) => `warning: ${w}`),
     ...report.differences.map((d) => `differs: ${d.table}.${d.column}: spec wants ${d.expected}, database has ${d.actual}`),
     `${report.created.length} table(s) created, ${report.indexesCreated.length} index(es) created, ${report.unchanged.length} unchanged, ${report.differences.length} difference(s)`,
   ];

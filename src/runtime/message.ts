@@ -2,9 +2,11 @@
  * A message as any source delivers it, and its decoding into an event. A message that cannot be
  * decoded is a BadMessage with a reason: it goes to the dead-letter sink, never silently away.
  */
+import { isUtf8 } from 'node:buffer';
 import { EVENT_ID_LENGTH } from '../sql/engine-tables.js';
 import { compilePath } from '../compile/accessor.js';
 import type { EnvelopePaths } from '../compile/plan.js';
+import { rawJsonAt } from './json-text.js';
 
 export interface RawMessage {
   topic: string;
@@ -39,13 +41,18 @@ export function isBad(x: DecodedEvent | BadMessage): x is BadMessage {
 /** Build the decoder of one envelope: the paths are compiled once. */
 export function envelopeDecoder(envelope: EnvelopePaths): Decoder {
   const typeOf = compilePath(envelope.type).get;
-  const idOf = compilePath(envelope.id).get;
+  const idPath = compilePath(envelope.id);
+  const idOf = idPath.get;
   return (msg) => {
     if (msg.invalid !== undefined) return { msg, reason: msg.invalid };
     if (msg.value === null || msg.value.length === 0) return { msg, reason: 'empty message value (tombstone or no bytes)' };
+    // toString('utf8') would replace invalid bytes with U+FFFD and store text the producer never
+    // sent; isUtf8 (simdutf) checks first at a fraction of the decoding's cost.
+    if (!isUtf8(msg.value)) return { msg, reason: `value is not valid UTF-8 (first invalid byte at offset ${invalidUtf8Offset(msg.value)})` };
+    const json = msg.value.toString('utf8');
     let value: unknown;
     try {
-      value = JSON.parse(msg.value.toString('utf8'));
+      value = JSON.parse(json);
     } catch (e) {
       return { msg, reason: `value is not JSON: ${e instanceof Error ? e.message : String(e)}` };
     }
@@ -57,9 +64,37 @@ export function envelopeDecoder(envelope: EnvelopePaths): Decoder {
     if (typeof type !== 'string' || type === '') return { msg, reason: `missing event type at ${envelope.type}` };
     const id = idOf(obj);
     if ((typeof id !== 'string' || id === '') && typeof id !== 'number') return { msg, reason: `missing event id at ${envelope.id}` };
-    const text = String(id);
+    const text = typeof id === 'string' ? id : numericIdText(id, json, idPath.segments);
     // Longer ids could not be recorded as processed exactly (the column holds EVENT_ID_LENGTH).
     if (text.length > EVENT_ID_LENGTH && [...text].length > EVENT_ID_LENGTH) return { msg, reason: `event id at ${envelope.id} is longer than ${EVENT_ID_LENGTH} characters` };
     return { msg, value: obj, type, id: text };
   };
+}
+
+/**
+ * A numeric id is its JSON text: the number 77 and the string "77" are one id. JSON.parse rounds
+ * numbers past 2^53 (9007199254740993 and 9007199254740992 would be one id), so such a number,
+ * or a fraction, is read back from the message text, digit for digit as the producer wrote it.
+ */
+function numericIdText(id: number, json: string, segments: Array<string | number> | null): string {
+  if (Number.isSafeInteger(id)) return String(id);
+  return (segments === null ? undefined : rawJsonAt(json, segments)) ?? String(id);
+}
+
+/** Offset of the first byte that breaks UTF-8 (RFC 3629: no overlongs, surrogates or > U+10FFFF). */
+export function invalidUtf8Offset(b: Uint8Array): number {
+  for (let i = 0; i < b.length; ) {
+    const c = b[i] as number;
+    const [n, min] = c < 0x80 ? [0, 0] : c >= 0xc2 && c <= 0xdf ? [1, 0x80] : c >= 0xe0 && c <= 0xef ? [2, 0x800] : c >= 0xf0 && c <= 0xf4 ? [3, 0x10000] : [-1, 0];
+    if (n < 0) return i;
+    let cp = n === 0 ? c : c & (0x3f >> n);
+    for (let k = 1; k <= n; k++) {
+      const d = b[i + k];
+      if (d === undefined || (d & 0xc0) !== 0x80) return i;
+      cp = (cp << 6) | (d & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    i += n + 1;
+  }
+  return b.length;
 }

@@ -6,6 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { RawMessage } from './message.js';
+import { mayHoldInexactNumber, rawJsonAt } from './json-text.js';
 
 /** Topic of the dead letters made from lines that are not a message wrapper at all. */
 export const INVALID_LINE_TOPIC = '_invalid_line';
@@ -30,13 +31,21 @@ export function lineToMessage(line: string, offset: number): RawMessage {
       // The wrapper was parsed; writing its value back out can still overflow the stack when it
       // nests thousands of levels deep. That line is the message's fault: a dead letter.
       try {
-        value = Buffer.from(JSON.stringify(w.value), 'utf8');
+        value = Buffer.from(valueText(line, w.value), 'utf8');
       } catch (e) {
         return bad(`value cannot be re-encoded (${e instanceof Error ? e.message : String(e)})`);
       }
     }
   } else value = null;
   return { topic: w.topic, partition: 0, offset, key, value };
+}
+
+/**
+ * The value's text. Re-serialised it would carry numbers as JSON.parse rounded them (an event id
+ * 9007199254740993 would become …992), so a line that may hold such a number keeps its own text.
+ */
+function valueText(line: string, value: unknown): string {
+  return (mayHoldInexactNumber(line) ? rawJsonAt(line, ['value']) : undefined) ?? JSON.stringify(value);
 }
 
 /** Batches of at most `size` messages from the file, in file sequence. */

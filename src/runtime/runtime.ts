@@ -201,6 +201,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     if (o.createTables !== false) {
       const report = await applyDdl(o.databaseUrl, [...plan.tables, ...ENGINE_TABLES]);
       for (const t of report.created) log.info('created table', { table: t });
+      for (const w of report.warnings) log.warn(w);
       for (const d of report.differences) log.warn('table differs from spec (not changed)', { table: d.table, column: d.column, expected: d.expected, actual: d.actual });
     }
     sink = target.kind === 'mysql' ? await openMysqlSink(o.databaseUrl, (o.concurrency ?? DEFAULT_CONCURRENCY) * plan.groups.length) : openSqliteSink(o.databaseUrl);

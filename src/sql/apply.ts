@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 import type { ColumnDef, TableDef } from '../compile/plan.js';
 import { openKnex, parseDatabaseUrl } from './connection.js';
 import type { DatabaseKind } from './connection.js';
-import { columnSqlType, tableStatements } from './ddl.js';
+import { columnSqlType, KEY_COLLATION, KEY_COLLATIONS, keyedColumns, tableStatements } from './ddl.js';
 import type { IndexStatement } from './ddl.js';
 import { introspect } from './introspect.js';
 import type { LiveColumn, LiveTable } from './introspect.js';
@@ -33,18 +33,24 @@ export interface ApplyReport {
   differences: SchemaDifference[];
   /** Existing tables that needed nothing and differ in nothing. */
   unchanged: string[];
+  /** Things about the server that weaken a guarantee (no NO PAD collation), to be logged. */
+  warnings: string[];
 }
 
 /** Applies the tables to the database at `databaseUrl` (mysql:// or sqlite:). */
 export async function applyDdl(databaseUrl: string, tables: readonly TableDef[]): Promise<ApplyReport> {
   const kind = parseDatabaseUrl(databaseUrl).kind;
   const db = openKnex(databaseUrl);
-  const report: ApplyReport = { created: [], indexesCreated: [], columnsAdded: [], differences: [], unchanged: [] };
+  const report: ApplyReport = { created: [], indexesCreated: [], columnsAdded: [], differences: [], unchanged: [], warnings: [] };
   try {
+    const keyCollation = kind === 'mysql' ? await serverKeyCollation(db) : KEY_COLLATION;
+    if (keyCollation === 'utf8mb4_bin') {
+      report.warnings.push('the server has no NO PAD binary collation (utf8mb4_nopad_bin, utf8mb4_0900_bin): key columns use utf8mb4_bin, where keys and event ids that differ only in trailing spaces are one');
+    }
     const live = await introspect(db, kind);
     const sorted = [...tables].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const table of sorted) {
-      const statements = tableStatements(table, kind);
+      const statements = tableStatements(table, kind, keyCollation);
       const existing = live.get(table.name);
       if (existing === undefined) {
         await exec(db, statements.create);
@@ -53,7 +59,7 @@ export async function applyDdl(databaseUrl: string, tables: readonly TableDef[])
         report.indexesCreated.push(...statements.indexes.map((i) => i.name));
         continue;
       }
-      const differences = [...diffColumns(table, existing, kind), ...diffKeys(table, existing, statements.indexes)];
+      const differences = [...diffColumns(table, existing, kind, keyCollation), ...diffKeys(table, existing, statements.indexes)];
       // An index counts as present by name, or when one with the same columns already exists.
       const present = (i: IndexStatement): boolean => existing.indexes.some((l) => l.name === i.name || covers(l, i));
       const missing = statements.indexes.filter((i) => !present(i));
@@ -66,6 +72,13 @@ export async function applyDdl(databaseUrl: string, tables: readonly TableDef[])
     await db.destroy();
   }
   return report;
+}
+
+/** The best key collation the server has (see KEY_COLLATIONS). */
+async function serverKeyCollation(db: Knex): Promise<string> {
+  const [rows] = (await db.raw(`show collation where charset = 'utf8mb4'`)) as [Array<Record<string, unknown>>];
+  const have = new Set(rows.map((r) => String(r.Collation ?? r.collation)));
+  return KEY_COLLATIONS.find((c) => have.has(c)) ?? 'utf8mb4_bin';
 }
 
 /**
@@ -103,8 +116,9 @@ function sameDefault(c: ColumnDef, live: string | null, wanted: string | null): 
   return live === wanted;
 }
 
-function diffColumns(table: TableDef, live: LiveTable, kind: DatabaseKind): SchemaDifference[] {
+function diffColumns(table: TableDef, live: LiveTable, kind: DatabaseKind, keyCollation: string): SchemaDifference[] {
   const out: SchemaDifference[] = [];
+  const keyed = keyedColumns(table);
   const byName = new Map<string, LiveColumn>(live.columns.map((c) => [c.name, c]));
   for (const c of table.columns) {
     const type = columnSqlType(c, kind);
@@ -114,6 +128,9 @@ function diffColumns(table: TableDef, live: LiveTable, kind: DatabaseKind): Sche
       out.push({ table: table.name, column: c.name, expected, actual: 'missing' });
     } else if (l.type !== type || l.nullable !== c.nullable || !sameDefault(c, l.default, expectedDefault(c))) {
       out.push({ table: table.name, column: c.name, expected, actual: describe(l.type, l.nullable, l.default) });
+    } else if (kind === 'mysql' && c.type === 'string' && keyed.has(c.name) && l.collation !== keyCollation) {
+      // A key made by an older version (utf8mb4_bin, PAD SPACE) or by hand: 'k' and 'k ' are one row there.
+      out.push({ table: table.name, column: c.name, expected: `${expected} collate ${keyCollation}`, actual: `${describe(l.type, l.nullable, l.default)} collate ${l.collation ?? 'none'}` });
     }
   }
   const declared = new Set(table.columns.map((c) => c.name));

@@ -55,6 +55,22 @@ export function indexName(prefix: 'idx' | 'uq', table: string, columns: readonly
   return `${name.slice(0, MAX_IDENTIFIER - hash.length - 1).replace(/_+$/, '')}_${hash}`;
 }
 
+/**
+ * Key and unique string columns on MySQL/MariaDB compare byte for byte, as on SQLite. A `_bin`
+ * collation alone is not enough: `utf8mb4_bin` is PAD SPACE, so 'k' and 'k ' are one key (and
+ * event ids 'e1' and 'e1 ' one id). MariaDB 10.2+ has `utf8mb4_nopad_bin`; MySQL 8 has
+ * `utf8mb4_0900_bin` (NO PAD) instead; `apply.ts` picks what the server has
+ * (https://mariadb.com/kb/en/supported-character-sets-and-collations/, "NO PAD collations").
+ */
+export const KEY_COLLATION = 'utf8mb4_nopad_bin';
+/** Key collations, the preferred first; the last is PAD SPACE, the fallback of old versions. */
+export const KEY_COLLATIONS = ['utf8mb4_nopad_bin', 'utf8mb4_0900_bin', 'utf8mb4_bin'] as const;
+
+/** The string columns of a table that are part of its key or a unique key. */
+export function keyedColumns(table: TableDef): Set<string> {
+  return new Set([...table.key, ...table.unique.flat()]);
+}
+
 export interface IndexStatement {
   name: string;
   unique: boolean;
@@ -98,17 +114,21 @@ function defaultValue(k: Knex, value: Scalar | undefined, dialect: Dialect): Kne
   return k.raw(String(value)); // unquoted, so DECIMAL defaults are not parsed from text
 }
 
-/** The CREATE TABLE IF NOT EXISTS of one table and its CREATE INDEX statements. */
-export function tableStatements(table: TableDef, dialect: Dialect): TableStatements {
+/**
+ * The CREATE TABLE IF NOT EXISTS of one table and its CREATE INDEX statements. `keyCollation` is
+ * the MySQL collation of key and unique string columns (`apply.ts` passes what the server has).
+ */
+export function tableStatements(table: TableDef, dialect: Dialect, keyCollation: string = KEY_COLLATION): TableStatements {
   const k = builder(dialect);
-  const keyed = new Set([...table.key, ...table.unique.flat()]);
+  const keyed = keyedColumns(table);
   const compiled = k.schema
     .createTableIfNotExists(table.name, (t) => {
       for (const column of table.columns) {
         const c = t.specificType(column.name, columnSqlType(column, dialect));
         // Keys compare exactly, as they do on SQLite and Postgres: under the table's _ci
-        // collation 'abc', 'ABC' and 'abç' would be one key on MySQL and three elsewhere.
-        if (dialect === 'mysql' && column.type === 'string' && keyed.has(column.name)) c.collate('utf8mb4_bin');
+        // collation 'abc', 'ABC' and 'abç' would be one key on MySQL and three elsewhere, and
+        // under a PAD SPACE one 'abc' and 'abc '.
+        if (dialect === 'mysql' && column.type === 'string' && keyed.has(column.name)) c.collate(keyCollation);
         if (column.nullable) c.nullable();
         else c.notNullable();
         const dflt = defaultValue(k, column.default, dialect);

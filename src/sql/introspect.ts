@@ -13,6 +13,8 @@ export interface LiveColumn {
   nullable: boolean;
   /** The default as an unquoted literal; `null` when there is none (or it is NULL). */
   default: string | null;
+  /** MySQL: the column's collation (character columns); SQLite: always null. */
+  collation: string | null;
 }
 
 export interface LiveIndex {
@@ -48,6 +50,7 @@ interface MysqlColumnRow {
   is_nullable: string;
   column_default: string | null;
   column_key: string;
+  collation_name: string | null;
 }
 
 /** Rebuilds the type from DATA_TYPE and its numbers, not COLUMN_TYPE, which adds `int(11)`. */
@@ -79,7 +82,8 @@ async function mysqlSchema(db: Knex): Promise<Map<string, LiveTable>> {
             column_type as column_type, character_maximum_length as char_length,
             numeric_precision as num_precision, numeric_scale as num_scale,
             datetime_precision as dt_precision, is_nullable as is_nullable,
-            column_default as column_default, column_key as column_key, ordinal_position as pos
+            column_default as column_default, column_key as column_key, ordinal_position as pos,
+            collation_name as collation_name
        from information_schema.columns where table_schema = database()`,
   )) as [Array<MysqlColumnRow & { pos: number | string }>];
   // Sorted here rather than in SQL: declared column sequence, then index column sequence.
@@ -94,7 +98,7 @@ async function mysqlSchema(db: Knex): Promise<Map<string, LiveTable>> {
   for (const r of cols) {
     const t = tableOf(tables, r.table_name);
     const nullable = r.is_nullable === 'YES';
-    t.columns.push({ name: r.column_name, type: mysqlType(r), nullable, default: unquoteDefault(r.column_default) });
+    t.columns.push({ name: r.column_name, type: mysqlType(r), nullable, default: unquoteDefault(r.column_default), collation: r.collation_name });
   }
   for (const s of stats) {
     const t = tableOf(tables, s.table_name);
@@ -134,6 +138,7 @@ async function sqliteSchema(db: Knex): Promise<Map<string, LiveTable>> {
         type: c.type.toLowerCase().replace(/\s+/g, ''),
         nullable: c.notnull === 0,
         default: unquoteDefault(c.dflt_value),
+        collation: null,
       });
     }
     t.primaryKey = info.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);

@@ -1,0 +1,93 @@
+/**
+ * Run generated or hand-written events through the real processor (plan → routes → GroupProcessor
+ * → sink) on SQLite and MariaDB, and read the tables back in a form that compares across the two.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Plan } from '../../src/compile/plan.js';
+import { applyDdl } from '../../src/sql/apply.js';
+import { ENGINE_TABLES } from '../../src/sql/engine-tables.js';
+import { silentLogger } from '../../src/runtime/log.js';
+import type { RawMessage } from '../../src/runtime/message.js';
+import { GroupProcessor } from '../../src/runtime/processor.js';
+import { groupRoutes } from '../../src/runtime/routes.js';
+import { openMysqlSink } from '../../src/runtime/sink-mysql.js';
+import { openSqliteSink } from '../../src/runtime/sink-sqlite.js';
+import type { Sink } from '../../src/runtime/sink.js';
+import { newStats, type GroupStats } from '../../src/runtime/stats.js';
+import { validatePaths } from '../../src/validate/index.js';
+
+/** The plan of one spec file's text; throws with the diagnostics when it does not validate. */
+export function planOf(yaml: string): Plan {
+  const dir = mkdtempSync(join(tmpdir(), 'sc-parity-spec-'));
+  try {
+    writeFileSync(join(dir, 'spec.yaml'), yaml);
+    const v = validatePaths([dir]);
+    if (v.plan === undefined) throw new Error(`spec does not validate:\n${v.diagnostics.map((d) => JSON.stringify(d)).join('\n')}\n${yaml}`);
+    return v.plan;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export function message(topic: string, offset: number, value: Buffer | string | object, key: string | null = null): RawMessage {
+  const bytes = Buffer.isBuffer(value) ? value : Buffer.from(typeof value === 'string' ? value : JSON.stringify(value), 'utf8');
+  return { topic, partition: 0, offset, key: key === null ? null : Buffer.from(key, 'utf8'), value: bytes };
+}
+
+/** Create the plan's tables at `url` and apply the messages in batches of `batch`; the groups' stats. */
+export async function applyMessages(url: string, plan: Plan, messages: RawMessage[], batch = 100): Promise<GroupStats[]> {
+  await applyDdl(url, [...plan.tables, ...ENGINE_TABLES]);
+  const sink: Sink = url.startsWith('sqlite:') ? openSqliteSink(url) : await openMysqlSink(url);
+  try {
+    const out: GroupStats[] = [];
+    for (const g of plan.groups) {
+      const routes = groupRoutes(plan, g.group);
+      const stats = newStats();
+      const processor = new GroupProcessor({ sink, routes, deadLetters: { mode: 'table', send: async () => undefined }, stats, log: silentLogger, maxBatch: batch });
+      const mine = messages.filter((m) => routes.accepts(m));
+      for (let i = 0; i < mine.length; i += batch) await processor.process(mine.slice(i, i + batch));
+      out.push(stats);
+    }
+    return out;
+  } finally {
+    await sink.close();
+  }
+}
+
+/** A fresh SQLite file URL and its removal. */
+export function sqliteFile(): { url: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'sc-parity-db-'));
+  return { url: `sqlite:${join(dir, 'p.db')}`, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** One cell as read back: text, a number (SQLite REAL), a bigint (SQLite INTEGER, exact) or null. */
+export type Cell = string | number | bigint | null;
+
+/** Every row of `table` ordered by `orderBy`, read exactly: SQLite integers as bigint, MariaDB numbers as text. */
+export async function readRows(url: string, table: string, orderBy: string[]): Promise<Array<Record<string, Cell>>> {
+  if (url.startsWith('sqlite:')) {
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(url.slice('sqlite:'.length), { readonly: true });
+    try {
+      const st = db.prepare(`SELECT * FROM "${table}" ORDER BY ${orderBy.map((c) => `"${c}"`).join(', ')}`);
+      st.safeIntegers(true);
+      return st.all() as Array<Record<string, Cell>>;
+    } finally {
+      db.close();
+    }
+  }
+  const { default: mysql } = await import('mysql2/promise');
+  const { credentials, parseDatabaseUrl } = await import('../../src/sql/connection.js');
+  const t = parseDatabaseUrl(url);
+  if (t.kind !== 'mysql') throw new Error('not a mysql URL');
+  const c = await mysql.createConnection({ host: t.host, port: t.port, ...credentials(t), database: t.database, charset: 'utf8mb4', timezone: 'Z', dateStrings: true, supportBigNumbers: true, bigNumberStrings: true });
+  try {
+    // BINARY: the order of SQLite's default BINARY collation, byte for byte.
+    const [rows] = await c.query(`SELECT * FROM \`${table}\` ORDER BY ${orderBy.map((col) => `BINARY \`${col}\``).join(', ')}`);
+    return rows as Array<Record<string, Cell>>;
+  } finally {
+    await c.end();
+  }
+}
