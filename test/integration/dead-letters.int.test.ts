@@ -19,7 +19,7 @@ const skip = skipWithout('DATABASE_URL', 'KAFKA_BROKERS');
 
 const REASON: Record<BadKind, RegExp> = {
   'truncated-json': /not JSON/,
-  'garbage-bytes': /not JSON/,
+  'garbage-bytes': /not valid UTF-8/,
   'json-array': /not an object \(got an array\)/,
   'json-string': /not an object \(got string\)/,
   'no-event-type': /missing event type/,
