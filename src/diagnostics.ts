@@ -39,7 +39,11 @@ export type DiagnosticCode =
   | 'E_TABLE_CONFLICT'
   | 'E_GROUP_CONFLICT'
   | 'E_RESERVED_NAME'
-  | 'E_INDEX_COLUMN';
+  | 'E_INDEX_COLUMN'
+  | 'E_YAML_ALIAS'
+  | 'E_LOOKS_LIKE_PATH'
+  | 'E_ROW_SIZE'
+  | 'W_NO_PROJECTION';
 
 export type Severity = 'error' | 'warning';
 

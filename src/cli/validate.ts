@@ -18,7 +18,7 @@ export function validateCommand(opts: ValidateOptions): CommandResult {
     const body = JSON.parse(formatDiagnostics(v.diagnostics, 'json')) as unknown;
     return result(failed ? EXIT_FAILED : EXIT_OK, JSON.stringify({ ok: !failed, files: v.files, projections: v.projections, diagnostics: body }, null, 2) + '\n');
   }
-  const summary = `${v.files.length} file(s), ${v.projections} projection(s), ${v.plan?.tables.length ?? 0} table(s) checked in ${ms} ms`;
+  const summary = `${v.files.length} file(s), ${v.projections} projection(s), ${v.plan?.tables.length ?? v.tables} table(s) checked in ${ms} ms`;
   if (!failed) return result(EXIT_OK, (v.diagnostics.length ? formatDiagnostics(v.diagnostics, 'text') + '\n' : '') + `ok: ${summary}\n`);
   return result(EXIT_FAILED, formatDiagnostics(v.diagnostics, 'text') + `\n${summary}\n`);
 }

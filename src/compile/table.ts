@@ -35,6 +35,16 @@ export function compileTable(name: string, spec: TableSpec): TableDef {
   return table;
 }
 
+/** Columns by name, built once per table: a search per lookup made validate quadratic in wide tables. */
+const BY_NAME = new WeakMap<TableDef, { columns: ColumnDef[]; byName: Map<string, ColumnDef> }>();
+
 export function columnOf(table: TableDef, name: string): ColumnDef | undefined {
-  return table.columns.find((c) => c.name === name);
+  let cache = BY_NAME.get(table);
+  // The columns array may be replaced or grown after the first lookup; rebuild then.
+  if (cache === undefined || cache.columns !== table.columns || cache.byName.size !== table.columns.length) {
+    cache = { columns: table.columns, byName: new Map() };
+    for (const c of table.columns) if (!cache.byName.has(c.name)) cache.byName.set(c.name, c);
+    BY_NAME.set(table, cache);
+  }
+  return cache.byName.get(name);
 }

@@ -4,7 +4,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { LineCounter, parseAllDocuments, type Document } from 'yaml';
+import { isScalar, LineCounter, parseAllDocuments, visit, type Document } from 'yaml';
 import type { Diagnostic } from '../diagnostics.js';
 
 export interface SpecDocument {
@@ -15,6 +15,8 @@ export interface SpecDocument {
   doc: Document.Parsed;
   lines: LineCounter;
   text: string;
+  /** `text` split into lines once, for code frames (splitting per diagnostic made validate quadratic). */
+  sourceLines: string[];
   /** Plain JS value of the document. */
   value: unknown;
 }
@@ -52,35 +54,98 @@ export function displayPath(path: string): string {
   return rel.startsWith('..') ? path : rel;
 }
 
+/**
+ * Aliases are resolved by `toJS`, which throws on an alias without its anchor and on an alias bomb;
+ * both are capped and reported here as located diagnostics, never as an exception.
+ */
+const MAX_ALIAS_COUNT = 100;
+
 /** Parse YAML text into spec documents; syntax errors become diagnostics. */
 export function parseSpecText(file: string, text: string): LoadedSpecs {
   const lines = new LineCounter();
-  const parsed = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  // yaml's own uniqueKeys check compares each key with every earlier one (quadratic in a mapping's
+  // size); duplicateKeys does the same with a set.
+  const parsed = parseAllDocuments(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
   const docs = Array.isArray(parsed) ? parsed : [];
   const documents: SpecDocument[] = [];
   const diagnostics: Diagnostic[] = [];
   const sourceLines = text.split(/\r?\n/);
+  const at = (offset: number): { line: number; col: number; source: string | undefined } => {
+    const pos = lines.linePos(offset);
+    return { line: pos.line, col: pos.col, source: sourceLines[pos.line - 1] };
+  };
+  let projections = 0;
   docs.forEach((doc, index) => {
     for (const err of [...doc.errors, ...doc.warnings]) {
-      const pos = lines.linePos(errorOffset(text, err.code, err.message, err.pos[0]));
-      const duplicate = err.code === 'DUPLICATE_KEY';
       const message = err.message.split('\n')[0] ?? err.message;
       diagnostics.push({
-        code: duplicate ? 'E_DUPLICATE_KEY' : 'E_YAML_SYNTAX',
+        code: 'E_YAML_SYNTAX',
         severity: doc.errors.includes(err) ? 'error' : 'warning',
-        message: duplicate ? `duplicate key ${keyAt(text, err.pos[0])}: keys of a mapping must be unique` : message,
+        message,
         file,
-        line: pos.line,
-        col: pos.col,
-        source: sourceLines[pos.line - 1],
+        ...at(errorOffset(text, err.code, err.message, err.pos[0])),
       });
     }
-    // An empty document (a trailing ---, or a comment-only file) is not a projection.
-    if (doc.errors.length === 0 && doc.contents !== null) {
-      documents.push({ file, index, doc, lines, text, value: doc.toJS({ maxAliasCount: 100 }) });
+    for (const offset of duplicateKeys(doc)) {
+      diagnostics.push({ code: 'E_DUPLICATE_KEY', severity: 'error', message: `duplicate key ${keyAt(text, offset)}: keys of a mapping must be unique`, file, ...at(offset) });
     }
+    // An empty document (a trailing ---, or a comment-only file) is not a projection.
+    if (doc.contents === null) return;
+    projections++;
+    // A duplicate key leaves a well-formed document (the first value wins, as in the JSON Schema
+    // view of it): validate the rest so the duplicate does not hide the file's other mistakes.
+    if (doc.errors.length > 0) return;
+    const value = toValue(doc);
+    if ('problem' in value) {
+      diagnostics.push({ code: 'E_YAML_ALIAS', severity: 'error', message: value.problem, file, ...at(value.offset) });
+      return;
+    }
+    documents.push({ file, index, doc, lines, text, sourceLines, value: value.value });
   });
+  if (projections === 0 && diagnostics.length === 0) {
+    diagnostics.push({ code: 'W_NO_PROJECTION', severity: 'warning', message: 'this file holds no projection (it is empty or only comments)', file, ...at(0) });
+  }
   return { documents, diagnostics, files: [file] };
+}
+
+/** Offsets of keys that repeat an earlier key of the same mapping (scalar keys; `<<` merges aside). */
+function duplicateKeys(doc: Document.Parsed): number[] {
+  const out: number[] = [];
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const pair of map.items) {
+        if (!isScalar(pair.key)) continue;
+        const k = pair.key.value === null ? '' : String(pair.key.value);
+        if (k === '<<') continue;
+        if (seen.has(k)) out.push(pair.key.range?.[0] ?? 0);
+        seen.add(k);
+      }
+    },
+  });
+  return out;
+}
+
+function toValue(doc: Document.Parsed): { value: unknown } | { problem: string; offset: number } {
+  try {
+    return { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) };
+  } catch (e) {
+    const unresolved = /Unresolved alias/.test(e instanceof Error ? e.message : '');
+    let offset = doc.contents?.range?.[0] ?? 0;
+    let name = '';
+    visit(doc, {
+      Alias(_, node) {
+        if (unresolved && node.resolve(doc) !== undefined) return undefined;
+        offset = node.range?.[0] ?? offset;
+        name = node.source;
+        return visit.BREAK;
+      },
+    });
+    const problem = unresolved
+      ? `alias *${name} has no anchor &${name} before it: define the anchor first`
+      : `aliases expand to more than ${MAX_ALIAS_COUNT} nodes (an alias bomb?): write the values out or use fewer aliases`;
+    return { problem, offset };
+  }
 }
 
 /**

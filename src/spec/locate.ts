@@ -2,7 +2,7 @@
  * Map a path inside a spec document (JSON Pointer segments, as ajv reports them) back to the
  * YAML node it came from, and that node's offset to line and column.
  */
-import { isMap, isPair, isScalar, isSeq, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, type Node, type Pair, type YAMLMap } from 'yaml';
 import type { Diagnostic, DiagnosticCode, Severity } from '../diagnostics.js';
 import type { SpecDocument } from './load.js';
 
@@ -33,7 +33,7 @@ export function locate(spec: SpecDocument, path: readonly Segment[], target: Tar
     const seg = path[i];
     const last = i === path.length - 1;
     if (isMap(node)) {
-      const pair = node.items.find((p) => isPair(p) && keyOf(p.key) === String(seg));
+      const pair = pairsOf(node).get(String(seg));
       if (!pair) break;
       if (last && target === 'key') {
         offset = rangeStart(pair.key) ?? offset;
@@ -52,7 +52,7 @@ export function locate(spec: SpecDocument, path: readonly Segment[], target: Tar
     }
   }
   const pos = spec.lines.linePos(offset);
-  return { line: pos.line, col: pos.col, source: spec.text.split(/\r?\n/)[pos.line - 1] };
+  return { line: pos.line, col: pos.col, source: spec.sourceLines[pos.line - 1] };
 }
 
 export function diagnosticAt(
@@ -65,6 +65,25 @@ export function diagnosticAt(
 ): Diagnostic {
   const loc = locate(spec, path, target);
   return { code, severity, message, file: spec.file, line: loc.line, col: loc.col, source: loc.source };
+}
+
+/**
+ * A mapping's pairs by key, built once per node: a linear search per diagnostic made a file with
+ * thousands of mistakes in one mapping quadratic. The last pair of a duplicated key wins, as in toJS.
+ */
+const PAIRS = new WeakMap<YAMLMap, Map<string, Pair>>();
+
+function pairsOf(node: YAMLMap): Map<string, Pair> {
+  let pairs = PAIRS.get(node);
+  if (pairs === undefined) {
+    pairs = new Map();
+    for (const p of node.items) {
+      const k = isPair(p) ? keyOf(p.key) : undefined;
+      if (k !== undefined) pairs.set(k, p);
+    }
+    PAIRS.set(node, pairs);
+  }
+  return pairs;
 }
 
 function keyOf(key: unknown): string | undefined {

@@ -3,6 +3,7 @@ import type { Diagnostic } from '../diagnostics.js';
 import { DEFAULT_ENVELOPE, type EnvelopePaths, type TableDef } from '../compile/plan.js';
 import { operationTarget } from '../compile/operations/index.js';
 import { diagnosticAt } from '../spec/locate.js';
+import { isBroken } from './prune.js';
 import type { SpecDocument } from '../spec/load.js';
 import type { ProjectionSpec } from '../spec/types.js';
 
@@ -32,6 +33,8 @@ export function checkAcross(all: CheckedProjection[], out: Diagnostic[]): void {
     for (const def of p.tables) {
       const seen = tables.get(def.name);
       if (seen === undefined) tables.set(def.name, { owner: p, def });
+      // A table with parts the schema rejected differs for that reason alone.
+      else if (isBroken(p.doc, ['tables', def.name]) || isBroken(seen.owner.doc, ['tables', def.name])) continue;
       else if (JSON.stringify(seen.def) !== JSON.stringify(def)) {
         out.push(diagnosticAt(p.doc, ['tables', def.name], 'E_TABLE_CONFLICT', `table ${def.name} is also declared by projection ${seen.owner.spec.projection} (${where(seen.owner.doc, ['tables', def.name])}) with a different definition: declare it the same way in both`, 'key'));
       }

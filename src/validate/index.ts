@@ -11,6 +11,7 @@ import { checkAcross, type CheckedProjection } from './cross.js';
 import { checkOperation } from './operations.js';
 import { checkSchema } from './schema.js';
 import { checkTable } from './tables.js';
+import { originalIndex } from './prune.js';
 import { checkPathText } from './values.js';
 
 export interface ValidationResult {
@@ -18,6 +19,8 @@ export interface ValidationResult {
   diagnostics: Diagnostic[];
   files: string[];
   projections: number;
+  /** Tables declared by the projections that could be read (with or without errors). */
+  tables: number;
 }
 
 export function validatePaths(paths: string[]): ValidationResult {
@@ -27,17 +30,19 @@ export function validatePaths(paths: string[]): ValidationResult {
 export function validateLoaded(loaded: LoadedSpecs): ValidationResult {
   const diagnostics = [...loaded.diagnostics];
   const checked: CheckedProjection[] = [];
+  const tableNames = new Set<string>();
   for (const doc of loaded.documents) {
+    // Schema and semantic checks in one pass: the semantic checks see what the schema accepted.
     const schema = checkSchema(doc);
-    if (!schema.ok) {
-      diagnostics.push(...schema.diagnostics);
-      continue;
-    }
-    checked.push({ doc, spec: schema.value, tables: checkProjection(doc, schema.value, diagnostics) });
+    diagnostics.push(...schema.diagnostics);
+    if (schema.value === undefined) continue;
+    const tables = checkProjection(doc, schema.value, diagnostics);
+    for (const t of tables) tableNames.add(t.name);
+    if (!schema.partial) checked.push({ doc, spec: schema.value, tables });
   }
   checkAcross(checked, diagnostics);
   const sorted = sortDiagnostics(diagnostics);
-  const result: ValidationResult = { diagnostics: sorted, files: loaded.files, projections: loaded.documents.length };
+  const result: ValidationResult = { diagnostics: sorted, files: loaded.files, projections: loaded.documents.length, tables: tableNames.size };
   if (!sorted.some((d) => d.severity === 'error')) {
     result.plan = compilePlan(checked.map((c) => ({ spec: c.spec, source: { file: c.doc.file, line: lineOf(c.doc) } })));
   }
@@ -52,7 +57,7 @@ function checkProjection(doc: SpecDocument, spec: ProjectionSpec, out: Diagnosti
   const tables = new Map<string, TableDef>();
   for (const [name, t] of Object.entries(spec.tables)) tables.set(name, checkTable(doc, name, t, out));
   for (const [eventType, ops] of Object.entries(spec.on)) {
-    ops.forEach((op, i) => checkOperation(doc, tables, ['on', eventType, i], op, out));
+    ops.forEach((op, i) => checkOperation(doc, tables, ['on', eventType, originalIndex(ops, i)], op, out));
   }
   return [...tables.values()];
 }

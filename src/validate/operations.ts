@@ -6,20 +6,32 @@ import { operationTarget } from '../compile/operations/index.js';
 import { diagnosticAt, type Segment } from '../spec/locate.js';
 import type { SpecDocument } from '../spec/load.js';
 import type { Assignments, OperationSpec } from '../spec/types.js';
+import { isBroken, originalIndex } from './prune.js';
+import { didYouMean, listNames } from './suggest.js';
 import { checkPathText, checkValue } from './values.js';
 
 export function checkOperation(spec: SpecDocument, tables: Map<string, TableDef>, path: Segment[], op: OperationSpec, out: Diagnostic[]): void {
   const { keyword, table: tableName } = operationTarget(op);
   const table = tables.get(tableName);
   if (table === undefined) {
-    out.push(diagnosticAt(spec, [...path, keyword], 'E_UNKNOWN_TABLE', `unknown table ${tableName}; this projection declares: ${[...tables.keys()].join(', ')}`));
+    // A table the schema rejected is reported there; saying it is unknown here would be noise.
+    if (isBroken(spec, ['tables', tableName])) return;
+    const names = [...tables.keys()];
+    out.push(diagnosticAt(spec, [...path, keyword], 'E_UNKNOWN_TABLE', `unknown table ${tableName}${didYouMean(tableName, names)}; this projection declares: ${listNames(names)}`));
     return;
   }
+  let columnNames: string[] | undefined;
+  const unknownColumn = (col: string): string | undefined => {
+    if (isBroken(spec, ['tables', table.name, 'columns', col])) return undefined;
+    const names = (columnNames ??= table.columns.map((c) => c.name));
+    return `unknown column ${col} in table ${table.name}${didYouMean(col, names)}; columns: ${listNames(names)}`;
+  };
   const assign = (key: string, a: Assignments | undefined, opts: { inLoop?: boolean; keep?: boolean; replace?: boolean } = {}) => {
     for (const [col, v] of Object.entries(a ?? {})) {
       const column = columnOf(table, col);
       if (column === undefined) {
-        out.push(diagnosticAt(spec, [...path, key, col], 'E_UNKNOWN_COLUMN', `unknown column ${col} in table ${table.name}; columns: ${table.columns.map((c) => c.name).join(', ')}`, 'key'));
+        const problem = unknownColumn(col);
+        if (problem !== undefined) out.push(diagnosticAt(spec, [...path, key, col], 'E_UNKNOWN_COLUMN', problem, 'key'));
         continue;
       }
       checkValue({ spec, inLoop: opts.inLoop ?? false, column, keepAllowed: opts.keep ?? false, replaceAllowed: opts.replace ?? false }, [...path, key, col], v, out);
@@ -51,9 +63,12 @@ export function checkOperation(spec: SpecDocument, tables: Map<string, TableDef>
     }
     const conflict = op.on_conflict;
     if (typeof conflict === 'object') {
-      conflict.update.forEach((col, i) => {
-        if (columnOf(table, col) === undefined) out.push(diagnosticAt(spec, [...path, 'on_conflict', 'update', i], 'E_UNKNOWN_COLUMN', `unknown column ${col} in table ${table.name}`));
-        else if (table.key.includes(col)) out.push(diagnosticAt(spec, [...path, 'on_conflict', 'update', i], 'E_KEY_ASSIGNMENT', `${col} is a key column of ${table.name}: an upsert cannot change it`));
+      conflict.update.forEach((col, j) => {
+        const i = originalIndex(conflict.update, j);
+        if (columnOf(table, col) === undefined) {
+          const problem = unknownColumn(col);
+          if (problem !== undefined) out.push(diagnosticAt(spec, [...path, 'on_conflict', 'update', i], 'E_UNKNOWN_COLUMN', problem));
+        } else if (table.key.includes(col)) out.push(diagnosticAt(spec, [...path, 'on_conflict', 'update', i], 'E_KEY_ASSIGNMENT', `${col} is a key column of ${table.name}: an upsert cannot change it`));
         else if (!given.has(col)) out.push(diagnosticAt(spec, [...path, 'on_conflict', 'update', i], 'E_MISSING_VALUE', `on_conflict updates ${col}, but set gives it no value`));
       });
     }

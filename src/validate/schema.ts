@@ -9,6 +9,8 @@ import { diagnosticAt, parsePointer, type Segment } from '../spec/locate.js';
 import type { SpecDocument } from '../spec/load.js';
 import { projectionSchema } from '../spec/schema-file.js';
 import type { ProjectionSpec } from '../spec/types.js';
+import { Pruner } from './prune.js';
+import { didYouMean } from './suggest.js';
 
 const Ajv2020 = Ajv2020Module.default;
 const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, strictRequired: false, allowUnionTypes: true });
@@ -50,12 +52,29 @@ const ALTERNATIVES = new Map<unknown, string>([
   [(def('insertOp').properties as Record<string, unknown>).on_conflict, 'ignore, update, or { update: [columns] }'],
 ]);
 
-export function checkSchema(spec: SpecDocument): { ok: true; value: ProjectionSpec } | { ok: false; diagnostics: Diagnostic[] } {
+export interface SchemaResult {
+  diagnostics: Diagnostic[];
+  /** The document, or what the schema accepts of it (prune.ts); undefined when nothing can be checked further. */
+  value?: ProjectionSpec;
+  /** A required top-level key was rejected: check this projection alone, not across projections. */
+  partial: boolean;
+}
+
+const pruner = new Pruner(projectionSchema);
+/** Errors a pruned document may still have and the semantic checks do not mind: emptied maps and lists. */
+const HARMLESS = new Set(['minProperties', 'minItems']);
+
+export function checkSchema(spec: SpecDocument): SchemaResult {
   if (!isObject(spec.value)) {
-    return { ok: false, diagnostics: [diagnosticAt(spec, [], 'E_NOT_A_MAPPING', 'expected a projection: a mapping with projection, group, topics, tables and on')] };
+    return { partial: true, diagnostics: [diagnosticAt(spec, [], 'E_NOT_A_MAPPING', 'expected a projection: a mapping with projection, group, topics, tables and on')] };
   }
-  if (validateProjection(spec.value)) return { ok: true, value: spec.value };
-  return { ok: false, diagnostics: toDiagnostics(spec, validateProjection.errors ?? []) };
+  if (validateProjection(spec.value)) return { diagnostics: [], value: spec.value, partial: false };
+  const errors = validateProjection.errors ?? [];
+  const diagnostics = toDiagnostics(spec, errors);
+  const pruned = pruner.prune(spec, spec.value, errors);
+  // What is left must pass the schema, or the semantic checks would meet shapes they do not expect.
+  const ok = validateProjection(pruned.value) || (validateProjection.errors ?? []).every((e) => HARMLESS.has(e.keyword));
+  return ok ? { diagnostics, value: pruned.value as unknown as ProjectionSpec, partial: pruned.partial } : { diagnostics, partial: true };
 }
 
 function toDiagnostics(spec: SpecDocument, errors: ErrorObject[]): Diagnostic[] {
@@ -75,12 +94,19 @@ function toDiagnostics(spec: SpecDocument, errors: ErrorObject[]): Diagnostic[] 
     }
     return true;
   });
+  // Every path at or above a precise (not alternative) error: an alternative there says less than it.
+  const precise = new Set<string>();
+  for (const o of kept) {
+    if (isAlternative(o)) continue;
+    for (let p = o.instancePath; !precise.has(p); p = p.slice(0, Math.max(0, p.lastIndexOf('/')))) {
+      precise.add(p);
+      if (p === '') break;
+    }
+  }
   const out: Diagnostic[] = [];
   for (const e of kept) {
     if (isAlternative(e)) {
-      const inside = (p: string) => p === e.instancePath || p.startsWith(`${e.instancePath}/`);
-      const deeper = kept.some((o) => o !== e && !isAlternative(o) && inside(o.instancePath));
-      if (!deeper) out.push(diagnosticAt(spec, parsePointer(e.instancePath), 'E_TYPE', `expected ${ALTERNATIVES.get(e.parentSchema) ?? 'another shape'}, got ${describe(e.data)}`));
+      if (!precise.has(e.instancePath)) out.push(diagnosticAt(spec, parsePointer(e.instancePath), 'E_TYPE', `expected ${ALTERNATIVES.get(e.parentSchema) ?? 'another shape'}, got ${describe(e.data)}`));
       continue;
     }
     out.push(translate(spec, e));
@@ -110,14 +136,17 @@ function translate(spec: SpecDocument, e: ErrorObject): Diagnostic {
     case 'additionalProperties': {
       const key = String(params.additionalProperty);
       const allowed = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
-      return at('E_UNKNOWN_KEY', `unknown key "${key}"${where(path)}; expected one of: ${allowed.join(', ')}`, [...path, key], 'key');
+      return at('E_UNKNOWN_KEY', `unknown key "${key}"${where(path)}${didYouMean(key, allowed)}; expected one of: ${allowed.join(', ')}`, [...path, key], 'key');
     }
     case 'required':
       return at('E_REQUIRED', `missing required key "${String(params.missingProperty)}"${where(path)}`);
     case 'type':
       return at('E_TYPE', `expected ${typeList(params.type)}, got ${describe(e.data)}`);
-    case 'enum':
-      return at('E_ENUM', `expected one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, got ${describe(e.data)}`);
+    case 'enum': {
+      const allowed = params.allowedValues as unknown[];
+      const hint = typeof e.data === 'string' ? didYouMean(e.data, allowed.map(String)) : '';
+      return at('E_ENUM', `expected one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}, got ${describe(e.data)}${hint}`);
+    }
     case 'pattern':
       return identifier
         ? at('E_IDENTIFIER', identifierProblem(String(e.data), e.keyword))
@@ -137,14 +166,30 @@ function translate(spec: SpecDocument, e: ErrorObject): Diagnostic {
     }
     case 'maxLength':
       if (identifier) return at('E_IDENTIFIER', identifierProblem(String(e.data), e.keyword));
-      return at('E_RANGE', `${describe(e.data)}: ${e.message ?? 'out of range'}`);
+      return at('E_RANGE', rangeMessage(path, e));
     case 'minLength': case 'minimum': case 'maximum': case 'minItems': case 'maxItems': case 'minProperties':
-      return at('E_RANGE', `${describe(e.data)}: ${e.message ?? 'out of range'}`);
+      return at('E_RANGE', rangeMessage(path, e));
     case 'uniqueItems':
-      return at('E_RANGE', `items must be unique (${String(params.j)} and ${String(params.i)} are the same)`);
+      return at('E_RANGE', `${keyName(path)} items must be unique (${String(params.j)} and ${String(params.i)} are the same)`);
     default:
       return at('E_SCHEMA', `${e.message ?? e.keyword}`);
   }
+}
+
+/** `scale 40: must be <= 30`: the key is named, so the message stands without its code frame. */
+function rangeMessage(path: Segment[], e: ErrorObject): string {
+  const value = typeof e.data === 'string' && e.data.length > 40 ? `a string of ${e.data.length} characters` : describe(e.data);
+  return `${keyName(path)} ${value}: ${e.message ?? 'out of range'}`;
+}
+
+/** The key a value stands under: `scale`, or `topics[2]` for an item of a list. */
+function keyName(path: Segment[]): string {
+  const i = path.length - 1;
+  const last = path[i];
+  if (last === undefined) return 'the projection';
+  if (typeof last === 'string') return last;
+  const parent = path[i - 1];
+  return parent === undefined ? `item ${last}` : `${String(parent)}[${last}]`;
 }
 
 function identifierProblem(name: string, keyword: string): string {

@@ -6,6 +6,8 @@ import { diagnosticAt, type Segment } from '../spec/locate.js';
 import type { SpecDocument } from '../spec/load.js';
 import type { TableSpec } from '../spec/types.js';
 import { coerceLiteral } from '../sql/coerce.js';
+import { isBroken, originalIndex } from './prune.js';
+import { didYouMean, listNames } from './suggest.js';
 
 /** InnoDB's index key limit with DYNAMIC rows (MySQL manual, "InnoDB Limits"): 3072 bytes; utf8mb4 is 4 bytes a character. */
 const MAX_INDEX_BYTES = 3072;
@@ -17,7 +19,7 @@ export function checkTable(spec: SpecDocument, name: string, t: TableSpec, out: 
   if (name.startsWith(RESERVED_PREFIX)) {
     out.push(diagnosticAt(spec, at, 'E_RESERVED_NAME', `table names starting with ${RESERVED_PREFIX} are reserved for the engine's own tables`, 'key'));
   }
-  if (def.key.length === 0) {
+  if (def.key.length === 0 && !isBroken(spec, [...at, 'key'])) {
     out.push(diagnosticAt(spec, at, 'E_NO_KEY', `table ${name} has no key: add key: [columns] (a log table's key defaults to event_id)`, 'key'));
   }
   checkColumnList(spec, def, [...at, 'key'], def.key, t.key !== undefined, out);
@@ -25,8 +27,8 @@ export function checkTable(spec: SpecDocument, name: string, t: TableSpec, out: 
     const c = columnOf(def, k);
     if (c?.nullable) out.push(diagnosticAt(spec, [...at, 'columns', k, 'nullable'], 'E_NULLABLE_KEY', `key column ${k} of table ${name} is nullable: a key column must be NOT NULL`));
   }
-  (t.unique ?? []).forEach((cols, i) => checkColumnList(spec, def, [...at, 'unique', i], cols, true, out));
-  (t.indexes ?? []).forEach((cols, i) => checkColumnList(spec, def, [...at, 'indexes', i], cols, true, out));
+  (t.unique ?? []).forEach((cols, i) => checkColumnList(spec, def, [...at, 'unique', originalIndex(t.unique ?? [], i)], cols, true, out));
+  (t.indexes ?? []).forEach((cols, i) => checkColumnList(spec, def, [...at, 'indexes', originalIndex(t.indexes ?? [], i)], cols, true, out));
   if (t.version !== undefined) {
     const v = columnOf(def, t.version);
     if (v !== undefined && v.type !== 'int' && v.type !== 'bigint') {
@@ -55,9 +57,11 @@ function checkColumnList(spec: SpecDocument, def: TableDef, path: Segment[], col
   let bytes = 0;
   cols.forEach((name, i) => {
     const c = columnOf(def, name);
-    const where = declared ? [...path, i] : path.slice(0, -1);
+    const where = declared ? [...path, originalIndex(cols, i)] : path.slice(0, -1);
     if (c === undefined) {
-      out.push(diagnosticAt(spec, where, 'E_UNKNOWN_COLUMN', `unknown column ${name} in table ${def.name}; columns: ${def.columns.map((x) => x.name).join(', ')}`, declared ? 'value' : 'key'));
+      if (isBroken(spec, ['tables', def.name, 'columns', name])) return;
+      const names = def.columns.map((x) => x.name);
+      out.push(diagnosticAt(spec, where, 'E_UNKNOWN_COLUMN', `unknown column ${name} in table ${def.name}${didYouMean(name, names)}; columns: ${listNames(names)}`, declared ? 'value' : 'key'));
       return;
     }
     if (c.type === 'text' || c.type === 'json') {
