@@ -55,6 +55,15 @@ export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) =
     .option('--not-ready-after <seconds>', '/readyz reports not ready once the database has failed this long', '15')
     .action(async (o: RunOptions) => done((await import('./run.js')).runCommand(o)));
   program
+    .command('status')
+    .description('per group, topic and partition: stored position, Kafka committed offset, end offset, lag; dead letters; exit 1 over --max-lag')
+    .addOption(configOption())
+    .addOption(new Option('--database-url <url>', 'mysql://login:pass@host:port/db or sqlite:./file.db').env('DATABASE_URL'))
+    .addOption(new Option('--brokers <list>', 'Kafka brokers, host:port,... (without: the database side only)').env('KAFKA_BROKERS'))
+    .addOption(new Option('--format <format>', 'text or json').default('text'))
+    .option('--max-lag <n>', 'exit 1 when a partition lags more than n messages')
+    .action(async (o: { config: string[]; databaseUrl?: string; brokers?: string; format: string; maxLag?: string }) => done((await import('./status.js')).statusCommand(o)));
+  program
     .command('test')
     .description('run spec fixtures (*.test.yaml): messages in, expected rows out, replayed to prove idempotency')
     .argument('[fixtures...]', 'fixture files or folders (default: the --config folders)')
