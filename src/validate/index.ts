@@ -3,7 +3,7 @@
  * The plan is only returned when there is no error.
  */
 import { sortDiagnostics, type Diagnostic } from '../diagnostics.js';
-import type { Plan, TableDef } from '../compile/plan.js';
+import { DEFAULT_ENVELOPE, type Plan, type TableDef } from '../compile/plan.js';
 import { compilePlan } from '../compile/projection.js';
 import { loadSpecs, type LoadedSpecs, type SpecDocument } from '../spec/load.js';
 import type { ProjectionSpec } from '../spec/types.js';
@@ -12,7 +12,7 @@ import { checkOperation } from './operations.js';
 import { checkSchema } from './schema.js';
 import { checkTable } from './tables.js';
 import { originalIndex } from './prune.js';
-import { checkPathText } from './values.js';
+import { checkPathText, setPathNames } from './values.js';
 
 export interface ValidationResult {
   plan?: Plan;
@@ -50,6 +50,7 @@ export function validateLoaded(loaded: LoadedSpecs): ValidationResult {
 }
 
 function checkProjection(doc: SpecDocument, spec: ProjectionSpec, out: Diagnostic[]): TableDef[] {
+  setPathNames(doc, { ...DEFAULT_ENVELOPE, ...spec.envelope }, spec.on);
   // The schema only asks for a leading $; the envelope is read from every message, so its paths are checked like any other.
   for (const [field, path] of Object.entries(spec.envelope ?? {})) {
     checkPathText({ spec: doc, inLoop: false, keepAllowed: false, replaceAllowed: false }, ['envelope', field], path, out);

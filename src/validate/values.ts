@@ -23,7 +23,9 @@ export interface ValueContext {
 export function checkPathText(ctx: ValueContext, path: Segment[], text: string, out: Diagnostic[]): void {
   const ref = parsePathRef(text);
   if ('invalid' in ref) {
-    out.push(diagnosticAt(ctx.spec, path, 'E_VALUE_SYNTAX', `"${text}" is not a path: expected $.field, $item, $item.field or $index (write { const: "${text}" } for a literal that starts with $)`));
+    const meant = meantPath(text.slice(1), ctx.inLoop, namesOf(ctx.spec));
+    const hint = meant === undefined ? '' : ` (did you mean "${meant}"?)`;
+    out.push(diagnosticAt(ctx.spec, path, 'E_VALUE_SYNTAX', `"${text}" is not a path${hint}: expected $.field, $item, $item.field or $index (write { const: "${text}" } for a literal that starts with $)`));
     return;
   }
   if (('index' in ref || ref.root === 'item') && !ctx.inLoop) {
@@ -39,7 +41,7 @@ export function checkPathText(ctx: ValueContext, path: Segment[], text: string, 
 export function checkValue(ctx: ValueContext, path: Segment[], v: ValueSpec, out: Diagnostic[]): void {
   if (!isForm(v)) {
     if (isPathString(v)) checkPathText(ctx, path, v, out);
-    else checkLiteral(ctx, path, v, out);
+    else if (!checkNotAPath(ctx, path, v, out)) checkLiteral(ctx, path, v, out);
     return;
   }
   const inner: ValueContext = { ...ctx, column: undefined, keepAllowed: false, replaceAllowed: false };
@@ -47,7 +49,7 @@ export function checkValue(ctx: ValueContext, path: Segment[], v: ValueSpec, out
     checkLiteral(ctx, [...path, 'const'], v.const, out);
   } else if ('path' in v) {
     checkPathText(ctx, [...path, 'path'], v.path, out);
-    if (v.default !== undefined) checkLiteral(ctx, [...path, 'default'], v.default, out);
+    if (v.default !== undefined && !checkNotAPath(ctx, [...path, 'default'], v.default, out)) checkLiteral(ctx, [...path, 'default'], v.default, out);
     if (v.if_missing === 'keep' && !ctx.keepAllowed) {
       out.push(diagnosticAt(ctx.spec, [...path, 'if_missing'], 'E_KEEP_OUTSIDE_UPDATE', 'if_missing: keep applies to update and increment set only (there is no stored value to keep otherwise)'));
     }
@@ -75,6 +77,76 @@ export function checkValue(ctx: ValueContext, path: Segment[], v: ValueSpec, out
     });
     checkValue(inner, [...path, 'value'], v.value, out);
   }
+}
+
+/**
+ * Names a literal is compared with to tell whether it was meant as a path: the top-level fields of
+ * the envelope (`data`, `entity_id`, … or the projection's own), and the data fields the projection
+ * reads somewhere (`driver_id` when `$.data.driver_id` is read).
+ */
+export interface PathNames {
+  /** First segment of each envelope path → its path (`entity_id` → `$.entity_id`). */
+  envelope: Map<string, string>;
+  /** The envelope's data field (`data`), whose children are data fields. */
+  data: string | undefined;
+  /** Data field name → the path that reads it (`driver_id` → `$.data.driver_id`). */
+  fields: Map<string, string>;
+}
+
+const NAMES = new WeakMap<SpecDocument, PathNames>();
+
+/** Register the names of one projection (its envelope and every event path it reads). */
+export function setPathNames(doc: SpecDocument, envelope: Record<string, string>, spec: unknown): void {
+  const first = (p: string): string | undefined => /^\$\.([A-Za-z_][A-Za-z0-9_]*)/.exec(p)?.[1];
+  const names: PathNames = { envelope: new Map(), data: first(envelope.data ?? ''), fields: new Map() };
+  for (const p of Object.values(envelope)) {
+    const f = first(p);
+    if (f !== undefined && !names.envelope.has(f)) names.envelope.set(f, `$.${f}`);
+  }
+  const dataPrefix = names.data === undefined ? undefined : `$.${names.data}.`;
+  const walk = (v: unknown): void => {
+    if (typeof v === 'string') {
+      const field = dataPrefix !== undefined && v.startsWith(dataPrefix) ? /^[A-Za-z_][A-Za-z0-9_]*/.exec(v.slice(dataPrefix.length))?.[0] : undefined;
+      if (field !== undefined && !names.fields.has(field)) names.fields.set(field, `${dataPrefix ?? ''}${field}`);
+    } else if (Array.isArray(v)) v.forEach(walk);
+    else if (v !== null && typeof v === 'object') Object.values(v).forEach(walk);
+  };
+  walk(spec);
+  NAMES.set(doc, names);
+}
+
+function namesOf(doc: SpecDocument): PathNames {
+  return NAMES.get(doc) ?? { envelope: new Map(), data: undefined, fields: new Map() };
+}
+
+const DOTTED = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*|\[\d+\])*$/;
+
+/**
+ * The path a text (without its `$`) was probably meant to be, or undefined when it is no path:
+ * `data.x` and `.data.x` → `$.data.x`; `entity_id` → `$.entity_id`; `driver_id` → `$.data.driver_id`
+ * when that field is read elsewhere; `item.sku` → `$item.sku` inside a loop. A dotted text whose
+ * first part is no envelope field (`order.created`, `v1.2`) is a plain literal.
+ */
+function meantPath(text: string, inLoop: boolean, names: PathNames): string | undefined {
+  const body = text.startsWith('.') ? text.slice(1) : text;
+  if (!DOTTED.test(body)) return undefined;
+  const head = /^[A-Za-z_][A-Za-z0-9_]*/.exec(body)?.[0] ?? '';
+  const rest = body.slice(head.length);
+  if (inLoop && head === 'item') return `$item${rest}`;
+  if (inLoop && head === 'index' && rest === '') return '$index';
+  if (names.envelope.has(head)) return `$.${body}`;
+  const field = names.fields.get(head);
+  if (field !== undefined) return `${field}${rest}`;
+  return text.startsWith('.') && names.data !== undefined ? `$.${names.data}.${body}` : undefined;
+}
+
+/** A literal string that looks like a path is an error (it would be stored as its own text). True when reported. */
+function checkNotAPath(ctx: ValueContext, path: Segment[], v: unknown, out: Diagnostic[]): boolean {
+  if (typeof v !== 'string') return false;
+  const meant = meantPath(v, ctx.inLoop, namesOf(ctx.spec));
+  if (meant === undefined) return false;
+  out.push(diagnosticAt(ctx.spec, path, 'E_LOOKS_LIKE_PATH', `"${v}" looks like a path but is a literal, stored as this text in every row (did you mean "${meant}"?): write ${meant} to read the event, or { const: ${JSON.stringify(v)} } to store the text`));
+  return true;
 }
 
 function checkLiteral(ctx: ValueContext, path: Segment[], v: unknown, out: Diagnostic[]): void {
