@@ -125,7 +125,7 @@ const DOTTED = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*|\[\d+\])*$/;
  * The path a text (without its `$`) was probably meant to be, or undefined when it is no path:
  * `data.x` and `.data.x` → `$.data.x`; `entity_id` → `$.entity_id`; `driver_id` → `$.data.driver_id`
  * when that field is read elsewhere; `item.sku` → `$item.sku` inside a loop. A dotted text whose
- * first part is no envelope field (`order.created`, `v1.2`) is a plain literal.
+ * first part is no envelope field (`thing.created`, `v1.2`) is a plain literal.
  */
 function meantPath(text: string, inLoop: boolean, names: PathNames): string | undefined {
   const body = text.startsWith('.') ? text.slice(1) : text;
