@@ -7,6 +7,7 @@ import { bindValue, type EvalContext, type Evaluator } from '../compile/evaluate
 import { PathSlots } from '../compile/extract.js';
 import type { Assignment, ColumnDef, EnvelopePaths, Operation, TableDef } from '../compile/plan.js';
 import { coerce, CoerceError, type SqlValue } from '../sql/coerce.js';
+import { negateNumeric, type Numeric } from '../sql/numeric.js';
 import { EventError } from './event-error.js';
 import type { RowChange, SetPart } from '../sql/rows.js';
 
@@ -42,6 +43,9 @@ export function bindOperation(op: Operation, tables: Map<string, TableDef>, enve
       return fail(`column ${table.name}.${b.column.name} is NOT NULL but the event gives no value`);
     }
     if (b.column.type === 'json' && typeof v === 'object') checkDepth(b, v);
+    return coerced(b, v);
+  };
+  const coerced = (b: BoundValue, v: unknown): SqlValue => {
     try {
       return coerce(b.column, v);
     } catch (e) {
@@ -112,9 +116,11 @@ export function bindOperation(op: Operation, tables: Map<string, TableDef>, enve
         const parts: SetPart[] = [];
         for (const b of add) {
           const n = b.eval(ctx);
-          const amount = typeof n === 'number' ? n : typeof n === 'string' && n.trim() !== '' ? Number(n) : NaN;
-          if (!Number.isFinite(amount)) fail(`cannot add ${describeValue(n)} to ${table.name}.${b.column.name}: not a number`);
-          parts.push({ mode: 'add', column: b.column.name, value: sign * amount, base: Number(b.column.default ?? 0) });
+          if (typeof n !== 'number' && typeof n !== 'string') fail(`cannot add ${describeValue(n)} to ${table.name}.${b.column.name}: not a number`);
+          // The amount is coerced as a stored value would be (an INT takes integers only, a
+          // DECIMAL rounds to its scale), so both databases add the same exact number.
+          const amount = coerced(b, n);
+          parts.push({ mode: 'add', column: b.column.name, value: sign < 0 ? negateNumeric(amount) : amount, base: b.column.default === undefined || b.column.default === null ? 0 : coerce(b.column, b.column.default), numeric: numericOf(b.column) });
         }
         for (const b of set) {
           if (b.mode === 'replace_in') {
@@ -220,4 +226,9 @@ export function describeValue(v: unknown): string {
   if (v === null) return 'null';
   if (typeof v === 'object') return 'an object';
   return String(v);
+}
+
+/** How an increment adds to the column (validation allows int, bigint and decimal only). */
+function numericOf(c: ColumnDef): Numeric {
+  return c.type === 'int' || c.type === 'bigint' ? { type: c.type } : { type: 'decimal', precision: c.precision ?? 18, scale: c.scale ?? 2 };
 }

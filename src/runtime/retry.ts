@@ -44,6 +44,8 @@ export function classify(err: unknown): ErrorClass {
   if ((e as { retriable?: unknown })?.retriable === true) return 'transient';
   if (typeof e?.errno === 'number' && DATA_ERRNOS.has(e.errno)) return 'data';
   if (typeof e?.code === 'string' && /^SQLITE_CONSTRAINT|^SQLITE_MISMATCH|^SQLITE_TOOBIG/.test(e.code)) return 'data';
+  // An exact sum that does not fit its column (sql/numeric.ts), MariaDB's 1264 on SQLite.
+  if (e?.code === 'SC_OUT_OF_RANGE') return 'data';
   if (typeof e?.message === 'string' && /malformed JSON|bad JSON path|JSON path/i.test(e.message)) return 'data';
   return 'fatal';
 }

@@ -49,8 +49,15 @@ describe('string and text', () => {
       [[1], /expected a string, got an array/],
       [Number.NaN, /got NaN/],
       [Infinity, /got Infinity/],
+      ['a\ud800b', /lone UTF-16 surrogate/],
+      ['\udc00', /lone UTF-16 surrogate/],
     ]);
   }
+  it('counts a string limit in characters, 4-byte characters as one', () => {
+    const c: ColumnDef = { name: 's', type: 'string', nullable: true, length: 3 };
+    expect(coerce(c, '😀😀😀')).toBe('😀😀😀');
+    expect(() => coerce(c, '😀😀😀😀')).toThrow(/4 characters is longer than 3/);
+  });
 });
 
 describe('int and bigint', () => {
@@ -61,6 +68,7 @@ describe('int and bigint', () => {
       [-7, -7],
       ['123', '123'],
       ['-123', '-123'],
+      ['007', '7'],
       [true, 1],
       [false, 0],
     ]);
@@ -95,27 +103,45 @@ describe('int and bigint', () => {
 });
 
 describe('decimal', () => {
+  // MariaDB's DECIMAL(18,2) (the default): rounded half away from zero to 2 digits, as exact text.
   ok('decimal', [
-    [0, 0],
-    [12.5, 12.5],
-    [-0.001, -0.001],
+    [0, '0.00'],
+    [12.5, '12.50'],
+    [-0.001, '0.00'],
     ['12.50', '12.50'],
-    ['-3', '-3'],
-    ['.5', '.5'],
-    ['5.', '5.'],
-    ['1234567890123456.123456789', '1234567890123456.123456789'],
-    ['-0001234567890123456.5', '-0001234567890123456.5'],
-    [1234567890123456, 1234567890123456],
+    ['-3', '-3.00'],
+    ['.5', '0.50'],
+    ['5.', '5.00'],
+    ['1234567890123456.123456789', '1234567890123456.12'],
+    ['-0001234567890123456.5', '-1234567890123456.50'],
+    [1234567890123456, '1234567890123456.00'],
   ]);
-  it('rejects more integer digits than precision - scale, from strings and numbers', () => {
+  it('rounds half away from zero to the scale, as MariaDB stores it (issue 12)', () => {
+    const c: ColumnDef = { name: 'price', type: 'decimal', nullable: true, precision: 12, scale: 2 };
+    expect(coerce(c, '12.345')).toBe('12.35');
+    expect(coerce(c, 12.345)).toBe('12.35');
+    expect(coerce(c, '0.005')).toBe('0.01');
+    expect(coerce(c, '-0.005')).toBe('-0.01');
+    expect(coerce(c, '-0.004')).toBe('0.00');
+    expect(coerce(c, 1.005)).toBe('1.01');
+    expect(coerce(c, 0.1 + 0.2)).toBe('0.30');
+    expect(coerce(c, 1e-7)).toBe('0.00');
+    expect(coerce({ ...c, scale: 0 }, '2.5')).toBe('3');
+    expect(coerce({ ...c, scale: 0 }, '-2.5')).toBe('-3');
+    expect(coerce({ ...c, precision: 30, scale: 10 }, 1.5e-9)).toBe('0.0000000015');
+  });
+  it('rejects more integer digits than precision - scale after rounding, from strings and numbers', () => {
     const c: ColumnDef = { name: 'price', type: 'decimal', nullable: true, precision: 10, scale: 2 };
     expect(coerce(c, '12345678.99')).toBe('12345678.99');
-    expect(coerce(c, -12345678.5)).toBe(-12345678.5);
+    expect(coerce(c, -12345678.5)).toBe('-12345678.50');
     expect(() => coerce(c, '123456789')).toThrow(/out of range for decimal\(10,2\): 9 integer digits, at most 8/);
     expect(() => coerce(c, 123456789.5)).toThrow(/9 integer digits/);
     expect(() => coerce(c, 1e21)).toThrow(/22 integer digits/);
+    // 99999999.995 rounds to 100000000.00: out of range, as MariaDB says.
+    expect(() => coerce(c, '99999999.995')).toThrow(/9 integer digits/);
+    expect(coerce(c, '99999999.994')).toBe('99999999.99');
     expect(coerceLiteral(c, '-123456789')).toMatch(/integer digits/);
-    expect(coerce({ ...c, precision: 20, scale: 2 }, '123456789012345678')).toBe('123456789012345678');
+    expect(coerce({ ...c, precision: 20, scale: 2 }, '123456789012345678')).toBe('123456789012345678.00');
   });
   bad('decimal', [
     ['abc', /expected a decimal number, got "abc"/],

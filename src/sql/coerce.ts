@@ -6,6 +6,7 @@
  */
 import type { ColumnDef } from '../compile/plan.js';
 import type { ColumnType } from '../spec/types.js';
+import { formatScaled, integerDigits, INT_RANGE, scaledDecimal } from './numeric.js';
 
 export type SqlValue = string | number | null;
 
@@ -25,45 +26,60 @@ export class CoerceError extends Error {
  * default applies, is the caller's decision. Throws `CoerceError` when the value cannot fit.
  */
 export function coerce(col: ColumnDef, v: unknown): SqlValue {
-  const out = fit(col, convert(col.type, v));
+  const out = fit(col, convert(col, v));
   if (out instanceof Reject) throw new CoerceError(col.name, col.type, out.reason);
   return out;
 }
 
 /** Validate-time check of a literal against its column: the error message, or null when it fits. */
 export function coerceLiteral(col: ColumnDef, v: unknown): string | null {
-  const out = fit(col, convert(col.type, v));
+  const out = fit(col, convert(col, v));
   return out instanceof Reject ? new CoerceError(col.name, col.type, out.reason).message : null;
 }
 
 function fit(col: ColumnDef, out: SqlValue | Reject): SqlValue | Reject {
-  return col.type === 'decimal' ? fitDecimal(col, out) : fitLength(col, out);
+  return col.type === 'string' || col.type === 'text' ? fitLength(col, out) : out;
 }
 
 /**
- * DECIMAL(p,s) holds p - s integer digits; more is "out of range" in strict mode (MySQL manual,
- * "Fixed-Point Types"), and SQLite would store it anyway. Extra fraction digits are rounded by
- * every database, as the manual says, so only the integer part is checked.
+ * DECIMAL(p,s) rounds to s fraction digits, half away from zero (12.345 → 12.35, -0.005 → -0.01),
+ * and holds p - s integer digits after rounding; more is "out of range" in strict mode (MariaDB
+ * manual, "DECIMAL"). SQLite would keep 12.345 and any magnitude, so the rounding is done here
+ * for both and the result travels as exact text: every database stores the same number.
  */
-function fitDecimal(col: ColumnDef, out: SqlValue | Reject): SqlValue | Reject {
-  if (out instanceof Reject || out === null) return out;
-  const digits = (col.precision ?? 18) - (col.scale ?? 2);
-  const integer = typeof out === 'number'
-    ? (Math.abs(out) < 1 ? '' : Math.trunc(Math.abs(out)).toLocaleString('en-US', { useGrouping: false }))
-    : String(out).replace(/^-/u, '').split('.')[0]!.replace(/^0+/u, '');
-  return integer.length > digits ? new Reject(`${show(out)} is out of range for decimal(${col.precision ?? 18},${col.scale ?? 2}): ${integer.length} integer digits, at most ${digits}`) : out;
+function toDecimal(col: ColumnDef, v: unknown): SqlValue | Reject {
+  if (!((typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && DECIMAL.test(v)))) return fail('a decimal number', v);
+  const precision = col.precision ?? 18;
+  const scale = col.scale ?? 2;
+  const scaled = scaledDecimal(v, scale);
+  if (scaled === undefined) return fail('a decimal number', v);
+  const digits = integerDigits(scaled, scale);
+  if (digits > precision - scale) return new Reject(`${show(v)} is out of range for decimal(${precision},${scale}): ${digits} integer digits, at most ${precision - scale}`);
+  return formatScaled(scaled, scale);
 }
-
 /**
  * VARCHAR(n) holds n characters (code points), not bytes (MySQL manual, "The CHAR and VARCHAR
- * Types"). SQLite does not enforce lengths at all, so the check is made here for both, and a value
- * too long is the event's error (dead-lettered) on every database alike.
+ * Types"); MEDIUMTEXT holds 16,777,215 bytes. SQLite does not enforce lengths at all, so the
+ * check is made here for both, and a value too long is the event's error (dead-lettered) on every
+ * database alike. A lone surrogate (JSON allows "\ud800") has no UTF-8 form: each driver would
+ * store U+FFFD instead, a silent change, so it is refused.
  */
 function fitLength(col: ColumnDef, out: SqlValue | Reject): SqlValue | Reject {
-  if (col.type !== 'string' || typeof out !== 'string' || col.length === undefined || out.length <= col.length) return out;
+  if (typeof out !== 'string') return out;
+  if (LONE_SURROGATE.test(out)) return new Reject(`value holds a lone UTF-16 surrogate, which has no UTF-8 form`);
+  if (col.type === 'text') {
+    // Each UTF-16 unit takes at most 3 bytes of UTF-8, so only long text needs counting.
+    const bytes = out.length * 3 <= MEDIUMTEXT_BYTES ? 0 : Buffer.byteLength(out, 'utf8');
+    return bytes > MEDIUMTEXT_BYTES ? new Reject(`value of ${bytes} bytes is longer than a text column's ${MEDIUMTEXT_BYTES}`) : out;
+  }
+  if (col.length === undefined || out.length <= col.length) return out;
   const chars = [...out].length;
   return chars > col.length ? new Reject(`value of ${chars} characters is longer than ${col.length}`) : out;
 }
+
+/** In a `u` regex a surrogate pair is one code point, so \p{Cs} matches only unpaired halves. */
+const LONE_SURROGATE = /\p{Cs}/u;
+const MEDIUMTEXT_BYTES = 16_777_215;
 
 /** A failed conversion, returned rather than thrown so `coerceLiteral` needs no try/catch. */
 class Reject {
@@ -72,13 +88,12 @@ class Reject {
 
 const fail = (expected: string, v: unknown, hint = ''): Reject => new Reject(`expected ${expected}, got ${show(v)}${hint}`);
 
-/** Signed 32- and 64-bit ranges of MySQL INT and BIGINT. */
-const INT_RANGE = { int: [-(2n ** 31n), 2n ** 31n - 1n], bigint: [-(2n ** 63n), 2n ** 63n - 1n] } as const;
 const INTEGER = /^-?\d+$/u;
 const DECIMAL = /^-?(?:\d+(?:\.\d*)?|\.\d+)$/u;
 
-function convert(type: ColumnType, v: unknown): SqlValue | Reject {
+function convert(col: ColumnDef, v: unknown): SqlValue | Reject {
   if (v === undefined || v === null) return null;
+  const type = col.type;
   switch (type) {
     case 'string':
     case 'text':
@@ -89,9 +104,7 @@ function convert(type: ColumnType, v: unknown): SqlValue | Reject {
     case 'bigint':
       return toInteger(type, v);
     case 'decimal':
-      if (typeof v === 'number' && Number.isFinite(v)) return v;
-      if (typeof v === 'string' && DECIMAL.test(v)) return v;
-      return fail('a decimal number', v);
+      return toDecimal(col, v);
     case 'boolean':
       if (v === true || v === 1 || v === 'true') return 1;
       if (v === false || v === 0 || v === 'false') return 0;
@@ -124,8 +137,8 @@ function toInteger(type: 'int' | 'bigint', v: unknown): SqlValue | Reject {
   }
   const [min, max] = INT_RANGE[type];
   if (big < min || big > max) return new Reject(`${show(v)} is out of range (${min} to ${max})`);
-  // Strings stay strings so integers beyond 2^53 reach the driver intact.
-  return typeof v === 'number' ? v : String(v);
+  // Strings stay strings so integers beyond 2^53 reach the driver intact; '007' becomes '7'.
+  return typeof v === 'number' ? v : big.toString();
 }
 
 /**

@@ -35,7 +35,7 @@ describe('fold', () => {
   });
 
   it('merges successive changes of one row of the same shape, without touching the input', () => {
-    const add = (id: string, n: number): RowChange => ({ kind: 'update', table: 't', shape: 'u|t|add:n', where: ['id'], whereValues: [id], set: [{ mode: 'add', column: 'n', value: n, base: 0 }], upsert: true });
+    const add = (id: string, n: number): RowChange => ({ kind: 'update', table: 't', shape: 'u|t|add:n', where: ['id'], whereValues: [id], set: [{ mode: 'add', column: 'n', value: n, base: 0, numeric: { type: 'bigint' } }], upsert: true });
     const rows = [add('a', 1), add('a', 2), add('b', 5), add('a', -1), add('a', 4)];
     const copy = structuredClone(rows);
     const rounds = fold(rows);

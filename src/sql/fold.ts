@@ -8,6 +8,7 @@
  * never modified (a retried transaction folds them again).
  */
 import { identities, type InsertRow, type RowChange, type UpdateRow } from './rows.js';
+import { sumAmounts } from './numeric.js';
 
 export interface StatementGroup {
   shape: string;
@@ -98,7 +99,7 @@ function mergeUpdates(a: UpdateRow, b: UpdateRow): UpdateRow | undefined {
     const y = b.set[i]!;
     if (x.column !== y.column || x.mode !== y.mode) return undefined;
     if (x.mode === 'replace') return undefined;
-    set.push(x.mode === 'add' ? { ...x, value: Number(x.value) + Number(y.value) } : y);
+    set.push(x.mode === 'add' && y.mode === 'add' ? { ...x, value: sumAmounts(x.numeric, x.value, y.value) } : y);
   }
   return { ...a, set };
 }

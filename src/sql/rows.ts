@@ -3,6 +3,7 @@
  * column's SQL form. The folder groups rows of the same shape into multi-row statements.
  */
 import type { SqlValue } from './coerce.js';
+import type { Numeric } from './numeric.js';
 
 export interface InsertRow {
   kind: 'insert';
@@ -19,7 +20,11 @@ export interface InsertRow {
 
 export type SetPart =
   | { mode: 'set'; column: string; value: SqlValue }
-  | { mode: 'add'; column: string; value: SqlValue; base: number }
+  /**
+   * Add `value` (already exact in the column's type: an integer, or a decimal at the column's
+   * scale). `base` is the column default a created row starts from; `numeric` says how to add.
+   */
+  | { mode: 'add'; column: string; value: SqlValue; base: SqlValue; numeric: Numeric }
   /** Replace an element inside a stored JSON document; `json` marks a non-scalar value. */
   | { mode: 'replace'; column: string; path: string; value: SqlValue; json: boolean };
 

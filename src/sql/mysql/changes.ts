@@ -11,6 +11,7 @@ import type { SqlValue } from '../coerce.js';
 import { chunks, type StatementGroup } from '../fold.js';
 import { MAX_ROWS_PER_STATEMENT, type ChangeBuilder, type Statement } from '../statement.js';
 import type { DeleteRow, InsertRow, SetPart, UpdateRow } from '../rows.js';
+import { addNumeric, type Numeric } from '../numeric.js';
 
 export const q = (name: string): string => '`' + name + '`';
 
@@ -81,10 +82,27 @@ function assignment(p: SetPart, i: number): string {
   const col = `t.${q(p.column)}`;
   switch (p.mode) {
     case 'set': return `${col} = s.v${i}`;
-    case 'add': return `${col} = ${col} + s.v${i}`;
+    case 'add': return `${col} = ${col} + ${exactAmount(`s.v${i}`, p.numeric)}`;
     // A JSON value travels as text; JSON_EXTRACT turns it back into a document, not a string.
     case 'replace': return `${col} = JSON_REPLACE(${col}, s.p${i}, ${p.json ? `JSON_EXTRACT(s.v${i}, '$')` : `s.v${i}`})`;
   }
+}
+
+/**
+ * An amount as an exact number in SQL. The derived table's values arrive as text or as literals;
+ * text + DECIMAL would be DOUBLE arithmetic (https://mariadb.com/kb/en/type-conversion/), so the
+ * amount is cast to a DECIMAL wide enough for it: the sum is exact and only its store into the
+ * column is range-checked (error 1264), as for any stored value.
+ */
+function exactAmount(expr: string, n: Numeric): string {
+  return `CAST(${expr} AS DECIMAL(65,${n.type === 'decimal' ? n.scale : 0}))`;
+}
+
+/** A column default as a SQL literal: coerce() made it an integer or a plain decimal's text. */
+function numericLiteral(v: SqlValue): string {
+  const text = String(v ?? 0);
+  if (!/^-?\d+(?:\.\d+)?$/u.test(text)) throw new Error(`not a numeric literal: ${text}`);
+  return text;
 }
 
 function update(rows: UpdateRow[]): Statement {
@@ -103,10 +121,12 @@ function upsertCounters(rows: UpdateRow[]): Statement {
   const params: SqlValue[] = [];
   for (const x of rows) {
     params.push(...x.whereValues);
-    for (const p of x.set) params.push(p.mode === 'add' ? p.base + Number(p.value) : p.value);
+    // The stub's value is computed exactly here; out of range it throws, as MariaDB would reject it.
+    for (const p of x.set) params.push(p.mode === 'add' ? addNumeric(p.numeric, p.base, p.value) : p.value);
   }
+  // VALUES(col) is the stub, exact in the column's type, so VALUES(col) - base is the amount.
   const onDup = r.set.map((p) => p.mode === 'add'
-    ? `${q(p.column)} = ${q(p.column)} + (VALUES(${q(p.column)}) - ${p.base})`
+    ? `${q(p.column)} = ${q(p.column)} + (VALUES(${q(p.column)}) - ${numericLiteral(p.base)})`
     : `${q(p.column)} = VALUES(${q(p.column)})`).join(', ');
   return { sql: `INSERT INTO ${q(r.table)} (${columns.map(q).join(',')}) VALUES ${rows.map(() => tuple).join(',')} ON DUPLICATE KEY UPDATE ${onDup}`, params };
 }

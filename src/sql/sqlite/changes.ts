@@ -9,6 +9,7 @@ import type { SqlValue } from '../coerce.js';
 import type { StatementGroup } from '../fold.js';
 import type { ChangeBuilder, Statement } from '../statement.js';
 import type { DeleteRow, InsertRow, SetPart, UpdateRow } from '../rows.js';
+import { scAdd } from './functions.js';
 
 const q = (name: string): string => `"${name}"`;
 
@@ -35,7 +36,7 @@ function insert(r: InsertRow): Statement {
 function assignment(p: SetPart): string {
   switch (p.mode) {
     case 'set': return `${q(p.column)} = ?`;
-    case 'add': return `${q(p.column)} = ${q(p.column)} + ?`;
+    case 'add': return `${q(p.column)} = ${scAdd(q(p.column), '?', p.numeric)}`;
     case 'replace': return `${q(p.column)} = json_replace(${q(p.column)}, ?, ${p.json ? 'json(?)' : '?'})`;
   }
 }
@@ -57,14 +58,18 @@ function update(r: UpdateRow): Statement {
   return { sql: `UPDATE ${q(r.table)} SET ${r.set.map(assignment).join(', ')} WHERE ${whereClause(r)}`, params: [...setParams(r.set), ...whereParams(r)] };
 }
 
+/**
+ * The stub row starts at base + amount, computed by sc_add (range-checked like any sum), and an
+ * existing row adds the amount; excluded.col is not used, as it would be the stub.
+ */
 function upsertCounters(r: UpdateRow): Statement {
   const columns = [...r.where, ...r.set.map((p) => p.column)];
-  const params = [...r.whereValues, ...r.set.map((p) => (p.mode === 'add' ? p.base + Number(p.value) : p.value))];
-  const set = r.set.map((p) => p.mode === 'add'
-    ? `${q(p.column)} = ${q(p.column)} + (excluded.${q(p.column)} - ${p.base})`
-    : `${q(p.column)} = excluded.${q(p.column)}`).join(', ');
+  const values = [...r.where.map(() => '?'), ...r.set.map((p) => (p.mode === 'add' ? scAdd('?', '?', p.numeric) : '?'))];
+  const params = [...r.whereValues, ...r.set.flatMap((p) => (p.mode === 'add' ? [p.base, p.value] : [p.value]))];
+  const set = r.set.map((p) => p.mode === 'add' ? `${q(p.column)} = ${scAdd(q(p.column), '?', p.numeric)}` : `${q(p.column)} = excluded.${q(p.column)}`).join(', ');
+  params.push(...r.set.filter((p) => p.mode === 'add').map((p) => p.value));
   return {
-    sql: `INSERT INTO ${q(r.table)} (${columns.map(q).join(',')}) VALUES (${columns.map(() => '?').join(',')}) ON CONFLICT (${r.where.map(q).join(',')}) DO UPDATE SET ${set}`,
+    sql: `INSERT INTO ${q(r.table)} (${columns.map(q).join(',')}) VALUES (${values.join(',')}) ON CONFLICT (${r.where.map(q).join(',')}) DO UPDATE SET ${set}`,
     params,
   };
 }
