@@ -43,7 +43,9 @@ export type DiagnosticCode =
   | 'E_YAML_ALIAS'
   | 'E_LOOKS_LIKE_PATH'
   | 'E_ROW_SIZE'
-  | 'W_NO_PROJECTION';
+  | 'W_NO_PROJECTION'
+  | 'E_WILDCARD_TYPE'
+  | 'E_LOG_WITHOUT_ID';
 
 export type Severity = 'error' | 'warning';
 

@@ -4,11 +4,22 @@
  */
 import { compilePath } from './accessor.js';
 import { PathSlots } from './extract.js';
-import type { PathRoot, ValueExpr } from './plan.js';
+import type { MetaName, PathRoot, ValueExpr } from './plan.js';
+
+/** The message an event came in (`$source.…`, `$type`, `$now`). */
+export interface MessageMeta {
+  msg: { topic: string; partition: number; offset: number; key: Buffer | null; timestamp?: number };
+  /** The type field's value as text, or null. */
+  typeText: string | null;
+  /** When the batch is applied: an ISO-8601 instant. */
+  now: string;
+}
 
 /** What an expression can read: the event, and inside `for_each` / `map` the current element. */
 export interface EvalContext {
   event: unknown;
+  /** The message's metadata; its values are undefined when absent (a bare evaluation). */
+  meta?: MessageMeta;
   item?: unknown;
   index?: number;
   /** The handler's extracted event paths, by slot (see extract.ts); read from `event` when absent. */
@@ -38,6 +49,8 @@ export type Evaluator = (ctx: EvalContext) => unknown;
  * - `map`: one object per array element, with the element as `item` and its position as `index`;
  *   `undefined` when the source is not an array (missing, null or a scalar).
  * - `object`: the evaluated fields; fields that evaluate to `undefined` are left out.
+ * - `meta`: the message's topic, partition, offset, key (text, null when none), timestamp
+ *   (ISO-8601, undefined when the source has none), type text, or the time of application.
  */
 export function bindValue(expr: ValueExpr, slots: Slots = {}): Evaluator {
   const bind = (e: ValueExpr): Evaluator => bindValue(e, slots);
@@ -89,15 +102,32 @@ export function bindValue(expr: ValueExpr, slots: Slots = {}): Evaluator {
       return (ctx) => {
         const source = read(ctx);
         if (!Array.isArray(source)) return undefined;
-        return source.map((item: unknown, index) => build({ event: ctx.event, paths: ctx.paths, item, index, itemPaths: extractItem(item) }));
+        return source.map((item: unknown, index) => build({ event: ctx.event, paths: ctx.paths, meta: ctx.meta, item, index, itemPaths: extractItem(item) }));
       };
     }
     case 'object':
       return bindFields(expr.fields, slots);
+    case 'meta':
+      return metaReader(expr.name);
     default: {
       const unknownKind: never = expr;
       throw new Error(`unknown value expression ${JSON.stringify(unknownKind)}`);
     }
+  }
+}
+
+function metaReader(name: MetaName): Evaluator {
+  switch (name) {
+    case 'source.topic': return (ctx) => ctx.meta?.msg.topic;
+    case 'source.partition': return (ctx) => ctx.meta?.msg.partition;
+    case 'source.offset': return (ctx) => ctx.meta?.msg.offset;
+    case 'source.key': return (ctx) => (ctx.meta === undefined ? undefined : ctx.meta.msg.key === null ? null : ctx.meta.msg.key.toString('utf8'));
+    case 'source.timestamp': return (ctx) => {
+      const ms = ctx.meta?.msg.timestamp;
+      return ms === undefined ? undefined : new Date(ms).toISOString();
+    };
+    case 'type': return (ctx) => ctx.meta?.typeText;
+    case 'now': return (ctx) => ctx.meta?.now;
   }
 }
 

@@ -17,7 +17,16 @@ export type ValueExpr =
   | { kind: 'equals'; left: ValueExpr; right: ValueExpr }
   | { kind: 'coalesce'; values: ValueExpr[] }
   | { kind: 'map'; root: PathRoot; path: string; to: Record<string, ValueExpr> }
-  | { kind: 'object'; fields: Record<string, ValueExpr> };
+  | { kind: 'object'; fields: Record<string, ValueExpr> }
+  | { kind: 'meta'; name: MetaName };
+
+/**
+ * What a value can read besides the event: the message's source coordinates and Kafka key and
+ * timestamp (`$source.…`), the type field's value as text (`$type`) and the time the batch is
+ * applied (`$now`). A default route logs messages with them.
+ */
+export const META_NAMES = ['source.topic', 'source.partition', 'source.offset', 'source.key', 'source.timestamp', 'type', 'now'] as const;
+export type MetaName = (typeof META_NAMES)[number];
 
 /**
  * One column assignment. `set` writes the value; `keep_if_missing` writes it only when the
@@ -120,6 +129,8 @@ export interface CompiledProjection {
   unhandled: 'skip' | 'dlq';
   /** Event type → operations, in the sequence the spec lists them. */
   handlers: Record<string, Operation[]>;
+  /** The default route: the operations of every message of its topics no handler of this projection takes. */
+  default?: Operation[];
   /** Names of the tables this projection declares. */
   tables: string[];
   source: SourceRef;
@@ -137,6 +148,9 @@ export interface Plan {
   tables: TableDef[];
   groups: ConsumerGroupPlan[];
 }
+
+/** `envelope: { id: none }`: messages carry no id; exactly-once rests on the stored positions alone. */
+export const NO_ID = 'none';
 
 export const DEFAULT_ENVELOPE: EnvelopePaths = {
   type: '$.event_type',

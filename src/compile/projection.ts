@@ -1,5 +1,5 @@
 /** Validated projection specs → the Plan. Trusts its input: validate first. */
-import type { ProjectionSpec } from '../spec/types.js';
+import type { OperationSpec, ProjectionSpec } from '../spec/types.js';
 import { compileOperation, operationTarget } from './operations/index.js';
 import { DEFAULT_ENVELOPE, type CompiledProjection, type ConsumerGroupPlan, type Plan, type SourceRef, type TableDef } from './plan.js';
 import { compileTable } from './table.js';
@@ -14,13 +14,12 @@ export function compileProjection({ spec, source }: SourcedSpec): { projection: 
   const tables = Object.entries(spec.tables).map(([name, t]) => compileTable(name, t));
   const byName = new Map(tables.map((t) => [t.name, t]));
   const handlers: CompiledProjection['handlers'] = {};
-  for (const [eventType, ops] of Object.entries(spec.on)) {
-    handlers[eventType] = ops.map((op) => {
-      const table = byName.get(operationTarget(op).table);
-      if (table === undefined) throw new Error(`compile: unknown table ${operationTarget(op).table} (validate first)`);
-      return compileOperation(op, table, envelope);
-    });
-  }
+  const compileOps = (ops: OperationSpec[]) => ops.map((op) => {
+    const table = byName.get(operationTarget(op).table);
+    if (table === undefined) throw new Error(`compile: unknown table ${operationTarget(op).table} (validate first)`);
+    return compileOperation(op, table, envelope);
+  });
+  for (const [eventType, ops] of Object.entries(spec.on ?? {})) handlers[eventType] = compileOps(ops);
   const projection: CompiledProjection = {
     name: spec.projection,
     group: spec.group,
@@ -31,6 +30,7 @@ export function compileProjection({ spec, source }: SourcedSpec): { projection: 
     tables: tables.map((t) => t.name),
     source,
   };
+  if (spec.default !== undefined) projection.default = compileOps(spec.default);
   return { projection, tables };
 }
 

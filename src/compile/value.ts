@@ -1,16 +1,21 @@
 /**
  * A value spec → a ValueExpr. A string is a path when it starts with `$` (`$.x` reads the event,
- * `$item…` the loop element, `$index` its position); any other scalar is a literal, and
- * `{ const: … }` says a literal that starts with `$`.
+ * `$item…` the loop element, `$index` its position, `$raw` the whole value, `$source.…`, `$type`
+ * and `$now` the message's metadata); any other scalar is a literal, and `{ const: … }` says a
+ * literal that starts with `$`.
  */
 import type { ValueForm, ValueSpec } from '../spec/types.js';
-import type { PathRoot, ValueExpr } from './plan.js';
+import { META_NAMES, type MetaName, type PathRoot, type ValueExpr } from './plan.js';
 
-export type PathRef = { root: PathRoot; path: string } | { index: true } | { invalid: string };
+export type PathRef = { root: PathRoot; path: string } | { index: true } | { meta: MetaName } | { invalid: string };
 
-/** Classify a `$…` string. `$item.a` becomes root item, path `$.a`. */
+const META = new Set<string>(META_NAMES);
+
+/** Classify a `$…` string. `$item.a` becomes root item, path `$.a`; `$raw` is the value itself (`$`). */
 export function parsePathRef(text: string): PathRef {
   if (text === '$index') return { index: true };
+  if (text === '$raw') return { root: 'event', path: '$' };
+  if (META.has(text.slice(1))) return { meta: text.slice(1) as MetaName };
   if (text === '$item') return { root: 'item', path: '$' };
   if (text.startsWith('$item.') || text.startsWith('$item[')) return { root: 'item', path: '$' + text.slice(5) };
   if (text === '$' || text.startsWith('$.') || text.startsWith('$[')) return { root: 'event', path: text };
@@ -56,6 +61,7 @@ export function compileValue(spec: ValueSpec): ValueExpr {
 function pathExpr(text: string): ValueExpr {
   const ref = parsePathRef(text);
   if ('index' in ref) return { kind: 'index' };
+  if ('meta' in ref) return { kind: 'meta', name: ref.meta };
   if ('invalid' in ref) return { kind: 'literal', value: text };
   return { kind: 'path', root: ref.root, path: ref.path };
 }

@@ -3,7 +3,7 @@
  * coercion. `BoundOperation.rows` then only evaluates, coerces and pushes row changes.
  */
 import { compilePath } from '../compile/accessor.js';
-import { bindValue, type EvalContext, type Evaluator } from '../compile/evaluate.js';
+import { bindValue, type EvalContext, type Evaluator, type MessageMeta } from '../compile/evaluate.js';
 import { PathSlots } from '../compile/extract.js';
 import type { Assignment, ColumnDef, EnvelopePaths, Operation, TableDef } from '../compile/plan.js';
 import { coerce, CoerceError, type SqlValue } from '../sql/coerce.js';
@@ -11,8 +11,11 @@ import { negateNumeric, type Numeric } from '../sql/numeric.js';
 import { EventError } from './event-error.js';
 import type { RowChange, SetPart } from '../sql/rows.js';
 
-/** Apply one operation to an event: push its row changes. `paths` is the handler's extraction of the event. */
-export type BoundOperation = (event: Record<string, unknown>, out: RowChange[], paths?: readonly unknown[]) => void;
+/**
+ * Apply one operation to an event: push its row changes. `paths` is the handler's extraction of
+ * the event, `meta` its message (`$source.…`). The event is any JSON value on a default route.
+ */
+export type BoundOperation = (event: unknown, out: RowChange[], paths?: readonly unknown[], meta?: MessageMeta) => void;
 
 interface BoundValue {
   column: ColumnDef;
@@ -91,12 +94,12 @@ export function bindOperation(op: Operation, tables: Map<string, TableDef>, enve
         if (op.guard !== undefined) r.guard = op.guard;
         out.push(r);
       };
-      if (items === undefined) return (event, out, paths) => row({ event, paths }, out);
+      if (items === undefined) return (event, out, paths, meta) => row({ event, paths, meta }, out);
       const extractItem = (itemSlots as PathSlots).extractor();
-      return (event, out, paths) => {
+      return (event, out, paths, meta) => {
         const list = items(fromItem ? undefined : event);
         if (!Array.isArray(list)) return;
-        list.forEach((item: unknown, index) => row({ event, paths, item, index, itemPaths: extractItem(item) }, out));
+        list.forEach((item: unknown, index) => row({ event, paths, meta, item, index, itemPaths: extractItem(item) }, out));
       };
     }
     case 'update':
@@ -108,8 +111,8 @@ export function bindOperation(op: Operation, tables: Map<string, TableDef>, enve
       const upsert = op.kind === 'increment' && op.createMissing;
       const guard = op.kind === 'update' ? op.guard : undefined;
       const staticShape = `u|${table.name}|${where.map((b) => b.column.name).join(',')}|${upsert ? 'upsert' : ''}|${guard ?? ''}|`;
-      return (event, out, paths) => {
-        const ctx: EvalContext = { event, paths };
+      return (event, out, paths, meta) => {
+        const ctx: EvalContext = { event, paths, meta };
         const whereValues = where.map((b) => b.eval(ctx));
         // No row can match a missing key: nothing to change (orphans change nothing).
         if (whereValues.some((v) => v === undefined || v === null)) return;
@@ -151,8 +154,8 @@ export function bindOperation(op: Operation, tables: Map<string, TableDef>, enve
     case 'delete': {
       const where = bind(op.where);
       const shape = `d|${table.name}|${where.map((b) => b.column.name).join(',')}|${op.guard ?? ''}`;
-      return (event, out, paths) => {
-        const ctx: EvalContext = { event, paths };
+      return (event, out, paths, meta) => {
+        const ctx: EvalContext = { event, paths, meta };
         if (where.some((b) => b.eval(ctx) == null)) return;
         const r: RowChange = { kind: 'delete', table: table.name, shape, where: where.map((b) => b.column.name), whereValues: where.map((b) => value(b, ctx)) };
         if (op.guard !== undefined) {

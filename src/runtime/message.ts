@@ -1,11 +1,16 @@
 /**
  * A message as any source delivers it, and its decoding into an event. A message that cannot be
  * decoded is a BadMessage with a reason: it goes to the dead-letter sink, never silently away.
+ *
+ * A value that is JSON but has no usable event type (not an object; a type field that is
+ * missing, null, empty or not a string) decodes to an event without `type`: only a default route
+ * can take it, and `untyped` says why, for the dead letter when none does. Likewise an event
+ * without an id (`noId`) can only go to a default route, unless the envelope says `id: none`.
  */
 import { isUtf8 } from 'node:buffer';
 import { EVENT_ID_LENGTH } from '../sql/engine-tables.js';
 import { compilePath } from '../compile/accessor.js';
-import type { EnvelopePaths } from '../compile/plan.js';
+import { NO_ID, type EnvelopePaths } from '../compile/plan.js';
 import { rawJsonAt } from './json-text.js';
 
 export interface RawMessage {
@@ -22,9 +27,18 @@ export interface RawMessage {
 
 export interface DecodedEvent {
   msg: RawMessage;
-  value: Record<string, unknown>;
-  type: string;
-  id: string;
+  /** The value parsed: an object whenever `type` is set, any JSON value otherwise. */
+  value: unknown;
+  /** The event type: a non-empty string at the envelope's type path. */
+  type?: string;
+  /** Why there is no `type` (the dead letter's reason when no default route takes the event). */
+  untyped?: string;
+  /** The type field's value as text when there is one (`$type`), else null. */
+  typeText: string | null;
+  /** The event id; absent under `id: none` or when the message has none (see `noId`). */
+  id?: string;
+  /** Why there is no id although the envelope expects one. */
+  noId?: string;
 }
 
 export interface BadMessage {
@@ -41,8 +55,8 @@ export function isBad(x: DecodedEvent | BadMessage): x is BadMessage {
 /** Build the decoder of one envelope: the paths are compiled once. */
 export function envelopeDecoder(envelope: EnvelopePaths): Decoder {
   const typeOf = compilePath(envelope.type).get;
-  const idPath = compilePath(envelope.id);
-  const idOf = idPath.get;
+  const idPath = envelope.id === NO_ID ? undefined : compilePath(envelope.id);
+  const idOf = idPath?.get;
   return (msg) => {
     if (msg.invalid !== undefined) return { msg, reason: msg.invalid };
     if (msg.value === null || msg.value.length === 0) return { msg, reason: 'empty message value (tombstone or no bytes)' };
@@ -57,17 +71,23 @@ export function envelopeDecoder(envelope: EnvelopePaths): Decoder {
       return { msg, reason: `value is not JSON: ${e instanceof Error ? e.message : String(e)}` };
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      return { msg, reason: `value is JSON but not an object (got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value})` };
+      return { msg, value, typeText: null, untyped: `value is JSON but not an object (got ${kindOf(value)})` };
     }
-    const obj = value as Record<string, unknown>;
-    const type = typeOf(obj);
-    if (typeof type !== 'string' || type === '') return { msg, reason: `missing event type at ${envelope.type}` };
-    const id = idOf(obj);
-    if ((typeof id !== 'string' || id === '') && typeof id !== 'number') return { msg, reason: `missing event id at ${envelope.id}` };
-    const text = typeof id === 'string' ? id : numericIdText(id, json, idPath.segments);
+    const field = typeOf(value);
+    const event: DecodedEvent = { msg, value, typeText: typeText(field) };
+    if (typeof field === 'string' && field !== '') event.type = field;
+    else event.untyped = field === undefined ? `missing event type at ${envelope.type}` : `event type at ${envelope.type} is ${field === '' ? 'an empty string' : kindOf(field)}`;
+    if (idOf === undefined) return event;
+    const id = idOf(value);
+    if ((typeof id !== 'string' || id === '') && typeof id !== 'number') {
+      event.noId = `missing event id at ${envelope.id}`;
+      return event;
+    }
+    const text = typeof id === 'string' ? id : numericIdText(id, json, idPath?.segments ?? null);
     // Longer ids could not be recorded as processed exactly (the column holds EVENT_ID_LENGTH).
     if (text.length > EVENT_ID_LENGTH && [...text].length > EVENT_ID_LENGTH) return { msg, reason: `event id at ${envelope.id} is longer than ${EVENT_ID_LENGTH} characters` };
-    return { msg, value: obj, type, id: text };
+    event.id = text;
+    return event;
   };
 }
 
@@ -97,4 +117,20 @@ export function invalidUtf8Offset(b: Uint8Array): number {
     i += n + 1;
   }
   return b.length;
+}
+
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (typeof v === 'object') return 'an object';
+  if (typeof v === 'number') return 'a number';
+  if (typeof v === 'boolean') return 'a boolean';
+  return typeof v;
+}
+
+/** `$type`: a string as it is, another scalar as its JSON text, nothing for null or missing. */
+function typeText(v: unknown): string | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'string') return v;
+  return JSON.stringify(v) ?? null;
 }

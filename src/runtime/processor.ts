@@ -10,7 +10,7 @@
 import { fold, chunks } from '../sql/fold.js';
 import { sqlNow, type ProcessedRow } from '../sql/engine-sql.js';
 import type { Sink, Tx } from './sink.js';
-import type { GroupRoutes, Handler } from './routes.js';
+import { DEFAULT_ROUTE, type GroupRoutes, type Handler } from './routes.js';
 import { isBad, type DecodedEvent, type RawMessage } from './message.js';
 import { EventError } from './event-error.js';
 import type { RowChange } from '../sql/rows.js';
@@ -117,9 +117,11 @@ export class GroupProcessor {
   private prepare(messages: RawMessage[], forced: Map<RawMessage, string>): Unit {
     const unit: Unit = { events: [], letters: [], skipped: 0, duplicates: 0 };
     const seen = new Set<string>();
+    // `$now`: one instant for the unit, so a retried unit writes what its first attempt would have.
+    const now = new Date().toISOString();
     for (const msg of messages) {
       try {
-        this.prepareOne(msg, forced, unit, seen);
+        this.prepareOne(msg, forced, unit, seen, now);
       } catch (e) {
         unit.letters.push(this.perEventFailure(msg, e));
       }
@@ -127,43 +129,54 @@ export class GroupProcessor {
     return unit;
   }
 
-  private prepareOne(msg: RawMessage, forced: Map<RawMessage, string>, unit: Unit, seen: Set<string>): void {
+  private prepareOne(msg: RawMessage, forced: Map<RawMessage, string>, unit: Unit, seen: Set<string>, now: string): void {
     const { routes } = this.o;
     const decoded = routes.decode(msg);
     if (isBad(decoded)) {
       unit.letters.push({ msg, group: routes.group, projection: null, eventType: null, reason: decoded.reason });
       return;
     }
+    const type = decoded.type ?? null;
     const handlers = routes.route(msg.topic, decoded.type);
     if (handlers === undefined) {
-      if (routes.unhandledToDlq(msg.topic)) unit.letters.push({ msg, group: routes.group, projection: null, eventType: decoded.type, reason: `no projection handles event type ${decoded.type}` });
+      // No usable type and no default route: the envelope is broken, never skipped silently.
+      if (decoded.untyped !== undefined) unit.letters.push({ msg, group: routes.group, projection: null, eventType: null, reason: decoded.untyped });
+      else if (routes.unhandledToDlq(msg.topic)) unit.letters.push({ msg, group: routes.group, projection: null, eventType: type, reason: `no projection handles event type ${type}` });
       else unit.skipped++;
+      return;
+    }
+    // Only default routes take an event without an id (its exactly-once rests on the positions).
+    if (decoded.noId !== undefined && handlers.some((h) => !h.default)) {
+      unit.letters.push({ msg, group: routes.group, projection: null, eventType: type, reason: decoded.noId });
       return;
     }
     const forcedReason = forced.get(msg);
     if (forcedReason !== undefined) {
-      unit.letters.push({ msg, group: routes.group, projection: handlers.map((h) => h.projection).join(','), eventType: decoded.type, reason: forcedReason });
+      unit.letters.push({ msg, group: routes.group, projection: handlers.map((h) => h.projection).join(','), eventType: type, reason: forcedReason });
       return;
     }
-    if (seen.has(decoded.id)) {
-      unit.duplicates++;
-      return;
+    if (decoded.id !== undefined) {
+      if (seen.has(decoded.id)) {
+        unit.duplicates++;
+        return;
+      }
+      seen.add(decoded.id);
     }
-    seen.add(decoded.id);
     const rows: RowChange[] = [];
+    const meta = { msg, typeText: decoded.typeText, now };
     let current: Handler | undefined;
     try {
       for (const h of handlers) {
         current = h;
         const paths = h.extract(decoded.value);
-        for (const op of h.ops) op(decoded.value, rows, paths);
+        for (const op of h.ops) op(decoded.value, rows, paths, meta);
       }
     } catch (e) {
       if (e instanceof EventError) {
         unit.letters.push({ msg, group: routes.group, projection: e.projection, eventType: e.eventType, reason: e.message });
         return;
       }
-      throw Object.assign(e instanceof Error ? e : new Error(String(e)), { scProjection: current?.projection, scEventType: decoded.type });
+      throw Object.assign(e instanceof Error ? e : new Error(String(e)), { scProjection: current?.projection, scEventType: current?.default === true ? DEFAULT_ROUTE : type ?? undefined });
     }
     this.unexpectedInARow = 0;
     unit.events.push({ event: decoded, handlers, rows });
@@ -269,15 +282,21 @@ export class GroupProcessor {
     return fresh.length;
   }
 
-  /** Record the events' ids as processed; the events whose ids were not recorded before. */
-  private async claim(tx: Tx, events: Prepared[], at: string): Promise<Prepared[]> {
+  /**
+   * Record the events' ids as processed; the events whose ids were not recorded before, in
+   * sequence. Events without an id claim nothing: the positions written in this same
+   * transaction are what keeps them from being applied twice.
+   */
+  private async claim(tx: Tx, all: Prepared[], at: string): Promise<Prepared[]> {
     const { sink, routes } = this.o;
+    const events = all.filter((p): p is WithId => p.event.id !== undefined);
+    if (events.length === 0) return all;
     if (sink.returning) {
       const claimed = new Set<string>();
       for (const part of chunks(events, ID_CHUNK)) {
         for (const r of await tx.query(sink.engine.claimProcessed(part.map((p) => processedRow(routes, p, at))))) claimed.add(String(r.event_id));
       }
-      return events.filter((p) => claimed.has(p.event.id));
+      return all.filter((p) => p.event.id === undefined || claimed.has(p.event.id));
     }
     const done = new Set<string>();
     for (const ids of chunks(events.map((p) => p.event.id), ID_CHUNK)) {
@@ -293,7 +312,9 @@ export class GroupProcessor {
         throw isDuplicateKey(e) ? Object.assign(new Error(`event ids claimed concurrently by another consumer of group ${routes.group}`), { code: 'SC_CLAIM_CONFLICT' }) : e;
       }
     }
-    return fresh;
+    if (fresh.length === all.length) return all;
+    const kept = new Set<Prepared>(fresh);
+    return all.filter((p) => p.event.id === undefined || kept.has(p));
   }
 
   /**
@@ -374,7 +395,9 @@ function nextOffsets(messages: RawMessage[]): Map<string, number> {
   return out;
 }
 
-function processedRow(routes: GroupRoutes, p: Prepared, at: string): ProcessedRow {
+type WithId = Prepared & { event: { id: string } };
+
+function processedRow(routes: GroupRoutes, p: WithId, at: string): ProcessedRow {
   const entity = routes.entityOf(p.event.value);
   // Only scalars have a text: String() of an object like {"toString": 1} throws, and any other
   // object would be recorded as "[object Object]".
@@ -384,7 +407,8 @@ function processedRow(routes: GroupRoutes, p: Prepared, at: string): ProcessedRo
     eventId: p.event.id,
     entityId: typeof entity === 'string' || typeof entity === 'number' ? String(entity).slice(0, 255) : null,
     entityVersion: typeof version === 'number' && Number.isSafeInteger(version) ? version : null,
-    eventType: p.event.type.slice(0, 128),
+    // An event a default route took may have no type; the column is NOT NULL.
+    eventType: (p.event.type ?? '').slice(0, 128),
     at,
   };
 }

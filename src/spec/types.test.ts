@@ -55,8 +55,8 @@ function valueFormBranch(kind: string): ObjectSchema {
   return branch.then;
 }
 
-const projection: Record<keyof ProjectionSpec, true> = { projection: true, description: true, group: true, topics: true, envelope: true, unhandled: true, tables: true, on: true };
-const projectionRequired: Record<RequiredKeys<ProjectionSpec>, true> = { projection: true, group: true, topics: true, tables: true, on: true };
+const projection: Record<keyof ProjectionSpec, true> = { projection: true, description: true, group: true, topics: true, envelope: true, unhandled: true, tables: true, on: true, default: true };
+const projectionRequired: Record<RequiredKeys<ProjectionSpec>, true> = { projection: true, group: true, topics: true, tables: true };
 const envelope: Record<keyof EnvelopeSpec, true> = { type: true, id: true, entity: true, version: true, time: true, data: true };
 const table: Record<keyof TableSpec, true> = { description: true, key: true, unique: true, indexes: true, version: true, log: true, columns: true };
 const tableRequired: Record<RequiredKeys<TableSpec>, true> = { columns: true };

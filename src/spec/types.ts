@@ -103,5 +103,8 @@ export interface ProjectionSpec {
   envelope?: EnvelopeSpec;
   unhandled?: 'skip' | 'dlq';
   tables: Record<string, TableSpec>;
-  on: Record<string, OperationSpec[]>;
+  /** Handlers by event type; a projection has `on`, `default` or both (validate checks it). */
+  on?: Record<string, OperationSpec[]>;
+  /** The default route: what every message no `on` handler of this projection takes does. */
+  default?: OperationSpec[];
 }

@@ -6,6 +6,7 @@ import { diagnosticAt } from '../spec/locate.js';
 import { isBroken } from './prune.js';
 import type { SpecDocument } from '../spec/load.js';
 import type { ProjectionSpec } from '../spec/types.js';
+import { operationsOf } from './routes.js';
 
 export interface CheckedProjection {
   doc: SpecDocument;
@@ -39,7 +40,7 @@ export function checkAcross(all: CheckedProjection[], out: Diagnostic[]): void {
         out.push(diagnosticAt(p.doc, ['tables', def.name], 'E_TABLE_CONFLICT', `table ${def.name} is also declared by projection ${seen.owner.spec.projection} (${where(seen.owner.doc, ['tables', def.name])}) with a different definition: declare it the same way in both`, 'key'));
       }
     }
-    for (const [eventType, ops] of Object.entries(p.spec.on)) {
+    for (const [eventType, ops] of Object.entries(p.spec.on ?? {})) {
       const written = new Set(ops.map((op) => operationTarget(op).table));
       for (const table of written) {
         const k = JSON.stringify([p.spec.group, eventType, table]);
@@ -49,6 +50,26 @@ export function checkAcross(all: CheckedProjection[], out: Diagnostic[]): void {
         } else {
           writers.set(k, p);
         }
+      }
+    }
+  }
+  checkDefaultWriters(all, out);
+}
+
+/**
+ * A default route may take a message of any type, also one another projection of the group
+ * handles: the tables it writes must be written by no other projection of its group, or the
+ * sequence of their changes to one row would depend on which projection runs first.
+ */
+function checkDefaultWriters(all: CheckedProjection[], out: Diagnostic[]): void {
+  const writes = (p: CheckedProjection): Set<string> => new Set(operationsOf(p.spec).map(({ op }) => operationTarget(op).table));
+  for (const p of all) {
+    const tables = new Set((p.spec.default ?? []).map((op) => operationTarget(op).table));
+    for (const q of all) {
+      if (q === p || q.spec.group !== p.spec.group) continue;
+      const shared = [...writes(q)].filter((t) => tables.has(t));
+      if (shared.length > 0) {
+        out.push(diagnosticAt(p.doc, ['default'], 'E_GROUP_CONFLICT', `the default route of ${p.spec.projection} writes ${shared.join(', ')}, which ${q.spec.projection} of group ${p.spec.group} also writes (${where(q.doc, ['projection'])}): a default route's tables belong to its projection within the group`, 'key'));
       }
     }
   }

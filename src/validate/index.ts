@@ -3,7 +3,7 @@
  * The plan is only returned when there is no error.
  */
 import { sortDiagnostics, type Diagnostic } from '../diagnostics.js';
-import { DEFAULT_ENVELOPE, type Plan, type TableDef } from '../compile/plan.js';
+import { DEFAULT_ENVELOPE, NO_ID, type Plan, type TableDef } from '../compile/plan.js';
 import { compilePlan } from '../compile/projection.js';
 import { loadSpecs, type LoadedSpecs, type SpecDocument } from '../spec/load.js';
 import type { ProjectionSpec } from '../spec/types.js';
@@ -13,6 +13,7 @@ import { checkSchema } from './schema.js';
 import { checkTable } from './tables.js';
 import { originalIndex } from './prune.js';
 import { checkPathText, setPathNames } from './values.js';
+import { checkRoutes, operationsOf } from './routes.js';
 
 export interface ValidationResult {
   plan?: Plan;
@@ -50,16 +51,16 @@ export function validateLoaded(loaded: LoadedSpecs): ValidationResult {
 }
 
 function checkProjection(doc: SpecDocument, spec: ProjectionSpec, out: Diagnostic[]): TableDef[] {
-  setPathNames(doc, { ...DEFAULT_ENVELOPE, ...spec.envelope }, spec.on);
+  setPathNames(doc, { ...DEFAULT_ENVELOPE, ...spec.envelope }, [spec.on, spec.default]);
   // The schema only asks for a leading $; the envelope is read from every message, so its paths are checked like any other.
   for (const [field, path] of Object.entries(spec.envelope ?? {})) {
-    checkPathText({ spec: doc, inLoop: false, keepAllowed: false, replaceAllowed: false }, ['envelope', field], path, out);
+    if (field === 'id' && path === NO_ID) continue;
+    checkPathText({ spec: doc, inLoop: false, keepAllowed: false, replaceAllowed: false }, ['envelope', field], path, out, 'path');
   }
   const tables = new Map<string, TableDef>();
   for (const [name, t] of Object.entries(spec.tables)) tables.set(name, checkTable(doc, name, t, out));
-  for (const [eventType, ops] of Object.entries(spec.on)) {
-    ops.forEach((op, i) => checkOperation(doc, tables, ['on', eventType, originalIndex(ops, i)], op, out));
-  }
+  checkRoutes(doc, spec, out);
+  for (const { path, op } of operationsOf(spec)) checkOperation(doc, tables, path, op, out);
   return [...tables.values()];
 }
 

@@ -50,7 +50,7 @@ export function checkOperation(spec: SpecDocument, tables: Map<string, TableDef>
     if (!table.log) out.push(diagnosticAt(spec, [...path, 'log'], 'E_NOT_LOG_TABLE', `table ${table.name} is not a log table: add log: true to it, or use insert`));
     assign('set', op.set);
   } else if ('insert' in op) {
-    if (op.for_each !== undefined) checkPathText({ spec, inLoop: false, keepAllowed: false, replaceAllowed: false }, [...path, 'for_each'], op.for_each, out);
+    if (op.for_each !== undefined) checkPathText({ spec, inLoop: false, keepAllowed: false, replaceAllowed: false }, [...path, 'for_each'], op.for_each, out, 'path');
     assign('set', op.set, { inLoop: op.for_each !== undefined });
     guardCheck(op.guard);
     const given = new Set(Object.keys(op.set));

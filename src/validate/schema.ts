@@ -152,6 +152,8 @@ function translate(spec: SpecDocument, e: ErrorObject): Diagnostic {
         ? at('E_IDENTIFIER', identifierProblem(String(e.data), e.keyword))
         : e.parentSchema === def('path')
           ? at('E_VALUE_SYNTAX', `expected a path starting with $, got ${describe(e.data)}`)
+          : e.parentSchema === (def('envelope').properties as Record<string, unknown>).id
+            ? at('E_VALUE_SYNTAX', `expected a path starting with $, or none (messages without ids), got ${describe(e.data)}`)
           : at('E_PATTERN', `${describe(e.data)} does not match ${String(params.pattern)}`);
     case 'oneOf': {
       const set = KIND_SETS.get(e.parentSchema);

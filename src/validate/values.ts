@@ -1,7 +1,7 @@
 /** Checks of value specs: path syntax, loop-only paths, literal types, and where each form may stand. */
 import type { Diagnostic } from '../diagnostics.js';
 import { checkPath } from '../compile/accessor.js';
-import type { ColumnDef } from '../compile/plan.js';
+import { META_NAMES, type ColumnDef } from '../compile/plan.js';
 import { isForm, isPathString, parsePathRef } from '../compile/value.js';
 import { diagnosticAt, type Segment } from '../spec/locate.js';
 import type { SpecDocument } from '../spec/load.js';
@@ -20,12 +20,21 @@ export interface ValueContext {
   replaceAllowed: boolean;
 }
 
-export function checkPathText(ctx: ValueContext, path: Segment[], text: string, out: Diagnostic[]): void {
+/**
+ * `where` says what the text stands for: a value (a column's, a field's) may also be one of the
+ * message's metadata (`$source.offset`, `$type`, `$now`); a `path` (for_each, count, map, the
+ * envelope) must read the event or the loop item.
+ */
+export function checkPathText(ctx: ValueContext, path: Segment[], text: string, out: Diagnostic[], where: 'value' | 'path' = 'value'): void {
   const ref = parsePathRef(text);
   if ('invalid' in ref) {
     const meant = meantPath(text.slice(1), ctx.inLoop, namesOf(ctx.spec));
     const hint = meant === undefined ? '' : ` (did you mean "${meant}"?)`;
-    out.push(diagnosticAt(ctx.spec, path, 'E_VALUE_SYNTAX', `"${text}" is not a path${hint}: expected $.field, $item, $item.field or $index (write { const: "${text}" } for a literal that starts with $)`));
+    out.push(diagnosticAt(ctx.spec, path, 'E_VALUE_SYNTAX', `"${text}" is not a path${hint}: expected $.field, $item, $item.field or $index (write { const: "${text}" } for a literal that starts with $; the message itself is $raw, ${META_NAMES.map((n) => `$${n}`).join(', ')})`));
+    return;
+  }
+  if ('meta' in ref) {
+    if (where === 'path') out.push(diagnosticAt(ctx.spec, path, 'E_VALUE_SYNTAX', `"${text}" is the message's metadata, not a path: expected $.field or $item.field here`));
     return;
   }
   if (('index' in ref || ref.root === 'item') && !ctx.inLoop) {
@@ -54,7 +63,7 @@ export function checkValue(ctx: ValueContext, path: Segment[], v: ValueSpec, out
       out.push(diagnosticAt(ctx.spec, [...path, 'if_missing'], 'E_KEEP_OUTSIDE_UPDATE', 'if_missing: keep applies to update and increment set only (there is no stored value to keep otherwise)'));
     }
   } else if ('count' in v) {
-    checkPathText(ctx, [...path, 'count'], v.count, out);
+    checkPathText(ctx, [...path, 'count'], v.count, out, 'path');
   } else if ('json' in v) {
     checkValue(inner, [...path, 'json'], v.json, out);
   } else if ('equals' in v) {
@@ -62,7 +71,7 @@ export function checkValue(ctx: ValueContext, path: Segment[], v: ValueSpec, out
   } else if ('coalesce' in v) {
     v.coalesce.forEach((x, i) => checkValue({ ...inner, column: ctx.column }, [...path, 'coalesce', i], x, out));
   } else if ('map' in v) {
-    checkPathText(ctx, [...path, 'map'], v.map, out);
+    checkPathText(ctx, [...path, 'map'], v.map, out, 'path');
     for (const [k, x] of Object.entries(v.to)) checkValue({ ...inner, inLoop: true }, [...path, 'to', k], x, out);
   } else if ('object' in v) {
     for (const [k, x] of Object.entries(v.object)) checkValue(inner, [...path, 'object', k], x, out);

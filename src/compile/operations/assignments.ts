@@ -39,6 +39,7 @@ function segment(s: string | number): ValueExpr {
   if (typeof s === 'number' || !isPathString(s)) return { kind: 'literal', value: s };
   const ref = parsePathRef(s);
   if ('index' in ref) return { kind: 'index' };
+  if ('meta' in ref) return { kind: 'meta', name: ref.meta };
   if ('invalid' in ref) return { kind: 'literal', value: s };
   return { kind: 'path', root: ref.root, path: ref.path };
 }
