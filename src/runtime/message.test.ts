@@ -9,6 +9,7 @@ const msg = (value: Buffer | string): RawMessage => ({ topic: 't', partition: 0,
 const idOf = (value: Buffer | string): string => {
   const d = decode(msg(value));
   if (isBad(d)) throw new Error(d.reason);
+  if (d.id === undefined) throw new Error(d.noId ?? 'no id');
   return d.id;
 };
 

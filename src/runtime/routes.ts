@@ -22,7 +22,7 @@ export interface Handler {
   /** Every event path the ops read, in one call (their `paths` argument). */
   extract: Extractor;
   /** A default route: it also takes values that are not objects, and events without an id. */
-  default: boolean;
+  default?: boolean;
 }
 
 export interface GroupRoutes {
