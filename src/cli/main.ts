@@ -53,6 +53,8 @@ export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) =
     .option('--no-progress', 'with --from: no progress bar (on a terminal) or progress lines (elsewhere)')
     .addOption(new Option('--http <[host:]port>', 'serve /metrics, /healthz and /readyz (host 127.0.0.1 unless given; 0.0.0.0:9464 for all interfaces)').env('SC_PROJECT_HTTP'))
     .option('--not-ready-after <seconds>', '/readyz reports not ready once the database has failed this long', '15')
+    .option('--start-from <where>', 'where a partition with no position in the database starts: earliest or latest (the database, not Kafka, holds the positions)', 'earliest')
+    .option('--accept-history-gap', 'continue from the earliest offset where retention deleted messages this group never applied (else the group stops)')
     .action(async (o: RunOptions) => done((await import('./run.js')).runCommand(o)));
   program
     .command('status')

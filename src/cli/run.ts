@@ -23,6 +23,8 @@ export interface RunOptions {
   progress: boolean;
   http?: string;
   notReadyAfter: string;
+  startFrom: string;
+  acceptHistoryGap?: boolean;
 }
 
 export const EMBEDDED_DATABASE_URL = 'sqlite:./sc-project.db';
@@ -41,6 +43,7 @@ export async function runCommand(o: RunOptions): Promise<CommandResult> {
   if (o.http !== undefined && o.http !== '' && http === undefined) return result(EXIT_USAGE, '', `--http must look like 127.0.0.1:9464, :9464 or 9464, got ${o.http}\n`);
   const outageThresholdMs = Number(o.notReadyAfter) * 1000;
   if (!Number.isFinite(outageThresholdMs) || outageThresholdMs < 0) return result(EXIT_USAGE, '', `--not-ready-after must be a number of seconds, got ${o.notReadyAfter}\n`);
+  if (o.startFrom !== 'earliest' && o.startFrom !== 'latest') return result(EXIT_USAGE, '', `--start-from must be earliest or latest, got ${o.startFrom}\n`);
   const databaseUrl = o.databaseUrl ?? (o.from !== undefined ? EMBEDDED_DATABASE_URL : undefined);
   if (databaseUrl === undefined) return result(EXIT_USAGE, '', 'no database: give --database-url or DATABASE_URL\n');
   try {
@@ -48,6 +51,7 @@ export async function runCommand(o: RunOptions): Promise<CommandResult> {
       config: o.config, databaseUrl, from: o.from, brokers: o.brokers?.split(',').map((b) => b.trim()).filter(Boolean),
       logFormat: o.logFormat, statsInterval: Number(o.statsInterval), maxBatch, retentionMs, createTopics: o.createTopics, clientId: o.clientId, sessionTimeoutMs, concurrency,
       progress: o.from !== undefined && o.progress, http, outageThresholdMs,
+      startFrom: o.startFrom, acceptHistoryGap: o.acceptHistoryGap,
     });
     let signals = 0;
     const onSignal = () => {

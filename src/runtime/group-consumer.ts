@@ -2,12 +2,14 @@
  * One kafkajs consumer per consumer group, eachBatch with auto-resolve and auto-commit off. A
  * batch is committed to the database first (effects, processed ids and positions in one
  * transaction) and only then to Kafka, so Kafka's committed offset is never ahead of the
- * database. After a crash between the two, the stored position is ahead: on assignment we seek
- * there, and the processor skips offsets below it anyway.
+ * database. The database's positions are the truth both ways: on every assignment each partition
+ * is placed where the database says (placement.ts), whatever Kafka has committed, and the
+ * processor refuses a batch that starts past that place (a fetch that raced the seek).
  */
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { RawMessage } from './message.js';
-import { StoppedError, type GroupProcessor } from './processor.js';
+import { GapError, PositionsChangedError, StoppedError, type GroupProcessor } from './processor.js';
+import { placePartitions, type StartFrom } from './placement.js';
 import type { Logger } from './log.js';
 
 /**
@@ -50,7 +52,16 @@ export interface GroupConsumerHandle {
   stop(): Promise<void>;
 }
 
-export async function startGroupConsumer(kafka: Kafka, group: string, topics: string[], processor: GroupProcessor, log: Logger, onFatal: (e: unknown) => void, o: { sessionTimeoutMs?: number; concurrency?: number } = {}): Promise<GroupConsumerHandle> {
+export interface GroupConsumerOptions {
+  sessionTimeoutMs?: number;
+  concurrency?: number;
+  /** Where a partition with no stored position starts (default earliest). */
+  startFrom?: StartFrom;
+  /** Continue from a partition's earliest offset when retention deleted messages never applied. */
+  acceptHistoryGap?: boolean;
+}
+
+export async function startGroupConsumer(kafka: Kafka, group: string, topics: string[], processor: GroupProcessor, log: Logger, onFatal: (e: unknown) => void, o: GroupConsumerOptions = {}): Promise<GroupConsumerHandle> {
   const sessionTimeoutMs = o.sessionTimeoutMs ?? 30_000;
   // Memory is bounded by the fetch size, not by the lag: one fetch holds at most FETCH_BYTES of
   // messages (FETCH_PARTITION_BYTES a partition), and the next fetch waits for the batches
@@ -61,9 +72,16 @@ export async function startGroupConsumer(kafka: Kafka, group: string, topics: st
   let active = 0;
   const idle: Array<() => void> = [];
   await consumer.connect();
+  // Batches wait for the placement of the current assignment: no batch of a partition is
+  // applied before the partition was placed where the database says.
+  let placed: Promise<void> = Promise.resolve();
+  const place = (assignment: Record<string, number[]>): Promise<void> => placePartitions({ kafka, consumer, group, assignment, processor, log, startFrom: o.startFrom ?? 'earliest', acceptHistoryGap: o.acceptHistoryGap === true });
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     processor.resetPositions();
-    void seekToStored(kafka, consumer, group, payload.memberAssignment, processor, log).catch((e: unknown) => log.warn('could not seek to stored positions', { group, error: String(e) }));
+    placed = place(payload.memberAssignment).catch((e: unknown) => {
+      stopRequested = true;
+      onFatal(e);
+    });
   });
   await consumer.subscribe({ topics, fromBeginning: true });
   await consumer.run({
@@ -76,6 +94,8 @@ export async function startGroupConsumer(kafka: Kafka, group: string, topics: st
     partitionsConsumedConcurrently: o.concurrency ?? DEFAULT_CONCURRENCY,
     eachBatch: async (p: EachBatchPayload) => {
       if (stopRequested || p.batch.messages.length === 0) return;
+      await placed;
+      if (stopRequested || p.isStale()) return;
       active++;
       try {
         await handleBatch(p);
@@ -117,9 +137,41 @@ export async function startGroupConsumer(kafka: Kafka, group: string, topics: st
         else log.warn('heartbeat failed (will try again)', { group, error: e instanceof Error ? e.message : String(e) });
       }
     };
+    // kafkajs keeps the offset a batch was fetched from (src/consumer/batch.js), untyped.
+    const fetchedOffset = Number((batch as unknown as { fetchedOffset?: unknown }).fetchedOffset ?? Number.NaN);
+    const known = processor.knownPosition(batch.topic, batch.partition);
+    if (known !== undefined && Number(batch.highWatermark) < known) {
+      // The partition ends before what this group already applied: the topic was deleted and
+      // recreated under the running engine. Its new messages would all look already applied.
+      const e = new Error(`group ${group}: ${batch.topic}/${batch.partition} now ends at offset ${batch.highWatermark}, below the stored position ${known}: the topic was deleted and recreated. Nothing was skipped; the group stops. Rebuild the group's projections (sc-project rebuild) or start it on a fresh database.`);
+      onFatal(e);
+      throw e;
+    }
     try {
-      await processor.process(messages, { heartbeat, stopping: () => stopRequested || !p.isRunning() || p.isStale() || rebalancing !== undefined });
+      await processor.process(messages, {
+        heartbeat, stopping: () => stopRequested || !p.isRunning() || p.isStale() || rebalancing !== undefined,
+        // A batch fetched from exactly the expected offset that starts later is Kafka's answer
+        // (nothing between: compaction, transaction markers); one fetched from elsewhere (before a
+        // seek took effect) is refused.
+        gapAllowed: (_topic, _partition, expected) => fetchedOffset === expected,
+      });
     } catch (e) {
+      if (e instanceof GapError) {
+        log.info('batch starts past the stored position: seeking back', { group, topic: e.topic, partition: e.partition, first_offset: e.first, database: e.expected });
+        consumer.seek({ topic: e.topic, partition: e.partition, offset: String(e.expected) });
+        return;
+      }
+      if (e instanceof PositionsChangedError) {
+        // Another writer, or a database restored or replaced under the engine: place the
+        // partition again from what the database holds now (reload), never skip.
+        log.warn('stored positions changed under the engine: placing the partition again', { group, topic: e.topic, partition: e.partition, expected: e.expected ?? null });
+        placed = place({ [e.topic]: [e.partition] }).catch((err: unknown) => {
+          stopRequested = true;
+          onFatal(err);
+        });
+        await placed;
+        return;
+      }
       if (e instanceof StoppedError) {
         if (rebalancing !== undefined) throw rebalancing;
         // Stopping, or a seek made the batch stale, between units or while a unit waited to
@@ -163,28 +215,5 @@ async function commit(p: EachBatchPayload, topic: string, partition: number, nex
       if (attempt >= 4 || isRebalancing(e) || (e as { retriable?: unknown }).retriable !== true) throw e;
       await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
     }
-  }
-}
-
-async function seekToStored(kafka: Kafka, consumer: Consumer, group: string, assignment: Record<string, number[]>, processor: GroupProcessor, log: Logger): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    const topics = Object.keys(assignment);
-    const committed = await admin.fetchOffsets({ groupId: group, topics });
-    for (const t of committed) {
-      for (const part of t.partitions) {
-        if (!(assignment[t.topic] ?? []).includes(part.partition)) continue;
-        const stored = await processor.positionOf(t.topic, part.partition);
-        const kafkaNext = Number(part.offset);
-        if (stored !== undefined && stored > kafkaNext) {
-          log.info('database position ahead of Kafka: seeking', { group, topic: t.topic, partition: part.partition, kafka: kafkaNext, database: stored });
-          consumer.seek({ topic: t.topic, partition: part.partition, offset: String(stored) });
-          await consumer.commitOffsets([{ topic: t.topic, partition: part.partition, offset: String(stored) }]);
-        }
-      }
-    }
-  } finally {
-    await admin.disconnect();
   }
 }

@@ -24,6 +24,12 @@ export interface ProcessorHooks {
   /** Called between statements and while waiting to retry (Kafka session heartbeats). */
   heartbeat?: () => Promise<void>;
   stopping?: () => boolean;
+  /**
+   * Kafka: a batch that starts past the expected next offset is refused (GapError) unless this
+   * says the gap is Kafka's own (the consumer already sought there and Kafka answered with a later
+   * offset: compaction, transaction markers). Without it (files, fixtures) offsets are not checked.
+   */
+  gapAllowed?: (topic: string, partition: number, expected: number) => boolean;
 }
 
 export interface ProcessorOptions {
@@ -42,6 +48,28 @@ export interface ProcessorOptions {
 /** Thrown when the runtime stops while a unit waits to retry: nothing was committed. */
 export class StoppedError extends Error {
   constructor() { super('stopped before the batch could commit'); }
+}
+
+/**
+ * The stored positions are not what this processor's cache says (another member moved them, or
+ * the database was restored, replaced or emptied under the engine). Nothing of the unit was
+ * committed; the cache is dropped, and the caller must place the partition again from the
+ * database (seek) instead of trusting what it had read.
+ */
+export class PositionsChangedError extends Error {
+  constructor(readonly topic: string, readonly partition: number, readonly expected: number | undefined) {
+    super(`the stored position of ${topic}/${partition} is no longer ${expected === undefined ? 'absent' : expected}: it changed under the engine`);
+  }
+}
+
+/**
+ * A batch starts after the partition's expected next offset: applying it would skip the
+ * messages between. The caller seeks to `expected` (a fetch that raced the seek on joining).
+ */
+export class GapError extends Error {
+  constructor(readonly topic: string, readonly partition: number, readonly expected: number, readonly first: number) {
+    super(`batch of ${topic}/${partition} starts at offset ${first}, the stored position is ${expected}`);
+  }
 }
 
 /** A database error that retrying and splitting cannot fix (schema, permissions): the group stops. */
@@ -75,11 +103,26 @@ export class GroupProcessor {
   private positions: Map<string, number> | undefined;
   /** Events in a row whose evaluation threw something other than an EventError or a RangeError. */
   private unexpectedInARow = 0;
+  /** Where a partition with no stored position starts (set when the consumer places it). */
+  private readonly starts = new Map<string, number>();
 
   constructor(private readonly o: ProcessorOptions) {}
 
   /** Forget cached positions (after a rebalance another member may have moved them). */
   resetPositions(): void {
+    this.positions = undefined;
+    this.starts.clear();
+  }
+
+  /** The first offset to apply of a partition that has no stored position yet. */
+  setStart(topic: string, partition: number, offset: number): void {
+    this.starts.set(posKey(topic, partition), offset);
+  }
+
+  /** Store a partition's position where none is (`--start-from latest`) or past a deleted gap (positions never move back). */
+  async initPosition(topic: string, partition: number, offset: number, hooks: ProcessorHooks = {}): Promise<void> {
+    const row = { group: this.o.routes.group, topic, partition, nextOffset: offset, at: sqlNow() };
+    await this.retrying(hooks, () => 'store the start position', () => this.o.sink.transaction((tx) => tx.exec(this.o.sink.engine.upsertPositions([row]))));
     this.positions = undefined;
   }
 
@@ -104,13 +147,30 @@ export class GroupProcessor {
   /** Apply messages (of any partitions, in delivery sequence) and commit them. */
   async process(messages: RawMessage[], hooks: ProcessorHooks = {}): Promise<void> {
     const stored = await this.storedPositions(hooks);
+    // The database's position is the truth both ways: a batch that starts past it (Kafka's
+    // committed offset ahead of a restored database, or a fetch that raced the seek) is refused.
+    const gapAllowed = hooks.gapAllowed;
+    if (gapAllowed !== undefined) {
+      for (const [k, first] of firstOffsets(messages)) {
+        const expected = stored.get(k) ?? this.starts.get(k);
+        if (expected === undefined || first <= expected) continue;
+        const [topic, partition] = k.split('\u0000') as [string, string];
+        if (!gapAllowed(topic, Number(partition), expected)) throw new GapError(topic, Number(partition), expected, first);
+      }
+    }
     // Offsets below the stored position were committed to the database before a crash or a
     // rebalance, even if Kafka's committed offset lags behind: skip them.
     const fresh = messages.filter((m) => m.offset >= (stored.get(posKey(m.topic, m.partition)) ?? 0));
     this.o.stats.alreadyApplied += messages.length - fresh.length;
-    for (const unit of chunks(fresh, this.o.maxBatch ?? Number.MAX_SAFE_INTEGER)) {
-      if (hooks.stopping?.()) throw new StoppedError();
-      await this.commit(unit, hooks, new Map(), new Set());
+    try {
+      for (const unit of chunks(fresh, this.o.maxBatch ?? Number.MAX_SAFE_INTEGER)) {
+        if (hooks.stopping?.()) throw new StoppedError();
+        await this.commit(unit, hooks, new Map(), new Set(), stored);
+      }
+    } catch (e) {
+      // Only the cache: the start places of other partitions still hold.
+      if (e instanceof PositionsChangedError) this.positions = undefined;
+      throw e;
     }
   }
 
@@ -212,7 +272,7 @@ export class GroupProcessor {
    * `sent` holds the messages already published to the dead-letter topic by an attempt that then
    * failed (topic mode publishes before the transaction): a split never publishes them twice.
    */
-  private async commit(messages: RawMessage[], hooks: ProcessorHooks, forced: Map<RawMessage, string>, sent: Set<RawMessage>): Promise<void> {
+  private async commit(messages: RawMessage[], hooks: ProcessorHooks, forced: Map<RawMessage, string>, sent: Set<RawMessage>, known: Map<string, number>): Promise<void> {
     if (messages.length === 0) return;
     const unit = this.prepare(messages, forced);
     const { sink, deadLetters, stats } = this.o;
@@ -224,7 +284,7 @@ export class GroupProcessor {
           await deadLetters.send(unsent);
           for (const d of unsent) sent.add(d.msg);
         }
-        return sink.transaction((tx) => this.write(tx, messages, unit, hooks));
+        return sink.transaction((tx) => this.write(tx, messages, unit, hooks, known));
       });
       const ms = performance.now() - started;
       recordCommit(stats, ms);
@@ -236,22 +296,23 @@ export class GroupProcessor {
       stats.deadLettered += unit.letters.length;
       stats.batches++;
       for (const d of unit.letters) this.o.log.warn('dead-lettered', { topic: d.msg.topic, partition: d.msg.partition, offset: d.msg.offset, group: d.group, projection: d.projection, event_type: d.eventType, reason: d.reason });
-      const positions = this.positions;
-      if (positions !== undefined) for (const [k, v] of nextOffsets(messages)) positions.set(k, Math.max(v, positions.get(k) ?? 0));
+      // `known` is the map the positions were read into; if a rebalance dropped the cache
+      // meanwhile, the next batch reads the database again.
+      for (const [k, v] of nextOffsets(messages)) known.set(k, v);
     } catch (e) {
       if (!(e instanceof DataError)) throw e;
       if (messages.length > 1) {
         const half = Math.ceil(messages.length / 2);
-        await this.commit(messages.slice(0, half), hooks, forced, sent);
-        await this.commit(messages.slice(half), hooks, forced, sent);
+        await this.commit(messages.slice(0, half), hooks, forced, sent, known);
+        await this.commit(messages.slice(half), hooks, forced, sent, known);
         return;
       }
       const [msg] = messages as [RawMessage];
-      await this.commit(messages, hooks, new Map([[msg, `database rejected the event: ${e.message}`]]), sent);
+      await this.commit(messages, hooks, new Map([[msg, `database rejected the event: ${e.message}`]]), sent, known);
     }
   }
 
-  private async write(tx: Tx, messages: RawMessage[], unit: Unit, hooks: ProcessorHooks): Promise<number> {
+  private async write(tx: Tx, messages: RawMessage[], unit: Unit, hooks: ProcessorHooks, known: Map<string, number>): Promise<number> {
     const { sink, routes } = this.o;
     const at = sqlNow();
     const fresh = await this.claim(tx, unit.events, at);
@@ -274,11 +335,23 @@ export class GroupProcessor {
       }
       await hooks.heartbeat?.();
     }
-    const positions = [...nextOffsets(messages)].map(([k, next]) => {
+    // Each position moves from the value this processor read, or is inserted where it read none:
+    // if the row is not what the cache says, the whole unit rolls back (PositionsChangedError).
+    for (const [k, next] of nextOffsets(messages)) {
       const [topic, partition] = k.split('\u0000') as [string, string];
-      return { group: routes.group, topic, partition: Number(partition), nextOffset: next, at };
-    });
-    await tx.exec(sink.engine.upsertPositions(positions));
+      const row = { group: routes.group, topic, partition: Number(partition), nextOffset: next, at };
+      const expected = known.get(k);
+      if (expected === undefined) {
+        try {
+          await tx.exec(sink.engine.insertPosition(row));
+        } catch (e) {
+          if (isDuplicateKey(e)) throw new PositionsChangedError(topic, row.partition, undefined);
+          throw e;
+        }
+      } else if ((await tx.exec(sink.engine.movePosition(row, expected))) !== 1) {
+        throw new PositionsChangedError(topic, row.partition, expected);
+      }
+    }
     return fresh.length;
   }
 
@@ -328,6 +401,7 @@ export class GroupProcessor {
         if (attempt > 0) this.o.observer?.unavailable(false);
         return out;
       } catch (e) {
+        if (e instanceof PositionsChangedError) throw e;
         const kind = classify(e);
         const message = e instanceof Error ? e.message : String(e);
         if (kind === 'data') throw new DataError(message);
@@ -384,6 +458,15 @@ function describe(messages: RawMessage[]): string {
     else r[1] = Math.max(r[1], m.offset);
   }
   return [...ranges].map(([k, [a, b]]) => (a === b ? `${k} offset ${a}` : `${k} offsets ${a}–${b}`)).join(', ');
+}
+
+function firstOffsets(messages: RawMessage[]): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const m of messages) {
+    const k = posKey(m.topic, m.partition);
+    out.set(k, Math.min(out.get(k) ?? Number.MAX_SAFE_INTEGER, m.offset));
+  }
+  return out;
 }
 
 function nextOffsets(messages: RawMessage[]): Map<string, number> {

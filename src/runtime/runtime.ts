@@ -15,6 +15,7 @@ import { DEFAULT_CONCURRENCY, startGroupConsumer, type GroupConsumerHandle } fro
 import { ensureTopics, kafkaClient, kafkaDeadLetters, missingTopics } from './kafka-client.js';
 import { createLogger, type Logger, type LogFormat } from './log.js';
 import { readNdjson } from './ndjson-source.js';
+import type { StartFrom } from './placement.js';
 import { GroupProcessor, StoppedError } from './processor.js';
 import { liveness, readiness, type HealthReport, type HealthState } from './health.js';
 import { startOpsServer, type OpsServer } from './http-server.js';
@@ -69,6 +70,10 @@ export interface RuntimeOptions {
   monitorIntervalMs?: number;
   /** How long the database may fail before /readyz reports not ready (default 15 s). */
   outageThresholdMs?: number;
+  /** Where a partition with no stored position starts (default earliest; Kafka's committed offsets are never used). */
+  startFrom?: StartFrom;
+  /** Continue past messages retention deleted before they were applied (else the group stops). */
+  acceptHistoryGap?: boolean;
 }
 
 export interface RunSummary {
@@ -320,7 +325,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
         log.error('group stopped on an error that retrying cannot fix', { group: g.routes.group, error: e instanceof Error ? e.message : String(e) });
         fatal = e;
         void runtime.stop();
-      }, { sessionTimeoutMs: o.sessionTimeoutMs, concurrency: o.concurrency });
+      }, { sessionTimeoutMs: o.sessionTimeoutMs, concurrency: o.concurrency, startFrom: o.startFrom, acceptHistoryGap: o.acceptHistoryGap });
       g.kafka = c;
       // consumer.run() resolves once the first join is done (kafkajs runner.start).
       g.joined = true;

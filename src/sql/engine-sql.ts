@@ -77,6 +77,23 @@ export function engineSql(dialect: SqlDialect) {
         : `${head} ON CONFLICT (${['consumer_group', 'topic', 'partition'].map(q).join(',')}) DO UPDATE SET ${q('next_offset')} = MAX(${q('next_offset')}, excluded.${q('next_offset')}), ${q('updated_at')} = excluded.${q('updated_at')}`;
       return { sql, params };
     },
+    /**
+     * Move one partition's position from the value the caller last read to `row.nextOffset`. It
+     * changes one row exactly when the stored value still is `expected`: zero rows means the
+     * positions changed under the caller (another member, a database restored or replaced), and
+     * the caller must roll back and reload instead of trusting its cache.
+     */
+    movePosition(row: PositionRow, expected: number): Statement {
+      return {
+        sql: `UPDATE ${q('sc_consumer_positions')} SET ${q('next_offset')} = ?, ${q('updated_at')} = ? WHERE ${q('consumer_group')} = ? AND ${q('topic')} = ? AND ${q('partition')} = ? AND ${q('next_offset')} = ?`,
+        params: [row.nextOffset, row.at, row.group, row.topic, row.partition, expected],
+      };
+    },
+    /** A partition's first position: a duplicate key means another writer stored one meanwhile. */
+    insertPosition(row: PositionRow): Statement {
+      const cols = ['consumer_group', 'topic', 'partition', 'next_offset', 'updated_at'];
+      return { sql: `INSERT INTO ${q('sc_consumer_positions')} (${cols.map(q).join(',')}) VALUES ${tuples(1, cols.length)}`, params: [row.group, row.topic, row.partition, row.nextOffset, row.at] };
+    },
     selectPositions(group: string): Statement {
       return {
         sql: `SELECT ${q('topic')} AS topic, ${q('partition')} AS ${q('partition')}, ${q('next_offset')} AS next_offset FROM ${q('sc_consumer_positions')} WHERE ${q('consumer_group')} = ?`,

@@ -1,0 +1,169 @@
+/**
+ * The database's positions are the truth, both ways, whatever Kafka has committed for the group:
+ * - a fresh database under a group Kafka already knows starts from the earliest offset (it used to
+ *   consume 0 messages), or from the end with --start-from latest;
+ * - a database restored from a backup (positions behind Kafka's) re-applies the gap;
+ * - a position beyond a partition's end (topic recreated) or below its start (retention) stops the
+ *   group with a message saying what happened and what to do; --accept-history-gap continues;
+ * - a database emptied under a running engine is detected at the next position update (the cached
+ *   position is not the stored one) and the group starts again from the database's truth.
+ */
+import mysql from 'mysql2/promise';
+import { describe, expect, it } from 'vitest';
+import { expectedTables } from '../helpers/model.js';
+import { committedOffsets, dbPositions, endOffsets, produce, waitDrained, withAdmin } from '../helpers/kafka.js';
+import { engineErrors, startInProcess, type LogLine } from '../helpers/runner.js';
+import { testResources, type Db } from '../helpers/scenario.js';
+import { freshDatabase, skipWithout } from '../helpers/services.js';
+import { generateStream, type StreamMessage } from '../helpers/stream.js';
+import type { WrittenSpec } from '../helpers/spec.js';
+import { diffTables, readTables } from '../helpers/tables.js';
+import { waitFor } from '../helpers/wait.js';
+
+const skip = skipWithout('DATABASE_URL', 'KAFKA_BROKERS');
+
+function streamOf(spec: WrittenSpec, seed: number, things = 300): StreamMessage[] {
+  return generateStream({ seed, topics: spec, things, maxLifecycle: 3, orphans: 5, marks: 400, stubTargets: 5, duplicateRate: 0.03, staleRate: 0.05, unhandled: 10, idPrefix: `p${seed}` });
+}
+
+/** Run the flow's group on `db` until it has drained its topics, then stop; the run's log lines. */
+async function drain(spec: WrittenSpec, db: Db, extra: { startFrom?: 'earliest' | 'latest' } = {}): Promise<LogLine[]> {
+  const r = await startInProcess({ config: spec.dir, databaseUrl: db.url, ...extra });
+  await waitDrained(db.url, spec.group, [spec.things, spec.marks], 120_000);
+  await r.rt.stop();
+  await r.rt.done;
+  expect(engineErrors(r.lines)).toEqual([]);
+  return r.lines;
+}
+
+/** A copy of every table of `from` (a backup restored elsewhere). */
+async function cloneDatabase(from: Db, onCleanup: (f: () => Promise<void>) => void): Promise<Db> {
+  const to = await freshDatabase('sc_it_restored');
+  onCleanup(() => to.drop());
+  const c = await mysql.createConnection(from.url);
+  try {
+    const [rows] = (await c.query('SELECT table_name AS t FROM information_schema.tables WHERE table_schema = DATABASE()')) as unknown as [Array<{ t: string }>];
+    for (const { t } of rows) {
+      await c.query(`CREATE TABLE \`${to.name}\`.\`${t}\` LIKE \`${from.name}\`.\`${t}\``);
+      await c.query(`INSERT INTO \`${to.name}\`.\`${t}\` SELECT * FROM \`${from.name}\`.\`${t}\``);
+    }
+  } finally {
+    await c.end();
+  }
+  return to;
+}
+
+const placements = (lines: LogLine[], msg: string) => lines.filter((l) => l.msg === msg);
+
+describe.skipIf(skip)('stored positions are authoritative', () => {
+  const { onCleanup, flow } = testResources();
+
+  it('a fresh database under a group Kafka already knows starts from the earliest offset', async () => {
+    const { spec, db, topics } = await flow('pos-fresh');
+    const messages = streamOf(spec, 31);
+    await produce(messages);
+    await drain(spec, db);
+    const committed = await committedOffsets(spec.group, topics);
+    expect([...committed.values()].reduce((a, b) => a + b, 0)).toBe(messages.length);
+
+    // Same group, new database: Kafka says "all consumed", the database says "nothing".
+    const fresh = await freshDatabase('sc_it_pos_fresh2');
+    onCleanup(() => fresh.drop());
+    const lines = await drain(spec, fresh);
+    expect(placements(lines, 'no stored position: starting from the earliest offset')).toHaveLength(6);
+    expect(diffTables(expectedTables(messages), await readTables(fresh.url))).toEqual([]);
+
+    // --start-from latest on another new database: nothing old is applied, what comes next is.
+    const latest = await freshDatabase('sc_it_pos_latest');
+    onCleanup(() => latest.drop());
+    const r = await startInProcess({ config: spec.dir, databaseUrl: latest.url, startFrom: 'latest' });
+    await waitFor('the latest positions to be stored', async () => (await dbPositions(latest.url, spec.group)).size === 6, { timeoutMs: 60_000 });
+    expect(placements(r.lines, 'no stored position: starting from the latest offset')).toHaveLength(6);
+    const more = streamOf(spec, 32, 50);
+    await produce(more);
+    await waitDrained(latest.url, spec.group, topics, 120_000);
+    await r.rt.stop();
+    const s = (await r.rt.done).groups[spec.group];
+    expect(s?.events).toBe(more.length);
+    expect(diffTables(expectedTables(more), await readTables(latest.url))).toEqual([]);
+  });
+
+  it('a database restored from a backup (behind Kafka) re-applies the gap', async () => {
+    const { spec, db } = await flow('pos-restore');
+    const first = streamOf(spec, 33);
+    await produce(first);
+    await drain(spec, db);
+    const backup = await cloneDatabase(db, onCleanup);
+    const second = streamOf(spec, 34);
+    await produce(second);
+    await drain(spec, db);
+    const all = [...first, ...second];
+    expect(diffTables(expectedTables(all), await readTables(db.url))).toEqual([]);
+
+    // The backup holds positions behind Kafka's committed offsets: the gap is applied again.
+    const lines = await drain(spec, backup);
+    expect(placements(lines, 'database position behind Kafka (database restored?): re-applying from the stored position').length).toBeGreaterThan(0);
+    expect(diffTables(expectedTables(all), await readTables(backup.url))).toEqual([]);
+    expect(diffTables(await readTables(db.url), await readTables(backup.url))).toEqual([]);
+  });
+
+  it('a position beyond the partition end or below its start stops the group, saying what to do', async () => {
+    const { spec, db, topics } = await flow('pos-range');
+    const first = streamOf(spec, 35);
+    await produce(first);
+    await drain(spec, db);
+    const c = await mysql.createConnection(db.url);
+    onCleanup(() => c.end());
+
+    // Beyond the end: what a topic deleted and recreated looks like to the stored positions.
+    await c.query('UPDATE sc_consumer_positions SET next_offset = next_offset + 1000 WHERE consumer_group = ? AND topic = ? AND `partition` = 1', [spec.group, spec.things]);
+    const beyond = await startInProcess({ config: spec.dir, databaseUrl: db.url });
+    await expect(beyond.rt.done).rejects.toThrow(/beyond the partition's end .*deleted and recreated.*Nothing was skipped.*sc-project rebuild/s);
+    await c.query('UPDATE sc_consumer_positions SET next_offset = next_offset - 1000 WHERE consumer_group = ? AND topic = ? AND `partition` = 1', [spec.group, spec.things]);
+
+    // Below the start: more messages arrive, then retention deletes some before the group ran.
+    const second = streamOf(spec, 36);
+    await produce(second);
+    const ends = await endOffsets(topics);
+    const stored = await dbPositions(db.url, spec.group);
+    const k = `${spec.things}/0`;
+    const cut = (stored.get(k) ?? 0) + 3;
+    expect(cut).toBeLessThan(ends.get(k) ?? 0);
+    await withAdmin(async (admin) => {
+      await admin.fetchTopicMetadata({ topics: [spec.things] });
+      await admin.deleteTopicRecords({ topic: spec.things, partitions: [{ partition: 0, offset: String(cut) }] });
+    });
+    const below = await startInProcess({ config: spec.dir, databaseUrl: db.url });
+    await expect(below.rt.done).rejects.toThrow(/below the partition's earliest offset .*deleted \(retention\).*--accept-history-gap/s);
+    expect((await dbPositions(db.url, spec.group)).get(k)).toBe(stored.get(k));
+
+    const accepted = await startInProcess({ config: spec.dir, databaseUrl: db.url, acceptHistoryGap: true });
+    await waitDrained(db.url, spec.group, topics, 120_000);
+    await accepted.rt.stop();
+    await accepted.rt.done;
+    expect(accepted.lines.filter((l) => l.msg.startsWith('stored position below the earliest offset'))).toHaveLength(1);
+    expect(engineErrors(accepted.lines)).toEqual([]);
+  });
+
+  it('a database emptied under a running engine is detected and re-applied from the start, never skipped', async () => {
+    const { spec, db, topics } = await flow('pos-swap');
+    const first = streamOf(spec, 37);
+    await produce(first);
+    const r = await startInProcess({ config: spec.dir, databaseUrl: db.url });
+    await waitDrained(db.url, spec.group, topics, 120_000);
+
+    // The database is replaced by an empty one (same tables, no rows, no positions) while the
+    // engine runs with its positions cached.
+    const c = await mysql.createConnection(db.url);
+    for (const t of ['things', 'thing_tags', 'thing_events', 'marks', 'sc_processed_events', 'sc_consumer_positions']) await c.query(`DELETE FROM \`${t}\``);
+    await c.end();
+    const second = streamOf(spec, 38, 100);
+    await produce(second);
+    await waitDrained(db.url, spec.group, topics, 120_000);
+    await r.rt.stop();
+    await r.rt.done;
+    expect(r.lines.filter((l) => l.msg === 'stored positions changed under the engine: placing the partition again').length).toBeGreaterThan(0);
+    expect(engineErrors(r.lines)).toEqual([]);
+    expect(diffTables(expectedTables([...first, ...second]), await readTables(db.url))).toEqual([]);
+  });
+});
