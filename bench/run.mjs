@@ -43,7 +43,9 @@ function usage(code) {
   --brokers LIST        Kafka brokers (default $KAFKA_BROKERS or 127.0.0.1:9092)
   --database-url URL    MariaDB server to use (default $DATABASE_URL or mysql://sc:sc@127.0.0.1:3306/sc_project);
                         the bench creates and drops its own databases there
-  --only a,b,c,d        run only these measurements ((c) needs (a))
+  --only a,b,c,d        run only these measurements ((c) needs (a)); add m for the metrics' cost
+  --metrics-pairs K     (m): K pairs of runs of the whole stream, without and with --http (scraped
+                        every 2 s), alternating, each under fresh groups (default 2)
   --cpu-prof            profile the (a) child with node --cpu-prof and print its top functions
   --stats-interval S    stats line interval of the children (default 5)
   --timeout-min M       give up a run after M minutes (default: scaled to N, at least 5)
@@ -58,7 +60,7 @@ function parseArgs(argv) {
   const o = {
     quick: false, count: undefined, prefix: undefined, seed: 'bench', duplicates: 0.03, bad: 0.001, partitions: 3,
     brokers: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092', databaseUrl: process.env.DATABASE_URL ?? 'mysql://sc:sc@127.0.0.1:3306/sc_project',
-    only: new Set(['a', 'b', 'c', 'd']), runArgs: [], cpuProf: false, statsInterval: 5, timeoutMin: undefined, build: false, keep: false,
+    only: new Set(['a', 'b', 'c', 'd']), metricsPairs: 2, runArgs: [], cpuProf: false, statsInterval: 5, timeoutMin: undefined, build: false, keep: false,
   };
   const num = (a, v) => {
     const x = Number(v);
@@ -83,6 +85,7 @@ function parseArgs(argv) {
       case '--database-url': o.databaseUrl = String(v); i++; break;
       case '--only': o.only = new Set(String(v).split(',').map((s) => s.trim())); i++; break;
       case '--cpu-prof': o.cpuProf = true; break;
+      case '--metrics-pairs': o.metricsPairs = Math.max(1, Math.floor(num(a, v))); i++; break;
       case '--run-args': o.runArgs = String(v ?? '').split(/\s+/).filter(Boolean); i++; break;
       case '--stats-interval': o.statsInterval = Math.max(1, num(a, v)); i++; break;
       case '--timeout-min': o.timeoutMin = num(a, v); i++; break;
@@ -300,7 +303,7 @@ const results = {
   command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim(),
   machine: machineFacts(),
   stream: undefined,
-  a: undefined, b: undefined, c: undefined, d: undefined,
+  a: undefined, b: undefined, c: undefined, d: undefined, m: undefined,
   ratios: {},
   errors: [],
 };
@@ -396,6 +399,34 @@ async function main() {
   if (opt.only.has('c') && results.a?.drained) results.c = await withTimeout(ceiling(mainSpecs, `sc_bench_${dbId}_a`, `sc_bench_${dbId}_c`), 30 * 60_000, '(c) ceiling');
   // (d) extraction.
   if (opt.only.has('d')) results.d = extraction(stream);
+  // (m) the metrics' cost: the same run without and with --http, alternating (the machine's load
+  // drifts; alternating spreads it over both), each pair under fresh groups (Kafka offsets of a
+  // finished run would make the next one start at the end).
+  if (opt.only.has('m')) {
+    const timeoutMs = (opt.timeoutMin ?? Math.max(5, opt.count / 10_000)) * 60_000;
+    const runs = { without: [], with: [] };
+    for (let i = 0; i < opt.metricsPairs; i++) {
+      for (const mode of i % 2 === 0 ? ['without', 'with'] : ['with', 'without']) {
+        const tag = `m${i}${mode === 'with' ? 'h' : 'n'}`;
+        const specs = writeSpecs(path.join(created.tmp, tag), mainTopic, (g) => `${g}-${id}-${tag}`);
+        created.groups.push(...Object.keys(specs.groups));
+        const extra = [...opt.runArgs, ...(mode === 'with' ? ['--http', '127.0.0.1:0'] : [])];
+        const r = await measureRun({ label: `(m) run ${mode} --http #${i + 1}`, specs, ends: pub.ends, topicName: mainTopic, db: `sc_bench_${dbId}_${tag}`, extra, timeoutMs, scrape: mode === 'with' });
+        runs[mode].push({ events_per_s_wall: r.group_events_per_s_wall, events_per_s_steady: r.group_events_per_s_steady, engine_cpu_s: r.cpu.engine_s, wall_s: r.wall_s, drained: r.drained, scrapes: r.scrapes });
+      }
+    }
+    const median = (xs) => { const v = xs.filter((x) => x !== undefined).sort((a, b) => a - b); return v.length === 0 ? undefined : v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2; };
+    const m = {
+      pairs: opt.metricsPairs, runs,
+      without_events_per_s_steady: median(runs.without.map((r) => r.events_per_s_steady)),
+      with_events_per_s_steady: median(runs.with.map((r) => r.events_per_s_steady)),
+      without_engine_cpu_s: median(runs.without.map((r) => r.engine_cpu_s)),
+      with_engine_cpu_s: median(runs.with.map((r) => r.engine_cpu_s)),
+    };
+    m.throughput_cost_pct = m.without_events_per_s_steady && m.with_events_per_s_steady ? 100 * (1 - m.with_events_per_s_steady / m.without_events_per_s_steady) : undefined;
+    m.engine_cpu_cost_pct = m.without_engine_cpu_s && m.with_engine_cpu_s ? 100 * (m.with_engine_cpu_s / m.without_engine_cpu_s - 1) : undefined;
+    results.m = m;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -467,7 +498,7 @@ async function checkEnds(ends, topicName) {
 // ---------------------------------------------------------------------------------------------
 // (a) and (b): a child `sc-project run`, polled until drained
 
-async function measureRun({ label, specs, ends, topicName, db, extra, timeoutMs, cpuProf = false, messages = opt.count }) {
+async function measureRun({ label, specs, ends, topicName, db, extra, timeoutMs, cpuProf = false, messages = opt.count, scrape = false }) {
   const conn = await connect();
   await conn.query(`CREATE DATABASE \`${db}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   created.databases.push(db);
@@ -504,13 +535,19 @@ async function measureRun({ label, specs, ends, topicName, db, extra, timeoutMs,
   const problems = [];
   const tail = [];
   let exit;
-  const exited = new Promise((res) => child.on('exit', (code, signal) => { exit = { code, signal }; liveChildren.delete(child); res(); }));
+  let scrapes = 0;
+  let scraper;
+  const exited = new Promise((res) => child.on('exit', (code, signal) => { exit = { code, signal }; liveChildren.delete(child); clearInterval(scraper); res(); }));
   const onLine = (line) => {
     if (line.trim() === '') return;
     tail.push(line);
     if (tail.length > 40) tail.shift();
     let j;
     try { j = JSON.parse(line); } catch { return; }
+    // With --http, scrape like a (busy) Prometheus would: every 2 s, the whole exposition.
+    if (scrape && j.msg === 'serving /metrics, /healthz and /readyz' && scraper === undefined) {
+      scraper = setInterval(() => void fetch(`${j.address}/metrics`).then((r) => r.text()).then(() => { scrapes++; }, () => undefined), 2000);
+    }
     if (j.msg === 'stats') stats.push({ t: (performance.now() - t0) / 1000, ...j });
     else if (j.level === 'warn' || j.level === 'error') {
       if (j.msg === 'dead-lettered') return;
@@ -578,6 +615,7 @@ async function measureRun({ label, specs, ends, topicName, db, extra, timeoutMs,
   };
   const m1 = machineCpu();
   if (cpu0.machine && m1) cpu.machine_busy_share = 1 - (m1.idle - cpu0.machine.idle) / (m1.total - cpu0.machine.total);
+  clearInterval(scraper);
   child.kill('SIGTERM');
   await withTimeout(exited, 60_000, `${label}: graceful stop`).catch(async () => {
     child.kill('SIGKILL');
@@ -602,7 +640,7 @@ async function measureRun({ label, specs, ends, topicName, db, extra, timeoutMs,
   const wall = tDrained ?? (performance.now() - t0) / 1000;
   const steady = tDrained !== undefined && tFirst !== undefined && tDrained > tFirst ? tDrained - tFirst : undefined;
   const out = {
-    drained: tDrained !== undefined, timed_out: timedOut, exit,
+    drained: tDrained !== undefined, timed_out: timedOut, exit, scrapes,
     messages, group_events: total, committed_group_events: committed,
     startup_s: tFirst, first_commit_group_events: cFirst, drain_s: steady, wall_s: wall,
     msgs_per_s_wall: tDrained ? messages / wall : undefined,
@@ -909,6 +947,14 @@ function finish() {
     L.push('');
     L.push(`(a) CPU profile of the child (${a.cpu_profile.file}), top functions by self time:`);
     L.push(...table([['self %', 'self ms', 'function', 'where'], ...a.cpu_profile.top.slice(0, 20).map((f) => [f.self_pct.toFixed(1), fmt(f.self_ms), f.name, f.where])]));
+  }
+  if (results.m) {
+    const x = results.m;
+    L.push('');
+    L.push(`(m) the metrics' cost: ${x.pairs} pair(s) of runs of the whole stream, without and with --http (scraped every 2 s), alternating; medians:`);
+    L.push(`    events/s steady: without ${fmt(x.without_events_per_s_steady)}, with ${fmt(x.with_events_per_s_steady)}: cost ${x.throughput_cost_pct === undefined ? '–' : x.throughput_cost_pct.toFixed(1) + ' %'}`);
+    L.push(`    engine CPU s to drain: without ${fmt(x.without_engine_cpu_s, 1)}, with ${fmt(x.with_engine_cpu_s, 1)}: cost ${x.engine_cpu_cost_pct === undefined ? '–' : x.engine_cpu_cost_pct.toFixed(1) + ' %'}`);
+    L.push(`    runs (ev/s steady): without ${x.runs.without.map((r) => fmt(r.events_per_s_steady)).join(', ')}; with ${x.runs.with.map((r) => `${fmt(r.events_per_s_steady)} (${r.scrapes} scrapes)`).join(', ')}`);
   }
   if (results.errors.length > 0) {
     L.push('');

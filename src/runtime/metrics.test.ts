@@ -17,6 +17,7 @@ describe('metrics registry', () => {
       lag: () => [{ group: 'g1', topic: 't', partition: 0, end: 12, stored: 10, lag: 2 }],
       databaseDownSince: () => undefined,
       ready: () => true,
+      outputs: () => ({ hook: { batchesSent: 2, recordsSent: 7, retries: 1, batchesRejected: 0, buffered: { a: 3 }, pendingRecords: 2 } }),
     });
     const o = m.observer('g1');
     o.committed(0.02, 7, new Map([['p1', 4]]), new Map([['', 1]]), new Map([[rowsKey('widgets', 'insert'), 3]]));
@@ -42,8 +43,12 @@ describe('metrics registry', () => {
     expect(x.get(METRIC_NAMES.lag)).toEqual([{ name: METRIC_NAMES.lag, labels: { group: 'g1', topic: 't', partition: '0' }, value: 2 }]);
     expect(x.sum(METRIC_NAMES.databaseUp)).toBe(1);
     expect(x.sum(METRIC_NAMES.ready)).toBe(1);
+    // An output's own counters plus what it reported through `outputs`.
+    expect(x.sum(METRIC_NAMES.outputDeliveries, { output: 'hook' })).toBe(3);
+    expect(x.sum(METRIC_NAMES.outputMessages, { output: 'hook' })).toBe(12);
     expect(x.sum(METRIC_NAMES.outputBytes, { output: 'hook' })).toBe(1200);
-    expect(x.sum(METRIC_NAMES.outputRetries, { output: 'hook' })).toBe(1);
+    expect(x.sum(METRIC_NAMES.outputRetries, { output: 'hook' })).toBe(2);
+    expect(x.sum(METRIC_NAMES.outputWaiting, { output: 'hook' })).toBe(5);
     expect(x.get(METRIC_NAMES.buildInfo)[0]?.labels.version).toBe(VERSION);
     // Scraping twice does not double what is read from the stats.
     expect(parsePrometheus((await m.scrape()).body).sum(METRIC_NAMES.messages, { outcome: 'duplicate' })).toBe(2);

@@ -37,6 +37,20 @@ export interface OutputMetrics {
   failed(output: string): void;
 }
 
+/**
+ * Counters an HTTP output keeps itself (read at scrape time; its stats object fits as it is).
+ * Fields it does not keep read as 0.
+ */
+export interface OutputCounters {
+  batchesSent?: number;
+  recordsSent?: number;
+  bytesSent?: number;
+  retries?: number;
+  batchesRejected?: number;
+  buffered?: Record<string, number>;
+  pendingRecords?: number;
+}
+
 /** A group as the metrics see it: its stats, and what the runtime's monitor knows of its lag. */
 export interface MetricGroup {
   group: string;
@@ -61,6 +75,8 @@ export interface MetricSources {
   /** Since when the database has been failing (ms epoch), or undefined when it answers. */
   databaseDownSince(): number | undefined;
   ready(): boolean;
+  /** HTTP outputs' own counters, by output name. */
+  outputs?(): Record<string, OutputCounters>;
 }
 
 export const METRIC_NAMES = {
@@ -82,6 +98,7 @@ export const METRIC_NAMES = {
   outputBytes: 'sc_project_output_bytes_total',
   outputRetries: 'sc_project_output_retries_total',
   outputFailures: 'sc_project_output_failures_total',
+  outputWaiting: 'sc_project_output_waiting_messages',
   buildInfo: 'sc_project_build_info',
 } as const;
 
@@ -106,11 +123,8 @@ export class EngineMetrics {
   private readonly counts = new Map<string, GroupCounts>();
   private readonly batchSize: Histogram<'group'>;
   private readonly commit: Histogram<'group'>;
-  private readonly outputDeliveries: Counter<'output'>;
-  private readonly outputMessages: Counter<'output'>;
-  private readonly outputBytes: Counter<'output'>;
-  private readonly outputRetries: Counter<'output'>;
-  private readonly outputFailures: Counter<'output'>;
+  /** What outputs reported through `outputs` (added to what their own counters say). */
+  private readonly pushed = new Map<string, Required<Pick<OutputCounters, 'batchesSent' | 'recordsSent' | 'bytesSent' | 'retries' | 'batchesRejected'>>>();
   private sources: MetricSources | undefined;
 
   constructor(o: { defaultMetrics?: boolean } = {}) {
@@ -183,12 +197,28 @@ export class EngineMetrics {
     perPartition(METRIC_NAMES.lag, 'Messages behind: the partition end offset minus the position stored in the database', (l) => l.lag);
     perPartition(METRIC_NAMES.endOffset, 'The partition end offset (high watermark)', (l) => l.end);
     perPartition(METRIC_NAMES.storedPosition, 'The next offset to read, as stored in the database with the rows', (l) => l.stored);
-    const perOutput = (name: string, help: string) => new Counter({ name, help, labelNames: ['output'], registers });
-    this.outputDeliveries = perOutput(METRIC_NAMES.outputDeliveries, 'HTTP output batches delivered (acknowledged)');
-    this.outputMessages = perOutput(METRIC_NAMES.outputMessages, 'Messages in delivered HTTP output batches');
-    this.outputBytes = perOutput(METRIC_NAMES.outputBytes, 'Bytes of request bodies of delivered HTTP output batches');
-    this.outputRetries = perOutput(METRIC_NAMES.outputRetries, 'HTTP output deliveries that failed and are tried again');
-    this.outputFailures = perOutput(METRIC_NAMES.outputFailures, 'HTTP output deliveries given up on');
+    const perOutput = (name: string, help: string, field: 'batchesSent' | 'recordsSent' | 'bytesSent' | 'retries' | 'batchesRejected') => new Counter({
+      name, help, labelNames: ['output'], registers,
+      collect() {
+        this.reset();
+        const own = self.sources?.outputs?.() ?? {};
+        for (const output of new Set([...Object.keys(own), ...self.pushed.keys()])) this.inc({ output }, (own[output]?.[field] ?? 0) + (self.pushed.get(output)?.[field] ?? 0));
+      },
+    });
+    perOutput(METRIC_NAMES.outputDeliveries, 'HTTP output batches delivered (acknowledged)', 'batchesSent');
+    perOutput(METRIC_NAMES.outputMessages, 'Records in delivered HTTP output batches', 'recordsSent');
+    perOutput(METRIC_NAMES.outputBytes, 'Bytes of request bodies of delivered HTTP output batches', 'bytesSent');
+    perOutput(METRIC_NAMES.outputRetries, 'HTTP output deliveries that failed and are tried again', 'retries');
+    perOutput(METRIC_NAMES.outputFailures, 'HTTP output batches given up on (rejected by the receiver)', 'batchesRejected');
+    new Gauge({
+      name: METRIC_NAMES.outputWaiting, help: 'Records of an HTTP output not delivered yet (buffered and in pending batches)', labelNames: ['output'], registers,
+      collect() {
+        this.reset();
+        for (const [output, c] of Object.entries(self.sources?.outputs?.() ?? {})) {
+          this.set({ output }, Object.values(c.buffered ?? {}).reduce((a, n) => a + n, 0) + (c.pendingRecords ?? 0));
+        }
+      },
+    });
   }
 
   /** Where the gauges read live state; set by the runtime once its groups exist. */
@@ -220,16 +250,26 @@ export class EngineMetrics {
     return false;
   }
 
-  /** For HTTP outputs: counters by output name. */
+  /** For outputs that report as they go rather than keep counters (MetricSources.outputs). */
   readonly outputs: OutputMetrics = {
     delivered: (output, messages, bytes) => {
-      this.outputDeliveries.inc({ output });
-      this.outputMessages.inc({ output }, messages);
-      this.outputBytes.inc({ output }, bytes);
+      const p = this.pushedOf(output);
+      p.batchesSent++;
+      p.recordsSent += messages;
+      p.bytesSent += bytes;
     },
-    retried: (output) => this.outputRetries.inc({ output }),
-    failed: (output) => this.outputFailures.inc({ output }),
+    retried: (output) => { this.pushedOf(output).retries++; },
+    failed: (output) => { this.pushedOf(output).batchesRejected++; },
   };
+
+  private pushedOf(output: string) {
+    let p = this.pushed.get(output);
+    if (p === undefined) {
+      p = { batchesSent: 0, recordsSent: 0, bytesSent: 0, retries: 0, batchesRejected: 0 };
+      this.pushed.set(output, p);
+    }
+    return p;
+  }
 
   /** The exposition text and its content type. */
   async scrape(): Promise<{ contentType: string; body: string }> {

@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { EngineMetrics } from '../../src/runtime/metrics.js';
 
 interface Target { refId: string; expr: string }
@@ -55,6 +56,26 @@ describe('Grafana dashboard', () => {
     const names = await registryNames();
     const used = new Set(dashboard.panels.flatMap((p) => p.targets.flatMap((t) => t.expr.match(/\bsc_project_[a-z0-9_]+/g) ?? [])));
     expect(used.size).toBeGreaterThan(10);
+    expect([...used].filter((n) => !names.has(n))).toEqual([]);
+  });
+});
+
+describe('starter alert rules', () => {
+  const rules = parse(readFileSync(new URL('../../ops/alerts.yaml', import.meta.url), 'utf8')) as { groups: Array<{ name: string; rules: Array<{ alert: string; expr: string; annotations: { summary: string } }> }> };
+
+  it('is a Prometheus rule file covering lag, dead letters and readiness', () => {
+    const alerts = rules.groups.flatMap((g) => g.rules);
+    expect(alerts.map((a) => a.alert)).toEqual(expect.arrayContaining(['ScProjectLagGrowing', 'ScProjectDeadLetters', 'ScProjectNotReady']));
+    for (const a of alerts) {
+      expect(a.expr.length, a.alert).toBeGreaterThan(0);
+      expect(a.annotations.summary.length, a.alert).toBeGreaterThan(0);
+    }
+  });
+
+  it('names only metrics that exist', async () => {
+    const names = await registryNames();
+    const used = new Set(rules.groups.flatMap((g) => g.rules.flatMap((r) => r.expr.match(/\bsc_project_[a-z0-9_]+/g) ?? [])));
+    expect(used.size).toBeGreaterThan(3);
     expect([...used].filter((n) => !names.has(n))).toEqual([]);
   });
 });
