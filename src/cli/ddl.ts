@@ -23,7 +23,13 @@ export async function ddlCommand(opts: DdlOptions): Promise<CommandResult> {
   const tables = opts.engineTables === false ? v.plan.tables : [...v.plan.tables, ...ENGINE_TABLES];
   if (!opts.apply) return result(EXIT_OK, ddlScript(tables, opts.dialect as Dialect) + '\n');
   if (opts.databaseUrl === undefined) return result(EXIT_USAGE, '', '--apply needs --database-url or DATABASE_URL\n');
-  const report = await applyDdl(opts.databaseUrl, tables);
+  let report: Awaited<ReturnType<typeof applyDdl>>;
+  try {
+    report = await applyDdl(opts.databaseUrl, tables);
+  } catch (e) {
+    // A refused statement or an unreachable database is the user's to fix: say what, not a stack.
+    return result(EXIT_FAILED, '', `ddl --apply failed: ${e instanceof Error ? e.message : String(e)}\n`);
+  }
   const lines = [
     ...report.created.map((t) => `created table ${t}`),
     ...report.indexesCreated.map((i) => `created index ${i}`),

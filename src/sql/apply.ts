@@ -48,26 +48,42 @@ export async function applyDdl(databaseUrl: string, tables: readonly TableDef[])
       report.warnings.push('the server has no NO PAD binary collation (utf8mb4_nopad_bin, utf8mb4_0900_bin): key columns use utf8mb4_bin, where keys and event ids that differ only in trailing spaces are one');
     }
     const live = await introspect(db, kind);
+    // Index names are per database on SQLite and Postgres: one taken by another table's index
+    // would make CREATE INDEX IF NOT EXISTS a silent no-op, so it is reported instead.
+    const owners = new Map<string, string>();
+    for (const t of live.values()) for (const i of t.indexes) owners.set(i.name, t.name);
+    const createIndexes = async (table: string, indexes: IndexStatement[]): Promise<void> => {
+      for (const index of indexes) {
+        const owner = owners.get(index.name);
+        if (kind !== 'mysql' && owner !== undefined && owner !== table) {
+          report.differences.push({ table, column: `(index ${index.name})`, expected: describeIndex(index), actual: `name taken by an index of table ${owner}` });
+          continue;
+        }
+        await exec(db, index.sql, `create index ${index.name} on table ${table}`);
+        owners.set(index.name, table);
+        report.indexesCreated.push(index.name);
+      }
+    };
     const sorted = [...tables].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const table of sorted) {
       const statements = tableStatements(table, kind, keyCollation);
       const existing = live.get(table.name);
       if (existing === undefined) {
-        await exec(db, statements.create);
-        for (const index of statements.indexes) await exec(db, index.sql);
+        await exec(db, statements.create, `create table ${table.name}`);
         report.created.push(table.name);
-        report.indexesCreated.push(...statements.indexes.map((i) => i.name));
+        await createIndexes(table.name, statements.indexes);
         continue;
       }
       const differences = [...diffColumns(table, existing, kind, keyCollation), ...diffKeys(table, existing, statements.indexes)];
       // An index counts as present by name, or when one with the same columns already exists.
       const present = (i: IndexStatement): boolean => existing.indexes.some((l) => l.name === i.name || covers(l, i));
       const missing = statements.indexes.filter((i) => !present(i));
-      for (const index of missing) await exec(db, index.sql);
-      report.indexesCreated.push(...missing.map((i) => i.name));
+      const before = report.differences.length;
+      await createIndexes(table.name, missing);
       report.differences.push(...differences);
-      if (differences.length === 0 && missing.length === 0) report.unchanged.push(table.name);
+      if (differences.length === 0 && missing.length === 0 && report.differences.length === before) report.unchanged.push(table.name);
     }
+    await verifyCreated(db, kind, tables, report);
   } finally {
     await db.destroy();
   }
@@ -85,8 +101,50 @@ async function serverKeyCollation(db: Knex): Promise<string> {
  * Without bindings knex.raw sends the text unchanged, so a `?` inside a DEFAULT literal is not
  * taken for a placeholder (the fixture's `'it''s new?'` default pins this).
  */
-function exec(db: Knex, sql: string): Promise<unknown> {
-  return db.raw(sql);
+async function exec(db: Knex, sql: string, what: string): Promise<unknown> {
+  try {
+    return await db.raw(sql);
+  } catch (e) {
+    throw new ApplyError(what, e);
+  }
+}
+
+/**
+ * A statement the database refused, named by what it was for (`create table t`), with the
+ * server's own message and error number rather than a driver stack.
+ */
+export class ApplyError extends Error {
+  constructor(what: string, cause: unknown) {
+    const c = (cause ?? {}) as { sqlMessage?: unknown; errno?: unknown; code?: unknown; message?: unknown };
+    const text = typeof c.sqlMessage === 'string' ? c.sqlMessage : String(c.message ?? cause).replace(/^[\s\S]* - /, '');
+    const number = typeof c.errno === 'number' ? ` (error ${c.errno}${typeof c.code === 'string' ? ` ${c.code}` : ''})` : '';
+    super(`cannot ${what}: ${text}${number}`);
+    this.name = 'ApplyError';
+  }
+}
+
+function describeIndex(i: IndexStatement): string {
+  return `${i.unique ? 'unique ' : ''}(${i.columns.join(', ')})`;
+}
+
+/** What the report says was created must be there: read the schema back and check. */
+async function verifyCreated(db: Knex, kind: DatabaseKind, tables: readonly TableDef[], report: ApplyReport): Promise<void> {
+  if (report.created.length === 0 && report.indexesCreated.length === 0) return;
+  const live = await introspect(db, kind);
+  const wanted = new Map<string, { table: string; index: IndexStatement }>();
+  for (const t of tables) for (const index of tableStatements(t, kind).indexes) wanted.set(index.name, { table: t.name, index });
+  report.created = report.created.filter((t) => {
+    if (live.has(t)) return true;
+    report.differences.push({ table: t, column: '(table)', expected: 'created', actual: 'missing after CREATE TABLE' });
+    return false;
+  });
+  report.indexesCreated = report.indexesCreated.filter((name) => {
+    const w = wanted.get(name);
+    if (w === undefined) return true;
+    const found = live.get(w.table)?.indexes.some((l) => l.name === name && covers(l, w.index)) ?? false;
+    if (!found) report.differences.push({ table: w.table, column: `(index ${name})`, expected: describeIndex(w.index), actual: 'missing after CREATE INDEX' });
+    return found;
+  });
 }
 
 function covers(live: { unique: boolean; columns: string[] }, wanted: IndexStatement): boolean {

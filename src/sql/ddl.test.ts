@@ -105,16 +105,22 @@ describe('createTableStatements', () => {
   it('names indexes idx_/uq_ and emits IF NOT EXISTS', () => {
     const { indexes } = tableStatements(orderLines, 'mysql');
     expect(indexes.map((i) => i.sql)).toEqual([
-      'create unique index if not exists `uq_order_lines_order_id_sku` on `order_lines` (`order_id`, `sku`)',
-      'create index if not exists `idx_order_lines_sku` on `order_lines` (`sku`)',
-      'create index if not exists `idx_order_lines_status_placed_at` on `order_lines` (`status`, `placed_at`)',
+      `create unique index if not exists \`${indexName('uq', 'order_lines', ['order_id', 'sku'])}\` on \`order_lines\` (\`order_id\`, \`sku\`)`,
+      `create index if not exists \`${indexName('idx', 'order_lines', ['sku'])}\` on \`order_lines\` (\`sku\`)`,
+      `create index if not exists \`${indexName('idx', 'order_lines', ['status', 'placed_at'])}\` on \`order_lines\` (\`status\`, \`placed_at\`)`,
     ]);
   });
 });
 
 describe('indexName', () => {
-  it('keeps short names', () => {
-    expect(indexName('idx', 'widgets', ['a', 'b'])).toBe('idx_widgets_a_b');
+  it('is readable, with a stable hash', () => {
+    expect(indexName('idx', 'widgets', ['a', 'b'])).toMatch(/^idx_widgets_a_b_[0-9a-f]{8}$/);
+    expect(indexName('idx', 'widgets', ['a', 'b'])).toBe(indexName('idx', 'widgets', ['a', 'b']));
+  });
+  it('tells apart tables and columns whose names join the same way (uq_a_b_c)', () => {
+    const names = [indexName('uq', 'a_b', ['c']), indexName('uq', 'a', ['b_c']), indexName('uq', 'a', ['b', 'c']), indexName('idx', 'a', ['b', 'c'])];
+    expect(new Set(names).size).toBe(4);
+    expect(names.every((n) => n.startsWith('uq_a_b_c_') || n.startsWith('idx_a_b_c_'))).toBe(true);
   });
   it('truncates long names to at most 63 characters with a stable hash', () => {
     const a = indexName('uq', longNames.name, ['community_identifier', 'supplier_identifier']);

@@ -47,12 +47,18 @@ export function columnSqlType(column: ColumnDef, dialect: Dialect): string {
 /** Postgres truncates identifiers past 63 bytes (NAMEDATALEN-1), MySQL rejects past 64. */
 const MAX_IDENTIFIER = 63;
 
-/** `idx_<table>_<cols>` / `uq_<table>_<cols>`; over-long names keep a prefix plus a hash. */
+/**
+ * `idx_<table>_<cols>_<hash>` / `uq_…`: readable, and unique per database. SQLite and Postgres
+ * scope index names to the database (schema), and the readable part alone is ambiguous: table
+ * `a_b` with unique `[c]` and table `a` with unique `[b_c]` are both `uq_a_b_c`, and
+ * `CREATE INDEX IF NOT EXISTS` would then silently skip the second one. The hash is of the exact
+ * (kind, table, columns), so it is stable and tells those apart; the readable part is cut to keep
+ * the name within 63 characters.
+ */
 export function indexName(prefix: 'idx' | 'uq', table: string, columns: readonly string[]): string {
-  const name = `${prefix}_${table}_${columns.join('_')}`;
-  if (name.length <= MAX_IDENTIFIER) return name;
-  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
-  return `${name.slice(0, MAX_IDENTIFIER - hash.length - 1).replace(/_+$/, '')}_${hash}`;
+  const hash = createHash('sha256').update(JSON.stringify([prefix, table, columns])).digest('hex').slice(0, 8);
+  const readable = `${prefix}_${table}_${columns.join('_')}`.slice(0, MAX_IDENTIFIER - hash.length - 1).replace(/_+$/, '');
+  return `${readable}_${hash}`;
 }
 
 /**

@@ -11,6 +11,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TableDef } from '../../src/compile/plan.js';
 import { applyDdl } from '../../src/sql/apply.js';
 import { openKnex } from '../../src/sql/connection.js';
+import { indexName } from '../../src/sql/ddl.js';
 import { ENGINE_TABLES } from '../../src/sql/engine-tables.js';
 import { orderLines } from '../fixtures/tables.js';
 
@@ -84,11 +85,11 @@ describe.skipIf(DATABASE_URL === undefined && !IN_CI)('ddl --apply on MariaDB', 
     const first = await applyDdl(url, ALL);
     expect(first.created).toEqual(ALL_NAMES);
     expect(first.indexesCreated).toEqual([
-      'uq_order_lines_order_id_sku',
-      'idx_order_lines_sku',
-      'idx_order_lines_status_placed_at',
-      'idx_sc_dead_letters_created_at',
-      'idx_sc_processed_events_processed_at',
+      indexName('uq', 'order_lines', ['order_id', 'sku']),
+      indexName('idx', 'order_lines', ['sku']),
+      indexName('idx', 'order_lines', ['status', 'placed_at']),
+      indexName('idx', 'sc_dead_letters', ['created_at']),
+      indexName('idx', 'sc_processed_events', ['processed_at']),
     ]);
     expect(first.differences).toEqual([]);
     const [tables] = (await admin.raw(
@@ -142,7 +143,7 @@ describe.skipIf(DATABASE_URL === undefined && !IN_CI)('ddl --apply on MariaDB', 
     const before = await columns('order_lines');
     const report = await applyDdl(url, [changed]);
     expect(report.created).toEqual([]);
-    expect(report.indexesCreated).toEqual(['idx_order_lines_quantity']);
+    expect(report.indexesCreated).toEqual([indexName('idx', 'order_lines', ['quantity'])]);
     expect(report.unchanged).toEqual([]);
     expect(report.differences).toEqual([
       {
@@ -155,6 +156,16 @@ describe.skipIf(DATABASE_URL === undefined && !IN_CI)('ddl --apply on MariaDB', 
       { table: 'order_lines', column: 'note', expected: 'not declared', actual: 'mediumtext null' },
     ]);
     expect(await columns('order_lines')).toEqual(before);
+  });
+
+  it('a statement the server refuses is a clear error naming the table, not a driver stack', async () => {
+    await freshDatabase();
+    // 16383 utf8mb4 characters and another string column: over InnoDB's 65,535-byte row (error 1118).
+    const wide: TableDef = {
+      name: 'wide_row', key: ['id'], unique: [], indexes: [], log: false,
+      columns: [{ name: 'id', type: 'string', length: 64, nullable: false }, { name: 'body', type: 'string', length: 16383, nullable: true }],
+    };
+    await expect(applyDdl(url, [wide])).rejects.toThrow(/^cannot create table wide_row: Row size too large.* \(error 1118 ER_TOO_BIG_ROWSIZE\)$/s);
   });
 });
 
@@ -172,7 +183,7 @@ describe('ddl --apply on SQLite', () => {
   it('reports a changed table and alters nothing', async () => {
     await applyDdl(`sqlite:${file}`, [orderLines]);
     const report = await applyDdl(`sqlite:${file}`, [changed]);
-    expect(report.indexesCreated).toEqual(['idx_order_lines_quantity']);
+    expect(report.indexesCreated).toEqual([indexName('idx', 'order_lines', ['quantity'])]);
     expect(report.differences.map((d) => `${d.column}: ${d.expected} / ${d.actual}`)).toEqual([
       "status: varchar(64) not null default it's new? / varchar(32) not null default it's new?",
       'gift_message: varchar(255) null / missing',
@@ -183,6 +194,37 @@ describe('ddl --apply on SQLite', () => {
     await db.destroy();
     expect(cols.map((c) => c.name)).toContain('note');
     expect(cols.map((c) => c.name)).not.toContain('gift_message');
+  });
+
+  it('creates indexes whose readable names collide across tables (uq_a_b_c), and is truthful', async () => {
+    const t = (name: string, unique: string[][], cols: string[]): TableDef => ({
+      name, key: ['id'], unique, indexes: [], log: false,
+      columns: [{ name: 'id', type: 'string', nullable: false }, ...cols.map((c) => ({ name: c, type: 'string' as const, nullable: true }))],
+    });
+    const tables = [t('a_b', [['c']], ['c']), t('a', [['b_c']], ['b_c'])];
+    const first = await applyDdl(`sqlite:${file}`, tables);
+    expect(first.indexesCreated.sort()).toEqual([indexName('uq', 'a', ['b_c']), indexName('uq', 'a_b', ['c'])].sort());
+    expect(first.differences).toEqual([]);
+    expectNoOp(await applyDdl(`sqlite:${file}`, tables), ['a', 'a_b']);
+    // The unique index really holds on both tables.
+    const db = openKnex(`sqlite:${file}`);
+    try {
+      await db.raw(`insert into a (id, b_c) values ('1', 'x')`);
+      await expect(db.raw(`insert into a (id, b_c) values ('2', 'x')`)).rejects.toThrow(/UNIQUE/);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it('reports an index whose name another table holds instead of claiming it created', async () => {
+    const db = openKnex(`sqlite:${file}`);
+    const name = indexName('idx', 'order_lines', ['sku']);
+    await db.raw('create table other (x text)');
+    await db.raw(`create index \`${name}\` on other (x)`);
+    await db.destroy();
+    const report = await applyDdl(`sqlite:${file}`, [orderLines]);
+    expect(report.indexesCreated).not.toContain(name);
+    expect(report.differences).toEqual([{ table: 'order_lines', column: `(index ${name})`, expected: '(sku)', actual: 'name taken by an index of table other' }]);
   });
 
   it('works on an in-memory database', async () => {

@@ -1,12 +1,12 @@
 -- sc-project ddl for mysql (MariaDB 10.11; also MySQL 8 except CREATE INDEX IF NOT EXISTS); tables: 4.
 -- Generated from the projection specs; change the specs, not this file.
 create table if not exists `order_events` (`event_id` varchar(64) not null collate 'utf8mb4_nopad_bin', `event_type` varchar(128) not null, `event_timestamp` datetime(3) null, `event_data` json null, `order_id` varchar(64) not null, primary key (`event_id`)) default character set utf8mb4 collate utf8mb4_unicode_ci engine = InnoDB;
-create index if not exists `idx_order_events_order_id_event_timestamp` on `order_events` (`order_id`, `event_timestamp`);
+create index if not exists `idx_order_events_order_id_event_timestamp_6e7c4723` on `order_events` (`order_id`, `event_timestamp`);
 create table if not exists `order_lines` (`order_id` varchar(64) not null collate 'utf8mb4_nopad_bin', `line_no` int not null, `sku` varchar(255) not null collate 'utf8mb4_nopad_bin', `note` mediumtext null, `quantity` int not null default 0, `total_cents` bigint not null default -1, `unit_price` decimal(12,4) not null default 0, `discount` decimal(18,2) null, `is_gift` tinyint(1) not null default 0, `is_paid` tinyint(1) not null default 1, `status` varchar(32) not null default 'it\'s new?', `placed_at` datetime(3) not null default '1970-01-01 00:00:00.000', `shipped_at` datetime(3) null, `attributes` json null, primary key (`order_id`, `line_no`)) default character set utf8mb4 collate utf8mb4_unicode_ci engine = InnoDB;
-create unique index if not exists `uq_order_lines_order_id_sku` on `order_lines` (`order_id`, `sku`);
-create index if not exists `idx_order_lines_sku` on `order_lines` (`sku`);
-create index if not exists `idx_order_lines_status_placed_at` on `order_lines` (`status`, `placed_at`);
+create unique index if not exists `uq_order_lines_order_id_sku_2377a1df` on `order_lines` (`order_id`, `sku`);
+create index if not exists `idx_order_lines_sku_eb816ca2` on `order_lines` (`sku`);
+create index if not exists `idx_order_lines_status_placed_at_db086b43` on `order_lines` (`status`, `placed_at`);
 create table if not exists `parts` (`part_id` varchar(64) not null collate 'utf8mb4_nopad_bin', `title` varchar(200) not null, `entity_version` bigint not null default 0, primary key (`part_id`)) default character set utf8mb4 collate utf8mb4_unicode_ci engine = InnoDB;
 create table if not exists `supplier_community_feed_card_impressions` (`community_identifier` varchar(64) not null collate 'utf8mb4_nopad_bin', `supplier_identifier` varchar(64) not null collate 'utf8mb4_nopad_bin') default character set utf8mb4 collate utf8mb4_unicode_ci engine = InnoDB;
-create unique index if not exists `uq_supplier_community_feed_card_impressions_community_a9d72bc5` on `supplier_community_feed_card_impressions` (`community_identifier`, `supplier_identifier`);
-create index if not exists `idx_supplier_community_feed_card_impressions_supplier_9e8675a5` on `supplier_community_feed_card_impressions` (`supplier_identifier`, `community_identifier`);
+create unique index if not exists `uq_supplier_community_feed_card_impressions_community_589647bc` on `supplier_community_feed_card_impressions` (`community_identifier`, `supplier_identifier`);
+create index if not exists `idx_supplier_community_feed_card_impressions_supplier_e918b986` on `supplier_community_feed_card_impressions` (`supplier_identifier`, `community_identifier`);
