@@ -27,7 +27,7 @@ export async function ddlCommand(opts: DdlOptions): Promise<CommandResult> {
   try {
     report = await applyDdl(opts.databaseUrl, tables);
   } catch (e) {
-    // A refused statement or an unreachable database is the user's to fix: say what, not a stack.
+    // A refused statement or an unreachable database is the operator's to fix: say what, not a stack.
     return result(EXIT_FAILED, '', `ddl --apply failed: ${e instanceof Error ? e.message : String(e)}\n`);
   }
   const lines = [
