@@ -113,7 +113,16 @@ export interface DeleteOp {
   guard?: string;
 }
 
-export type Operation = InsertOp | UpdateOp | IncrementOp | DeleteOp;
+/**
+ * Set when the spec says `on_missing: skip` (on the operation or as the projection's default): an
+ * operation whose row cannot be identified or whose required value is missing is left out and
+ * counted as missed. Absent, such an event is dead-lettered.
+ */
+export interface MissingRule {
+  onMissing?: 'skip';
+}
+
+export type Operation = (InsertOp | UpdateOp | IncrementOp | DeleteOp) & MissingRule;
 export type OperationKind = Operation['kind'];
 
 export interface SourceRef {

@@ -17,7 +17,10 @@ export function compileProjection({ spec, source }: SourcedSpec): { projection: 
   const compileOps = (ops: OperationSpec[]) => ops.map((op) => {
     const table = byName.get(operationTarget(op).table);
     if (table === undefined) throw new Error(`compile: unknown table ${operationTarget(op).table} (validate first)`);
-    return compileOperation(op, table, envelope);
+    const compiled = compileOperation(op, table, envelope);
+    const onMissing = ('on_missing' in op ? op.on_missing : undefined) ?? spec.on_missing ?? 'dlq';
+    if (onMissing === 'skip') compiled.onMissing = 'skip';
+    return compiled;
   });
   for (const [eventType, ops] of Object.entries(spec.on ?? {})) handlers[eventType] = compileOps(ops);
   const projection: CompiledProjection = {

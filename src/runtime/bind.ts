@@ -5,7 +5,7 @@
 import { compilePath } from '../compile/accessor.js';
 import { bindValue, type EvalContext, type Evaluator, type MessageMeta } from '../compile/evaluate.js';
 import { PathSlots } from '../compile/extract.js';
-import type { Assignment, ColumnDef, EnvelopePaths, Operation, TableDef } from '../compile/plan.js';
+import type { Assignment, ColumnDef, EnvelopePaths, Operation, TableDef, ValueExpr } from '../compile/plan.js';
 import { coerce, CoerceError, type SqlValue } from '../sql/coerce.js';
 import { negateNumeric, type Numeric } from '../sql/numeric.js';
 import { EventError } from './event-error.js';
@@ -14,14 +14,24 @@ import type { RowChange, SetPart } from '../sql/rows.js';
 /**
  * Apply one operation to an event: push its row changes. `paths` is the handler's extraction of
  * the event, `meta` its message (`$source.…`). The event is any JSON value on a default route.
+ * Returns how many of its row changes were left out under `on_missing: skip` (0 or 1; one per
+ * element for an insert with for_each).
  */
-export type BoundOperation = (event: unknown, out: RowChange[], paths?: readonly unknown[], meta?: MessageMeta) => void;
+export type BoundOperation = (event: unknown, out: RowChange[], paths?: readonly unknown[], meta?: MessageMeta) => number;
 
 interface BoundValue {
   column: ColumnDef;
   mode: Assignment['mode'];
   eval: Evaluator;
   at: Evaluator[];
+  /** The value's source as the spec wrote it, for reasons: `$.data.user_id`. */
+  source: string;
+  atSource: string[];
+}
+
+/** A row that cannot be identified or a required value that is missing: skipped or dead-lettered by the op's rule. */
+class Missing {
+  constructor(readonly what: string) {}
 }
 
 export function bindOperation(op: Operation, tables: Map<string, TableDef>, envelope: EnvelopePaths, where: { projection: string; eventType: string }, slots?: PathSlots): BoundOperation {
@@ -36,14 +46,36 @@ export function bindOperation(op: Operation, tables: Map<string, TableDef>, enve
   const itemSlots = op.kind === 'insert' && op.forEach !== undefined ? new PathSlots() : undefined;
   const valueSlots = { event: slots, item: itemSlots };
   const bind = (as: Assignment[]): BoundValue[] =>
-    as.map((a) => ({ column: col(a.column), mode: a.mode, eval: bindValue(a.value, valueSlots), at: a.mode === 'replace_in' ? a.at.map((x) => bindValue(x, valueSlots)) : [] }));
+    as.map((a) => ({
+      column: col(a.column), mode: a.mode, eval: bindValue(a.value, valueSlots), at: a.mode === 'replace_in' ? a.at.map((x) => bindValue(x, valueSlots)) : [],
+      source: exprText(a.value), atSource: a.mode === 'replace_in' ? a.at.map(exprText) : [],
+    }));
   const fail = (message: string): never => { throw new EventError(message, where.projection, where.eventType); };
+  const opName = `${op.kind === 'increment' && op.sign === -1 ? 'decrement' : op.kind === 'insert' && op.log === true ? 'log' : op.kind} ${table.name}`;
+  const skipMissing = op.onMissing === 'skip';
+  /**
+   * Run one row's evaluation under the op's missing rule: 1 when skipped (on_missing: skip),
+   * else the event is dead-lettered with a reason naming projection, operation, column and path.
+   */
+  const guarded = (f: () => void): number => {
+    try {
+      f();
+      return 0;
+    } catch (e) {
+      if (!(e instanceof Missing)) throw e;
+      if (skipMissing) return 1;
+      return fail(`projection ${where.projection}, ${opName}: ${e.what} (on_missing: skip would count it as missed instead)`);
+    }
+  };
+  const missing = (what: string): never => { throw new Missing(what); };
+  const isKey = (b: BoundValue) => table.key.includes(b.column.name);
   const value = (b: BoundValue, ctx: EvalContext): SqlValue => {
     let v = b.eval(ctx);
     if (v === undefined || (v === null && !b.column.nullable)) v = b.column.default ?? v;
     if (v === undefined || v === null) {
       if (b.column.nullable) return null;
-      return fail(`column ${table.name}.${b.column.name} is NOT NULL but the event gives no value`);
+      if (isKey(b)) return missing(`key column ${b.column.name} has no value at ${b.source} (missing or null)`);
+      return missing(`column ${b.column.name} is NOT NULL but has no value at ${b.source} (missing or null)`);
     }
     if (b.column.type === 'json' && typeof v === 'object') checkDepth(b, v);
     return coerced(b, v);
@@ -90,16 +122,22 @@ export function bindOperation(op: Operation, tables: Map<string, TableDef>, enve
       const items = op.forEach ? compilePath(op.forEach.path).get : undefined;
       const fromItem = op.forEach?.root === 'item';
       const row = (ctx: EvalContext, out: RowChange[]) => {
+        // As for guarded updates and deletes: an event without an integer version is a dead
+        // letter, never a row at version 0 that any later event would overwrite.
+        if (op.guard !== undefined) versionOf(ctx);
         const r: RowChange = { kind: 'insert', table: table.name, shape, columns, values: values.map((b) => value(b, ctx)), key: table.key, update };
         if (op.guard !== undefined) r.guard = op.guard;
         out.push(r);
       };
-      if (items === undefined) return (event, out, paths, meta) => row({ event, paths, meta }, out);
+      if (items === undefined) return (event, out, paths, meta) => guarded(() => row({ event, paths, meta }, out));
       const extractItem = (itemSlots as PathSlots).extractor();
       return (event, out, paths, meta) => {
         const list = items(fromItem ? undefined : event);
-        if (!Array.isArray(list)) return;
-        list.forEach((item: unknown, index) => row({ event, paths, meta, item, index, itemPaths: extractItem(item) }, out));
+        // No array, no child rows: an empty or absent list is a list of nothing, not a missing value.
+        if (!Array.isArray(list)) return 0;
+        let missed = 0;
+        list.forEach((item: unknown, index) => { missed += guarded(() => row({ event, paths, meta, item, index, itemPaths: extractItem(item) }, out)); });
+        return missed;
       };
     }
     case 'update':
@@ -111,14 +149,17 @@ export function bindOperation(op: Operation, tables: Map<string, TableDef>, enve
       const upsert = op.kind === 'increment' && op.createMissing;
       const guard = op.kind === 'update' ? op.guard : undefined;
       const staticShape = `u|${table.name}|${where.map((b) => b.column.name).join(',')}|${upsert ? 'upsert' : ''}|${guard ?? ''}|`;
-      return (event, out, paths, meta) => {
+      return (event, out, paths, meta) => guarded(() => {
         const ctx: EvalContext = { event, paths, meta };
         const whereValues = where.map((b) => b.eval(ctx));
-        // No row can match a missing key: nothing to change (orphans change nothing).
-        if (whereValues.some((v) => v === undefined || v === null)) return;
+        // No row can be identified by a missing key: the op's on_missing rule decides (never a silent no-op).
+        whereValues.forEach((v, i) => {
+          if (v === undefined || v === null) missing(`where column ${(where[i] as BoundValue).column.name} has no value at ${(where[i] as BoundValue).source} (missing or null)`);
+        });
         const parts: SetPart[] = [];
         for (const b of add) {
           const n = b.eval(ctx);
+          if (n === undefined || n === null) missing(`amount for ${b.column.name} has no value at ${b.source} (missing or null)`);
           if (typeof n !== 'number' && typeof n !== 'string') fail(`cannot add ${describeValue(n)} to ${table.name}.${b.column.name}: not a number`);
           // The amount is coerced as a stored value would be (an INT takes integers only, a
           // DECIMAL rounds to its scale), so both databases add the same exact number.
@@ -129,6 +170,7 @@ export function bindOperation(op: Operation, tables: Map<string, TableDef>, enve
           if (b.mode === 'replace_in') {
             const at = jsonPath(b.at.map((e) => e(ctx)));
             if ('invalid' in at) fail(`replace_in ${table.name}.${b.column.name}: ${at.invalid}`);
+            if ('missing' in at) return missing(`replace_in ${b.column.name}: position ${at.missing + 1} has no value at ${b.atSource[at.missing] ?? '?'} (missing or null)`);
             if (!('path' in at)) continue;
             const raw = b.eval(ctx);
             parts.push({ mode: 'replace', column: b.column.name, path: at.path, ...replacement(b, raw) });
@@ -149,22 +191,36 @@ export function bindOperation(op: Operation, tables: Map<string, TableDef>, enve
           r.version = versionOf(ctx);
         }
         out.push(r);
-      };
+      });
     }
     case 'delete': {
       const where = bind(op.where);
       const shape = `d|${table.name}|${where.map((b) => b.column.name).join(',')}|${op.guard ?? ''}`;
-      return (event, out, paths, meta) => {
+      return (event, out, paths, meta) => guarded(() => {
         const ctx: EvalContext = { event, paths, meta };
-        if (where.some((b) => b.eval(ctx) == null)) return;
+        for (const b of where) if (b.eval(ctx) == null) missing(`where column ${b.column.name} has no value at ${b.source} (missing or null)`);
         const r: RowChange = { kind: 'delete', table: table.name, shape, where: where.map((b) => b.column.name), whereValues: where.map((b) => value(b, ctx)) };
         if (op.guard !== undefined) {
           r.guard = op.guard;
           r.version = versionOf(ctx);
         }
         out.push(r);
-      };
+      });
     }
+  }
+}
+
+/** A value expression as the spec wrote it, for reasons. */
+export function exprText(e: ValueExpr | undefined): string {
+  if (e === undefined) return '?';
+  switch (e.kind) {
+    case 'path': return e.root === 'item' ? `$item${e.path.slice(1)}` : e.path;
+    case 'literal': return JSON.stringify(e.value) ?? String(e.value);
+    case 'index': return '$index';
+    case 'count': return `count(${e.path})`;
+    case 'coalesce': return `coalesce(${e.values.map(exprText).join(', ')})`;
+    case 'json': return exprText(e.value);
+    default: return e.kind;
   }
 }
 

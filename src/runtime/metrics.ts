@@ -107,7 +107,7 @@ const GROUP_OUTCOMES: Array<[string, (s: GroupStats) => number]> = [
   ['duplicate', (s) => s.duplicates],
   ['already_applied', (s) => s.alreadyApplied],
   ['skipped', (s) => s.skippedUnhandled],
-  ['missed', (s) => (s as { missed?: number }).missed ?? 0],
+  ['missed', (s) => s.missed],
 ];
 
 interface GroupCounts {

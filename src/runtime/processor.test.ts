@@ -199,6 +199,12 @@ describe.each([true, false])('GroupProcessor (claim by INSERT … RETURNING: %s)
     expect(stats.skippedUnhandled).toBe(1);
   });
 
+  it('dead-letters an insert without entity_version on a version-guarded table (no row at version 0)', async () => {
+    await processor().process([msg({ event_type: 'thing.created', event_id: 'nv', entity_id: 'a', data: { name: 'a' } }), msg(ev('thing.created', 'v1', 'b', 1, { name: 'b' }))]);
+    expect(rows('things')).toMatchObject([{ id: 'b', entity_version: 1 }]);
+    expect(rows('sc_dead_letters')).toMatchObject([{ reason: 'thing.created: table things is version-guarded but the event has no integer version at $.entity_version' }]);
+  });
+
   it('splits a batch the database rejects until the one bad event is dead-lettered', async () => {
     const stream = [
       ev('thing.created', 'c1', 'a', 1, { name: 'a', code: 'A' }),

@@ -81,6 +81,8 @@ interface Prepared {
   event: DecodedEvent;
   handlers: Handler[];
   rows: RowChange[];
+  /** Operations left out under on_missing: skip. */
+  missed: number;
 }
 
 interface Unit {
@@ -224,12 +226,13 @@ export class GroupProcessor {
     }
     const rows: RowChange[] = [];
     const meta = { msg, typeText: decoded.typeText, now };
+    let missed = 0;
     let current: Handler | undefined;
     try {
       for (const h of handlers) {
         current = h;
         const paths = h.extract(decoded.value);
-        for (const op of h.ops) op(decoded.value, rows, paths, meta);
+        for (const op of h.ops) missed += op(decoded.value, rows, paths, meta);
       }
     } catch (e) {
       if (e instanceof EventError) {
@@ -239,7 +242,7 @@ export class GroupProcessor {
       throw Object.assign(e instanceof Error ? e : new Error(String(e)), { scProjection: current?.projection, scEventType: current?.default === true ? DEFAULT_ROUTE : type ?? undefined });
     }
     this.unexpectedInARow = 0;
-    unit.events.push({ event: decoded, handlers, rows });
+    unit.events.push({ event: decoded, handlers, rows, missed });
   }
 
   /**
@@ -278,7 +281,7 @@ export class GroupProcessor {
     const { sink, deadLetters, stats } = this.o;
     try {
       const started = performance.now();
-      const applied = await this.retrying(hooks, () => `commit of ${describe(messages)}`, async () => {
+      const fresh = await this.retrying(hooks, () => `commit of ${describe(messages)}`, async () => {
         const unsent = deadLetters.mode === 'table' ? [] : unit.letters.filter((d) => !sent.has(d.msg));
         if (unsent.length > 0) {
           await deadLetters.send(unsent);
@@ -290,8 +293,11 @@ export class GroupProcessor {
       recordCommit(stats, ms);
       this.o.observer?.committed(ms / 1000, messages.length, byProjection(unit.fresh ?? []), lettersByProjection(unit.letters), unit.written ?? new Map());
       stats.events += messages.length;
+      // An event all of whose operations were missed changed nothing: it is missed, not applied.
+      const applied = fresh.filter((p) => p.missed === 0 || p.rows.length > 0).length;
       stats.applied += applied;
-      stats.duplicates += unit.duplicates + unit.events.length - applied;
+      stats.missed += fresh.reduce((n, p) => n + p.missed, 0);
+      stats.duplicates += unit.duplicates + unit.events.length - fresh.length;
       stats.skippedUnhandled += unit.skipped;
       stats.deadLettered += unit.letters.length;
       stats.batches++;
@@ -312,7 +318,7 @@ export class GroupProcessor {
     }
   }
 
-  private async write(tx: Tx, messages: RawMessage[], unit: Unit, hooks: ProcessorHooks, known: Map<string, number>): Promise<number> {
+  private async write(tx: Tx, messages: RawMessage[], unit: Unit, hooks: ProcessorHooks, known: Map<string, number>): Promise<Prepared[]> {
     const { sink, routes } = this.o;
     const at = sqlNow();
     const fresh = await this.claim(tx, unit.events, at);
@@ -352,7 +358,7 @@ export class GroupProcessor {
         throw new PositionsChangedError(topic, row.partition, expected);
       }
     }
-    return fresh.length;
+    return fresh;
   }
 
   /**

@@ -4,6 +4,11 @@ export interface GroupStats {
   applied: number;
   duplicates: number;
   skippedUnhandled: number;
+  /**
+   * Operations left out because their row could not be identified or a required value was
+   * missing, where the spec says `on_missing: skip` (without it such an event is dead-lettered).
+   */
+  missed: number;
   alreadyApplied: number;
   deadLettered: number;
   batches: number;
@@ -13,7 +18,7 @@ export interface GroupStats {
 }
 
 export function newStats(): GroupStats {
-  return { events: 0, applied: 0, duplicates: 0, skippedUnhandled: 0, alreadyApplied: 0, deadLettered: 0, batches: 0, statements: 0, retries: 0, commitMs: [] };
+  return { events: 0, applied: 0, duplicates: 0, skippedUnhandled: 0, missed: 0, alreadyApplied: 0, deadLettered: 0, batches: 0, statements: 0, retries: 0, commitMs: [] };
 }
 
 /** Keep the last N commit latencies for percentiles without growing with the stream. */

@@ -55,7 +55,7 @@ function valueFormBranch(kind: string): ObjectSchema {
   return branch.then;
 }
 
-const projection: Record<keyof ProjectionSpec, true> = { projection: true, description: true, group: true, topics: true, envelope: true, unhandled: true, tables: true, on: true, default: true };
+const projection: Record<keyof ProjectionSpec, true> = { projection: true, description: true, group: true, topics: true, envelope: true, unhandled: true, on_missing: true, tables: true, on: true, default: true };
 const projectionRequired: Record<RequiredKeys<ProjectionSpec>, true> = { projection: true, group: true, topics: true, tables: true };
 const envelope: Record<keyof EnvelopeSpec, true> = { type: true, id: true, entity: true, version: true, time: true, data: true };
 const table: Record<keyof TableSpec, true> = { description: true, key: true, unique: true, indexes: true, version: true, log: true, columns: true };
@@ -64,18 +64,18 @@ const column: Record<keyof ColumnSpec, true> = { type: true, length: true, preci
 const columnRequired: Record<RequiredKeys<ColumnSpec>, true> = { type: true };
 const columnTypes: Record<ColumnType, true> = { string: true, text: true, int: true, bigint: true, decimal: true, boolean: true, datetime: true, json: true };
 
-const insertOp: Record<keyof InsertOpSpec, true> = { insert: true, for_each: true, set: true, on_conflict: true, guard: true };
+const insertOp: Record<keyof InsertOpSpec, true> = { insert: true, for_each: true, set: true, on_conflict: true, guard: true, on_missing: true };
 const insertRequired: Record<RequiredKeys<InsertOpSpec>, true> = { insert: true, set: true };
 const onConflictObject: Record<keyof Exclude<InsertOpSpec['on_conflict'], string | undefined>, true> = { update: true };
-const updateOp: Record<keyof UpdateOpSpec, true> = { update: true, where: true, set: true, guard: true };
+const updateOp: Record<keyof UpdateOpSpec, true> = { update: true, where: true, set: true, guard: true, on_missing: true };
 const updateRequired: Record<RequiredKeys<UpdateOpSpec>, true> = { update: true, set: true };
-const incrementOp: Record<keyof IncrementOpSpec, true> = { increment: true, where: true, by: true, set: true, create_missing: true };
+const incrementOp: Record<keyof IncrementOpSpec, true> = { increment: true, where: true, by: true, set: true, create_missing: true, on_missing: true };
 const incrementRequired: Record<RequiredKeys<IncrementOpSpec>, true> = { increment: true, by: true };
-const decrementOp: Record<keyof DecrementOpSpec, true> = { decrement: true, where: true, by: true, set: true, create_missing: true };
+const decrementOp: Record<keyof DecrementOpSpec, true> = { decrement: true, where: true, by: true, set: true, create_missing: true, on_missing: true };
 const decrementRequired: Record<RequiredKeys<DecrementOpSpec>, true> = { decrement: true, by: true };
 const logOp: Record<keyof LogOpSpec, true> = { log: true, set: true };
 const logRequired: Record<RequiredKeys<LogOpSpec>, true> = { log: true };
-const deleteOp: Record<keyof DeleteOpSpec, true> = { delete: true, where: true, guard: true };
+const deleteOp: Record<keyof DeleteOpSpec, true> = { delete: true, where: true, guard: true, on_missing: true };
 const deleteRequired: Record<RequiredKeys<DeleteOpSpec>, true> = { delete: true };
 
 const valueForms: { [K in string]: { keys: Record<string, true>; required: Record<string, true> } } = {
@@ -159,5 +159,10 @@ describe('spec types match the JSON schema', () => {
     const ifMissing: Record<NonNullable<Form<'path'>['if_missing']>, true> = { default: true, keep: true };
     expect([...((root.properties?.unhandled as ObjectSchema).enum ?? [])].sort()).toEqual(keys(unhandled));
     expect([...((valueFormBranch('path').properties?.if_missing as ObjectSchema).enum ?? [])].sort()).toEqual(keys(ifMissing));
+  });
+
+  it('has the enum of on_missing', () => {
+    const onMissing: Record<NonNullable<ProjectionSpec['on_missing']>, true> = { dlq: true, skip: true };
+    expect([...(def('onMissing').enum ?? [])].sort()).toEqual(keys(onMissing));
   });
 });

@@ -51,12 +51,16 @@ export type ValueForm =
 
 export type Assignments = Record<string, ValueSpec>;
 
+/** What an operation does when its row cannot be identified or a required value is missing. */
+export type OnMissing = 'dlq' | 'skip';
+
 export interface InsertOpSpec {
   insert: string;
   for_each?: string;
   set: Assignments;
   on_conflict?: 'ignore' | 'update' | { update: string[] };
   guard?: boolean;
+  on_missing?: OnMissing;
 }
 
 export interface UpdateOpSpec {
@@ -64,6 +68,7 @@ export interface UpdateOpSpec {
   where?: Assignments;
   set: Assignments;
   guard?: boolean;
+  on_missing?: OnMissing;
 }
 
 export interface IncrementOpSpec {
@@ -72,6 +77,7 @@ export interface IncrementOpSpec {
   by: Assignments;
   set?: Assignments;
   create_missing?: boolean;
+  on_missing?: OnMissing;
 }
 
 export interface DecrementOpSpec {
@@ -80,6 +86,7 @@ export interface DecrementOpSpec {
   by: Assignments;
   set?: Assignments;
   create_missing?: boolean;
+  on_missing?: OnMissing;
 }
 
 export interface LogOpSpec {
@@ -91,6 +98,7 @@ export interface DeleteOpSpec {
   delete: string;
   where?: Assignments;
   guard?: boolean;
+  on_missing?: OnMissing;
 }
 
 export type OperationSpec = InsertOpSpec | UpdateOpSpec | IncrementOpSpec | DecrementOpSpec | LogOpSpec | DeleteOpSpec;
@@ -102,6 +110,7 @@ export interface ProjectionSpec {
   topics: string[];
   envelope?: EnvelopeSpec;
   unhandled?: 'skip' | 'dlq';
+  on_missing?: OnMissing;
   tables: Record<string, TableSpec>;
   /** Handlers by event type; a projection has `on`, `default` or both (validate checks it). */
   on?: Record<string, OperationSpec[]>;

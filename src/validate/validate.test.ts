@@ -20,7 +20,7 @@ const CASES: Record<string, Array<[string, string]>> = {
   'yaml-unclosed-flow.yaml': [['3:9 E_YAML_SYNTAX', 'end with a ]']],
   'duplicate-key.yaml': [['10:7 E_DUPLICATE_KEY', 'duplicate key "name": keys of a mapping must be unique']],
   'not-a-mapping.yaml': [['2:1 E_NOT_A_MAPPING', 'expected a projection: a mapping with projection, group, topics, tables and on']],
-  'unknown-key-top.yaml': [['4:1 E_UNKNOWN_KEY', 'unknown key "table" (did you mean "tables"?); expected one of: projection, description, group, topics, envelope, unhandled, tables, on']],
+  'unknown-key-top.yaml': [['4:1 E_UNKNOWN_KEY', 'unknown key "table" (did you mean "tables"?); expected one of: projection, description, group, topics, envelope, unhandled, on_missing, tables, on']],
   'unknown-key-table.yaml': [['7:5 E_UNKNOWN_KEY', 'unknown key "primary" in unknown_key_table; expected one of: description, key, unique']],
   'unknown-key-column.yaml': [['9:29 E_UNKNOWN_KEY', 'unknown key "size" in name; expected one of: type, length, precision']],
   'unknown-key-operation.yaml': [['14:7 E_UNKNOWN_KEY', 'unknown key "on_conflict" in thing.renamed; expected one of: update, where, set, guard']],
