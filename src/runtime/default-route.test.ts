@@ -264,7 +264,7 @@ describe('default routes', () => {
     ]);
     expect(rows('records')).toEqual([{ id: 'r1', name: 'uno', at: '2026-10-27 10:00:02.000' }, { id: 'r2', name: 'two', at: '2026-10-27 10:00:01.000' }]);
     // A record the default route cannot write is dead-lettered with the column at fault, nothing else.
-    expect(rows('sc_dead_letters')).toMatchObject([{ offset: 3, reason: expect.stringMatching(/^\(default\): column records\.id is NOT NULL/) }]);
+    expect(rows('sc_dead_letters')).toMatchObject([{ offset: 3, reason: expect.stringMatching(/^\(default\): projection sink, insert records: key column id has no value at \$\.id \(missing or null\)/) }]);
     expect(stats).toMatchObject({ applied: 3, deadLettered: 1 });
   });
 
