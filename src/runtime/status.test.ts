@@ -35,7 +35,7 @@ describe('status without brokers (an embedded run)', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 60_000);
 
   it('reads an empty database (no engine tables yet) as nothing applied', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sc-status-'));
