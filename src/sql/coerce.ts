@@ -197,8 +197,10 @@ function formatUtc(epochMs: number, original: unknown): SqlValue | Reject {
 /** JSON.stringify would write NaN and Infinity as null and drop functions; refuse instead. */
 function toJson(v: unknown): SqlValue | Reject {
   try {
-    const text: unknown = JSON.stringify(v, (_key, x: unknown) => {
+    const text: unknown = JSON.stringify(v, (key, x: unknown) => {
       if (typeof x === 'number' && !Number.isFinite(x)) throw new Reject(`a JSON value cannot hold ${String(x)}`);
+      // JSON.stringify writes a lone surrogate as \ud800, which MariaDB's JSON_VALID refuses.
+      if ((typeof x === 'string' && LONE_SURROGATE.test(x)) || LONE_SURROGATE.test(key)) throw new Reject('a JSON value holds a lone UTF-16 surrogate, which has no UTF-8 form');
       return x;
     });
     return typeof text === 'string' ? text : fail('a JSON value', v);

@@ -36,12 +36,19 @@ describe('fold', () => {
 
   it('merges successive changes of one row of the same shape, without touching the input', () => {
     const add = (id: string, n: number): RowChange => ({ kind: 'update', table: 't', shape: 'u|t|add:n', where: ['id'], whereValues: [id], set: [{ mode: 'add', column: 'n', value: n, base: 0, numeric: { type: 'bigint' } }], upsert: true });
-    const rows = [add('a', 1), add('a', 2), add('b', 5), add('a', -1), add('a', 4)];
+    const rows = [add('a', 1), add('a', 2), add('b', 5), add('a', 0), add('a', 4)];
     const copy = structuredClone(rows);
     const rounds = fold(rows);
     expect(rounds).toHaveLength(1);
-    expect(rounds[0]?.[0]?.rows.map((r) => [r.kind === 'update' && r.whereValues[0], r.kind === 'update' && r.set[0]?.value])).toEqual([['a', 6], ['b', 5]]);
+    expect(rounds[0]?.[0]?.rows.map((r) => [r.kind === 'update' && r.whereValues[0], r.kind === 'update' && r.set[0]?.value])).toEqual([['a', 7], ['b', 5]]);
     expect(rows).toEqual(copy);
+  });
+
+  it('never merges amounts of opposite signs: +10 then -10 at a limit fails the +10, as one by one (issue 12)', () => {
+    const add = (n: number | string): RowChange => ({ kind: 'update', table: 't', shape: 'u|t|add:n', where: ['id'], whereValues: ['a'], set: [{ mode: 'add', column: 'n', value: n, base: 0, numeric: { type: 'int' } }], upsert: true });
+    expect(fold([add(10), add(-10)])).toHaveLength(2);
+    expect(fold([add('-0.50'), add('-1.00'), add('0.00')])).toHaveLength(1);
+    expect(fold([add('-0.50'), add('0.01')])).toHaveLength(2);
   });
 
   it('does not merge across another shape of the same row, and keeps the sequence', () => {

@@ -99,7 +99,13 @@ function mergeUpdates(a: UpdateRow, b: UpdateRow): UpdateRow | undefined {
     const y = b.set[i]!;
     if (x.column !== y.column || x.mode !== y.mode) return undefined;
     if (x.mode === 'replace') return undefined;
-    set.push(x.mode === 'add' && y.mode === 'add' ? { ...x, value: sumAmounts(x.numeric, x.value, y.value) } : y);
+    if (x.mode === 'add' && y.mode === 'add') {
+      // Amounts of one sign only: then the sum is the farthest the column goes, and checking its
+      // range checks every step. +10 then -10 at an INT's limit must fail the +10 as one by one
+      // (and as after any split of the batch), not pass as +0.
+      if (signOf(x.value) * signOf(y.value) < 0) return undefined;
+      set.push({ ...x, value: sumAmounts(x.numeric, x.value, y.value) });
+    } else set.push(y);
   }
   return { ...a, set };
 }
@@ -109,4 +115,10 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
+}
+
+function signOf(v: unknown): number {
+  if (typeof v === 'number') return Math.sign(v);
+  if (typeof v === 'string') return v.startsWith('-') ? -1 : /[1-9]/u.test(v) ? 1 : 0;
+  return 0;
 }

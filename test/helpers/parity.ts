@@ -82,7 +82,7 @@ export async function readRows(url: string, table: string, orderBy: string[]): P
   const { credentials, parseDatabaseUrl } = await import('../../src/sql/connection.js');
   const t = parseDatabaseUrl(url);
   if (t.kind !== 'mysql') throw new Error('not a mysql URL');
-  const c = await mysql.createConnection({ host: t.host, port: t.port, ...credentials(t), database: t.database, charset: 'utf8mb4', timezone: 'Z', dateStrings: true, supportBigNumbers: true, bigNumberStrings: true });
+  const c = await mysql.createConnection({ host: t.host, port: t.port, ...credentials(t), database: t.database, charset: 'utf8mb4', timezone: 'Z', dateStrings: true, supportBigNumbers: true, bigNumberStrings: true, jsonStrings: true });
   try {
     // BINARY: the order of SQLite's default BINARY collation, byte for byte.
     const [rows] = await c.query(`SELECT * FROM \`${table}\` ORDER BY ${orderBy.map((col) => `BINARY \`${col}\``).join(', ')}`);
