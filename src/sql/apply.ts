@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 import type { ColumnDef, TableDef } from '../compile/plan.js';
 import { openKnex, parseDatabaseUrl } from './connection.js';
 import type { DatabaseKind } from './connection.js';
-import { columnSqlType, KEY_COLLATION, KEY_COLLATIONS, keyedColumns, tableStatements } from './ddl.js';
+import { columnDefault, columnSqlType, KEY_COLLATION, KEY_COLLATIONS, keyedColumns, tableStatements } from './ddl.js';
 import type { IndexStatement } from './ddl.js';
 import { introspect } from './introspect.js';
 import type { LiveColumn, LiveTable } from './introspect.js';
@@ -161,9 +161,10 @@ function describe(type: string, nullable: boolean, dflt: string | null): string 
 
 /** The default as introspection reports it: unquoted, booleans as 1/0 (mysql and sqlite). */
 function expectedDefault(c: ColumnDef): string | null {
-  if (c.default === undefined || c.default === null) return null;
-  if (typeof c.default === 'boolean') return c.default ? '1' : '0';
-  return String(c.default);
+  const d = columnDefault(c);
+  if (d === undefined || d === null) return null;
+  if (typeof d === 'boolean') return d ? '1' : '0';
+  return String(d);
 }
 
 /** MariaDB reads back `0` as `0.00` and datetimes with `.000`; compare values, not spelling. */

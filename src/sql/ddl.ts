@@ -9,6 +9,7 @@ import knexFactory from 'knex';
 import type { Knex } from 'knex';
 import type { ColumnDef, TableDef } from '../compile/plan.js';
 import type { ColumnType, Scalar } from '../spec/types.js';
+import { coerce } from './coerce.js';
 
 export type Dialect = 'mysql' | 'postgres' | 'sqlite';
 
@@ -109,15 +110,37 @@ function builder(dialect: Dialect): Knex {
   return k;
 }
 
+/**
+ * A column's default as the database must store it: normalised by the same conversion every
+ * written value goes through (`coerce`), so `"true"` for a boolean is 1 and an ISO or epoch
+ * datetime is 'YYYY-MM-DD HH:MM:SS.mmm' (MariaDB rejects both as written, error 1067, and SQLite
+ * would keep them un-normalised). A default that does not convert is left as written:
+ * validation has reported it already.
+ */
+export function columnDefault(column: ColumnDef): Scalar | undefined {
+  const v = column.default;
+  if (v === undefined || v === null) return v;
+  try {
+    const out = coerce(column, v);
+    if (column.type === 'boolean') return out === 1;
+    return out;
+  } catch {
+    return v;
+  }
+}
+
 /** `undefined` means no DEFAULT clause: NULL is already a nullable column's default. */
-function defaultValue(k: Knex, value: Scalar | undefined, dialect: Dialect): Knex.Raw | string | undefined {
+function defaultValue(k: Knex, column: ColumnDef, dialect: Dialect): Knex.Raw | string | undefined {
+  const value = columnDefault(column);
   if (value === undefined || value === null) return undefined;
-  if (typeof value === 'string') return value; // knex quotes and escapes it for the dialect
   if (typeof value === 'boolean') {
     return k.raw(dialect === 'postgres' ? String(value) : value ? '1' : '0');
   }
-  if (!Number.isFinite(value)) throw new Error(`default ${value} is not a finite number`);
-  return k.raw(String(value)); // unquoted, so DECIMAL defaults are not parsed from text
+  const numeric = column.type === 'int' || column.type === 'bigint' || column.type === 'decimal';
+  if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`default ${value} is not a finite number`);
+  // Numbers unquoted, so DECIMAL defaults are not parsed from text; coerce checked the digits.
+  if (numeric && /^-?(?:\d+(?:\.\d*)?|\.\d+)$/.test(String(value))) return k.raw(String(value));
+  return String(value); // knex quotes and escapes it for the dialect
 }
 
 /**
@@ -137,7 +160,7 @@ export function tableStatements(table: TableDef, dialect: Dialect, keyCollation:
         if (dialect === 'mysql' && column.type === 'string' && keyed.has(column.name)) c.collate(keyCollation);
         if (column.nullable) c.nullable();
         else c.notNullable();
-        const dflt = defaultValue(k, column.default, dialect);
+        const dflt = defaultValue(k, column, dialect);
         if (dflt !== undefined) c.defaultTo(dflt);
       }
       // InnoDB caps one index key at 3072 bytes and utf8mb4 VARCHAR(n) takes 4n, so a key's

@@ -12,7 +12,8 @@ import { checkOperation } from './operations.js';
 import { checkSchema } from './schema.js';
 import { checkTable } from './tables.js';
 import { originalIndex } from './prune.js';
-import { checkPathText, setPathNames } from './values.js';
+import { checkPathText, checkPlainName, setPathNames } from './values.js';
+import { diagnosticAt } from '../spec/locate.js';
 import { checkRoutes, operationsOf } from './routes.js';
 
 export interface ValidationResult {
@@ -57,12 +58,22 @@ function checkProjection(doc: SpecDocument, spec: ProjectionSpec, out: Diagnosti
     if (field === 'id' && path === NO_ID) continue;
     checkPathText({ spec: doc, inLoop: false, keepAllowed: false, replaceAllowed: false }, ['envelope', field], path, out, 'path');
   }
+  // A dead letter goes to `<topic>.dlq`, and Kafka topic names have at most 249 characters.
+  spec.topics.forEach((topic, i) => {
+    if (topic.length + DLQ_SUFFIX.length > MAX_TOPIC) {
+      out.push(diagnosticAt(doc, ['topics', originalIndex(spec.topics, i)], 'E_RANGE', `topic name of ${topic.length} characters: at most ${MAX_TOPIC - DLQ_SUFFIX.length}, so that its dead-letter topic ${DLQ_SUFFIX} fits Kafka's ${MAX_TOPIC}`));
+    }
+  });
+  for (const eventType of Object.keys(spec.on ?? {})) checkPlainName(doc, ['on', eventType], eventType, 'an event type', out);
   const tables = new Map<string, TableDef>();
   for (const [name, t] of Object.entries(spec.tables)) tables.set(name, checkTable(doc, name, t, out));
   checkRoutes(doc, spec, out);
   for (const { path, op } of operationsOf(spec)) checkOperation(doc, tables, path, op, out);
   return [...tables.values()];
 }
+
+const DLQ_SUFFIX = '.dlq';
+const MAX_TOPIC = 249;
 
 function lineOf(doc: SpecDocument): number {
   const start = doc.doc.contents?.range?.[0] ?? 0;

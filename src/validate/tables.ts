@@ -7,6 +7,7 @@ import type { SpecDocument } from '../spec/load.js';
 import type { TableSpec } from '../spec/types.js';
 import { coerceLiteral } from '../sql/coerce.js';
 import { isBroken, originalIndex } from './prune.js';
+import { checkPlainName } from './values.js';
 import { didYouMean, listNames } from './suggest.js';
 
 /** InnoDB's index key limit with DYNAMIC rows (MySQL manual, "InnoDB Limits"): 3072 bytes; utf8mb4 is 4 bytes a character. */
@@ -16,6 +17,8 @@ const RESERVED_PREFIX = 'sc_';
 export function checkTable(spec: SpecDocument, name: string, t: TableSpec, out: Diagnostic[]): TableDef {
   const def = compileTable(name, t);
   const at: Segment[] = ['tables', name];
+  checkPlainName(spec, at, name, 'a table name', out);
+  for (const c of Object.keys(t.columns)) checkPlainName(spec, [...at, 'columns', c], c, 'a column name', out);
   if (name.startsWith(RESERVED_PREFIX)) {
     out.push(diagnosticAt(spec, at, 'E_RESERVED_NAME', `table names starting with ${RESERVED_PREFIX} are reserved for the engine's own tables`, 'key'));
   }
@@ -38,6 +41,7 @@ export function checkTable(spec: SpecDocument, name: string, t: TableSpec, out: 
       out.push(diagnosticAt(spec, [...at, 'version'], 'E_VERSION_TYPE', `version column ${t.version} is nullable: expected a NOT NULL int or bigint (default 0)`));
     }
   }
+  checkRowSize(spec, def, at, out);
   for (const c of def.columns) {
     // MySQL rejects DECIMAL(M,D) with D > M (ER_M_BIGGER_THAN_D).
     if (c.type === 'decimal' && (c.scale ?? 0) > (c.precision ?? 0)) {
@@ -51,6 +55,69 @@ export function checkTable(spec: SpecDocument, name: string, t: TableSpec, out: 
     if (problem !== null) out.push(diagnosticAt(spec, [...at, 'columns', c.name, 'default'], 'E_LITERAL_TYPE', problem));
   }
   return def;
+}
+
+/**
+ * MariaDB's row limits, measured on MariaDB 10.11 (InnoDB, DYNAMIC rows, utf8mb4, strict mode):
+ * - the server's 65,535 bytes for a row, counting each column at its maximum size (a VARCHAR(n)
+ *   4n bytes plus 1 or 2 length bytes, TEXT and JSON 11-12 bytes) plus the NULL bitmap;
+ * - InnoDB's 8,126 bytes for what must stay in the page: fixed-size columns, and VARCHARs of at
+ *   most 255 bytes (longer ones and TEXT may move off the page and leave a 20-byte pointer);
+ * - at most 1017 columns (sc-project allows 1000).
+ * Each is error 1118 (or 1005) at CREATE TABLE time, so `ddl --apply` would fail where validate passed.
+ */
+const MAX_ROW_BYTES = 65_535;
+const MAX_IN_PAGE_BYTES = 8_126;
+const MAX_COLUMNS = 1000;
+/** The record header InnoDB adds in the page (5 bytes in COMPACT and DYNAMIC). */
+const RECORD_HEADER = 5;
+
+function checkRowSize(spec: SpecDocument, def: TableDef, at: Segment[], out: Diagnostic[]): void {
+  if (def.columns.length > MAX_COLUMNS) {
+    out.push(diagnosticAt(spec, [...at, 'columns'], 'E_ROW_SIZE', `table ${def.name} has ${def.columns.length} columns: at most ${MAX_COLUMNS} are allowed (InnoDB's limit is 1017)`, 'key'));
+    return;
+  }
+  const nullBitmap = Math.ceil(def.columns.filter((c) => c.nullable).length / 8);
+  let row = nullBitmap;
+  let inPage = nullBitmap + RECORD_HEADER;
+  for (const c of def.columns) {
+    const size = columnBytes(c);
+    row += size.row;
+    inPage += size.inPage;
+  }
+  if (row > MAX_ROW_BYTES) {
+    out.push(diagnosticAt(spec, [...at, 'columns'], 'E_ROW_SIZE', `a row of table ${def.name} takes up to ${row} bytes, over MariaDB's ${MAX_ROW_BYTES}-byte row limit (error 1118; utf8mb4 strings take 4 bytes a character): shorten string columns or make the long ones text`, 'key'));
+  } else if (inPage > MAX_IN_PAGE_BYTES) {
+    out.push(diagnosticAt(spec, [...at, 'columns'], 'E_ROW_SIZE', `a row of table ${def.name} keeps about ${inPage} bytes in the InnoDB page, over its ${MAX_IN_PAGE_BYTES}-byte limit (error 1118): fewer columns, or text for some strings`, 'key'));
+  }
+}
+
+/** Bytes of one column in the row (maximum) and in the page (at least). */
+function columnBytes(c: ColumnDef): { row: number; inPage: number } {
+  switch (c.type) {
+    case 'string': {
+      const bytes = (c.length ?? 255) * 4;
+      const row = bytes + (bytes > 255 ? 2 : 1);
+      return { row, inPage: bytes > 255 ? 22 : row };
+    }
+    case 'text': return { row: 11, inPage: 22 };
+    case 'json': return { row: 12, inPage: 22 };
+    case 'int': return { row: 4, inPage: 4 };
+    case 'bigint': return { row: 8, inPage: 8 };
+    case 'boolean': return { row: 1, inPage: 1 };
+    case 'datetime': return { row: 7, inPage: 7 };
+    case 'decimal': {
+      const bytes = decimalBytes((c.precision ?? 18) - (c.scale ?? 2)) + decimalBytes(c.scale ?? 2);
+      return { row: bytes, inPage: bytes };
+    }
+    default: return { row: 8, inPage: 8 };
+  }
+}
+
+/** MySQL packs DECIMAL digits nine to four bytes, the rest by this table ("Fixed-Point Types"). */
+function decimalBytes(digits: number): number {
+  const rest = [0, 1, 1, 2, 2, 3, 3, 4, 4, 4][digits % 9] ?? 4;
+  return Math.floor(digits / 9) * 4 + rest;
 }
 
 function checkColumnList(spec: SpecDocument, def: TableDef, path: Segment[], cols: string[], declared: boolean, out: Diagnostic[]): void {

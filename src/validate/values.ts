@@ -72,9 +72,15 @@ export function checkValue(ctx: ValueContext, path: Segment[], v: ValueSpec, out
     v.coalesce.forEach((x, i) => checkValue({ ...inner, column: ctx.column }, [...path, 'coalesce', i], x, out));
   } else if ('map' in v) {
     checkPathText(ctx, [...path, 'map'], v.map, out, 'path');
-    for (const [k, x] of Object.entries(v.to)) checkValue({ ...inner, inLoop: true }, [...path, 'to', k], x, out);
+    for (const [k, x] of Object.entries(v.to)) {
+      checkPlainName(ctx.spec, [...path, 'to', k], k, 'a key of map.to', out);
+      checkValue({ ...inner, inLoop: true }, [...path, 'to', k], x, out);
+    }
   } else if ('object' in v) {
-    for (const [k, x] of Object.entries(v.object)) checkValue(inner, [...path, 'object', k], x, out);
+    for (const [k, x] of Object.entries(v.object)) {
+      checkPlainName(ctx.spec, [...path, 'object', k], k, 'a key of object', out);
+      checkValue(inner, [...path, 'object', k], x, out);
+    }
   } else {
     if (!ctx.replaceAllowed) {
       out.push(diagnosticAt(ctx.spec, [...path, 'replace_in'], 'E_REPLACE_IN', 'replace_in changes a stored JSON document: it is allowed only as a column value in the set of an update'));
@@ -156,6 +162,19 @@ function checkNotAPath(ctx: ValueContext, path: Segment[], v: unknown, out: Diag
   if (meant === undefined) return false;
   out.push(diagnosticAt(ctx.spec, path, 'E_LOOKS_LIKE_PATH', `"${v}" looks like a path but is a literal, stored as this text in every row (did you mean "${meant}"?): write ${meant} to read the event, or { const: ${JSON.stringify(v)} } to store the text`));
   return true;
+}
+
+/**
+ * Names that are properties of every JavaScript object (`__proto__`, `constructor`, `toString`…):
+ * as an event type its handler would be looked up on the prototype, as an object key it would set
+ * the prototype instead of a field. They are refused wherever a name becomes a key.
+ */
+const PROTOTYPE_NAMES = new Set([...Object.getOwnPropertyNames(Object.prototype), 'prototype']);
+
+export function checkPlainName(spec: SpecDocument, path: Segment[], name: string, what: string, out: Diagnostic[]): void {
+  if (PROTOTYPE_NAMES.has(name)) {
+    out.push(diagnosticAt(spec, path, 'E_RESERVED_NAME', `${JSON.stringify(name)} cannot be ${what}: it is a property of every JavaScript object`, 'key'));
+  }
 }
 
 function checkLiteral(ctx: ValueContext, path: Segment[], v: unknown, out: Diagnostic[]): void {
