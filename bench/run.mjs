@@ -362,6 +362,9 @@ async function main() {
   const mainSpecs = writeSpecs(path.join(created.tmp, 'main'), mainTopic, (g) => `${g}-${id}`);
   const prefixSpecs = writeSpecs(path.join(created.tmp, 'prefix'), prefixTopic, (g) => `${g}-${id}-p`);
   created.groups.push(...Object.keys(mainSpecs.groups), ...Object.keys(prefixSpecs.groups));
+  // Topics a spec reads that the generator does not write (a router's own topic): created empty,
+  // or the run would refuse to start.
+  for (const t of Object.values(mainSpecs.groups).flatMap((g) => g.topics)) if (!topics.includes(t)) topics.push(t);
 
   // Topics, published once.
   const wantTopics = [...topics.map(mainTopic), ...(opt.only.has('b') ? topics.map(prefixTopic) : [])];

@@ -14,3 +14,6 @@ export { ddlScript, type Dialect } from './sql/ddl.js';
 export { applyDdl, type ApplyReport } from './sql/apply.js';
 export type { ProjectionSpec } from './spec/types.js';
 export type { GroupStats } from './runtime/stats.js';
+export { collectStatus, formatStatus, type StatusReport, type StatusOptions } from './runtime/status.js';
+export { EngineMetrics, METRIC_NAMES, type OutputMetrics, type OutputCounters } from './runtime/metrics.js';
+export { createProgress, type Progress, type ProgressOptions } from './runtime/progress.js';
