@@ -48,5 +48,5 @@ describe('status without brokers (an embedded run)', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 60_000);
 });
