@@ -46,6 +46,8 @@ function usage(code) {
   --only a,b,c,d        run only these measurements ((c) needs (a)); add m for the metrics' cost
   --metrics-pairs K     (m): K pairs of runs of the whole stream, without and with --http (scraped
                         every 2 s), alternating, each under fresh groups (default 2)
+  --metrics-parallel    (m): run each pair's two runs at the same time instead, so both see
+                        the same machine load (compare their engine CPU seconds)
   --cpu-prof            profile the (a) child with node --cpu-prof and print its top functions
   --stats-interval S    stats line interval of the children (default 5)
   --timeout-min M       give up a run after M minutes (default: scaled to N, at least 5)
@@ -60,7 +62,7 @@ function parseArgs(argv) {
   const o = {
     quick: false, count: undefined, prefix: undefined, seed: 'bench', duplicates: 0.03, bad: 0.001, partitions: 3,
     brokers: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092', databaseUrl: process.env.DATABASE_URL ?? 'mysql://sc:sc@127.0.0.1:3306/sc_project',
-    only: new Set(['a', 'b', 'c', 'd']), metricsPairs: 2, runArgs: [], cpuProf: false, statsInterval: 5, timeoutMin: undefined, build: false, keep: false,
+    only: new Set(['a', 'b', 'c', 'd']), metricsPairs: 2, metricsParallel: false, runArgs: [], cpuProf: false, statsInterval: 5, timeoutMin: undefined, build: false, keep: false,
   };
   const num = (a, v) => {
     const x = Number(v);
@@ -85,6 +87,7 @@ function parseArgs(argv) {
       case '--database-url': o.databaseUrl = String(v); i++; break;
       case '--only': o.only = new Set(String(v).split(',').map((s) => s.trim())); i++; break;
       case '--cpu-prof': o.cpuProf = true; break;
+      case '--metrics-parallel': o.metricsParallel = true; break;
       case '--metrics-pairs': o.metricsPairs = Math.max(1, Math.floor(num(a, v))); i++; break;
       case '--run-args': o.runArgs = String(v ?? '').split(/\s+/).filter(Boolean); i++; break;
       case '--stats-interval': o.statsInterval = Math.max(1, num(a, v)); i++; break;
@@ -408,19 +411,22 @@ async function main() {
   if (opt.only.has('m')) {
     const timeoutMs = (opt.timeoutMin ?? Math.max(5, opt.count / 10_000)) * 60_000;
     const runs = { without: [], with: [] };
+    const one = async (i, mode) => {
+      const tag = `m${i}${mode === 'with' ? 'h' : 'n'}`;
+      const specs = writeSpecs(path.join(created.tmp, tag), mainTopic, (g) => `${g}-${id}-${tag}`);
+      created.groups.push(...Object.keys(specs.groups));
+      const extra = [...opt.runArgs, ...(mode === 'with' ? ['--http', '127.0.0.1:0'] : [])];
+      const r = await measureRun({ label: `(m) run ${mode} --http #${i + 1}`, specs, ends: pub.ends, topicName: mainTopic, db: `sc_bench_${dbId}_${tag}`, extra, timeoutMs, scrape: mode === 'with' });
+      runs[mode].push({ events_per_s_wall: r.group_events_per_s_wall, events_per_s_steady: r.group_events_per_s_steady, engine_cpu_s: r.cpu.engine_s, wall_s: r.wall_s, drained: r.drained, scrapes: r.scrapes });
+    };
     for (let i = 0; i < opt.metricsPairs; i++) {
-      for (const mode of i % 2 === 0 ? ['without', 'with'] : ['with', 'without']) {
-        const tag = `m${i}${mode === 'with' ? 'h' : 'n'}`;
-        const specs = writeSpecs(path.join(created.tmp, tag), mainTopic, (g) => `${g}-${id}-${tag}`);
-        created.groups.push(...Object.keys(specs.groups));
-        const extra = [...opt.runArgs, ...(mode === 'with' ? ['--http', '127.0.0.1:0'] : [])];
-        const r = await measureRun({ label: `(m) run ${mode} --http #${i + 1}`, specs, ends: pub.ends, topicName: mainTopic, db: `sc_bench_${dbId}_${tag}`, extra, timeoutMs, scrape: mode === 'with' });
-        runs[mode].push({ events_per_s_wall: r.group_events_per_s_wall, events_per_s_steady: r.group_events_per_s_steady, engine_cpu_s: r.cpu.engine_s, wall_s: r.wall_s, drained: r.drained, scrapes: r.scrapes });
-      }
+      const modes = i % 2 === 0 ? ['without', 'with'] : ['with', 'without'];
+      if (opt.metricsParallel) await Promise.all(modes.map((mode) => one(i, mode)));
+      else for (const mode of modes) await one(i, mode);
     }
     const median = (xs) => { const v = xs.filter((x) => x !== undefined).sort((a, b) => a - b); return v.length === 0 ? undefined : v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2; };
     const m = {
-      pairs: opt.metricsPairs, runs,
+      pairs: opt.metricsPairs, parallel: opt.metricsParallel, runs,
       without_events_per_s_steady: median(runs.without.map((r) => r.events_per_s_steady)),
       with_events_per_s_steady: median(runs.with.map((r) => r.events_per_s_steady)),
       without_engine_cpu_s: median(runs.without.map((r) => r.engine_cpu_s)),
@@ -954,7 +960,7 @@ function finish() {
   if (results.m) {
     const x = results.m;
     L.push('');
-    L.push(`(m) the metrics' cost: ${x.pairs} pair(s) of runs of the whole stream, without and with --http (scraped every 2 s), alternating; medians:`);
+    L.push(`(m) the metrics' cost: ${x.pairs} pair(s) of runs of the whole stream, without and with --http (scraped every 2 s), ${x.parallel ? 'each pair at the same time' : 'alternating'}; medians:`);
     L.push(`    events/s steady: without ${fmt(x.without_events_per_s_steady)}, with ${fmt(x.with_events_per_s_steady)}: cost ${x.throughput_cost_pct === undefined ? '–' : x.throughput_cost_pct.toFixed(1) + ' %'}`);
     L.push(`    engine CPU s to drain: without ${fmt(x.without_engine_cpu_s, 1)}, with ${fmt(x.with_engine_cpu_s, 1)}: cost ${x.engine_cpu_cost_pct === undefined ? '–' : x.engine_cpu_cost_pct.toFixed(1) + ' %'}`);
     L.push(`    runs (ev/s steady): without ${x.runs.without.map((r) => fmt(r.events_per_s_steady)).join(', ')}; with ${x.runs.with.map((r) => `${fmt(r.events_per_s_steady)} (${r.scrapes} scrapes)`).join(', ')}`);
