@@ -45,7 +45,13 @@ export type DiagnosticCode =
   | 'E_ROW_SIZE'
   | 'W_NO_PROJECTION'
   | 'E_WILDCARD_TYPE'
-  | 'E_LOG_WITHOUT_ID';
+  | 'E_LOG_WITHOUT_ID'
+  | 'E_ENV_MISSING'
+  | 'E_UNKNOWN_OUTPUT'
+  | 'E_UNKNOWN_LIST'
+  | 'E_URL'
+  | 'E_DUPLICATE_OUTPUT'
+  | 'E_NO_EFFECTS';
 
 export type Severity = 'error' | 'warning';
 

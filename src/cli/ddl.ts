@@ -2,7 +2,7 @@
 import { formatDiagnostics } from '../diagnostics.js';
 import { applyDdl } from '../sql/apply.js';
 import { ddlScript, type Dialect } from '../sql/ddl.js';
-import { ENGINE_TABLES } from '../sql/engine-tables.js';
+import { engineTablesFor } from '../sql/engine-tables.js';
 import { validatePaths } from '../validate/index.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, result, type CommandResult } from './io.js';
 
@@ -20,7 +20,7 @@ export async function ddlCommand(opts: DdlOptions): Promise<CommandResult> {
   if (!DIALECTS.includes(opts.dialect as Dialect)) return result(EXIT_USAGE, '', `--dialect must be one of ${DIALECTS.join(', ')}, got ${opts.dialect}\n`);
   const v = validatePaths(opts.config);
   if (v.plan === undefined) return result(EXIT_FAILED, '', formatDiagnostics(v.diagnostics, 'text') + '\n');
-  const tables = opts.engineTables === false ? v.plan.tables : [...v.plan.tables, ...ENGINE_TABLES];
+  const tables = opts.engineTables === false ? v.plan.tables : [...v.plan.tables, ...engineTablesFor(v.plan)];
   if (!opts.apply) return result(EXIT_OK, ddlScript(tables, opts.dialect as Dialect) + '\n');
   if (opts.databaseUrl === undefined) return result(EXIT_USAGE, '', '--apply needs --database-url or DATABASE_URL\n');
   let report: Awaited<ReturnType<typeof applyDdl>>;

@@ -77,6 +77,10 @@ function formatSummary(s: RunSummary): string {
   for (const [group, g] of Object.entries(s.groups)) {
     lines.push(`${group}: ${g.events} messages, ${g.applied} applied, ${g.duplicates} duplicates, ${g.alreadyApplied} already applied, ${g.skippedUnhandled} skipped (unhandled type), ${g.missed} missed (on_missing: skip), ${g.deadLettered} dead-lettered`);
   }
+  for (const [name, o] of Object.entries(s.outputs ?? {})) {
+    const buffered = Object.entries(o.buffered).map(([l, n]) => `${l} ${n}`).join(', ');
+    lines.push(`output ${name}: ${o.batchesSent} batches (${o.recordsSent} records) delivered, ${o.batchesRejected} rejected (${o.deadLettered} messages dead-lettered), ${o.pendingBatches} pending, buffered: ${buffered}, ${o.contentDuplicates} content duplicates, ${o.retries} retries, last status ${o.lastStatus ?? '-'}`);
+  }
   if (s.rows !== undefined) {
     lines.push('rows per table:');
     for (const [table, n] of Object.entries(s.rows)) lines.push(`  ${table.padEnd(34)} ${n}`);

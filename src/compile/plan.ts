@@ -125,6 +125,41 @@ export interface MissingRule {
 export type Operation = (InsertOp | UpdateOp | IncrementOp | DeleteOp) & MissingRule;
 export type OperationKind = Operation['kind'];
 
+/** An `append` operation: records for a list of an HTTP output, written to the outbox in the batch's transaction. */
+export interface AppendOp {
+  output: string;
+  list: string;
+  /** One record per element of this array (`$item`, `$index`); a message where it is not an array is dead-lettered. */
+  forEach?: { root: PathRoot; path: string };
+  value: ValueExpr;
+}
+
+/**
+ * An HTTP output (a sink beside the SQL tables): batches of buffered records, cut by the flush
+ * policy, sent with retries. Plain data like the rest of the plan; environment references are
+ * resolved by validation, except header values, which stay as written (`${TOKEN}`) so a secret
+ * never appears in a printed plan: the runtime resolves them at start.
+ */
+export interface HttpOutputDef {
+  name: string;
+  projection: string;
+  group: string;
+  url: string;
+  method: 'POST' | 'PUT' | 'PATCH';
+  headers: Record<string, string>;
+  timeoutMs: number;
+  lists: string[];
+  flush: { intervalMs: number; maxRecords: number; maxBytes: number };
+  /** Evaluated against the batch document `{ id, time, lists, records }`. */
+  body: ValueExpr;
+  /** Statuses as text: '429', or a class '5xx'. */
+  retry: { retries: number; baseMs: number; multiplier: number; maxDelayMs: number; statuses: string[] };
+  dedupe?: { content: ValueExpr; ttlMs: number };
+  /** Records waiting (buffered or in an undelivered batch) at which consumption pauses. */
+  maxBuffered: number;
+  source: SourceRef;
+}
+
 export interface SourceRef {
   file: string;
   line: number;
@@ -142,6 +177,8 @@ export interface CompiledProjection {
   default?: Operation[];
   /** Names of the tables this projection declares. */
   tables: string[];
+  /** Event type → its append operations (only when the projection has outputs). */
+  appends?: Record<string, AppendOp[]>;
   source: SourceRef;
 }
 
@@ -156,6 +193,8 @@ export interface Plan {
   /** Every table of every projection, once, sorted by name. */
   tables: TableDef[];
   groups: ConsumerGroupPlan[];
+  /** HTTP outputs of every projection, sorted by name (only when there are any). */
+  outputs?: HttpOutputDef[];
 }
 
 /** `envelope: { id: none }`: messages carry no id; exactly-once rests on the stored positions alone. */

@@ -1,7 +1,8 @@
 /** Validated projection specs → the Plan. Trusts its input: validate first. */
 import type { OperationSpec, ProjectionSpec } from '../spec/types.js';
 import { compileOperation, operationTarget } from './operations/index.js';
-import { DEFAULT_ENVELOPE, type CompiledProjection, type ConsumerGroupPlan, type Plan, type SourceRef, type TableDef } from './plan.js';
+import { compileAppend, compileOutput, isAppendOp, isTableOp } from './output.js';
+import { DEFAULT_ENVELOPE, type AppendOp, type CompiledProjection, type ConsumerGroupPlan, type HttpOutputDef, type Plan, type SourceRef, type TableDef } from './plan.js';
 import { compileTable } from './table.js';
 
 export interface SourcedSpec {
@@ -9,12 +10,15 @@ export interface SourcedSpec {
   source: SourceRef;
 }
 
-export function compileProjection({ spec, source }: SourcedSpec): { projection: CompiledProjection; tables: TableDef[] } {
+export function compileProjection({ spec, source }: SourcedSpec): { projection: CompiledProjection; tables: TableDef[]; outputs: HttpOutputDef[] } {
   const envelope = { ...DEFAULT_ENVELOPE, ...spec.envelope };
-  const tables = Object.entries(spec.tables).map(([name, t]) => compileTable(name, t));
+  const tables = Object.entries(spec.tables ?? {}).map(([name, t]) => compileTable(name, t));
   const byName = new Map(tables.map((t) => [t.name, t]));
   const handlers: CompiledProjection['handlers'] = {};
-  const compileOps = (ops: OperationSpec[]) => ops.map((op) => {
+  const appends: Record<string, AppendOp[]> = {};
+  // Appends go to the output's room (runtime/outputs/http), table operations to the SQL sink;
+  // a type with appends only still has a (table-less) handler, so it is routed, not unhandled.
+  const compileOps = (ops: OperationSpec[]) => ops.filter(isTableOp).map((op) => {
     const table = byName.get(operationTarget(op).table);
     if (table === undefined) throw new Error(`compile: unknown table ${operationTarget(op).table} (validate first)`);
     const compiled = compileOperation(op, table, envelope);
@@ -22,7 +26,11 @@ export function compileProjection({ spec, source }: SourcedSpec): { projection: 
     if (onMissing === 'skip') compiled.onMissing = 'skip';
     return compiled;
   });
-  for (const [eventType, ops] of Object.entries(spec.on ?? {})) handlers[eventType] = compileOps(ops);
+  for (const [eventType, ops] of Object.entries(spec.on ?? {})) {
+    handlers[eventType] = compileOps(ops);
+    const toOutputs = ops.filter(isAppendOp);
+    if (toOutputs.length > 0) appends[eventType] = toOutputs.map(compileAppend);
+  }
   const projection: CompiledProjection = {
     name: spec.projection,
     group: spec.group,
@@ -34,20 +42,26 @@ export function compileProjection({ spec, source }: SourcedSpec): { projection: 
     source,
   };
   if (spec.default !== undefined) projection.default = compileOps(spec.default);
-  return { projection, tables };
+  if (Object.keys(appends).length > 0) projection.appends = appends;
+  const outputs = Object.entries(spec.outputs ?? {}).map(([name, o]) => compileOutput(name, o, { projection: spec.projection, group: spec.group, source }));
+  return { projection, tables, outputs };
 }
 
 export function compilePlan(specs: SourcedSpec[]): Plan {
   const projections: CompiledProjection[] = [];
   const tables = new Map<string, TableDef>();
+  const outputs: HttpOutputDef[] = [];
   for (const s of specs) {
     const compiled = compileProjection(s);
     projections.push(compiled.projection);
+    outputs.push(...compiled.outputs);
     // Validation guarantees that a table declared twice is declared the same way.
     for (const t of compiled.tables) if (!tables.has(t.name)) tables.set(t.name, t);
   }
   projections.sort((a, b) => a.name.localeCompare(b.name));
-  return { projections, tables: [...tables.values()].sort((a, b) => a.name.localeCompare(b.name)), groups: groupsOf(projections) };
+  const plan: Plan = { projections, tables: [...tables.values()].sort((a, b) => a.name.localeCompare(b.name)), groups: groupsOf(projections) };
+  if (outputs.length > 0) plan.outputs = outputs.sort((a, b) => a.name.localeCompare(b.name));
+  return plan;
 }
 
 function groupsOf(projections: CompiledProjection[]): ConsumerGroupPlan[] {

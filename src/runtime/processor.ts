@@ -32,6 +32,20 @@ export interface ProcessorHooks {
   gapAllowed?: (topic: string, partition: number, expected: number) => boolean;
 }
 
+/**
+ * Work the plan adds to a batch beside the table rows (an output's outbox, say), so that each
+ * output kind is a room of its own and this processor stays one loop: `prepare` runs per routed
+ * event before the transaction (pure; an EventError dead-letters the event, as for operations),
+ * `write` runs inside the batch's transaction after the event ids are claimed (fresh events
+ * only), and what it returns runs once that transaction has committed.
+ */
+export interface BatchEffect {
+  prepare(event: DecodedEvent): unknown;
+  write(tx: Tx, events: Array<{ event: DecodedEvent; prepared: unknown }>, at: string): Promise<(() => void) | undefined>;
+  /** Before each unit: wait while the effect cannot take more (a bounded outbox). */
+  admit?(hooks: ProcessorHooks): Promise<void>;
+}
+
 export interface ProcessorOptions {
   sink: Sink;
   routes: GroupRoutes;
@@ -43,6 +57,7 @@ export interface ProcessorOptions {
   maxBatch?: number;
   /** Told once per committed unit (metrics); never per message. */
   observer?: BatchObserver;
+  effects?: BatchEffect[];
 }
 
 /** Thrown when the runtime stops while a unit waits to retry: nothing was committed. */
@@ -83,6 +98,8 @@ interface Prepared {
   rows: RowChange[];
   /** Operations left out under on_missing: skip. */
   missed: number;
+  /** What each of ProcessorOptions.effects prepared for the event, by position. */
+  effects: unknown[];
 }
 
 interface Unit {
@@ -94,6 +111,8 @@ interface Unit {
   /** Of the attempt that committed, for the observer: the events applied and rows written. */
   fresh?: Prepared[];
   written?: Map<string, number>;
+  /** Of the attempt that committed: what the effects do once it has. */
+  after?: Array<() => void>;
 }
 
 const ID_CHUNK = 1000;
@@ -167,6 +186,7 @@ export class GroupProcessor {
     try {
       for (const unit of chunks(fresh, this.o.maxBatch ?? Number.MAX_SAFE_INTEGER)) {
         if (hooks.stopping?.()) throw new StoppedError();
+        for (const e of this.o.effects ?? []) await e.admit?.(hooks);
         await this.commit(unit, hooks, new Map(), new Set(), stored);
       }
     } catch (e) {
@@ -228,12 +248,14 @@ export class GroupProcessor {
     const meta = { msg, typeText: decoded.typeText, now };
     let missed = 0;
     let current: Handler | undefined;
+    let effects: unknown[];
     try {
       for (const h of handlers) {
         current = h;
         const paths = h.extract(decoded.value);
         for (const op of h.ops) missed += op(decoded.value, rows, paths, meta);
       }
+      effects = (this.o.effects ?? []).map((e) => e.prepare(decoded));
     } catch (e) {
       if (e instanceof EventError) {
         unit.letters.push({ msg, group: routes.group, projection: e.projection, eventType: e.eventType, reason: e.message });
@@ -242,7 +264,7 @@ export class GroupProcessor {
       throw Object.assign(e instanceof Error ? e : new Error(String(e)), { scProjection: current?.projection, scEventType: current?.default === true ? DEFAULT_ROUTE : type ?? undefined });
     }
     this.unexpectedInARow = 0;
-    unit.events.push({ event: decoded, handlers, rows, missed });
+    unit.events.push({ event: decoded, handlers, rows, missed, effects });
   }
 
   /**
@@ -289,6 +311,7 @@ export class GroupProcessor {
         }
         return sink.transaction((tx) => this.write(tx, messages, unit, hooks, known));
       });
+      for (const f of unit.after ?? []) f();
       const ms = performance.now() - started;
       recordCommit(stats, ms);
       this.o.observer?.committed(ms / 1000, messages.length, byProjection(unit.fresh ?? []), lettersByProjection(unit.letters), unit.written ?? new Map());
@@ -340,6 +363,12 @@ export class GroupProcessor {
         if (written !== undefined && first !== undefined) written.set(rowsKey(first.table, first.kind), (written.get(rowsKey(first.table, first.kind)) ?? 0) + group.rows.length);
       }
       await hooks.heartbeat?.();
+    }
+    // Set on every attempt, like `written`: only the committed attempt's callbacks run.
+    unit.after = [];
+    for (const [i, effect] of (this.o.effects ?? []).entries()) {
+      const done = await effect.write(tx, fresh.map((p) => ({ event: p.event, prepared: p.effects[i] })), at);
+      if (done !== undefined) unit.after.push(done);
     }
     // Each position moves from the value this processor read, or is inserted where it read none:
     // if the row is not what the cache says, the whole unit rolls back (PositionsChangedError).

@@ -8,7 +8,7 @@ import type { Plan } from '../compile/plan.js';
 import { formatDiagnostics } from '../diagnostics.js';
 import { applyDdl } from '../sql/apply.js';
 import { parseDatabaseUrl } from '../sql/connection.js';
-import { ENGINE_TABLES } from '../sql/engine-tables.js';
+import { engineTablesFor } from '../sql/engine-tables.js';
 import { validatePaths } from '../validate/index.js';
 import type { DeadLetterSink } from './dead-letters.js';
 import { DEFAULT_CONCURRENCY, startGroupConsumer, type GroupConsumerHandle } from './group-consumer.js';
@@ -29,6 +29,7 @@ import { openMysqlSink } from './sink-mysql.js';
 import { openSqliteSink } from './sink-sqlite.js';
 import type { Sink } from './sink.js';
 import { newStats, percentile, type GroupStats } from './stats.js';
+import { fetchTransport, openGroupOutputs, systemClock, type Clock, type GroupOutputs, type OutputStats, type Transport } from './outputs/http/index.js';
 
 export interface RuntimeOptions {
   /** Spec files or folders (or give `plan`). */
@@ -74,10 +75,15 @@ export interface RuntimeOptions {
   startFrom?: StartFrom;
   /** Continue past messages retention deleted before they were applied (else the group stops). */
   acceptHistoryGap?: boolean;
+  /** How HTTP outputs send (default: Node's fetch) and their clock; tests inject both. */
+  httpTransport?: Transport;
+  clock?: Clock;
 }
 
 export interface RunSummary {
   groups: Record<string, GroupStats>;
+  /** HTTP outputs' counters, by output name (when there are any). */
+  outputs?: Record<string, OutputStats>;
   rows?: Record<string, number>;
 }
 
@@ -105,6 +111,8 @@ interface GroupRun {
   processor: GroupProcessor;
   stats: GroupStats;
   kafka?: GroupConsumerHandle;
+  /** The group's HTTP outputs, when its projections have any. */
+  outputs?: GroupOutputs;
   /** stats.events at the last stats line (for events_per_s). */
   lastEvents: number;
   /** The consumer is in the group (false while rebalancing, after a crash, before the join). */
@@ -159,9 +167,15 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     lag: () => groups.flatMap((g) => g.lag),
     databaseDownSince,
     ready: () => readiness(healthState()).ok,
+    outputs: () => Object.assign({}, ...groups.map((g) => g.outputs?.stats() ?? {})) as Record<string, OutputStats>,
   });
 
-  const summary = (): RunSummary => ({ groups: Object.fromEntries(groups.map((g) => [g.routes.group, g.stats])) });
+  const summary = (): RunSummary => {
+    const s: RunSummary = { groups: Object.fromEntries(groups.map((g) => [g.routes.group, g.stats])) };
+    const outputs = Object.assign({}, ...groups.map((g) => g.outputs?.stats() ?? {})) as NonNullable<RunSummary['outputs']>;
+    if (Object.keys(outputs).length > 0) s.outputs = outputs;
+    return s;
+  };
 
   const runtime: Runtime = {
     plan,
@@ -180,6 +194,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
         // kept the process alive after `run` had printed the error, so it never exited.
         stopping = true;
         await Promise.allSettled(groups.map((g) => g.kafka?.stop()));
+        await Promise.allSettled(groups.map((g) => g.outputs?.stop()));
         await closeAll();
         fail(e);
         throw e;
@@ -189,6 +204,9 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
       if (stopping) return;
       stopping = true;
       await Promise.allSettled(groups.map((g) => g.kafka?.stop()));
+      // After the consumers: no batch adds records any more. A send in flight is abandoned; its
+      // batch stays pending and is resent first, byte-identical, by the next run.
+      await Promise.allSettled(groups.map((g) => g.outputs?.stop()));
       if (o.from === undefined) {
         await closeAll();
         if (fatal !== undefined) fail(fatal);
@@ -204,7 +222,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
       log.info('serving /metrics, /healthz and /readyz', { address: `http://${ops.host.includes(':') ? `[${ops.host}]` : ops.host}:${ops.port}` });
     }
     if (o.createTables !== false) {
-      const report = await applyDdl(o.databaseUrl, [...plan.tables, ...ENGINE_TABLES]);
+      const report = await applyDdl(o.databaseUrl, [...plan.tables, ...engineTablesFor(plan)]);
       for (const t of report.created) log.info('created table', { table: t });
       for (const w of report.warnings) log.warn(w);
       for (const d of report.differences) log.warn('table differs from spec (not changed)', { table: d.table, column: d.column, expected: d.expected, actual: d.actual });
@@ -218,7 +236,9 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     for (const g of plan.groups) {
       const routes = groupRoutes(plan, g.group);
       const stats = newStats();
-      groups.push({ routes, stats, lastEvents: 0, joined: false, lag: [], processor: new GroupProcessor({ sink, routes, deadLetters, stats, log, maxBatch: o.maxBatch, observer: metrics?.observer(g.group) }) });
+      const outputs = await openGroupOutputs(plan, g.group, { sink, deadLetters, log, transport: o.httpTransport ?? fetchTransport, clock: o.clock ?? systemClock, env: process.env, bounded: o.from === undefined });
+      const effects = outputs === undefined ? [] : [outputs.effect];
+      groups.push({ routes, stats, lastEvents: 0, joined: false, lag: [], outputs, processor: new GroupProcessor({ sink, routes, deadLetters, stats, log, maxBatch: o.maxBatch, observer: metrics?.observer(g.group), effects }) });
       for (const p of routes.projections) {
         log.info('projection', { projection: p.name, group: p.group, topics: p.topics.join(','), handles: Object.keys(p.handlers).sort().join(',') });
       }
@@ -234,11 +254,12 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     lastTick = Date.now();
     timers.push(setInterval(() => void monitor(), monitorIntervalMs));
     if ((o.statsInterval ?? 10) > 0) timers.push(setInterval(() => logStats(log, groups, (o.statsInterval ?? 10)), (o.statsInterval ?? 10) * 1000));
+    for (const g of groups) g.outputs?.start();
     if (o.from !== undefined) {
       started = true;
       void runFile(o.from).then(
-        async () => { const rows = await countRows(o.databaseUrl, plan); await closeAll(); finish({ ...summary(), rows }); },
-        async (e: unknown) => { await closeAll(); fail(e); },
+        async () => { await drainOutputs(); const rows = await countRows(o.databaseUrl, plan); await closeAll(); finish({ ...summary(), rows }); },
+        async (e: unknown) => { await Promise.allSettled(groups.map((g) => g.outputs?.stop())); await closeAll(); fail(e); },
       );
       return;
     }
@@ -305,6 +326,15 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
       }
     } finally {
       progress?.finish();
+    }
+  }
+
+  /** The end of a file: flush every output and try to deliver; what fails stays stored for the next run. */
+  async function drainOutputs(): Promise<void> {
+    for (const g of groups) {
+      if (g.outputs === undefined) continue;
+      if (!stopping) await g.outputs.drain();
+      await g.outputs.stop();
     }
   }
 
@@ -394,6 +424,13 @@ function logStats(log: Logger, groups: GroupRun[], intervalS: number): void {
       commit_p50_ms: Math.round(percentile(s.commitMs, 50)), commit_p99_ms: Math.round(percentile(s.commitMs, 99)),
       ...(lag ? { lag } : {}),
     });
+    for (const [name, os] of Object.entries(g.outputs?.stats() ?? {})) {
+      log.info('output stats', {
+        group: g.routes.group, output: name, ...Object.fromEntries(Object.entries(os.buffered).map(([l, n]) => [`buffered_${l}`, n])),
+        pending_batches: os.pendingBatches, batches_sent: os.batchesSent, records_sent: os.recordsSent, batches_rejected: os.batchesRejected,
+        dead_lettered: os.deadLettered, attempts: os.attempts, retries: os.retries, duplicates_by_id: s.duplicates, duplicates_by_content: os.contentDuplicates, last_status: os.lastStatus,
+      });
+    }
   }
 }
 

@@ -6,6 +6,12 @@
 import { describe, expect, it } from 'vitest';
 import { projectionSchema } from './schema-file.js';
 import type {
+  AppendOpSpec,
+  DedupeSpec,
+  FlushPolicySpec,
+  HttpTargetSpec,
+  OutputSpec,
+  RetryPolicySpec,
   ColumnSpec,
   ColumnType,
   DecrementOpSpec,
@@ -55,8 +61,18 @@ function valueFormBranch(kind: string): ObjectSchema {
   return branch.then;
 }
 
-const projection: Record<keyof ProjectionSpec, true> = { projection: true, description: true, group: true, topics: true, envelope: true, unhandled: true, on_missing: true, tables: true, on: true, default: true };
-const projectionRequired: Record<RequiredKeys<ProjectionSpec>, true> = { projection: true, group: true, topics: true, tables: true };
+const projection: Record<keyof ProjectionSpec, true> = { projection: true, description: true, group: true, topics: true, envelope: true, unhandled: true, on_missing: true, tables: true, outputs: true, on: true, default: true };
+const projectionRequired: Record<RequiredKeys<ProjectionSpec>, true> = { projection: true, group: true, topics: true };
+const appendOp: Record<keyof AppendOpSpec, true> = { append: true, list: true, for_each: true, value: true };
+const appendRequired: Record<RequiredKeys<AppendOpSpec>, true> = { append: true, list: true };
+const output: Record<keyof OutputSpec, true> = { description: true, http: true, lists: true, flush: true, body: true, retry: true, dedupe: true, max_buffered: true };
+const outputRequired: Record<RequiredKeys<OutputSpec>, true> = { http: true, lists: true, body: true };
+const httpTarget: Record<keyof HttpTargetSpec, true> = { url: true, method: true, headers: true, timeout: true };
+const httpTargetRequired: Record<RequiredKeys<HttpTargetSpec>, true> = { url: true };
+const flushPolicy: Record<keyof FlushPolicySpec, true> = { interval: true, max_records: true, max_bytes: true };
+const retryPolicy: Record<keyof RetryPolicySpec, true> = { retries: true, base: true, multiplier: true, max_delay: true, statuses: true };
+const dedupe: Record<keyof DedupeSpec, true> = { content: true, ttl: true };
+const dedupeRequired: Record<RequiredKeys<DedupeSpec>, true> = { content: true, ttl: true };
 const envelope: Record<keyof EnvelopeSpec, true> = { type: true, id: true, entity: true, version: true, time: true, data: true };
 const table: Record<keyof TableSpec, true> = { description: true, key: true, unique: true, indexes: true, version: true, log: true, columns: true };
 const tableRequired: Record<RequiredKeys<TableSpec>, true> = { columns: true };
@@ -117,6 +133,12 @@ describe('spec types match the JSON schema', () => {
     ['decrement', def('decrementOp'), decrementOp, decrementRequired],
     ['log', def('logOp'), logOp, logRequired],
     ['delete', def('deleteOp'), deleteOp, deleteRequired],
+    ['append', def('appendOp'), appendOp, appendRequired],
+    ['output', def('output'), output, outputRequired],
+    ['http target', def('httpTarget'), httpTarget, httpTargetRequired],
+    ['flush policy', def('flushPolicy'), flushPolicy, {}],
+    ['retry policy', def('retryPolicy'), retryPolicy, {}],
+    ['dedupe', def('dedupe'), dedupe, dedupeRequired],
   ] as Array<[string, ObjectSchema | undefined, Record<string, true>, Record<string, true>]>)('%s', (_name, schema, witness, required) => {
     expect(properties(schema)).toEqual(keys(witness));
     expect([...(schema?.required ?? [])].sort()).toEqual(keys(required));
@@ -146,7 +168,7 @@ describe('spec types match the JSON schema', () => {
 
   it('has the operation kinds of OperationSpec', () => {
     const kinds = (def('operation').oneOf ?? []).map((b) => b.required?.[0]);
-    const witness: Record<'insert' | 'update' | 'increment' | 'decrement' | 'log' | 'delete', true> = { insert: true, update: true, increment: true, decrement: true, log: true, delete: true };
+    const witness: Record<'insert' | 'update' | 'increment' | 'decrement' | 'log' | 'delete' | 'append', true> = { insert: true, update: true, increment: true, decrement: true, log: true, delete: true, append: true };
     expect([...kinds].sort()).toEqual(keys(witness));
   });
 

@@ -101,7 +101,54 @@ export interface DeleteOpSpec {
   on_missing?: OnMissing;
 }
 
-export type OperationSpec = InsertOpSpec | UpdateOpSpec | IncrementOpSpec | DecrementOpSpec | LogOpSpec | DeleteOpSpec;
+export interface AppendOpSpec {
+  append: string;
+  list: string;
+  for_each?: string;
+  value?: ValueSpec;
+}
+
+/** The operations that write tables (every kind but append). */
+export type TableOpSpec = InsertOpSpec | UpdateOpSpec | IncrementOpSpec | DecrementOpSpec | LogOpSpec | DeleteOpSpec;
+
+export type OperationSpec = TableOpSpec | AppendOpSpec;
+
+export interface HttpTargetSpec {
+  url: string;
+  method?: 'POST' | 'PUT' | 'PATCH';
+  headers?: Record<string, string>;
+  timeout?: number;
+}
+
+export interface FlushPolicySpec {
+  interval?: number;
+  max_records?: number;
+  max_bytes?: number;
+}
+
+export interface RetryPolicySpec {
+  retries?: number;
+  base?: number;
+  multiplier?: number;
+  max_delay?: number;
+  statuses?: Array<number | string>;
+}
+
+export interface DedupeSpec {
+  content: ValueSpec;
+  ttl: number;
+}
+
+export interface OutputSpec {
+  description?: string;
+  http: HttpTargetSpec;
+  lists: string[];
+  flush?: FlushPolicySpec;
+  body: ValueSpec;
+  retry?: RetryPolicySpec;
+  dedupe?: DedupeSpec;
+  max_buffered?: number;
+}
 
 export interface ProjectionSpec {
   projection: string;
@@ -111,7 +158,8 @@ export interface ProjectionSpec {
   envelope?: EnvelopeSpec;
   unhandled?: 'skip' | 'dlq';
   on_missing?: OnMissing;
-  tables: Record<string, TableSpec>;
+  tables?: Record<string, TableSpec>;
+  outputs?: Record<string, OutputSpec>;
   /** Handlers by event type; a projection has `on`, `default` or both (validate checks it). */
   on?: Record<string, OperationSpec[]>;
   /** The default route: what every message no `on` handler of this projection takes does. */

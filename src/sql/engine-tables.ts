@@ -81,3 +81,96 @@ export const ENGINE_TABLES: TableDef[] = [consumerPositions, deadLetters, proces
 
 /** Table-name prefix reserved for the engine. */
 export const ENGINE_TABLE_PREFIX = 'sc_';
+
+/** An output's name (an identifier of the spec). */
+const OUTPUT: ColumnDef = { name: 'output', type: 'string', length: 64, nullable: false };
+
+/**
+ * HTTP outputs' outbox: the records that `append` operations produced, written in the batch's
+ * transaction with the processed ids and positions (so Kafka offsets may commit as soon as it
+ * commits), until a flush moves them into a batch. Keyed by source coordinates and the record's
+ * number within its message, which is also the sequence a batch takes them in (per partition, as
+ * consumed). Key: (64+249)·4 + 4 + 8 + 4 = 1268 B.
+ */
+const httpRecords: TableDef = {
+  name: 'sc_http_records',
+  columns: [
+    OUTPUT,
+    TOPIC,
+    { name: 'partition', type: 'int', nullable: false },
+    { name: 'offset', type: 'bigint', nullable: false },
+    { name: 'seq', type: 'int', nullable: false },
+    { name: 'list', type: 'string', length: 64, nullable: false },
+    { name: 'record', type: 'text', nullable: false },
+    { name: 'bytes', type: 'int', nullable: false },
+  ],
+  key: ['output', 'topic', 'partition', 'offset', 'seq'],
+  unique: [],
+  indexes: [],
+  log: false,
+};
+
+/** The source messages of buffered records (key and value as base64): a rejected batch's messages go to the dead-letter sink with their bytes. */
+const httpMessages: TableDef = {
+  name: 'sc_http_messages',
+  columns: [
+    OUTPUT,
+    TOPIC,
+    { name: 'partition', type: 'int', nullable: false },
+    { name: 'offset', type: 'bigint', nullable: false },
+    GROUP,
+    { name: 'key_bytes', type: 'text', nullable: true },
+    { name: 'value_bytes', type: 'text', nullable: true },
+  ],
+  key: ['output', 'topic', 'partition', 'offset'],
+  unique: [],
+  indexes: [],
+  log: false,
+};
+
+/**
+ * Cut batches: the id and the exact body bytes are chosen once, in the transaction that takes
+ * the records out of the outbox, so every resend (after retries, after a crash) is byte-identical.
+ * `status` is pending until the endpoint answers 2xx (delivered) or rejects it (rejected).
+ */
+const httpBatches: TableDef = {
+  name: 'sc_http_batches',
+  columns: [
+    OUTPUT,
+    { name: 'batch_id', type: 'string', length: 64, nullable: false },
+    { name: 'status', type: 'string', length: 16, nullable: false },
+    { name: 'body', type: 'text', nullable: false },
+    { name: 'records', type: 'int', nullable: false },
+    { name: 'sources', type: 'text', nullable: false },
+    { name: 'attempts', type: 'int', nullable: false, default: 0 },
+    { name: 'last_status', type: 'int', nullable: true },
+    { name: 'created_at', type: 'datetime', nullable: false },
+    { name: 'done_at', type: 'datetime', nullable: true },
+  ],
+  key: ['output', 'batch_id'],
+  unique: [],
+  indexes: [['output', 'status', 'created_at']],
+  log: false,
+};
+
+/** Content hashes (SHA-256 of canonical JSON) of appended messages, until they expire. */
+const httpContentHashes: TableDef = {
+  name: 'sc_http_content_hashes',
+  columns: [
+    OUTPUT,
+    { name: 'hash', type: 'string', length: 64, nullable: false },
+    { name: 'expires_at', type: 'datetime', nullable: false },
+  ],
+  key: ['output', 'hash'],
+  unique: [],
+  indexes: [['expires_at']],
+  log: false,
+};
+
+/** The tables of HTTP outputs, created only for plans that have outputs. */
+export const HTTP_OUTPUT_TABLES: TableDef[] = [httpBatches, httpContentHashes, httpMessages, httpRecords];
+
+/** The engine tables a plan needs. */
+export function engineTablesFor(plan: { outputs?: unknown[] }): TableDef[] {
+  return (plan.outputs?.length ?? 0) > 0 ? [...ENGINE_TABLES, ...HTTP_OUTPUT_TABLES] : ENGINE_TABLES;
+}

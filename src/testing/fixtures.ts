@@ -17,11 +17,16 @@ export interface FixtureCase {
   deadLetters?: number;
   ordered: boolean;
   replay: number;
+  /** Flush every HTTP output after this many messages (a `flush: true` step of `given`). */
+  flushes: number[];
+  /** HTTP output → the bodies it must send (fields to compare). */
+  sent?: Record<string, Array<Record<string, unknown>>>;
 }
 
 interface RawCase {
   name: string;
-  given: Array<{ topic?: string; key?: string | null; value?: unknown; value_raw?: string; file?: string }>;
+  given: Array<{ topic?: string; key?: string | null; value?: unknown; value_raw?: string; file?: string; flush?: true }>;
+  sent?: Record<string, Array<Record<string, unknown>>>;
   expect?: Record<string, Array<Record<string, unknown>>>;
   dead_letters?: number;
   ordered?: boolean;
@@ -60,16 +65,20 @@ export function loadFixtures(files: string[]): { cases: FixtureCase[]; diagnosti
 
 function toCase(doc: SpecDocument, c: RawCase, i: number): FixtureCase {
   const messages: string[] = [];
+  const flushes: number[] = [];
   for (const g of c.given) {
-    if (g.file !== undefined) {
+    if (g.flush === true) {
+      flushes.push(messages.length);
+    } else if (g.file !== undefined) {
       const path = resolve(dirname(doc.file), g.file);
       messages.push(...readText(path).split(/\r?\n/).filter((l) => l.trim() !== ''));
     } else {
       messages.push(JSON.stringify(g));
     }
   }
-  const c2: FixtureCase = { name: c.name, file: doc.file, line: lineOf(doc, i), messages, expect: c.expect ?? {}, ordered: c.ordered ?? false, replay: c.replay ?? 1 };
+  const c2: FixtureCase = { name: c.name, file: doc.file, line: lineOf(doc, i), messages, expect: c.expect ?? {}, ordered: c.ordered ?? false, replay: c.replay ?? 1, flushes };
   if (c.dead_letters !== undefined) c2.deadLetters = c.dead_letters;
+  if (c.sent !== undefined) c2.sent = c.sent;
   return c2;
 }
 

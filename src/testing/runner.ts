@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Plan } from '../compile/plan.js';
 import { applyDdl } from '../sql/apply.js';
 import { openKnex } from '../sql/connection.js';
-import { ENGINE_TABLES } from '../sql/engine-tables.js';
+import { engineTablesFor } from '../sql/engine-tables.js';
 import { lineToMessage } from '../runtime/ndjson-source.js';
 import { silentLogger } from '../runtime/log.js';
 import { GroupProcessor } from '../runtime/processor.js';
@@ -21,6 +21,8 @@ import { newStats } from '../runtime/stats.js';
 import type { RawMessage } from '../runtime/message.js';
 import { compareTable, type Row, type TableDiff } from './compare.js';
 import type { FixtureCase } from './fixtures.js';
+import { compareSent, recorder } from './http.js';
+import { openGroupOutputs, type GroupOutputs } from '../runtime/outputs/http/index.js';
 
 export interface CaseResult {
   fixture: FixtureCase;
@@ -34,7 +36,7 @@ export interface CaseResult {
 export async function sqliteTemplate(plan: Plan): Promise<{ path: string; remove: () => void }> {
   const dir = mkdtempSync(join(tmpdir(), 'sc-template-'));
   const path = join(dir, 'template.db');
-  await applyDdl(`sqlite:${path}`, [...plan.tables, ...ENGINE_TABLES]);
+  await applyDdl(`sqlite:${path}`, [...plan.tables, ...engineTablesFor(plan)]);
   return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
@@ -46,21 +48,49 @@ export async function runCase(plan: Plan, fixture: FixtureCase, target: { templa
   try {
     if ('template' in target) copyFileSync(target.template, join(dir as string, 'test.db'));
     else {
-      await applyDdl(url, [...plan.tables, ...ENGINE_TABLES]);
+      await applyDdl(url, [...plan.tables, ...engineTablesFor(plan)]);
       await truncate(url, plan);
     }
     sink = url.startsWith('sqlite:') ? openSqliteSink(url) : await openMysqlSink(url);
-    const processors = plan.groups.map((g) => {
+    const rec = recorder();
+    const deadLetters = { mode: 'table' as const, send: async () => undefined };
+    const processors: Array<{ routes: ReturnType<typeof groupRoutes>; processor: GroupProcessor; outputs?: GroupOutputs }> = [];
+    for (const g of plan.groups) {
       const routes = groupRoutes(plan, g.group);
-      return { routes, processor: new GroupProcessor({ sink: sink as Sink, routes, deadLetters: { mode: 'table', send: async () => undefined }, stats: newStats(), log: silentLogger }) };
-    });
+      // HTTP outputs run for real (outbox, batches, bodies) against a recording transport and a test clock.
+      const outputs = await openGroupOutputs(plan, g.group, { sink, deadLetters, log: silentLogger, transport: rec.transport, clock: rec.clock, env: process.env, bounded: false });
+      const p = { routes, outputs, processor: new GroupProcessor({ sink, routes, deadLetters, stats: newStats(), log: silentLogger, effects: outputs ? [outputs.effect] : [] }) };
+      processors.push(p);
+    }
+    const flush = async () => {
+      rec.clock.tick(1000);
+      for (const p of processors) await p.outputs?.drain();
+    };
     const messages = fixture.messages.map((line, i) => lineToMessage(line, i));
-    for (let pass = 1; pass <= 1 + fixture.replay; pass++) {
-      // A replay is a redelivery at new offsets (a producer retry): only event ids protect it.
-      const batch: RawMessage[] = messages.map((m) => ({ ...m, offset: m.offset + (pass - 1) * messages.length }));
-      for (const p of processors) await p.processor.process(batch.filter((m) => p.routes.accepts(m)));
-      const diffs = await compareAll(url, plan, fixture, pass);
-      if (diffs.length > 0) return { fixture, pass, diffs };
+    let sentAfterFirst = 0;
+    try {
+      for (let pass = 1; pass <= 1 + fixture.replay; pass++) {
+        // A replay is a redelivery at new offsets (a producer retry): only event ids protect it.
+        const batch: RawMessage[] = messages.map((m) => ({ ...m, offset: m.offset + (pass - 1) * messages.length }));
+        let from = 0;
+        for (const at of [...fixture.flushes, batch.length]) {
+          const part = batch.slice(from, at);
+          from = Math.max(from, at);
+          for (const p of processors) await p.processor.process(part.filter((m) => p.routes.accepts(m)));
+          await flush();
+        }
+        const diffs = await compareAll(url, plan, fixture, pass);
+        const sent = [...rec.sent.values()].reduce((n, b) => n + b.length, 0);
+        if (pass === 1) {
+          sentAfterFirst = sent;
+          if (fixture.sent !== undefined) diffs.push(...compareSent(fixture.sent, rec.sent));
+        } else if (sent > sentAfterFirst) {
+          diffs.push({ table: 'HTTP outputs', problems: [`the redelivery sent ${sent - sentAfterFirst} more request(s): nothing new should be sent`], missing: [], unexpected: [...rec.sent.values()].flat().slice(sentAfterFirst) as Row[] });
+        }
+        if (diffs.length > 0) return { fixture, pass, diffs };
+      }
+    } finally {
+      for (const p of processors) await p.outputs?.stop();
     }
     return { fixture, diffs: [] };
   } catch (e) {
@@ -101,7 +131,7 @@ async function compareAll(url: string, plan: Plan, fixture: FixtureCase, pass: n
 async function truncate(url: string, plan: Plan): Promise<void> {
   const db = openKnex(url);
   try {
-    for (const t of [...plan.tables, ...ENGINE_TABLES]) await db(t.name).delete();
+    for (const t of [...plan.tables, ...engineTablesFor(plan)]) await db(t.name).delete();
   } finally {
     await db.destroy();
   }

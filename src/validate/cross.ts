@@ -2,6 +2,7 @@
 import type { Diagnostic } from '../diagnostics.js';
 import { DEFAULT_ENVELOPE, type EnvelopePaths, type TableDef } from '../compile/plan.js';
 import { operationTarget } from '../compile/operations/index.js';
+import { isTableOp } from '../compile/output.js';
 import { diagnosticAt } from '../spec/locate.js';
 import { isBroken } from './prune.js';
 import type { SpecDocument } from '../spec/load.js';
@@ -19,7 +20,14 @@ export function checkAcross(all: CheckedProjection[], out: Diagnostic[]): void {
   const tables = new Map<string, { owner: CheckedProjection; def: TableDef }>();
   const writers = new Map<string, CheckedProjection>();
   const envelopes = new Map<string, CheckedProjection>();
+  const outputs = new Map<string, CheckedProjection>();
   for (const p of all) {
+    // Outputs are named across projections like tables: their outbox rows are keyed by name.
+    for (const name of Object.keys(p.spec.outputs ?? {})) {
+      const owner = outputs.get(name);
+      if (owner === undefined) outputs.set(name, p);
+      else out.push(diagnosticAt(p.doc, ['outputs', name], 'E_DUPLICATE_OUTPUT', `output ${name} is already declared by projection ${owner.spec.projection} (${where(owner.doc, ['outputs', name])}): output names are unique`, 'key'));
+    }
     const firstOfGroup = envelopes.get(p.spec.group);
     if (firstOfGroup === undefined) envelopes.set(p.spec.group, p);
     else if (JSON.stringify(envelopeOf(firstOfGroup.spec)) !== JSON.stringify(envelopeOf(p.spec))) {
@@ -41,7 +49,7 @@ export function checkAcross(all: CheckedProjection[], out: Diagnostic[]): void {
       }
     }
     for (const [eventType, ops] of Object.entries(p.spec.on ?? {})) {
-      const written = new Set(ops.map((op) => operationTarget(op).table));
+      const written = new Set(ops.filter(isTableOp).map((op) => operationTarget(op).table));
       for (const table of written) {
         const k = JSON.stringify([p.spec.group, eventType, table]);
         const other = writers.get(k);
@@ -62,9 +70,9 @@ export function checkAcross(all: CheckedProjection[], out: Diagnostic[]): void {
  * sequence of their changes to one row would depend on which projection runs first.
  */
 function checkDefaultWriters(all: CheckedProjection[], out: Diagnostic[]): void {
-  const writes = (p: CheckedProjection): Set<string> => new Set(operationsOf(p.spec).map(({ op }) => operationTarget(op).table));
+  const writes = (p: CheckedProjection): Set<string> => new Set(operationsOf(p.spec).flatMap(({ op }) => (isTableOp(op) ? [operationTarget(op).table] : [])));
   for (const p of all) {
-    const tables = new Set((p.spec.default ?? []).map((op) => operationTarget(op).table));
+    const tables = new Set((p.spec.default ?? []).filter(isTableOp).map((op) => operationTarget(op).table));
     for (const q of all) {
       if (q === p || q.spec.group !== p.spec.group) continue;
       const shared = [...writes(q)].filter((t) => tables.has(t));

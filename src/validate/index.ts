@@ -15,6 +15,11 @@ import { originalIndex } from './prune.js';
 import { checkPathText, checkPlainName, setPathNames } from './values.js';
 import { diagnosticAt } from '../spec/locate.js';
 import { checkRoutes, operationsOf } from './routes.js';
+import { diagnosticAt } from '../spec/locate.js';
+import { resolveEnvRefs } from './env.js';
+import { checkAppend, checkOutputs } from './outputs.js';
+import { isAppendOp } from '../compile/output.js';
+import type { Env } from '../spec/env.js';
 
 export interface ValidationResult {
   plan?: Plan;
@@ -25,18 +30,25 @@ export interface ValidationResult {
   tables: number;
 }
 
-export function validatePaths(paths: string[]): ValidationResult {
-  return validateLoaded(loadSpecs(paths));
+/** `env` resolves `${NAME:-default}` references (process.env unless given). */
+export function validatePaths(paths: string[], env: Env = process.env): ValidationResult {
+  return validateLoaded(loadSpecs(paths), env);
 }
 
-export function validateLoaded(loaded: LoadedSpecs): ValidationResult {
+export function validateLoaded(loaded: LoadedSpecs, env: Env = process.env): ValidationResult {
   const diagnostics = [...loaded.diagnostics];
   const checked: CheckedProjection[] = [];
   const tableNames = new Set<string>();
-  for (const doc of loaded.documents) {
+  for (const original of loaded.documents) {
+    // Environment references first: the schema judges the values a run would use.
+    const envErrors: Diagnostic[] = [];
+    const doc: SpecDocument = { ...original, value: resolveEnvRefs(original, env, envErrors) };
+    diagnostics.push(...envErrors);
     // Schema and semantic checks in one pass: the semantic checks see what the schema accepted.
     const schema = checkSchema(doc);
-    diagnostics.push(...schema.diagnostics);
+    // An unresolved reference stays as written; what the schema says of that text is noise.
+    const unresolved = new Set(envErrors.map((d) => `${d.line}:${d.col}`));
+    diagnostics.push(...schema.diagnostics.filter((d) => !unresolved.has(`${d.line}:${d.col}`)));
     if (schema.value === undefined) continue;
     const tables = checkProjection(doc, schema.value, diagnostics);
     for (const t of tables) tableNames.add(t.name);
@@ -66,9 +78,14 @@ function checkProjection(doc: SpecDocument, spec: ProjectionSpec, out: Diagnosti
   });
   for (const eventType of Object.keys(spec.on ?? {})) checkPlainName(doc, ['on', eventType], eventType, 'an event type', out);
   const tables = new Map<string, TableDef>();
-  for (const [name, t] of Object.entries(spec.tables)) tables.set(name, checkTable(doc, name, t, out));
+  for (const [name, t] of Object.entries(spec.tables ?? {})) tables.set(name, checkTable(doc, name, t, out));
   checkRoutes(doc, spec, out);
-  for (const { path, op } of operationsOf(spec)) checkOperation(doc, tables, path, op, out);
+  checkOutputs(doc, spec, out);
+  for (const { path, op, eventType } of operationsOf(spec)) {
+    if (!isAppendOp(op)) checkOperation(doc, tables, path, op, out);
+    else if (eventType !== null) checkAppend(doc, spec, path, op, out);
+    else out.push(diagnosticAt(doc, [...path, 'append'], 'E_OPERATION_KIND', 'append is not available in a default route yet: append under on, by event type'));
+  }
   return [...tables.values()];
 }
 

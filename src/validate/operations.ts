@@ -5,12 +5,12 @@ import { columnOf } from '../compile/table.js';
 import { operationTarget } from '../compile/operations/index.js';
 import { diagnosticAt, type Segment } from '../spec/locate.js';
 import type { SpecDocument } from '../spec/load.js';
-import type { Assignments, OperationSpec } from '../spec/types.js';
+import type { Assignments, TableOpSpec } from '../spec/types.js';
 import { isBroken, originalIndex } from './prune.js';
 import { didYouMean, listNames } from './suggest.js';
 import { checkPathText, checkValue } from './values.js';
 
-export function checkOperation(spec: SpecDocument, tables: Map<string, TableDef>, path: Segment[], op: OperationSpec, out: Diagnostic[]): void {
+export function checkOperation(spec: SpecDocument, tables: Map<string, TableDef>, path: Segment[], op: TableOpSpec, out: Diagnostic[]): void {
   const { keyword, table: tableName } = operationTarget(op);
   const table = tables.get(tableName);
   if (table === undefined) {

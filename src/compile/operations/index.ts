@@ -1,5 +1,5 @@
 /** One operation spec → its plan Operation, by kind. */
-import type { OperationSpec } from '../../spec/types.js';
+import type { TableOpSpec } from '../../spec/types.js';
 import type { EnvelopePaths, Operation, TableDef } from '../plan.js';
 import { compileIncrement } from './increment.js';
 import { compileInsert, compileLog } from './insert.js';
@@ -8,7 +8,7 @@ import { compileDelete, compileUpdate } from './update.js';
 export type OperationKeyword = 'insert' | 'update' | 'increment' | 'decrement' | 'log' | 'delete';
 
 /** The kind keyword of an operation spec and the table it names. */
-export function operationTarget(spec: OperationSpec): { keyword: OperationKeyword; table: string } {
+export function operationTarget(spec: TableOpSpec): { keyword: OperationKeyword; table: string } {
   if ('insert' in spec) return { keyword: 'insert', table: spec.insert };
   if ('update' in spec) return { keyword: 'update', table: spec.update };
   if ('increment' in spec) return { keyword: 'increment', table: spec.increment };
@@ -17,7 +17,7 @@ export function operationTarget(spec: OperationSpec): { keyword: OperationKeywor
   return { keyword: 'delete', table: spec.delete };
 }
 
-export function compileOperation(spec: OperationSpec, table: TableDef, envelope: EnvelopePaths): Operation {
+export function compileOperation(spec: TableOpSpec, table: TableDef, envelope: EnvelopePaths): Operation {
   if ('insert' in spec) return compileInsert(spec, table, envelope);
   if ('update' in spec) return compileUpdate(spec, table, envelope);
   if ('increment' in spec || 'decrement' in spec) return compileIncrement(spec, table, envelope);

@@ -1,0 +1,146 @@
+/**
+ * Statements on the HTTP outputs' engine tables (sql/engine-tables.ts), for both dialects. The
+ * outbox is only ever read by key, which is the sequence records were consumed in, per partition.
+ */
+import type { SqlValue } from '../../../sql/coerce.js';
+import type { SqlDialect } from '../../../sql/engine-sql.js';
+import type { Statement } from '../../../sql/statement.js';
+
+export interface RecordRow {
+  output: string;
+  topic: string;
+  partition: number;
+  offset: number;
+  seq: number;
+  list: string;
+  record: string;
+  bytes: number;
+}
+
+export interface MessageRow {
+  output: string;
+  topic: string;
+  partition: number;
+  offset: number;
+  group: string;
+  key: string | null;
+  value: string | null;
+}
+
+export interface BatchRow {
+  output: string;
+  batchId: string;
+  body: string;
+  records: number;
+  /** JSON: [[topic, partition, offset], …] of the messages whose records the batch holds. */
+  sources: string;
+  at: string;
+}
+
+export type Source = [topic: string, partition: number, offset: number];
+
+export function outboxSql(dialect: SqlDialect) {
+  const q = dialect === 'mysql' ? (n: string) => '`' + n + '`' : (n: string) => `"${n}"`;
+  const tuples = (n: number, width: number) => Array.from({ length: n }, () => `(${Array.from({ length: width }, () => '?').join(',')})`).join(',');
+  const insert = (table: string, cols: string[], rows: SqlValue[][], ignore: boolean): Statement => {
+    const head = `INSERT INTO ${q(table)} (${cols.map(q).join(',')}) VALUES ${tuples(rows.length, cols.length)}`;
+    const sql = !ignore ? head : dialect === 'mysql' ? head.replace(/^INSERT INTO/u, 'INSERT IGNORE INTO') : `${head} ON CONFLICT DO NOTHING`;
+    return { sql, params: rows.flat() };
+  };
+  return {
+    insertRecords(rows: RecordRow[]): Statement {
+      return insert('sc_http_records', ['output', 'topic', 'partition', 'offset', 'seq', 'list', 'record', 'bytes'], rows.map((r) => [r.output, r.topic, r.partition, r.offset, r.seq, r.list, r.record, r.bytes]), false);
+    },
+    insertMessages(rows: MessageRow[]): Statement {
+      return insert('sc_http_messages', ['output', 'topic', 'partition', 'offset', 'consumer_group', 'key_bytes', 'value_bytes'], rows.map((r) => [r.output, r.topic, r.partition, r.offset, r.group, r.key, r.value]), true);
+    },
+    /** Hashes of `output` among `hashes` that have not expired at `now`. */
+    selectHashes(output: string, hashes: string[], now: string): Statement {
+      return { sql: `SELECT ${q('hash')} AS hash FROM ${q('sc_http_content_hashes')} WHERE ${q('output')} = ? AND ${q('expires_at')} > ? AND ${q('hash')} IN (${hashes.map(() => '?').join(',')})`, params: [output, now, ...hashes] };
+    },
+    /** Remember hashes until `expires`; an expired one is renewed. */
+    upsertHashes(output: string, hashes: string[], expires: string): Statement {
+      const head = `INSERT INTO ${q('sc_http_content_hashes')} (${['output', 'hash', 'expires_at'].map(q).join(',')}) VALUES ${tuples(hashes.length, 3)}`;
+      const sql = dialect === 'mysql'
+        ? `${head} ON DUPLICATE KEY UPDATE ${q('expires_at')} = VALUES(${q('expires_at')})`
+        : `${head} ON CONFLICT (${q('output')}, ${q('hash')}) DO UPDATE SET ${q('expires_at')} = excluded.${q('expires_at')}`;
+      return { sql, params: hashes.flatMap((h) => [output, h, expires]) };
+    },
+    pruneHashes(now: string, limit: number): Statement {
+      return dialect === 'mysql'
+        ? { sql: `DELETE FROM ${q('sc_http_content_hashes')} WHERE ${q('expires_at')} <= ? LIMIT ${limit}`, params: [now] }
+        : { sql: `DELETE FROM ${q('sc_http_content_hashes')} WHERE rowid IN (SELECT rowid FROM ${q('sc_http_content_hashes')} WHERE ${q('expires_at')} <= ? LIMIT ${limit})`, params: [now] };
+    },
+    /** The first `limit` buffered records by key; locked on MySQL so two instances never cut the same records. */
+    selectRecords(output: string, limit: number): Statement {
+      const byKey = ['topic', 'partition', 'offset', 'seq'].map(q).join(',');
+      return {
+        sql: `SELECT ${q('topic')} AS topic, ${q('partition')} AS ${q('partition')}, ${q('offset')} AS ${q('offset')}, ${q('seq')} AS seq, ${q('list')} AS list, ${q('record')} AS record, ${q('bytes')} AS bytes FROM ${q('sc_http_records')} WHERE ${q('output')} = ? ORDER BY ${byKey} LIMIT ${limit}${dialect === 'mysql' ? ' FOR UPDATE' : ''}`,
+        params: [output],
+      };
+    },
+    /** Remove a partition's records up to (offset, seq): the prefix a batch took. */
+    deleteRecordsUpTo(output: string, topic: string, partition: number, offset: number, seq: number): Statement {
+      return {
+        sql: `DELETE FROM ${q('sc_http_records')} WHERE ${q('output')} = ? AND ${q('topic')} = ? AND ${q('partition')} = ? AND (${q('offset')} < ? OR (${q('offset')} = ? AND ${q('seq')} <= ?))`,
+        params: [output, topic, partition, offset, offset, seq],
+      };
+    },
+    countRecords(output: string): Statement {
+      return { sql: `SELECT ${q('list')} AS list, COUNT(*) AS n, COALESCE(SUM(${q('bytes')}), 0) AS bytes FROM ${q('sc_http_records')} WHERE ${q('output')} = ? GROUP BY ${q('list')}`, params: [output] };
+    },
+    insertBatch(b: BatchRow): Statement {
+      return insert('sc_http_batches', ['output', 'batch_id', 'status', 'body', 'records', 'sources', 'attempts', 'created_at'], [[b.output, b.batchId, 'pending', b.body, b.records, b.sources, 0, b.at]], false);
+    },
+    /** The oldest undelivered batch. */
+    selectPending(output: string): Statement {
+      return {
+        sql: `SELECT ${q('batch_id')} AS batch_id, ${q('body')} AS body, ${q('records')} AS records, ${q('sources')} AS sources, ${q('attempts')} AS attempts FROM ${q('sc_http_batches')} WHERE ${q('output')} = ? AND ${q('status')} = 'pending' ORDER BY ${q('created_at')}, ${q('batch_id')} LIMIT 1`,
+        params: [output],
+      };
+    },
+    countPending(output: string): Statement {
+      return { sql: `SELECT COUNT(*) AS n, COALESCE(SUM(${q('records')}), 0) AS records FROM ${q('sc_http_batches')} WHERE ${q('output')} = ? AND ${q('status')} = 'pending'`, params: [output] };
+    },
+    attempted(output: string, batchId: string, attempts: number, status: number | null): Statement {
+      return { sql: `UPDATE ${q('sc_http_batches')} SET ${q('attempts')} = ${q('attempts')} + ?, ${q('last_status')} = ? WHERE ${q('output')} = ? AND ${q('batch_id')} = ?`, params: [attempts, status, output, batchId] };
+    },
+    finish(output: string, batchId: string, status: 'delivered' | 'rejected', httpStatus: number, at: string): Statement {
+      return { sql: `UPDATE ${q('sc_http_batches')} SET ${q('status')} = ?, ${q('last_status')} = ?, ${q('done_at')} = ? WHERE ${q('output')} = ? AND ${q('batch_id')} = ? AND ${q('status')} = 'pending'`, params: [status, httpStatus, at, output, batchId] };
+    },
+    pruneBatches(output: string, before: string, limit: number): Statement {
+      return dialect === 'mysql'
+        ? { sql: `DELETE FROM ${q('sc_http_batches')} WHERE ${q('output')} = ? AND ${q('status')} <> 'pending' AND ${q('done_at')} < ? LIMIT ${limit}`, params: [output, before] }
+        : { sql: `DELETE FROM ${q('sc_http_batches')} WHERE rowid IN (SELECT rowid FROM ${q('sc_http_batches')} WHERE ${q('output')} = ? AND ${q('status')} <> 'pending' AND ${q('done_at')} < ? LIMIT ${limit})`, params: [output, before] };
+    },
+    selectMessages(output: string, topic: string, partition: number, offsets: number[]): Statement {
+      return {
+        sql: `SELECT ${q('offset')} AS ${q('offset')}, ${q('consumer_group')} AS consumer_group, ${q('key_bytes')} AS key_bytes, ${q('value_bytes')} AS value_bytes FROM ${q('sc_http_messages')} WHERE ${q('output')} = ? AND ${q('topic')} = ? AND ${q('partition')} = ? AND ${q('offset')} IN (${offsets.map(() => '?').join(',')})`,
+        params: [output, topic, partition, ...offsets],
+      };
+    },
+    /** Forget source messages none of whose records is still buffered. */
+    deleteDoneMessages(output: string, topic: string, partition: number, offsets: number[]): Statement {
+      const m = q('sc_http_messages');
+      const r = q('sc_http_records');
+      return {
+        sql: `DELETE FROM ${m} WHERE ${q('output')} = ? AND ${q('topic')} = ? AND ${q('partition')} = ? AND ${q('offset')} IN (${offsets.map(() => '?').join(',')}) AND NOT EXISTS (SELECT 1 FROM ${r} WHERE ${r}.${q('output')} = ${m}.${q('output')} AND ${r}.${q('topic')} = ${m}.${q('topic')} AND ${r}.${q('partition')} = ${m}.${q('partition')} AND ${r}.${q('offset')} = ${m}.${q('offset')})`,
+        params: [output, topic, partition, ...offsets],
+      };
+    },
+  };
+}
+
+export type OutboxSql = ReturnType<typeof outboxSql>;
+
+/** Sources grouped by (topic, partition), for the IN-list statements. */
+export function byPartition(sources: Source[]): Array<{ topic: string; partition: number; offsets: number[] }> {
+  const m = new Map<string, { topic: string; partition: number; offsets: number[] }>();
+  for (const [topic, partition, offset] of sources) {
+    const k = `${topic}\u0000${partition}`;
+    const g = m.get(k) ?? { topic, partition, offsets: [] };
+    g.offsets.push(offset);
+    m.set(k, g);
+  }
+  return [...m.values()];
+}
