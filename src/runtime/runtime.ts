@@ -3,6 +3,7 @@
  * exactly this. A runtime validates the specs, creates missing tables, and then drives every
  * consumer group from Kafka or, in the embedded default, from an NDJSON file.
  */
+import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import { Partitioners, type Admin } from 'kafkajs';
 import type { Plan } from '../compile/plan.js';
 import { formatDiagnostics } from '../diagnostics.js';
@@ -216,6 +217,9 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   };
 
   async function startUp(): Promise<void> {
+    // Start-up checks come before any side effect: a --from file that cannot be read must not
+    // leave a new SQLite file with its tables (or an ops server) behind.
+    if (o.from !== undefined) checkReadableFile(o.from);
     log.info('sc-project starting', { version: VERSION, node: process.versions.node, source: o.from ?? 'kafka', groups: plan.groups.map((g) => g.group).join(',') });
     if (o.http !== undefined) {
       ops = await startOpsServer(o.http, { metrics: () => metrics?.scrape() ?? Promise.reject(new Error('no metrics')), health: () => runtime.health(), ready: () => runtime.ready() });
@@ -399,6 +403,17 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   }
 
   return runtime;
+}
+
+function checkReadableFile(path: string): void {
+  try {
+    if (!statSync(path).isFile()) throw new ConfigError(`--from ${path}: not a file`);
+    accessSync(path, fsConstants.R_OK);
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    const code = (e as { code?: unknown }).code;
+    throw new ConfigError(`--from ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : e instanceof Error ? e.message : String(e)}`);
+  }
 }
 
 function planOf(config: string | string[]): Plan {
