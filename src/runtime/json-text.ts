@@ -62,8 +62,9 @@ function valueEnd(text: string, i: number): number {
     }
     return text.length;
   }
+  // A number, true, false or null: up to the next delimiter.
   let j = i;
-  while (j < text.length && !/[\s,}\]]/u.test(text[j] as string)) j++;
+  for (let c = text.charCodeAt(j); j < text.length && c !== 0x2c && c !== 0x7d && c !== 0x5d && c > 0x20; c = text.charCodeAt(++j));
   return j;
 }
 
