@@ -31,10 +31,11 @@ export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) =
     .description('print (or --apply) the CREATE TABLE statements the specs need')
     .addOption(configOption())
     .addOption(new Option('--dialect <dialect>', 'mysql, postgres or sqlite').default('mysql'))
-    .option('--apply', 'create what is missing in --database-url (never drops)')
+    .option('--apply', 'run the safe changes (create tables, add columns and indexes, widen) on --database-url; exit 1 if changes that need a rebuild are left')
+    .option('--diff', 'print the statements that bring --database-url to the specs, and what needs a rebuild (exit 1 when anything differs)')
     .addOption(new Option('--database-url <url>', 'mysql://login:pass@host:port/db or sqlite:./file.db').env('DATABASE_URL'))
     .option('--no-engine-tables', "leave out the engine's own tables")
-    .action(async (o: { config: string[]; dialect: string; apply?: boolean; databaseUrl?: string; engineTables: boolean }) => done((await import('./ddl.js')).ddlCommand(o)));
+    .action(async (o: { config: string[]; dialect: string; apply?: boolean; diff?: boolean; databaseUrl?: string; engineTables: boolean }) => done((await import('./ddl.js')).ddlCommand(o)));
   program
     .command('run')
     .description('consume Kafka (or --from an NDJSON file) and apply every projection')
@@ -54,6 +55,8 @@ export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) =
     .addOption(new Option('--http <[host:]port>', 'serve /metrics, /healthz and /readyz (host 127.0.0.1 unless given; 0.0.0.0:9464 for all interfaces)').env('SC_PROJECT_HTTP'))
     .option('--not-ready-after <seconds>', '/readyz reports not ready once the database has failed this long', '15')
     .option('--start-from <where>', 'where a partition with no position in the database starts: earliest or latest (the database, not Kafka, holds the positions)', 'earliest')
+    .option('--migrate', 'before consuming, run the safe schema changes the specs need (add columns and indexes, widen); see ddl --diff')
+    .option('--accept-spec', 'record the specs as the ones that built the tables where a rebuild is advised (keep the tables as they are)')
     .option('--accept-history-gap', 'continue from the earliest offset where retention deleted messages this group never applied (else the group stops)')
     .action(async (o: RunOptions) => done((await import('./run.js')).runCommand(o)));
   program

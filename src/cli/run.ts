@@ -25,6 +25,8 @@ export interface RunOptions {
   notReadyAfter: string;
   startFrom: string;
   acceptHistoryGap?: boolean;
+  migrate?: boolean;
+  acceptSpec?: boolean;
 }
 
 export const EMBEDDED_DATABASE_URL = 'sqlite:./sc-project.db';
@@ -51,7 +53,7 @@ export async function runCommand(o: RunOptions): Promise<CommandResult> {
       config: o.config, databaseUrl, from: o.from, brokers: o.brokers?.split(',').map((b) => b.trim()).filter(Boolean),
       logFormat: o.logFormat, statsInterval: Number(o.statsInterval), maxBatch, retentionMs, createTopics: o.createTopics, clientId: o.clientId, sessionTimeoutMs, concurrency,
       progress: o.from !== undefined && o.progress, http, outageThresholdMs,
-      startFrom: o.startFrom, acceptHistoryGap: o.acceptHistoryGap,
+      startFrom: o.startFrom, acceptHistoryGap: o.acceptHistoryGap, migrate: o.migrate, acceptSpec: o.acceptSpec,
     });
     let signals = 0;
     const onSignal = () => {

@@ -7,14 +7,13 @@ import { accessSync, constants as fsConstants, statSync } from 'node:fs';
 import { Partitioners, type Admin } from 'kafkajs';
 import type { Plan } from '../compile/plan.js';
 import { formatDiagnostics } from '../diagnostics.js';
-import { applyDdl } from '../sql/apply.js';
 import { parseDatabaseUrl } from '../sql/connection.js';
-import { engineTablesFor } from '../sql/engine-tables.js';
 import { validatePaths } from '../validate/index.js';
 import type { DeadLetterSink } from './dead-letters.js';
 import { DEFAULT_CONCURRENCY, startGroupConsumer, type GroupConsumerHandle } from './group-consumer.js';
 import { ensureTopics, kafkaClient, kafkaDeadLetters, missingTopics } from './kafka-client.js';
 import { createLogger, type Logger, type LogFormat } from './log.js';
+import { prepareSchema } from './lifecycle/schema.js';
 import { readNdjson } from './ndjson-source.js';
 import type { StartFrom } from './placement.js';
 import { GroupProcessor, StoppedError } from './processor.js';
@@ -79,6 +78,10 @@ export interface RuntimeOptions {
   /** How HTTP outputs send (default: Node's fetch) and their clock; tests inject both. */
   httpTransport?: Transport;
   clock?: Clock;
+  /** Run the safe migrations (add columns and indexes, widen) before consuming. */
+  migrate?: boolean;
+  /** Record the specs' fingerprints where a rebuild is advised (keep the tables as they are). */
+  acceptSpec?: boolean;
 }
 
 export interface RunSummary {
@@ -225,12 +228,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
       ops = await startOpsServer(o.http, { metrics: () => metrics?.scrape() ?? Promise.reject(new Error('no metrics')), health: () => runtime.health(), ready: () => runtime.ready() });
       log.info('serving /metrics, /healthz and /readyz', { address: `http://${ops.host.includes(':') ? `[${ops.host}]` : ops.host}:${ops.port}` });
     }
-    if (o.createTables !== false) {
-      const report = await applyDdl(o.databaseUrl, [...plan.tables, ...engineTablesFor(plan)]);
-      for (const t of report.created) log.info('created table', { table: t });
-      for (const w of report.warnings) log.warn(w);
-      for (const d of report.differences) log.warn('table differs from spec (not changed)', { table: d.table, column: d.column, expected: d.expected, actual: d.actual });
-    }
+    if (o.createTables !== false) await prepareSchema(o.databaseUrl, plan, log, { migrate: o.migrate === true, acceptSpec: o.acceptSpec === true });
     sink = target.kind === 'mysql' ? await openMysqlSink(o.databaseUrl, (o.concurrency ?? DEFAULT_CONCURRENCY) * plan.groups.length) : openSqliteSink(o.databaseUrl);
     let deadLetters: DeadLetterSink = { mode: 'table', send: async () => undefined };
     if (kafka !== undefined && producer !== undefined) {

@@ -91,7 +91,7 @@ export async function applyDdl(databaseUrl: string, tables: readonly TableDef[])
 }
 
 /** The best key collation the server has (see KEY_COLLATIONS). */
-async function serverKeyCollation(db: Knex): Promise<string> {
+export async function serverKeyCollation(db: Knex): Promise<string> {
   const [rows] = (await db.raw(`show collation where charset = 'utf8mb4'`)) as [Array<Record<string, unknown>>];
   const have = new Set(rows.map((r) => String(r.Collation ?? r.collation)));
   return KEY_COLLATIONS.find((c) => have.has(c)) ?? 'utf8mb4_bin';
@@ -147,7 +147,7 @@ async function verifyCreated(db: Knex, kind: DatabaseKind, tables: readonly Tabl
   });
 }
 
-function covers(live: { unique: boolean; columns: string[] }, wanted: IndexStatement): boolean {
+export function covers(live: { unique: boolean; columns: string[] }, wanted: IndexStatement): boolean {
   return sameList(live.columns, wanted.columns) && (live.unique || !wanted.unique);
 }
 
@@ -160,7 +160,7 @@ function describe(type: string, nullable: boolean, dflt: string | null): string 
 }
 
 /** The default as introspection reports it: unquoted, booleans as 1/0 (mysql and sqlite). */
-function expectedDefault(c: ColumnDef): string | null {
+export function expectedDefault(c: ColumnDef): string | null {
   const d = columnDefault(c);
   if (d === undefined || d === null) return null;
   if (typeof d === 'boolean') return d ? '1' : '0';
@@ -168,7 +168,7 @@ function expectedDefault(c: ColumnDef): string | null {
 }
 
 /** MariaDB reads back `0` as `0.00` and datetimes with `.000`; compare values, not spelling. */
-function sameDefault(c: ColumnDef, live: string | null, wanted: string | null): boolean {
+export function sameDefault(c: ColumnDef, live: string | null, wanted: string | null): boolean {
   if (live === null || wanted === null) return live === wanted;
   if (['int', 'bigint', 'decimal', 'boolean'].includes(c.type)) return Number(live) === Number(wanted);
   if (c.type === 'datetime') return live.replace(/\.?0*$/, '') === wanted.replace(/\.?0*$/, '');

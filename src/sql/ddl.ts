@@ -152,17 +152,7 @@ export function tableStatements(table: TableDef, dialect: Dialect, keyCollation:
   const keyed = keyedColumns(table);
   const compiled = k.schema
     .createTableIfNotExists(table.name, (t) => {
-      for (const column of table.columns) {
-        const c = t.specificType(column.name, columnSqlType(column, dialect));
-        // Keys compare exactly, as they do on SQLite and Postgres: under the table's _ci
-        // collation 'abc', 'ABC' and 'abç' would be one key on MySQL and three elsewhere, and
-        // under a PAD SPACE one 'abc' and 'abc '.
-        if (dialect === 'mysql' && column.type === 'string' && keyed.has(column.name)) c.collate(keyCollation);
-        if (column.nullable) c.nullable();
-        else c.notNullable();
-        const dflt = defaultValue(k, column, dialect);
-        if (dflt !== undefined) c.defaultTo(dflt);
-      }
+      for (const column of table.columns) defineColumn(k, t, column, keyed, dialect, keyCollation);
       // InnoDB caps one index key at 3072 bytes and utf8mb4 VARCHAR(n) takes 4n, so a key's
       // strings may total 768 characters (https://mariadb.com/kb/en/innodb-limitations/).
       // Nothing is shortened here: validation reports keys that do not fit.
@@ -186,8 +176,38 @@ export function tableStatements(table: TableDef, dialect: Dialect, keyCollation:
   return { table: table.name, create: first.sql, indexes };
 }
 
+function defineColumn(k: Knex, t: Knex.CreateTableBuilder, column: ColumnDef, keyed: Set<string>, dialect: Dialect, keyCollation: string): Knex.ColumnBuilder {
+  const c = t.specificType(column.name, columnSqlType(column, dialect));
+  // Keys compare exactly, as they do on SQLite and Postgres: under the table's _ci
+  // collation 'abc', 'ABC' and 'abç' would be one key on MySQL and three elsewhere, and
+  // under a PAD SPACE one 'abc' and 'abc '.
+  if (dialect === 'mysql' && column.type === 'string' && keyed.has(column.name)) c.collate(keyCollation);
+  if (column.nullable) c.nullable();
+  else c.notNullable();
+  const dflt = defaultValue(k, column, dialect);
+  if (dflt !== undefined) c.defaultTo(dflt);
+  return c;
+}
+
+/**
+ * `ALTER TABLE … ADD` (or, `modify`, MySQL's `MODIFY`, which restates the whole column) of one
+ * column, defined exactly as CREATE TABLE defines it.
+ */
+export function alterColumnSql(table: TableDef, column: ColumnDef, dialect: Dialect, how: 'add' | 'modify', keyCollation: string = KEY_COLLATION): string {
+  const k = builder(dialect);
+  const compiled = k.schema
+    .alterTable(table.name, (t) => {
+      const c = defineColumn(k, t, column, keyedColumns(table), dialect, keyCollation);
+      if (how === 'modify') c.alter({ alterNullable: false, alterType: false });
+    })
+    .toSQL();
+  const first = compiled[0];
+  if (compiled.length !== 1 || first === undefined) throw new Error(`knex compiled ${compiled.length} statements to ${how} ${table.name}.${column.name}, expected 1`);
+  return first.sql;
+}
+
 /** IF NOT EXISTS on CREATE INDEX is MariaDB (10.1.4+), Postgres and SQLite syntax; MySQL 8 lacks it. */
-function indexStatement(k: Knex, table: string, columns: string[], unique: boolean): IndexStatement {
+export function indexStatement(k: Knex, table: string, columns: string[], unique: boolean): IndexStatement {
   const name = indexName(unique ? 'uq' : 'idx', table, columns);
   const verb = unique ? 'create unique index' : 'create index';
   const sql = k.raw(`${verb} if not exists ?? on ?? (??)`, [name, table, columns]).toString();

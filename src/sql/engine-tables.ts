@@ -76,8 +76,26 @@ const deadLetters: TableDef = {
   log: false,
 };
 
+/**
+ * Per projection, the fingerprint of the spec that built its tables and that spec's shape (JSON),
+ * so `run` and `status` can say what changed since (compile/fingerprint.ts).
+ */
+const specFingerprints: TableDef = {
+  name: 'sc_spec_fingerprints',
+  columns: [
+    { name: 'projection', type: 'string', length: 128, nullable: false },
+    { name: 'fingerprint', type: 'string', length: 64, nullable: false },
+    { name: 'shape', type: 'text', nullable: false },
+    { name: 'updated_at', type: 'datetime', nullable: false },
+  ],
+  key: ['projection'],
+  unique: [],
+  indexes: [],
+  log: false,
+};
+
 /** The engine's tables, sorted by name like `Plan.tables`. */
-export const ENGINE_TABLES: TableDef[] = [consumerPositions, deadLetters, processedEvents];
+export const ENGINE_TABLES: TableDef[] = [consumerPositions, deadLetters, processedEvents, specFingerprints];
 
 /** Table-name prefix reserved for the engine. */
 export const ENGINE_TABLE_PREFIX = 'sc_';

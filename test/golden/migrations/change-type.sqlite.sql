@@ -1,0 +1,1 @@
+-- sc-project ddl --diff for sqlite: 0 change(s), 0 safe, 0 need(s) a rebuild

@@ -1,0 +1,2 @@
+-- sc-project ddl --diff for sqlite: 1 change(s), 0 safe, 1 need(s) a rebuild
+-- widgets.state: make nullable, varchar(16) not null default new → varchar(16) null default new (SQLite cannot alter a column): not safe (SQLite cannot alter a column); not applied. A rebuild builds widgets as the spec says from the earliest offset into a shadow table and swaps it in: sc-project rebuild widget-board

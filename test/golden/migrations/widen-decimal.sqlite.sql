@@ -1,0 +1,2 @@
+-- sc-project ddl --diff for sqlite: 1 change(s), 0 safe, 1 need(s) a rebuild
+-- widgets.price: widen, decimal(10,2) null → decimal(14,3) null (SQLite cannot alter a column): not safe (SQLite cannot alter a column); not applied. A rebuild builds widgets as the spec says from the earliest offset into a shadow table and swaps it in: sc-project rebuild widget-board
