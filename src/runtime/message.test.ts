@@ -60,6 +60,11 @@ describe('invalid UTF-8 (issue 12: silently replaced by U+FFFD)', () => {
     expect(invalidUtf8Offset(Buffer.from([0xe0, 0x80, 0x80]))).toBe(0);
   });
 
+  it('dead-letters an id with a lone surrogate (it would be stored as U+FFFD, two ids as one)', () => {
+    const d = decode(msg('{"event_type":"x","event_id":"e\\ud800"}'));
+    expect(isBad(d) && d.reason).toBe('event id at $.event_id holds a lone UTF-16 surrogate, which has no UTF-8 form');
+  });
+
   it('accepts valid 4-byte characters', () => {
     expect(idOf('{"event_type":"x","event_id":"😀"}')).toBe('😀');
   });

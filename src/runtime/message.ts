@@ -86,10 +86,16 @@ export function envelopeDecoder(envelope: EnvelopePaths): Decoder {
     const text = typeof id === 'string' ? id : numericIdText(id, json, idPath?.segments ?? null);
     // Longer ids could not be recorded as processed exactly (the column holds EVENT_ID_LENGTH).
     if (text.length > EVENT_ID_LENGTH && [...text].length > EVENT_ID_LENGTH) return { msg, reason: `event id at ${envelope.id} is longer than ${EVENT_ID_LENGTH} characters` };
+    // "\ud800" is valid JSON but has no UTF-8 form: the database would store U+FFFD, and
+    // "e\ud800" and "e\udfff" would become one id.
+    if (LONE_SURROGATE.test(text)) return { msg, reason: `event id at ${envelope.id} holds a lone UTF-16 surrogate, which has no UTF-8 form` };
     event.id = text;
     return event;
   };
 }
+
+/** In a `u` regex a surrogate pair is one code point, so \p{Cs} matches only unpaired halves. */
+const LONE_SURROGATE = /\p{Cs}/u;
 
 /**
  * A numeric id is its JSON text: the number 77 and the string "77" are one id. JSON.parse rounds
