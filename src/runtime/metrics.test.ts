@@ -1,4 +1,15 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { applyDdl } from '../sql/apply.js';
+import { ENGINE_TABLES } from '../sql/engine-tables.js';
+import { parseSpecText } from '../spec/load.js';
+import { validateLoaded } from '../validate/index.js';
+import { silentLogger } from './log.js';
+import { GroupProcessor } from './processor.js';
+import { groupRoutes } from './routes.js';
+import { openSqliteSink } from './sink-sqlite.js';
 import { parsePrometheus } from '../../test/helpers/prometheus.js';
 import { liveness, readiness, type HealthState } from './health.js';
 import { parseListen, startOpsServer } from './http-server.js';
@@ -138,4 +149,63 @@ describe('ops server', () => {
       await s.close();
     }
   });
+});
+
+describe('metrics of a processor', () => {
+  it('count applied per projection exactly as the stats do (missed events are not applied), and rows by table and operation', async () => {
+    const text = `
+projection: tallies
+group: g
+topics: [t]
+tables:
+  tallies:
+    key: [id]
+    columns:
+      id: { type: string, length: 16 }
+      n: { type: int, default: 0 }
+on:
+  tally.created:
+    - insert: tallies
+      set: { id: $.data.id }
+  tally.bumped:
+    - increment: tallies
+      where: { id: $.data.id }
+      by: { n: $.data.by }
+      on_missing: skip
+`;
+    const v = validateLoaded(parseSpecText('spec.yaml', text));
+    expect(v.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+    const plan = v.plan;
+    if (plan === undefined) throw new Error('no plan');
+    const dir = mkdtempSync(join(tmpdir(), 'sc-metrics-'));
+    const url = `sqlite:${join(dir, 'db.sqlite')}`;
+    await applyDdl(url, [...plan.tables, ...ENGINE_TABLES]);
+    const sink = openSqliteSink(url);
+    try {
+      const m = new EngineMetrics({ defaultMetrics: false });
+      const stats = newStats();
+      m.bind({ groups: () => [{ group: 'g', stats }], lag: () => [], databaseDownSince: () => undefined, ready: () => true });
+      const p = new GroupProcessor({ sink, routes: groupRoutes(plan, 'g'), deadLetters: { mode: 'table', send: async () => undefined }, stats, log: silentLogger, observer: m.observer('g') });
+      const events: Array<[string, Record<string, unknown>]> = [
+        ['tally.created', { id: 'a' }], ['tally.created', { id: 'b' }], ['tally.bumped', { id: 'a', by: 2 }], ['tally.bumped', { by: 1 }], ['tally.unknown', {}], ['not json', {}],
+      ];
+      await p.process(events.map(([type, data], i) => ({
+        topic: 't', partition: 0, offset: i, key: null,
+        value: type === 'not json' ? Buffer.from('{oops') : Buffer.from(JSON.stringify({ event_type: type, event_id: `e${i}`, entity_id: 'x', data })),
+      })));
+      await p.process([{ topic: 't', partition: 0, offset: 0, key: null, value: Buffer.from('{}') }]);
+      const x = parsePrometheus((await m.scrape()).body);
+      expect(stats).toMatchObject({ events: 6, applied: 3, missed: 1, skippedUnhandled: 1, deadLettered: 1, alreadyApplied: 1 });
+      const outcome = (o: string) => x.sum(METRIC_NAMES.messages, { group: 'g', outcome: o });
+      expect({ applied: outcome('applied'), missed: outcome('missed'), skipped: outcome('skipped'), dead: outcome('dead_lettered'), already: outcome('already_applied') })
+        .toEqual({ applied: 3, missed: 1, skipped: 1, dead: 1, already: 1 });
+      expect(x.get(METRIC_NAMES.messages, { outcome: 'applied' }).map((s) => s.labels.projection)).toEqual(['tallies']);
+      expect(x.sum(METRIC_NAMES.rows, { table: 'tallies', operation: 'insert' })).toBe(2);
+      expect(x.sum(METRIC_NAMES.rows, { table: 'tallies' })).toBe(3);
+      expect(x.sum(`${METRIC_NAMES.commit}_count`)).toBe(stats.batches);
+    } finally {
+      await sink.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });

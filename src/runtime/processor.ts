@@ -108,8 +108,7 @@ interface Unit {
   /** Counted only when the unit commits, so a split or a retry never counts twice. */
   skipped: number;
   duplicates: number;
-  /** Of the attempt that committed, for the observer: the events applied and rows written. */
-  fresh?: Prepared[];
+  /** Rows written per table and operation by the attempt that committed (for the observer). */
   written?: Map<string, number>;
   /** Of the attempt that committed: what the effects do once it has. */
   after?: Array<() => void>;
@@ -314,11 +313,11 @@ export class GroupProcessor {
       for (const f of unit.after ?? []) f();
       const ms = performance.now() - started;
       recordCommit(stats, ms);
-      this.o.observer?.committed(ms / 1000, messages.length, byProjection(unit.fresh ?? []), lettersByProjection(unit.letters), unit.written ?? new Map());
       stats.events += messages.length;
       // An event all of whose operations were missed changed nothing: it is missed, not applied.
-      const applied = fresh.filter((p) => p.missed === 0 || p.rows.length > 0).length;
-      stats.applied += applied;
+      const applied = fresh.filter((p) => p.missed === 0 || p.rows.length > 0);
+      this.o.observer?.committed(ms / 1000, messages.length, byProjection(applied), lettersByProjection(unit.letters), unit.written ?? new Map());
+      stats.applied += applied.length;
       stats.missed += fresh.reduce((n, p) => n + p.missed, 0);
       stats.duplicates += unit.duplicates + unit.events.length - fresh.length;
       stats.skippedUnhandled += unit.skipped;
@@ -347,7 +346,6 @@ export class GroupProcessor {
     const fresh = await this.claim(tx, unit.events, at);
     // Set on every attempt: a retried transaction replaces what a rolled-back one recorded.
     const written = this.o.observer !== undefined ? new Map<string, number>() : undefined;
-    unit.fresh = fresh;
     unit.written = written;
     if (this.o.deadLetters.mode === 'table' && unit.letters.length > 0) {
       for (const part of chunks(unit.letters, ID_CHUNK)) await tx.exec(sink.engine.insertDeadLetters(part.map(deadLetterRow)));
