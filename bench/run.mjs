@@ -411,18 +411,24 @@ async function main() {
   if (opt.only.has('m')) {
     const timeoutMs = (opt.timeoutMin ?? Math.max(5, opt.count / 10_000)) * 60_000;
     const runs = { without: [], with: [] };
-    const one = async (i, mode) => {
+    // The specs first: writeSpecs validates them with a blocking child, which would stall a
+    // run already started next to it (its database handshake timed out).
+    const specsOf = (i, mode) => {
       const tag = `m${i}${mode === 'with' ? 'h' : 'n'}`;
       const specs = writeSpecs(path.join(created.tmp, tag), mainTopic, (g) => `${g}-${id}-${tag}`);
       created.groups.push(...Object.keys(specs.groups));
+      return { tag, specs };
+    };
+    const one = async (i, mode, { tag, specs }) => {
       const extra = [...opt.runArgs, ...(mode === 'with' ? ['--http', '127.0.0.1:0'] : [])];
       const r = await measureRun({ label: `(m) run ${mode} --http #${i + 1}`, specs, ends: pub.ends, topicName: mainTopic, db: `sc_bench_${dbId}_${tag}`, extra, timeoutMs, scrape: mode === 'with' });
       runs[mode].push({ events_per_s_wall: r.group_events_per_s_wall, events_per_s_steady: r.group_events_per_s_steady, engine_cpu_s: r.cpu.engine_s, wall_s: r.wall_s, drained: r.drained, scrapes: r.scrapes });
     };
     for (let i = 0; i < opt.metricsPairs; i++) {
       const modes = i % 2 === 0 ? ['without', 'with'] : ['with', 'without'];
-      if (opt.metricsParallel) await Promise.all(modes.map((mode) => one(i, mode)));
-      else for (const mode of modes) await one(i, mode);
+      const prepared = modes.map((mode) => specsOf(i, mode));
+      if (opt.metricsParallel) await Promise.all(modes.map((mode, k) => one(i, mode, prepared[k])));
+      else for (const [k, mode] of modes.entries()) await one(i, mode, prepared[k]);
     }
     const median = (xs) => { const v = xs.filter((x) => x !== undefined).sort((a, b) => a - b); return v.length === 0 ? undefined : v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2; };
     const m = {
