@@ -278,6 +278,26 @@ describe('default routes', () => {
   });
 });
 
+describe.each([true, false])('messages with and without ids in one batch (claim by INSERT … RETURNING: %s)', (returning) => {
+  it('claims the ids there are, applies the rest by position, and keeps the sequence', async () => {
+    const p = () => new GroupProcessor({ sink: { ...sink, returning }, routes: groupRoutes(plan, 's'), deadLetters: { mode: 'table', send: async () => undefined }, stats, log: silentLogger });
+    const batch = [
+      msg({ id: 'm1', name: 'a', event_id: 'e-1' }, 'records'),
+      msg({ id: 'm1', name: 'b' }, 'records'),
+      msg({ id: 'm1', name: 'c', event_id: 'e-1' }, 'records'),
+      msg({ id: 'm2', name: 'd' }, 'records'),
+      msg({ id: 'm1', name: 'e', event_id: 'e-2' }, 'records'),
+    ];
+    await p().process(batch);
+    expect(rows('records')).toEqual([{ id: 'm1', name: 'e', at: null }, { id: 'm2', name: 'd', at: null }]);
+    expect(stats).toMatchObject({ applied: 4, duplicates: 1 });
+    // The same ids at new offsets are duplicates; the messages without one are new messages.
+    await p().process([msg({ id: 'm1', name: 'f', event_id: 'e-2' }, 'records'), msg({ id: 'm3', name: 'g' }, 'records')]);
+    expect(rows('records').map((r) => r.name)).toEqual(['e', 'd', 'g']);
+    expect(rows('sc_processed_events').map((r) => r.event_id)).toEqual(['e-1', 'e-2']);
+  });
+});
+
 describe('without a default route', () => {
   it('dead-letters a message without a usable type or id, and a type no handler names as unhandled says', async () => {
     await processor('n').process([
