@@ -11,7 +11,7 @@
 import mysql from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
 import { expectedTables } from '../helpers/model.js';
-import { committedOffsets, dbPositions, endOffsets, produce, waitDrained, withAdmin } from '../helpers/kafka.js';
+import { committedOffsets, createTopics, dbPositions, deleteTopics, endOffsets, produce, waitDrained, withAdmin } from '../helpers/kafka.js';
 import { engineErrors, startInProcess, type LogLine } from '../helpers/runner.js';
 import { testResources, type Db } from '../helpers/scenario.js';
 import { freshDatabase, skipWithout } from '../helpers/services.js';
@@ -166,4 +166,20 @@ describe.skipIf(skip)('stored positions are authoritative', () => {
     expect(engineErrors(r.lines)).toEqual([]);
     expect(diffTables(expectedTables([...first, ...second]), await readTables(db.url))).toEqual([]);
   });
+
+  it('a topic deleted and recreated under a running engine stops the group instead of skipping its new messages', async () => {
+    const { spec, db, topics } = await flow('pos-recreate');
+    await produce(streamOf(spec, 39));
+    const r = await startInProcess({ config: spec.dir, databaseUrl: db.url });
+    await waitDrained(db.url, spec.group, topics, 120_000);
+    const before = await dbPositions(db.url, spec.group);
+    await deleteTopics([spec.things]);
+    await waitFor('the topic to be gone', () => withAdmin(async (admin) => !(await admin.listTopics()).includes(spec.things)), { timeoutMs: 60_000 });
+    await createTopics([spec.things]);
+    // A few new messages: offsets restart at 0, all below the stored positions.
+    await produce(streamOf(spec, 40, 5).filter((m) => m.topic === spec.things));
+    await expect(r.rt.done).rejects.toThrow(/deleted and recreated/);
+    // Nothing of the new topic was taken for "already applied": the positions did not move.
+    expect(await dbPositions(db.url, spec.group)).toEqual(before);
+  }, 180_000);
 });
