@@ -39,13 +39,30 @@ export function deadLetterHeaders(d: DeadLetter): Record<string, string> {
   return h;
 }
 
-export function deadLetterRow(d: DeadLetter): DeadLetterRow {
+/**
+ * The sc_dead_letters row of a letter. With `maxValueBytes` (the database's statement limit) a
+ * value too large for one statement is cut to its first bytes, and the reason says so.
+ */
+export function deadLetterRow(d: DeadLetter, maxValueBytes?: number): DeadLetterRow {
   const id = createHash('sha256').update(`${d.group}:${d.msg.topic}:${d.msg.partition}:${d.msg.offset}:${d.projection ?? ''}`).digest('hex').slice(0, 64);
+  let value = d.msg.value;
+  let reason = d.eventType ? `${d.eventType}: ${d.reason}` : d.reason;
+  // base64 takes 4 bytes for every 3.
+  const keep = maxValueBytes === undefined ? undefined : Math.floor((maxValueBytes * 3) / 4);
+  if (value !== null && keep !== undefined && value.length > keep) {
+    reason += ` [value cut: kept the first ${keep} of ${value.length} bytes, more than the database accepts in one statement]`;
+    value = value.subarray(0, keep);
+  }
   return {
     id, topic: d.msg.topic, partition: d.msg.partition, offset: d.msg.offset, group: d.group,
-    projection: d.projection, reason: d.eventType ? `${d.eventType}: ${d.reason}` : d.reason,
-    key: d.msg.key === null ? null : d.msg.key.toString('base64'),
-    value: d.msg.value === null ? null : d.msg.value.toString('base64'),
+    projection: d.projection, reason,
+    key: d.msg.key === null ? null : d.msg.key.subarray(0, 1024).toString('base64'),
+    value: value === null ? null : value.toString('base64'),
     at: sqlNow(),
   };
+}
+
+/** Rough bytes of a dead-letter row in a statement, to keep INSERTs under the database's limit. */
+export function deadLetterRowBytes(r: DeadLetterRow): number {
+  return 512 + (r.value?.length ?? 0) + (r.key?.length ?? 0) + r.reason.length * 6 + (r.projection?.length ?? 0) + r.topic.length + r.group.length;
 }

@@ -37,6 +37,8 @@ function isRebalancing(e: unknown): boolean {
 }
 
 export const DEFAULT_CONCURRENCY = 2;
+/** At most one 'heartbeat failed' warning per group in this many ms; the others are counted in the next. */
+const HEARTBEAT_WARN_EVERY_MS = 10_000;
 const FETCH_BYTES = 1536 * 1024;
 const FETCH_PARTITION_BYTES = 384 * 1024;
 
@@ -68,6 +70,20 @@ export async function startGroupConsumer(kafka: Kafka, group: string, topics: st
   // (peak RSS 283 MB draining 1 M messages of lag in bench/).
   const consumer = kafka.consumer({ groupId: group, sessionTimeout: sessionTimeoutMs, heartbeatInterval: Math.max(1000, Math.floor(sessionTimeoutMs / 10)), maxBytes: FETCH_BYTES, maxBytesPerPartition: FETCH_PARTITION_BYTES, maxWaitTimeInMs: 200, retry: { retries: 10 } });
   const lag = new Map<string, number>();
+  // The processor heartbeats between statements; while the broker is away each one fails, and a
+  // broker restart once gave ~430 identical warnings in 3 s. One line per interval, with a count.
+  let lastHeartbeatWarn = 0;
+  let suppressedHeartbeatWarns = 0;
+  const heartbeatWarning = (e: unknown): void => {
+    const now = Date.now();
+    if (now - lastHeartbeatWarn < HEARTBEAT_WARN_EVERY_MS) {
+      suppressedHeartbeatWarns++;
+      return;
+    }
+    log.warn('heartbeat failed (will try again)', { group, error: e instanceof Error ? e.message : String(e), ...(suppressedHeartbeatWarns > 0 ? { repeated: suppressedHeartbeatWarns } : {}) });
+    lastHeartbeatWarn = now;
+    suppressedHeartbeatWarns = 0;
+  };
   let stopRequested = false;
   let active = 0;
   const idle: Array<() => void> = [];
@@ -134,7 +150,7 @@ export async function startGroupConsumer(kafka: Kafka, group: string, topics: st
         await p.heartbeat();
       } catch (e) {
         if (isRebalancing(e)) rebalancing = e;
-        else log.warn('heartbeat failed (will try again)', { group, error: e instanceof Error ? e.message : String(e) });
+        else heartbeatWarning(e);
       }
     };
     // kafkajs keeps the offset a batch was fetched from (src/consumer/batch.js), untyped.

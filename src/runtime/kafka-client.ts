@@ -2,7 +2,8 @@
  * The Kafka client: connection and logging, the dead-letter producer, and topic checks.
  * Consuming is group-consumer.ts.
  */
-import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { ConfigResourceTypes, Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
+import { chunksBy } from '../sql/fold.js';
 import { deadLetterHeaders, dlqTopic, type DeadLetterSink } from './dead-letters.js';
 import type { Logger } from './log.js';
 
@@ -12,7 +13,26 @@ export interface KafkaOptions {
   log: Logger;
 }
 
+const REPEAT_WINDOW_MS = 10_000;
+
+/** undefined: suppress this line; else how many identical lines were suppressed before it. */
+function repeatCounter(): (key: string) => number | undefined {
+  const seen = new Map<string, { at: number; suppressed: number }>();
+  return (key) => {
+    const now = Date.now();
+    const s = seen.get(key);
+    if (s !== undefined && now - s.at < REPEAT_WINDOW_MS) {
+      s.suppressed++;
+      return undefined;
+    }
+    if (seen.size > 1000) seen.clear();
+    seen.set(key, { at: now, suppressed: 0 });
+    return s?.suppressed ?? 0;
+  };
+}
+
 export function kafkaClient(o: KafkaOptions): Kafka {
+  const repeats = repeatCounter();
   return new Kafka({
     clientId: o.clientId,
     brokers: o.brokers,
@@ -20,6 +40,11 @@ export function kafkaClient(o: KafkaOptions): Kafka {
     retry: { initialRetryTime: 300, retries: 10 },
     logCreator: () => ({ namespace, level, log }) => {
       const { message, ...extra } = log;
+      // While a broker restarts, kafkajs repeats the same line many times a second: one per
+      // REPEAT_WINDOW_MS, the next one saying how many were left out.
+      const repeated = repeats(`${level}|${namespace}|${String(message)}`);
+      if (repeated === undefined) return;
+      if (repeated > 0) (extra as Record<string, unknown>).repeated = repeated;
       const fields = { namespace, ...extra } as Record<string, unknown>;
       // kafkajs logs every error response at ERROR, but "rebalancing" is routine (a member
       // joined or left); the consumer rejoins on its own.
@@ -30,22 +55,101 @@ export function kafkaClient(o: KafkaOptions): Kafka {
   });
 }
 
-/** Dead letters to `<topic>.dlq`: the original key and bytes, the reason and source in headers. */
-export function kafkaDeadLetters(producer: Producer): DeadLetterSink {
+/** The broker's default max.message.bytes (Kafka 3.x: 1 MiB plus the record batch overhead). */
+export const DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+/** Room kept in a record batch for the record and batch headers around a letter's key and value. */
+const LETTER_OVERHEAD = 4096;
+
+/**
+ * Dead letters to `<topic>.dlq`: the original key and bytes, the reason and source in headers.
+ * `limits` holds each DLQ topic's max.message.bytes. A letter that would not fit is cut (its value
+ * first, then its key) and says so in `sc-value-cut` / `sc-original-value-bytes`, so a send never
+ * fails on size and the group never stops on it; letters are sent in record batches that fit too.
+ */
+export function kafkaDeadLetters(producer: Producer, limits: ReadonlyMap<string, number> = new Map()): DeadLetterSink {
   return {
     mode: 'external',
     async send(letters) {
-      const byTopic = new Map<string, typeof letters>();
-      for (const d of letters) byTopic.set(dlqTopic(d.msg.topic), [...(byTopic.get(dlqTopic(d.msg.topic)) ?? []), d]);
-      await producer.sendBatch({
-        acks: -1,
-        topicMessages: [...byTopic].map(([topic, ds]) => ({
-          topic,
-          messages: ds.map((d) => ({ key: d.msg.key, value: d.msg.value, headers: deadLetterHeaders(d) })),
-        })),
-      });
+      const byTopic = new Map<string, Array<{ key: Buffer | null; value: Buffer | null; headers: Record<string, string> }>>();
+      for (const d of letters) {
+        const topic = dlqTopic(d.msg.topic);
+        const list = byTopic.get(topic) ?? [];
+        list.push(fitLetter(d.msg.key, d.msg.value, deadLetterHeaders(d), limits.get(topic) ?? DEFAULT_MAX_MESSAGE_BYTES));
+        byTopic.set(topic, list);
+      }
+      for (const [topic, messages] of byTopic) {
+        const limit = limits.get(topic) ?? DEFAULT_MAX_MESSAGE_BYTES;
+        for (const part of chunksBy(messages, letterBytes, limit - LETTER_OVERHEAD)) {
+          await producer.sendBatch({ acks: -1, topicMessages: [{ topic, messages: part }] });
+        }
+      }
     },
   };
+}
+
+function letterBytes(m: { key: Buffer | null; value: Buffer | null; headers: Record<string, string> }): number {
+  let n = (m.key?.length ?? 0) + (m.value?.length ?? 0) + 64;
+  for (const [k, v] of Object.entries(m.headers)) n += Buffer.byteLength(k) + Buffer.byteLength(v) + 8;
+  return n;
+}
+
+/** The letter as sent: cut to fit `limit` bytes when it would not, with the cut stated in headers. */
+export function fitLetter(key: Buffer | null, value: Buffer | null, headers: Record<string, string>, limit: number): { key: Buffer | null; value: Buffer | null; headers: Record<string, string> } {
+  const letter = { key, value, headers };
+  const room = limit - LETTER_OVERHEAD;
+  if (letterBytes(letter) <= room) return letter;
+  const h = { ...headers };
+  if (Buffer.byteLength(h['sc-reason'] ?? '') > 1024) h['sc-reason'] = `${(h['sc-reason'] ?? '').slice(0, 1000)}…`;
+  h['sc-original-value-bytes'] = String(value?.length ?? 0);
+  if (key !== null) h['sc-original-key-bytes'] = String(key.length);
+  h['sc-value-cut'] = 'true';
+  const fixed = letterBytes({ key: null, value: null, headers: h }) + 64;
+  const keyKept = key === null ? null : key.subarray(0, Math.max(0, Math.min(key.length, Math.floor((room - fixed) / 4))));
+  const valueKept = value === null ? null : value.subarray(0, Math.max(0, room - fixed - (keyKept?.length ?? 0)));
+  h['sc-value-cut'] = `kept the first ${valueKept?.length ?? 0} of ${value?.length ?? 0} value bytes${keyKept !== null && keyKept.length < (key?.length ?? 0) ? ` and ${keyKept.length} of ${key?.length ?? 0} key bytes` : ''}: the letter is larger than the dead-letter topic's max.message.bytes (${limit})`;
+  return { key: keyKept, value: valueKept, headers: h };
+}
+
+/**
+ * Create the missing `<topic>.dlq` topics so that they accept what their source topics accept
+ * (a dead letter carries its message's bytes): max.message.bytes is copied from the source topic.
+ * Returns the created topics and every DLQ topic's max.message.bytes, to cut letters that still
+ * would not fit (an existing DLQ topic with a smaller limit).
+ */
+export async function ensureDeadLetterTopics(kafka: Kafka, sources: string[], partitions = 3): Promise<{ created: string[]; limits: Map<string, number> }> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const unique = [...new Set(sources)];
+    const existing = new Set(await admin.listTopics());
+    const sourceLimits = await maxMessageBytes(admin, unique.filter((t) => existing.has(t)));
+    const missing = unique.filter((t) => !existing.has(dlqTopic(t)));
+    if (missing.length > 0) {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((t) => {
+          const limit = sourceLimits.get(t);
+          return { topic: dlqTopic(t), numPartitions: partitions, replicationFactor: -1, ...(limit !== undefined ? { configEntries: [{ name: 'max.message.bytes', value: String(limit) }] } : {}) };
+        }),
+      });
+    }
+    const limits = await maxMessageBytes(admin, unique.map(dlqTopic));
+    return { created: missing.map(dlqTopic), limits };
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function maxMessageBytes(admin: Admin, topics: string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  if (topics.length === 0) return out;
+  const r = await admin.describeConfigs({ includeSynonyms: false, resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['max.message.bytes'] })) });
+  for (const res of r.resources) {
+    const entry = res.configEntries.find((c) => c.configName === 'max.message.bytes');
+    const n = Number(entry?.configValue);
+    if (Number.isFinite(n) && n > 0) out.set(res.resourceName, n);
+  }
+  return out;
 }
 
 /** Create missing topics (DLQ topics always; source topics when asked). */

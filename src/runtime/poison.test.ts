@@ -185,3 +185,23 @@ describe('classify', () => {
     expect(classify(Object.assign(new Error("Table 'x' doesn't exist"), { errno: 1146 }))).toBe('fatal');
   });
 });
+
+describe('dead letters that do not fit', () => {
+  it('cuts a Kafka letter larger than the dead-letter topic accepts, and says so in its headers', async () => {
+    const { fitLetter } = await import('./kafka-client.js');
+    const value = Buffer.alloc(3_000_000, 'a');
+    const cut = fitLetter(Buffer.from('k'), value, { 'sc-reason': 'bad' }, 1_048_588);
+    expect(cut.value?.length).toBeLessThan(1_048_588 - 4096);
+    expect(cut.value?.equals(value.subarray(0, cut.value.length))).toBe(true);
+    expect(cut.headers).toMatchObject({ 'sc-reason': 'bad', 'sc-original-value-bytes': '3000000', 'sc-value-cut': expect.stringMatching(/^kept the first \d+ of 3000000 value bytes: the letter is larger than the dead-letter topic's max\.message\.bytes \(1048588\)$/) });
+    const small = fitLetter(null, Buffer.from('x'), { 'sc-reason': 'bad' }, 1_048_588);
+    expect(small).toEqual({ key: null, value: Buffer.from('x'), headers: { 'sc-reason': 'bad' } });
+  });
+
+  it('cuts a table letter whose value is larger than one statement may carry', async () => {
+    const { deadLetterRow } = await import('./dead-letters.js');
+    const r = deadLetterRow({ msg: { topic: 't', partition: 0, offset: 1, key: null, value: Buffer.alloc(1000, 'v') }, group: 'g', projection: null, eventType: null, reason: 'bad' }, 400);
+    expect(Buffer.from(r.value ?? '', 'base64').length).toBe(300);
+    expect(r.reason).toBe('bad [value cut: kept the first 300 of 1000 bytes, more than the database accepts in one statement]');
+  });
+});

@@ -7,14 +7,14 @@
  * Transient database errors retry the unit with backoff; a data error splits the unit in halves
  * until the event at fault is alone, and that event is dead-lettered.
  */
-import { fold, chunks } from '../sql/fold.js';
+import { fold, chunks, chunksBy, rowBytes, splitByBytes } from '../sql/fold.js';
 import { sqlNow, type ProcessedRow } from '../sql/engine-sql.js';
 import type { Sink, Tx } from './sink.js';
 import { DEFAULT_ROUTE, type GroupRoutes, type Handler } from './routes.js';
 import { isBad, type DecodedEvent, type RawMessage } from './message.js';
 import { EventError } from './event-error.js';
 import type { RowChange } from '../sql/rows.js';
-import { deadLetterRow, type DeadLetter, type DeadLetterSink } from './dead-letters.js';
+import { deadLetterRow, deadLetterRowBytes, type DeadLetter, type DeadLetterSink } from './dead-letters.js';
 import { backoffDelay, classify, sleep, DEFAULT_BACKOFF, type Backoff } from './retry.js';
 import { recordCommit, type GroupStats } from './stats.js';
 import type { Logger } from './log.js';
@@ -262,6 +262,16 @@ export class GroupProcessor {
       }
       throw Object.assign(e instanceof Error ? e : new Error(String(e)), { scProjection: current?.projection, scEventType: current?.default === true ? DEFAULT_ROUTE : type ?? undefined });
     }
+    const limit = this.o.sink.maxStatementBytes;
+    if (limit !== undefined) {
+      // A row change that alone exceeds the statement limit can never be written: the event's
+      // fault (the server would drop the connection on it, which looks like an outage).
+      const big = rows.find((r) => rowBytes(r) > limit);
+      if (big !== undefined) {
+        unit.letters.push({ msg, group: routes.group, projection: handlers.map((h) => h.projection).join(","), eventType: type ?? null, reason: `the event's change of table ${big.table} takes about ${rowBytes(big)} bytes, more than the database accepts in one statement (${limit} bytes under max_allowed_packet)` });
+        return;
+      }
+    }
     this.unexpectedInARow = 0;
     unit.events.push({ event: decoded, handlers, rows, missed, effects });
   }
@@ -348,14 +358,21 @@ export class GroupProcessor {
     const written = this.o.observer !== undefined ? new Map<string, number>() : undefined;
     unit.written = written;
     if (this.o.deadLetters.mode === 'table' && unit.letters.length > 0) {
-      for (const part of chunks(unit.letters, ID_CHUNK)) await tx.exec(sink.engine.insertDeadLetters(part.map(deadLetterRow)));
+      const limit = sink.maxStatementBytes;
+      const letterRows = unit.letters.map((d) => deadLetterRow(d, limit === undefined ? undefined : limit - 4096));
+      for (const part of chunks(letterRows, ID_CHUNK)) {
+        for (const run of limit === undefined ? [part] : chunksBy(part, deadLetterRowBytes, limit)) await tx.exec(sink.engine.insertDeadLetters(run));
+      }
     }
     const rows = fresh.flatMap((p) => p.rows);
     for (const round of fold(rows)) {
       for (const group of round) {
-        for (const st of sink.changes.build(group)) {
-          await tx.exec(st);
-          this.o.stats.statements++;
+        const parts = sink.maxStatementBytes === undefined ? [group] : splitByBytes(group, sink.maxStatementBytes);
+        for (const part of parts) {
+          for (const st of sink.changes.build(part)) {
+            await tx.exec(st);
+            this.o.stats.statements++;
+          }
         }
         const first = group.rows[0];
         if (written !== undefined && first !== undefined) written.set(rowsKey(first.table, first.kind), (written.get(rowsKey(first.table, first.kind)) ?? 0) + group.rows.length);

@@ -11,7 +11,7 @@ import { parseDatabaseUrl } from '../sql/connection.js';
 import { validatePaths } from '../validate/index.js';
 import type { DeadLetterSink } from './dead-letters.js';
 import { DEFAULT_CONCURRENCY, startGroupConsumer, type GroupConsumerHandle } from './group-consumer.js';
-import { ensureTopics, kafkaClient, kafkaDeadLetters, missingTopics } from './kafka-client.js';
+import { ensureDeadLetterTopics, ensureTopics, kafkaClient, kafkaDeadLetters, missingTopics } from './kafka-client.js';
 import { createLogger, type Logger, type LogFormat } from './log.js';
 import { prepareSchema } from './lifecycle/schema.js';
 import { readNdjson } from './ndjson-source.js';
@@ -233,7 +233,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     let deadLetters: DeadLetterSink = { mode: 'table', send: async () => undefined };
     if (kafka !== undefined && producer !== undefined) {
       await producer.connect();
-      deadLetters = kafkaDeadLetters(producer);
+      deadLetters = kafkaDeadLetters(producer, dlqLimits);
     }
     for (const g of plan.groups) {
       const routes = groupRoutes(plan, g.group);
@@ -340,6 +340,9 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     }
   }
 
+  /** Each dead-letter topic's max.message.bytes, filled once the topics are checked (letters are cut to fit). */
+  const dlqLimits = new Map<string, number>();
+
   async function startKafka(): Promise<void> {
     if (kafka === undefined) return;
     const topics = plan.groups.flatMap((g) => g.topics);
@@ -349,7 +352,9 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
       const missing = await missingTopics(kafka, topics);
       if (missing.length > 0) throw new ConfigError(`topics missing in Kafka: ${missing.join(', ')} (create them, or run with --create-topics)`);
     }
-    for (const t of await ensureTopics(kafka, topics.map((t) => `${t}.dlq`))) log.info('created dead-letter topic', { topic: t });
+    const dlq = await ensureDeadLetterTopics(kafka, topics);
+    for (const t of dlq.created) log.info('created dead-letter topic', { topic: t, max_message_bytes: dlq.limits.get(t) ?? null });
+    for (const [t, n] of dlq.limits) dlqLimits.set(t, n);
     for (const g of groups) {
       // stop() during start-up: do not start consumers nobody will disconnect.
       if (stopping) return;

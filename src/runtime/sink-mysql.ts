@@ -30,6 +30,7 @@ export async function openMysqlSink(databaseUrl: string, poolSize = 4): Promise<
   return {
     ...sinkParts('mysql'),
     returning: await supportsReturning(pool),
+    maxStatementBytes: await statementBudget(pool),
     async transaction(fn) {
       const conn = await pool.getConnection();
       let broken = false;
@@ -55,6 +56,13 @@ export async function openMysqlSink(databaseUrl: string, poolSize = 4): Promise<
     },
     async close() { await pool.end(); },
   };
+}
+
+/** max_allowed_packet less 64 KiB for the statement around the values and the protocol's header. */
+async function statementBudget(pool: mysql.Pool): Promise<number> {
+  const [rows] = await pool.query('SELECT @@max_allowed_packet AS p');
+  const packet = Number((rows as Array<{ p: unknown }>)[0]?.p ?? 0);
+  return Math.max(64 * 1024, (Number.isFinite(packet) && packet > 0 ? packet : 4 * 1024 * 1024) - 64 * 1024);
 }
 
 /** MariaDB 10.5 added INSERT … RETURNING; MySQL has none. */

@@ -19,6 +19,11 @@ export interface Sink {
   engine: EngineSql;
   /** The database returns the rows an INSERT added (MariaDB 10.5+, SQLite): claims take one statement. */
   returning: boolean;
+  /**
+   * Largest statement the database accepts (MariaDB's max_allowed_packet, less room for the SQL
+   * around the values); undefined when there is no such limit worth splitting for (SQLite).
+   */
+  maxStatementBytes?: number;
   /** Run fn in one transaction: commit when it resolves, roll back when it throws. */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   close(): Promise<void>;

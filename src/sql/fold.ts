@@ -122,3 +122,69 @@ function signOf(v: unknown): number {
   if (typeof v === 'string') return v.startsWith('-') ? -1 : /[1-9]/u.test(v) ? 1 : 0;
   return 0;
 }
+
+/**
+ * Upper bound of the bytes one row change adds to a statement's text: mysql2 inlines parameters
+ * into the SQL it sends, escaping quotes, backslashes and control characters (at most twice the
+ * UTF-8 bytes), plus quotes and separators. Cheap for small strings (3 UTF-8 bytes per UTF-16
+ * unit at most); long ones are measured.
+ */
+export function rowBytes(row: RowChange): number {
+  let n = 64;
+  const add = (v: unknown): void => {
+    if (typeof v === 'string') n += stringBytes(v) + 8;
+    else n += 24;
+  };
+  if (row.kind === 'insert') row.values.forEach(add);
+  else {
+    row.whereValues.forEach(add);
+    if (row.kind === 'update') {
+      for (const p of row.set) {
+        add(p.value);
+        if (p.mode === 'replace') add(p.path);
+        if (p.mode === 'add') add(p.base);
+      }
+    }
+    if (row.version !== undefined) add(row.version);
+  }
+  return n;
+}
+
+const ESCAPED = /[\0\b\t\n\r\x1a"'\\]/gu;
+
+function stringBytes(s: string): number {
+  if (s.length < 4096) return s.length * 6;
+  return Buffer.byteLength(s, 'utf8') + (s.match(ESCAPED)?.length ?? 0);
+}
+
+/**
+ * Split a group so that no part's rows add up to more than `maxBytes` (statements stay below the
+ * server's max_allowed_packet). A single row bigger than that is a part alone: the caller
+ * dead-letters such an event before it gets here.
+ */
+export function splitByBytes(group: StatementGroup, maxBytes: number): StatementGroup[] {
+  const sizes = new Map(group.rows.map((r) => [r, rowBytes(r)]));
+  let total = 0;
+  for (const n of sizes.values()) total += n;
+  if (total <= maxBytes) return [group];
+  return chunksBy(group.rows, (r) => sizes.get(r) ?? 0, maxBytes).map((rows) => ({ shape: group.shape, rows }));
+}
+
+/** Split items into runs whose sizes add up to at most `max` (an item larger than that is alone). */
+export function chunksBy<T>(items: readonly T[], size: (t: T) => number, max: number): T[][] {
+  const out: T[][] = [];
+  let run: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    const n = size(item);
+    if (run.length > 0 && bytes + n > max) {
+      out.push(run);
+      run = [];
+      bytes = 0;
+    }
+    run.push(item);
+    bytes += n;
+  }
+  if (run.length > 0) out.push(run);
+  return out;
+}
