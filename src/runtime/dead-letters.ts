@@ -43,7 +43,12 @@ export function deadLetterHeaders(d: DeadLetter): Record<string, string> {
  * The sc_dead_letters row of a letter. With `maxValueBytes` (the database's statement limit) a
  * value too large for one statement is cut to its first bytes, and the reason says so.
  */
-export function deadLetterRow(d: DeadLetter, maxValueBytes?: number): DeadLetterRow {
+export function deadLetterRow(d: DeadLetter): DeadLetterRow {
+  return fittedDeadLetterRow(d, undefined);
+}
+
+/** deadLetterRow with the value cut to fit `maxValueBytes` (base64 included) when it would not. */
+export function fittedDeadLetterRow(d: DeadLetter, maxValueBytes: number | undefined): DeadLetterRow {
   const id = createHash('sha256').update(`${d.group}:${d.msg.topic}:${d.msg.partition}:${d.msg.offset}:${d.projection ?? ''}`).digest('hex').slice(0, 64);
   let value = d.msg.value;
   let reason = d.eventType ? `${d.eventType}: ${d.reason}` : d.reason;

@@ -199,8 +199,8 @@ describe('dead letters that do not fit', () => {
   });
 
   it('cuts a table letter whose value is larger than one statement may carry', async () => {
-    const { deadLetterRow } = await import('./dead-letters.js');
-    const r = deadLetterRow({ msg: { topic: 't', partition: 0, offset: 1, key: null, value: Buffer.alloc(1000, 'v') }, group: 'g', projection: null, eventType: null, reason: 'bad' }, 400);
+    const { fittedDeadLetterRow } = await import('./dead-letters.js');
+    const r = fittedDeadLetterRow({ msg: { topic: 't', partition: 0, offset: 1, key: null, value: Buffer.alloc(1000, 'v') }, group: 'g', projection: null, eventType: null, reason: 'bad' }, 400);
     expect(Buffer.from(r.value ?? '', 'base64').length).toBe(300);
     expect(r.reason).toBe('bad [value cut: kept the first 300 of 1000 bytes, more than the database accepts in one statement]');
   });

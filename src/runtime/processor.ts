@@ -14,7 +14,7 @@ import { DEFAULT_ROUTE, type GroupRoutes, type Handler } from './routes.js';
 import { isBad, type DecodedEvent, type RawMessage } from './message.js';
 import { EventError } from './event-error.js';
 import type { RowChange } from '../sql/rows.js';
-import { deadLetterRow, deadLetterRowBytes, type DeadLetter, type DeadLetterSink } from './dead-letters.js';
+import { deadLetterRowBytes, fittedDeadLetterRow, type DeadLetter, type DeadLetterSink } from './dead-letters.js';
 import { backoffDelay, classify, sleep, DEFAULT_BACKOFF, type Backoff } from './retry.js';
 import { recordCommit, type GroupStats } from './stats.js';
 import type { Logger } from './log.js';
@@ -359,7 +359,7 @@ export class GroupProcessor {
     unit.written = written;
     if (this.o.deadLetters.mode === 'table' && unit.letters.length > 0) {
       const limit = sink.maxStatementBytes;
-      const letterRows = unit.letters.map((d) => deadLetterRow(d, limit === undefined ? undefined : limit - 4096));
+      const letterRows = unit.letters.map((d) => fittedDeadLetterRow(d, limit === undefined ? undefined : limit - 4096));
       for (const part of chunks(letterRows, ID_CHUNK)) {
         for (const run of limit === undefined ? [part] : chunksBy(part, deadLetterRowBytes, limit)) await tx.exec(sink.engine.insertDeadLetters(run));
       }

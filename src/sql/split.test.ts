@@ -12,7 +12,7 @@ describe('splitByBytes', () => {
     const nine = 'z'.repeat(9 * 1024 * 1024);
     const big = { shape: 's', rows: [row('a', nine), row('b', nine), row('c', 'small')] };
     const parts = splitByBytes(big, 16 * 1024 * 1024 - 65536);
-    expect(parts.map((p) => p.rows.map((r) => r.values[0]))).toEqual([['a'], ['b', 'c']]);
+    expect(parts.map((p) => p.rows.map((r) => (r as InsertRow).values[0]))).toEqual([['a'], ['b', 'c']]);
     for (const p of parts) expect(p.rows.reduce((n, r) => n + rowBytes(r), 0)).toBeLessThanOrEqual(16 * 1024 * 1024 - 65536);
   });
 
