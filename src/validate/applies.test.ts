@@ -41,6 +41,12 @@ describe('row size and key length', () => {
   });
 });
 
+describe('indexes', () => {
+  it('the same index twice is an error (one name: the database would keep one, silently)', () => {
+    expect(codes(spec('      a: { type: string, nullable: true }\n', '    indexes: [[a], [id], [a]]\n'))).toEqual(['E_INDEX_COLUMN index (a) of table t is declared twice (also item 0): remove one']);
+  });
+});
+
 describe('defaults are checked and normalised against their column type', () => {
   const ddl = (columns: string) => {
     const v = validateLoaded(parseSpecText('inline.yaml', spec(columns)));

@@ -41,6 +41,17 @@ export function checkTable(spec: SpecDocument, name: string, t: TableSpec, out: 
       out.push(diagnosticAt(spec, [...at, 'version'], 'E_VERSION_TYPE', `version column ${t.version} is nullable: expected a NOT NULL int or bigint (default 0)`));
     }
   }
+  // The same columns twice make the same index name: the database would keep one, silently.
+  for (const kind of ['unique', 'indexes'] as const) {
+    const seen = new Map<string, number>();
+    const lists = t[kind] ?? [];
+    lists.forEach((cols, i) => {
+      const k = JSON.stringify(cols);
+      const first = seen.get(k);
+      if (first === undefined) seen.set(k, originalIndex(lists, i));
+      else out.push(diagnosticAt(spec, [...at, kind, originalIndex(lists, i)], 'E_INDEX_COLUMN', `${kind === 'unique' ? 'unique key' : 'index'} (${cols.join(', ')}) of table ${name} is declared twice (also item ${first}): remove one`));
+    });
+  }
   checkRowSize(spec, def, at, out);
   for (const c of def.columns) {
     // MySQL rejects DECIMAL(M,D) with D > M (ER_M_BIGGER_THAN_D).
