@@ -13,7 +13,6 @@ import { checkSchema } from './schema.js';
 import { checkTable } from './tables.js';
 import { originalIndex } from './prune.js';
 import { checkPathText, checkPlainName, setPathNames } from './values.js';
-import { diagnosticAt } from '../spec/locate.js';
 import { checkRoutes, operationsOf } from './routes.js';
 import { resolveEnvRefs } from './env.js';
 import { checkAppend, checkOutputs } from './outputs.js';
