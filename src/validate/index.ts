@@ -14,6 +14,7 @@ import { checkTable } from './tables.js';
 import { originalIndex } from './prune.js';
 import { checkPathText, checkPlainName, setPathNames } from './values.js';
 import { checkRoutes, operationsOf } from './routes.js';
+import { diagnosticAt } from '../spec/locate.js';
 import { resolveEnvRefs } from './env.js';
 import { checkAppend, checkOutputs } from './outputs.js';
 import { isAppendOp } from '../compile/output.js';
