@@ -17,3 +17,6 @@ export type { GroupStats } from './runtime/stats.js';
 export { collectStatus, formatStatus, type StatusReport, type StatusOptions } from './runtime/status.js';
 export { EngineMetrics, METRIC_NAMES, type OutputMetrics, type OutputCounters } from './runtime/metrics.js';
 export { createProgress, type Progress, type ProgressOptions } from './runtime/progress.js';
+export { specStatus, recordFingerprints, type ProjectionSpecStatus } from './runtime/lifecycle/fingerprints.js';
+export { migrateDatabase, type MigrationReport } from './sql/migrate-run.js';
+export { planMigrations, formatMigrations, type Migration, type ChangeKind } from './sql/migrate.js';
