@@ -459,6 +459,8 @@ function writeSpecs(dir, topicName, groupName) {
         out.push(String(d));
         continue;
       }
+      // A topic may be written `${VAR:-default}` (resolved when the spec loads): resolve it here too.
+      js.topics = js.topics.map((t) => String(t).replace(/\$\{(\w+)(?::-([^}]*))?\}/g, (_, v, dflt) => process.env[v] ?? dflt ?? ''));
       d.set('group', groupName(js.group));
       d.set('topics', d.createNode(js.topics.map(topicName), { flow: true }));
       const g = (groups[groupName(js.group)] ??= { original: js.group, topics: [] });
@@ -673,7 +675,7 @@ async function measureRun({ label, specs, ends, topicName, db, extra, timeoutMs,
   // separately, so the steady figure scales the total by the steady share of the events.
   out.rows_per_s_steady = steady ? (counts.specRows * (total - cFirst)) / total / steady : undefined;
   if (profDir) out.cpu_profile = summarizeProfile(profDir);
-  progress(`${label}: ${out.drained ? 'drained' : 'NOT drained'} in ${wall.toFixed(1)} s (startup ${tFirst?.toFixed(1) ?? '?'} s): ${fmt(out.group_events_per_s_wall)} group-events/s wall, ${fmt(out.group_events_per_s_steady)} steady; ${fmt(counts.specRows)} rows; peak RSS ${out.peak_rss_mb} MB`);
+  progress(`${label}: ${out.drained ? 'drained' : 'NOT drained'} in ${wall.toFixed(1)} s (startup ${tFirst?.toFixed(1) ?? '?'} s): ${fmt(out.group_events_per_s_wall)} group-events/s wall, ${fmt(out.group_events_per_s_steady)} steady; ${fmt(counts.specRows)} rows; peak RSS ${out.peak_rss_mb} MB; engine CPU ${cpu.engine_s?.toFixed(1) ?? '?'} s`);
   if (problems.length > 0) progress(`${label}: ${problems.length} warnings/errors from the child, first: ${problems[0]}`);
   if (timedOut) results.errors.push(`${label}: not drained within ${Math.round(timeoutMs / 1000)} s (${committed} of ${total} group-events committed); raise --timeout-min`);
   return out;

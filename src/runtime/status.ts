@@ -9,6 +9,7 @@ import { openKnex } from '../sql/connection.js';
 import { dlqTopic } from './dead-letters.js';
 import { kafkaClient } from './kafka-client.js';
 import { computeLag, partitionEnds, partitionKey, type PartitionEnds } from './lag.js';
+import { specStatus, type ProjectionSpecStatus } from './lifecycle/fingerprints.js';
 import { silentLogger } from './log.js';
 
 export interface StatusOptions {
@@ -54,9 +55,10 @@ export interface DeadLetterCount {
 }
 
 export interface SpecsStatus {
-  /** `match`, `differ`, or `not recorded` when the engine records no spec fingerprints here. */
+  /** `match`, `differ`, or `not recorded` when no run has recorded spec fingerprints here yet. */
   state: 'match' | 'differ' | 'not recorded';
-  details?: Array<{ projection: string; spec: string; built: string | null }>;
+  /** Per projection: the fingerprint on disk, the one that built the tables, what changed and the remedy. */
+  details?: Array<{ projection: string; spec: string; built: string | null; changes: string[]; remedy: string }>;
 }
 
 export interface StatusReport {
@@ -73,7 +75,7 @@ export async function collectStatus(o: StatusOptions): Promise<StatusReport> {
   try {
     const positions = await readPositions(db);
     const tableLetters = await readTableDeadLetters(db);
-    const specs = await specsStatus(db, o.plan);
+    const specs = await specsStatus(o.databaseUrl, o.plan);
     let ends: PartitionEnds[] | undefined;
     let existing: Set<string> | undefined;
     const committed = new Map<string, Map<string, number>>();
@@ -178,23 +180,17 @@ async function readTableDeadLetters(db: Db): Promise<DeadLetterCount[]> {
   }
 }
 
-/**
- * Whether the specs on disk are what built the tables. The engine records spec fingerprints in
- * `sc_spec_fingerprints` where it does (projection → fingerprint); without that table there is
- * nothing to compare.
- */
-async function specsStatus(db: Db, plan: Plan): Promise<SpecsStatus> {
-  let rows: Array<Record<string, unknown>>;
+/** Whether the specs on disk are what built the tables, from the fingerprints `run` records. */
+async function specsStatus(databaseUrl: string, plan: Plan): Promise<SpecsStatus> {
+  let list: ProjectionSpecStatus[];
   try {
-    rows = (await db('sc_spec_fingerprints').select('*')) as Array<Record<string, unknown>>;
+    list = await specStatus(databaseUrl, plan);
   } catch (e) {
     if (isMissingTable(e)) return { state: 'not recorded' };
     throw e;
   }
-  const fingerprints = (plan as { fingerprints?: Record<string, string> }).fingerprints;
-  if (fingerprints === undefined) return { state: 'not recorded' };
-  const built = new Map(rows.map((r) => [String(r.projection), String(r.fingerprint)]));
-  const details = Object.entries(fingerprints).map(([projection, spec]) => ({ projection, spec, built: built.get(projection) ?? null }));
+  if (list.every((p) => p.stored === null)) return { state: 'not recorded' };
+  const details = list.map((p) => ({ projection: p.projection, spec: p.current, built: p.stored, changes: p.changes, remedy: p.remedy }));
   return { state: details.every((d) => d.built === d.spec) ? 'match' : 'differ', details };
 }
 
@@ -213,7 +209,10 @@ export function formatStatus(r: StatusReport, format: 'text' | 'json'): string {
   if (r.deadLetters.length === 0) lines.push('  none');
   for (const d of r.deadLetters) lines.push(`  ${d.where === 'sc_dead_letters' ? `sc_dead_letters (from ${d.topic})` : d.where}: ${d.count}`);
   lines.push(`specs vs built tables: ${r.specs.state}`);
-  for (const d of r.specs.details ?? []) if (d.built !== d.spec) lines.push(`  ${d.projection}: spec ${d.spec}, built ${d.built ?? 'never'}`);
+  for (const d of r.specs.details ?? []) {
+    if (d.built === d.spec) continue;
+    lines.push(`  ${d.projection}: ${d.built === null ? 'not built by a recorded spec' : `changed (${d.changes.join('; ') || 'fingerprint differs'}), remedy: ${d.remedy}`}`);
+  }
   if (r.maxLag !== undefined) {
     if (r.overMaxLag.length === 0) lines.push(`lag within --max-lag ${r.maxLag}`);
     else for (const x of r.overMaxLag) lines.push(`LAG OVER --max-lag ${r.maxLag}: group ${x.group} ${x.topic}/${x.partition} lag ${x.lag}`);
