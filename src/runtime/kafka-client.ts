@@ -2,7 +2,11 @@
  * The Kafka client: connection and logging, the dead-letter producer, and topic checks.
  * Consuming is group-consumer.ts.
  */
-import { ConfigResourceTypes, Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
+import kafkajs, { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
+
+// kafkajs is CommonJS and Node's ESM loader does not see ConfigResourceTypes as a named export
+// (the built CLI failed at import; vitest's transform hid it): read it from the module object.
+const { ConfigResourceTypes } = kafkajs;
 import { chunksBy } from '../sql/fold.js';
 import { deadLetterHeaders, dlqTopic, type DeadLetterSink } from './dead-letters.js';
 import type { Logger } from './log.js';
