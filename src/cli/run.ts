@@ -77,7 +77,7 @@ export async function runCommand(o: RunOptions): Promise<CommandResult> {
 function formatSummary(s: RunSummary): string {
   const lines: string[] = [];
   for (const [group, g] of Object.entries(s.groups)) {
-    lines.push(`${group}: ${g.events} messages, ${g.applied} applied, ${g.duplicates} duplicates, ${g.alreadyApplied} already applied, ${g.skippedUnhandled} skipped (unhandled type), ${g.missed} missed (on_missing: skip), ${g.deadLettered} dead-lettered`);
+    lines.push(`${group}: ${g.events} messages, ${g.applied} applied, ${g.duplicates} duplicates, ${g.alreadyApplied} already applied, ${g.skippedUnhandled} skipped (unhandled type), ${g.missed} missed (on_missing: skip), ${g.deadLettered} dead-lettered, ${g.noop} no-op row change(s) (no row matched)`);
   }
   for (const [name, o] of Object.entries(s.outputs ?? {})) {
     const buffered = Object.entries(o.buffered).map(([l, n]) => `${l} ${n}`).join(', ');

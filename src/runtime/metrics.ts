@@ -86,6 +86,7 @@ export const METRIC_NAMES = {
   batchSize: 'sc_project_batch_size_messages',
   commit: 'sc_project_commit_duration_seconds',
   statements: 'sc_project_statements_total',
+  noop: 'sc_project_noop_changes_total',
   retries: 'sc_project_database_retries_total',
   databaseUp: 'sc_project_database_up',
   outage: 'sc_project_database_outage_seconds',
@@ -166,6 +167,7 @@ export class EngineMetrics {
     });
     fromStats(METRIC_NAMES.batches, 'Transactions committed', (s) => s.batches);
     fromStats(METRIC_NAMES.statements, 'SQL statements run for row changes', (s) => s.statements);
+    fromStats(METRIC_NAMES.noop, 'Row changes of updates and deletes that matched no row (missing, or a guarded row at a version as new or newer): they changed nothing', (s) => s.noop);
     fromStats(METRIC_NAMES.retries, 'Database operations retried after an error worth retrying (outage, deadlock)', (s) => s.retries);
     this.batchSize = new Histogram({ name: METRIC_NAMES.batchSize, help: 'Messages per committed transaction', labelNames: ['group'], buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000], registers });
     this.commit = new Histogram({ name: METRIC_NAMES.commit, help: 'Time to apply and commit one transaction, retries included', labelNames: ['group'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers });

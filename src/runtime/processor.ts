@@ -112,6 +112,8 @@ interface Unit {
   written?: Map<string, number>;
   /** Of the attempt that committed: what the effects do once it has. */
   after?: Array<() => void>;
+  /** Of the attempt that committed: update and delete row changes that matched no row. */
+  noop?: number;
 }
 
 const ID_CHUNK = 1000;
@@ -329,6 +331,7 @@ export class GroupProcessor {
       this.o.observer?.committed(ms / 1000, messages.length, byProjection(applied), lettersByProjection(unit.letters), unit.written ?? new Map());
       stats.applied += applied.length;
       stats.missed += fresh.reduce((n, p) => n + p.missed, 0);
+      stats.noop += unit.noop ?? 0;
       stats.duplicates += unit.duplicates + unit.events.length - fresh.length;
       stats.skippedUnhandled += unit.skipped;
       stats.deadLettered += unit.letters.length;
@@ -365,20 +368,24 @@ export class GroupProcessor {
       }
     }
     const rows = fresh.flatMap((p) => p.rows);
+    let noop = 0;
     for (const round of fold(rows)) {
       for (const group of round) {
         const parts = sink.maxStatementBytes === undefined ? [group] : splitByBytes(group, sink.maxStatementBytes);
         for (const part of parts) {
+          let affected = 0;
           for (const st of sink.changes.build(part)) {
-            await tx.exec(st);
+            affected += await tx.exec(st);
             this.o.stats.statements++;
           }
+          if (matchesOne(part.rows[0])) noop += part.rows.length - affected;
         }
         const first = group.rows[0];
         if (written !== undefined && first !== undefined) written.set(rowsKey(first.table, first.kind), (written.get(rowsKey(first.table, first.kind)) ?? 0) + group.rows.length);
       }
       await hooks.heartbeat?.();
     }
+    unit.noop = noop;
     // Set on every attempt, like `written`: only the committed attempt's callbacks run.
     unit.after = [];
     for (const [i, effect] of (this.o.effects ?? []).entries()) {
@@ -477,6 +484,19 @@ export class GroupProcessor {
 }
 
 class DataError extends Error {}
+
+/**
+ * Row changes whose statement matches at most one row each (a `where` is a key or a unique key),
+ * so the rows a statement carries minus the rows it affected are the changes that found no row:
+ * updates and deletes whose row is missing or, on a guarded table, holds a version as new or
+ * newer. Both dialects report matched rows here (SQLite's changes(); mysql2 connects with
+ * CLIENT_FOUND_ROWS, so an UPDATE that matches a row without changing a value still counts it).
+ * Inserts and create_missing increments always leave a row, and MariaDB counts 2 per updated
+ * duplicate: they are not measured.
+ */
+function matchesOne(row: RowChange | undefined): boolean {
+  return row !== undefined && (row.kind === 'delete' || (row.kind === 'update' && !row.upsert));
+}
 
 /** Events per projection (an event two projections handle counts for each). */
 function byProjection(events: Prepared[]): Map<string, number> {

@@ -437,7 +437,7 @@ function logStats(log: Logger, groups: GroupRun[], intervalS: number): void {
     const lag = g.kafka ? Object.fromEntries(g.lag.map((l) => [partitionKey(l.topic, l.partition), l.lag])) : undefined;
     log.info('stats', {
       group: g.routes.group, events: s.events, ...(rate !== undefined ? { events_per_s: rate } : {}), applied: s.applied,
-      duplicates: s.duplicates, skipped_unhandled: s.skippedUnhandled, missed: s.missed, already_applied: s.alreadyApplied,
+      duplicates: s.duplicates, skipped_unhandled: s.skippedUnhandled, missed: s.missed, noop: s.noop, already_applied: s.alreadyApplied,
       dead_lettered: s.deadLettered, batches: s.batches, statements: s.statements, retries: s.retries,
       commit_p50_ms: Math.round(percentile(s.commitMs, 50)), commit_p99_ms: Math.round(percentile(s.commitMs, 99)),
       ...(lag ? { lag } : {}),

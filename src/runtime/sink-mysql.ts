@@ -15,6 +15,9 @@ export async function openMysqlSink(databaseUrl: string, poolSize = 4): Promise<
     host: target.host, port: target.port, ...credentials(target), database: target.database,
     connectionLimit: poolSize, charset: 'utf8mb4', timezone: 'Z', dateStrings: true,
     supportBigNumbers: true, bigNumberStrings: true, connectTimeout: 5000,
+    // mysql2's default, stated because the noop count relies on it: an UPDATE reports the rows
+    // it matched, not only those whose values changed, as SQLite's changes() does.
+    flags: ['FOUND_ROWS'],
   });
   // Strict mode makes a value too long or of the wrong type an error instead of a silent
   // truncation (https://mariadb.com/kb/en/sql-mode/#strict-mode); UTC because DATETIME has no zone.

@@ -9,6 +9,13 @@ export interface GroupStats {
    * missing, where the spec says `on_missing: skip` (without it such an event is dead-lettered).
    */
   missed: number;
+  /**
+   * Row changes (not events) of updates, increments without create_missing and deletes that
+   * matched no row: the row does not exist, or on a version-guarded table the stored version is
+   * as new or newer (a stale or repeated version). They change nothing; their events still count
+   * as applied. Successive changes of one row merged within a batch count once.
+   */
+  noop: number;
   alreadyApplied: number;
   deadLettered: number;
   batches: number;
@@ -18,7 +25,7 @@ export interface GroupStats {
 }
 
 export function newStats(): GroupStats {
-  return { events: 0, applied: 0, duplicates: 0, skippedUnhandled: 0, missed: 0, alreadyApplied: 0, deadLettered: 0, batches: 0, statements: 0, retries: 0, commitMs: [] };
+  return { events: 0, applied: 0, duplicates: 0, skippedUnhandled: 0, missed: 0, noop: 0, alreadyApplied: 0, deadLettered: 0, batches: 0, statements: 0, retries: 0, commitMs: [] };
 }
 
 /** Keep the last N commit latencies for percentiles without growing with the stream. */
