@@ -59,7 +59,10 @@ export async function runCommand(o: RunOptions): Promise<CommandResult> {
     const onSignal = () => {
       signals++;
       if (signals > 1) process.exit(130);
-      void rt.stop();
+      // A kafkajs client abandoned by the stop (an admin retrying an unreachable broker) may
+      // keep timers alive: once the graceful stop has ended and the summary is printed, exit
+      // with the code `main` set rather than wait for them. Unref'd: a clean exit comes first.
+      void rt.stop().finally(() => setTimeout(() => process.exit(), 500).unref());
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);

@@ -11,6 +11,7 @@ import type { RawMessage } from './message.js';
 import { GapError, PositionsChangedError, StoppedError, type GroupProcessor } from './processor.js';
 import { placePartitions, type StartFrom } from './placement.js';
 import type { Logger } from './log.js';
+import { settleWithin, type StopSignal } from './stop-signal.js';
 
 /**
  * TEST-ONLY hook, never set it in production: `SC_TEST_CRASH_AFTER_DB_COMMIT=<n>` kills this
@@ -61,14 +62,34 @@ export interface GroupConsumerOptions {
   startFrom?: StartFrom;
   /** Continue from a partition's earliest offset when retention deleted messages never applied. */
   acceptHistoryGap?: boolean;
+  /**
+   * The runtime's stop request: connecting and the first join (which waits out a killed member's
+   * session, or retries an unreachable broker for minutes) are raced against it, and the consumer
+   * is disconnected at once (StopRequestedError) instead of being waited for.
+   */
+  stop?: StopSignal;
 }
+
+/** How long a disconnect (leaving the group) may take before a stop goes on without it. */
+const DISCONNECT_WAIT_MS = 2500;
+/**
+ * The same before the first join ended. kafkajs' disconnect waits for the requests in flight
+ * (network/connection.js waitForPendingRequests), and a JoinGroup waits until every member of
+ * the group rejoined or its session expired: there is nothing to wait for, nothing was consumed.
+ */
+const JOINING_DISCONNECT_WAIT_MS = 500;
 
 export async function startGroupConsumer(kafka: Kafka, group: string, topics: string[], processor: GroupProcessor, log: Logger, onFatal: (e: unknown) => void, o: GroupConsumerOptions = {}): Promise<GroupConsumerHandle> {
   const sessionTimeoutMs = o.sessionTimeoutMs ?? 30_000;
   // Memory is bounded by the fetch size, not by the lag: one fetch holds at most FETCH_BYTES of
   // messages (FETCH_PARTITION_BYTES a partition), and the next fetch waits for the batches
   // (peak RSS 283 MB draining 1 M messages of lag in bench/).
-  const consumer = kafka.consumer({ groupId: group, sessionTimeout: sessionTimeoutMs, heartbeatInterval: Math.max(1000, Math.floor(sessionTimeoutMs / 10)), maxBytes: FETCH_BYTES, maxBytesPerPartition: FETCH_PARTITION_BYTES, maxWaitTimeInMs: 200, retry: { retries: 10 } });
+  const consumer = kafka.consumer({ groupId: group, sessionTimeout: sessionTimeoutMs, heartbeatInterval: Math.max(1000, Math.floor(sessionTimeoutMs / 10)), maxBytes: FETCH_BYTES, maxBytesPerPartition: FETCH_PARTITION_BYTES, maxWaitTimeInMs: 200, retry: {
+    retries: 10,
+    // kafkajs restarts a crashed consumer on its own; never once a stop was asked for (a join
+    // cut short by the disconnect crashes it, and the restart would reconnect behind the stop).
+    restartOnFailure: async () => !stopRequested && o.stop?.requested !== true,
+  } });
   const lag = new Map<string, number>();
   // The processor heartbeats between statements; while the broker is away each one fails, and a
   // broker restart once gave ~430 identical warnings in 3 s. One line per interval, with a count.
@@ -87,20 +108,41 @@ export async function startGroupConsumer(kafka: Kafka, group: string, topics: st
   let stopRequested = false;
   let active = 0;
   const idle: Array<() => void> = [];
-  await consumer.connect();
+  const race = <T>(step: string, p: Promise<T>): Promise<T> => (o.stop === undefined ? p : o.stop.race(step, p));
   // Batches wait for the placement of the current assignment: no batch of a partition is
   // applied before the partition was placed where the database says.
   let placed: Promise<void> = Promise.resolve();
   const place = (assignment: Record<string, number[]>): Promise<void> => placePartitions({ kafka, consumer, group, assignment, processor, log, startFrom: o.startFrom ?? 'earliest', acceptHistoryGap: o.acceptHistoryGap === true });
+  // A placement failing once a stop was asked for (the pool closing under it) is not the group's error.
+  const placementFailed = (e: unknown): void => {
+    if (stopRequested || o.stop?.requested === true) {
+      log.info('placement abandoned: stopping', { group, error: e instanceof Error ? e.message : String(e) });
+      return;
+    }
+    stopRequested = true;
+    onFatal(e);
+  };
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    // A join that completes after the stop was asked for reads no positions (the pool may be closing).
+    if (stopRequested || o.stop?.requested === true) return;
     processor.resetPositions();
-    placed = place(payload.memberAssignment).catch((e: unknown) => {
-      stopRequested = true;
-      onFatal(e);
-    });
+    placed = place(payload.memberAssignment).catch(placementFailed);
   });
-  await consumer.subscribe({ topics, fromBeginning: true });
-  await consumer.run({
+  const disconnect = async (joined: boolean): Promise<void> => {
+    stopRequested = true;
+    // A placement in flight reads the database: let it end before the pool closes (bounded: its
+    // admin client may be retrying an unreachable broker).
+    await settleWithin(placed, DISCONNECT_WAIT_MS);
+    const waitMs = joined ? DISCONNECT_WAIT_MS : JOINING_DISCONNECT_WAIT_MS;
+    if (await settleWithin(consumer.disconnect(), waitMs)) return;
+    const fields = { group, waited_ms: waitMs };
+    if (joined) log.warn('the consumer did not disconnect in time: stopping without it (its session expires on the broker)', fields);
+    else log.info('stopped before the group was joined: not waiting for the join request in flight (the member\'s session expires on the broker)', fields);
+  };
+  try {
+    await race('connecting to Kafka', consumer.connect());
+    await race('subscribing', consumer.subscribe({ topics, fromBeginning: true }));
+    await race('joining the group', consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
     // By default two partitions of a group at once: one batch's JavaScript runs while the other's
@@ -120,14 +162,19 @@ export async function startGroupConsumer(kafka: Kafka, group: string, topics: st
         if (active === 0) for (const w of idle.splice(0)) w();
       }
     },
-  });
+    }));
+  } catch (e) {
+    // Asked to stop (or failed) before the first join ended: nothing ran a batch yet.
+    await disconnect(false);
+    throw e;
+  }
   return {
     consumer,
     lag,
     async stop() {
       stopRequested = true;
       if (active > 0) await new Promise<void>((resolve) => idle.push(resolve));
-      await consumer.disconnect();
+      await disconnect(true);
       log.info('consumer stopped', { group });
     },
   };
@@ -181,10 +228,7 @@ export async function startGroupConsumer(kafka: Kafka, group: string, topics: st
         // Another writer, or a database restored or replaced under the engine: place the
         // partition again from what the database holds now (reload), never skip.
         log.warn('stored positions changed under the engine: placing the partition again', { group, topic: e.topic, partition: e.partition, expected: e.expected ?? null });
-        placed = place({ [e.topic]: [e.partition] }).catch((err: unknown) => {
-          stopRequested = true;
-          onFatal(err);
-        });
+        placed = place({ [e.topic]: [e.partition] }).catch(placementFailed);
         await placed;
         return;
       }

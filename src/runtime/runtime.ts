@@ -23,6 +23,7 @@ import { computeLag, partitionEnds, partitionKey, storedMap } from './lag.js';
 import { EngineMetrics, type PartitionLag } from './metrics.js';
 import { countLines, createProgress } from './progress.js';
 import { VERSION } from './version.js';
+import { StopRequestedError, StopSignal } from './stop-signal.js';
 import { pruneProcessed } from './retention.js';
 import { groupRoutes, type GroupRoutes } from './routes.js';
 import { openMysqlSink } from './sink-mysql.js';
@@ -132,6 +133,13 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   if (o.from === undefined && (o.brokers === undefined || o.brokers.length === 0)) throw new ConfigError('no Kafka brokers: give --brokers or KAFKA_BROKERS, or read a file with --from');
   let sink: Sink | undefined;
   let stopping = false;
+  // stop() during start-up: every step that may block (the broker unreachable, a join that waits
+  // out a killed member's session) races this, so a stop never waits for them.
+  const stopSignal = new StopSignal();
+  let starting: Promise<void> | undefined;
+  let stopped: Promise<void> | undefined;
+  let fileRun = false;
+  const untilStop = <T>(step: string, p: Promise<T>): Promise<T> => stopSignal.race(step, p);
   let fatal: unknown;
   let finish!: (s: RunSummary) => void;
   let fail!: (e: unknown) => void;
@@ -191,9 +199,15 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     metrics,
     httpAddress: () => (ops === undefined ? undefined : { host: ops.host, port: ops.port }),
     async start() {
+      starting = startUp();
       try {
-        await startUp();
+        await starting;
       } catch (e) {
+        // Asked to stop during start-up: not a failure; stop() closes everything and ends `done`.
+        if (stopSignal.requested && (e instanceof StopRequestedError || fatal === undefined)) {
+          log.info('stopped during start-up', { step: e instanceof Error ? e.message : String(e) });
+          return;
+        }
         // A failed start must leave nothing open: a connected producer, a pool or the stats timer
         // kept the process alive after `run` had printed the error, so it never exited.
         stopping = true;
@@ -205,17 +219,25 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
       }
     },
     async stop() {
-      if (stopping) return;
+      if (stopping) return stopped;
       stopping = true;
-      await Promise.allSettled(groups.map((g) => g.kafka?.stop()));
-      // After the consumers: no batch adds records any more. A send in flight is abandoned; its
-      // batch stays pending and is resent first, byte-identical, by the next run.
-      await Promise.allSettled(groups.map((g) => g.outputs?.stop()));
-      if (o.from === undefined) {
-        await closeAll();
-        if (fatal !== undefined) fail(fatal);
-        else finish(summary());
-      }
+      stopSignal.request();
+      stopped = (async () => {
+        // Start-up ends promptly once asked to stop (its blocking steps race the request); only
+        // then are the consumers it started known, and nothing but this closes the pool.
+        if (starting !== undefined) await starting.catch(() => undefined);
+        await Promise.allSettled(groups.map((g) => g.kafka?.stop()));
+        // After the consumers: no batch adds records any more. A send in flight is abandoned; its
+        // batch stays pending and is resent first, byte-identical, by the next run.
+        await Promise.allSettled(groups.map((g) => g.outputs?.stop()));
+        // A file run that started ends `done` itself, once its reading loop sees the stop.
+        if (o.from === undefined || !fileRun) {
+          await closeAll();
+          if (fatal !== undefined) fail(fatal);
+          else finish(summary());
+        }
+      })();
+      return stopped;
     },
   };
 
@@ -228,11 +250,12 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
       ops = await startOpsServer(o.http, { metrics: () => metrics?.scrape() ?? Promise.reject(new Error('no metrics')), health: () => runtime.health(), ready: () => runtime.ready() });
       log.info('serving /metrics, /healthz and /readyz', { address: `http://${ops.host.includes(':') ? `[${ops.host}]` : ops.host}:${ops.port}` });
     }
-    if (o.createTables !== false) await prepareSchema(o.databaseUrl, plan, log, { migrate: o.migrate === true, acceptSpec: o.acceptSpec === true });
+    if (o.createTables !== false) await untilStop('preparing the schema', prepareSchema(o.databaseUrl, plan, log, { migrate: o.migrate === true, acceptSpec: o.acceptSpec === true }));
+    if (stopSignal.requested) throw new StopRequestedError('starting');
     sink = target.kind === 'mysql' ? await openMysqlSink(o.databaseUrl, (o.concurrency ?? DEFAULT_CONCURRENCY) * plan.groups.length) : openSqliteSink(o.databaseUrl);
     let deadLetters: DeadLetterSink = { mode: 'table', send: async () => undefined };
     if (kafka !== undefined && producer !== undefined) {
-      await producer.connect();
+      await untilStop('connecting the dead-letter producer', producer.connect());
       deadLetters = kafkaDeadLetters(producer, dlqLimits);
     }
     for (const g of plan.groups) {
@@ -258,7 +281,9 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     if ((o.statsInterval ?? 10) > 0) timers.push(setInterval(() => logStats(log, groups, (o.statsInterval ?? 10)), (o.statsInterval ?? 10) * 1000));
     for (const g of groups) g.outputs?.start();
     if (o.from !== undefined) {
+      if (stopSignal.requested) throw new StopRequestedError('starting');
       started = true;
+      fileRun = true;
       void runFile(o.from).then(
         async () => { await drainOutputs(); const rows = await countRows(o.databaseUrl, plan); await closeAll(); finish({ ...summary(), rows }); },
         async (e: unknown) => { await Promise.allSettled(groups.map((g) => g.outputs?.stop())); await closeAll(); fail(e); },
@@ -281,9 +306,10 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
       const s = sink;
       const stored = new Map<string, Map<string, number>>();
       try {
-        for (const g of groups) stored.set(g.routes.group, storedMap(await s.transaction((tx) => tx.query(s.engine.selectPositions(g.routes.group)))));
+        for (const g of groups) stored.set(g.routes.group, storedMap(await untilStop('reading positions', s.transaction((tx) => tx.query(s.engine.selectPositions(g.routes.group))))));
         pingFailedSince = undefined;
       } catch (e) {
+        if (stopSignal.requested) return;
         if (pingFailedSince === undefined) log.warn('database unreachable', { error: e instanceof Error ? e.message : String(e) });
         pingFailedSince ??= Date.now();
         return;
@@ -292,14 +318,15 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
       try {
         if (admin === undefined) {
           admin = kafka.admin();
-          await admin.connect();
+          await untilStop('connecting the lag monitor', admin.connect());
         }
-        const ends = await partitionEnds(admin, plan.groups.flatMap((g) => g.topics));
+        const ends = await untilStop('reading end offsets', partitionEnds(admin, plan.groups.flatMap((g) => g.topics)));
         for (const g of groups) {
           const topics = new Set(g.routes.topics);
           g.lag = computeLag(g.routes.group, ends.filter((e) => topics.has(e.topic)), stored.get(g.routes.group) ?? new Map());
         }
       } catch (e) {
+        if (stopSignal.requested) return;
         log.warn('could not read partition end offsets (lag not refreshed)', { error: e instanceof Error ? e.message : String(e) });
       }
     } finally {
@@ -347,22 +374,27 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     if (kafka === undefined) return;
     const topics = plan.groups.flatMap((g) => g.topics);
     if (o.createTopics) {
-      for (const t of await ensureTopics(kafka, topics)) log.info('created topic', { topic: t });
+      for (const t of await untilStop('creating topics', ensureTopics(kafka, topics))) log.info('created topic', { topic: t });
     } else {
-      const missing = await missingTopics(kafka, topics);
+      const missing = await untilStop('checking the topics', missingTopics(kafka, topics));
       if (missing.length > 0) throw new ConfigError(`topics missing in Kafka: ${missing.join(', ')} (create them, or run with --create-topics)`);
     }
-    const dlq = await ensureDeadLetterTopics(kafka, topics);
+    const dlq = await untilStop('checking the dead-letter topics', ensureDeadLetterTopics(kafka, topics));
     for (const t of dlq.created) log.info('created dead-letter topic', { topic: t, max_message_bytes: dlq.limits.get(t) ?? null });
     for (const [t, n] of dlq.limits) dlqLimits.set(t, n);
     for (const g of groups) {
       // stop() during start-up: do not start consumers nobody will disconnect.
       if (stopping) return;
       const c = await startGroupConsumer(kafka, g.routes.group, g.routes.topics, g.processor, log, (e) => {
+        // A failure after a requested stop (the pool closing under late work) must not turn the stop into a failed run.
+        if (stopSignal.requested && fatal === undefined) {
+          log.warn('error after the stop was requested (ignored: what committed stays committed)', { group: g.routes.group, error: e instanceof Error ? e.message : String(e) });
+          return;
+        }
         log.error('group stopped on an error that retrying cannot fix', { group: g.routes.group, error: e instanceof Error ? e.message : String(e) });
         fatal = e;
         void runtime.stop();
-      }, { sessionTimeoutMs: o.sessionTimeoutMs, concurrency: o.concurrency, startFrom: o.startFrom, acceptHistoryGap: o.acceptHistoryGap });
+      }, { sessionTimeoutMs: o.sessionTimeoutMs, concurrency: o.concurrency, startFrom: o.startFrom, acceptHistoryGap: o.acceptHistoryGap, stop: stopSignal });
       g.kafka = c;
       // consumer.run() resolves once the first join is done (kafkajs runner.start).
       g.joined = true;
@@ -370,8 +402,6 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
       c.consumer.on(c.consumer.events.REBALANCING, () => { g.joined = false; });
       c.consumer.on(c.consumer.events.CRASH, () => { g.joined = false; });
       c.consumer.on(c.consumer.events.STOP, () => { g.joined = false; });
-      // stop() ran while this consumer was connecting: it could not see it, so disconnect it here.
-      if (stopping) await g.kafka.stop();
     }
   }
 
@@ -393,7 +423,13 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     return pruning;
   }
 
-  async function closeAll(): Promise<void> {
+  /** Once: a failed start-up, stop() and a file run's end may each ask for it. */
+  let closing: Promise<void> | undefined;
+  function closeAll(): Promise<void> {
+    closing ??= closeEverything();
+    return closing;
+  }
+  async function closeEverything(): Promise<void> {
     for (const t of timers) clearInterval(t);
     await pruning;
     logStats(log, groups, 0);
