@@ -51,7 +51,8 @@ export type DiagnosticCode =
   | 'E_UNKNOWN_LIST'
   | 'E_URL'
   | 'E_DUPLICATE_OUTPUT'
-  | 'E_NO_EFFECTS';
+  | 'E_NO_EFFECTS'
+  | 'W_SIMILAR_EVENT_TYPE';
 
 export type Severity = 'error' | 'warning';
 

@@ -5,6 +5,7 @@ import { operationTarget } from '../compile/operations/index.js';
 import { isTableOp } from '../compile/output.js';
 import { diagnosticAt } from '../spec/locate.js';
 import { isBroken } from './prune.js';
+import { closest } from './suggest.js';
 import type { SpecDocument } from '../spec/load.js';
 import type { ProjectionSpec } from '../spec/types.js';
 import { operationsOf } from './routes.js';
@@ -62,6 +63,39 @@ export function checkAcross(all: CheckedProjection[], out: Diagnostic[]): void {
     }
   }
   checkDefaultWriters(all, out);
+  checkSimilarTypes(all, out);
+}
+
+/**
+ * Event types are free names, so a misspelt one (`order.craeted`) validates and silently never
+ * matches. The only vocabulary there is, is what other projections of the same topic handle: a
+ * type no other projection of its topics names, one edit (or case/separator) away from one they
+ * do, is a warning with a did-you-mean. One edit only: `user.created` and `user.updated` are two
+ * real types three edits apart.
+ */
+function checkSimilarTypes(all: CheckedProjection[], out: Diagnostic[]): void {
+  // topic → event type → the projections that handle it there.
+  const byTopic = new Map<string, Map<string, string[]>>();
+  for (const p of all) {
+    for (const topic of p.spec.topics ?? []) {
+      const types = byTopic.get(topic) ?? new Map<string, string[]>();
+      byTopic.set(topic, types);
+      for (const t of Object.keys(p.spec.on ?? {})) types.set(t, [...(types.get(t) ?? []), p.spec.projection]);
+    }
+  }
+  for (const p of all) {
+    const own = new Set(Object.keys(p.spec.on ?? {}));
+    for (const eventType of own) {
+      for (const topic of p.spec.topics ?? []) {
+        const types = byTopic.get(topic) ?? new Map<string, string[]>();
+        if ((types.get(eventType) ?? []).some((name) => name !== p.spec.projection)) continue;
+        const near = closest(eventType, [...types.keys()].filter((t) => !own.has(t)), 1);
+        if (near === undefined) continue;
+        out.push(diagnosticAt(p.doc, ['on', eventType], 'W_SIMILAR_EVENT_TYPE', `event type ${eventType} is handled by no other projection of topic ${topic}, and ${(types.get(near) ?? []).join(', ')} handles ${near} there (did you mean ${JSON.stringify(near)}?)`, 'key', 'warning'));
+        break;
+      }
+    }
+  }
 }
 
 /**

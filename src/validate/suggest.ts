@@ -13,10 +13,11 @@ export function didYouMean(name: string, known: readonly string[]): string {
 /** Past this many names no suggestion is looked for, so validate stays linear in its errors. */
 const MAX_SCAN = 1000;
 
-export function closest(name: string, known: readonly string[]): string | undefined {
+/** `maxDistance` caps the edits allowed (by default up to 3, a third of the name's length). */
+export function closest(name: string, known: readonly string[], maxDistance = 3): string | undefined {
   const plain = (s: string): string => s.toLowerCase().replace(/-/g, '_');
   if (known.length > MAX_SCAN) return undefined;
-  const limit = Math.max(1, Math.min(3, Math.floor(name.length / 3)));
+  const limit = Math.max(1, Math.min(maxDistance, Math.floor(name.length / 3)));
   let best: string | undefined;
   let bestDistance = limit + 1;
   for (const k of known) {
