@@ -67,10 +67,10 @@ export function checkAcross(all: CheckedProjection[], out: Diagnostic[]): void {
 }
 
 /**
- * Event types are free names, so a misspelt one (`order.craeted`) validates and silently never
+ * Event types are free names, so a misspelt one (`thing.craeted`) validates and silently never
  * matches. The only vocabulary there is, is what other projections of the same topic handle: a
  * type no other projection of its topics names, one edit (or case/separator) away from one they
- * do, is a warning with a did-you-mean. One edit only: `user.created` and `user.updated` are two
+ * do, is a warning with a did-you-mean. One edit only: `thing.created` and `thing.updated` are two
  * real types three edits apart.
  */
 function checkSimilarTypes(all: CheckedProjection[], out: Diagnostic[]): void {
