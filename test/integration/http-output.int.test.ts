@@ -103,7 +103,12 @@ describe.skipIf(skip)('HTTP output (analytics-sync) through Kafka to a real endp
     cleanups.push(api.close);
     const sent = syncStream(customers, inventory, 1500, poison);
     await produce(sent.messages);
-    Object.assign(process.env, envFor(api, customers, inventory, `${base}-group`));
+    // The spec reads these from the environment of this process; put back what was there after the
+    // test, or every later test file of the run (one process) resolves the shipped specs to them.
+    const env = envFor(api, customers, inventory, `${base}-group`);
+    const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
+    cleanups.push(async () => { for (const [k, v] of Object.entries(saved)) { if (v === undefined) delete process.env[k]; else process.env[k] = v; } });
+    Object.assign(process.env, env);
     const { rt } = await startInProcess({ config: SPEC, databaseUrl: db.url, statsInterval: 0 });
     try {
       // The poison batch's records are the exception: they come back through the DLQ.

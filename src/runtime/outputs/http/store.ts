@@ -54,9 +54,17 @@ export function outboxSql(dialect: SqlDialect) {
     insertMessages(rows: MessageRow[]): Statement {
       return insert('sc_http_messages', ['output', 'topic', 'partition', 'offset', 'consumer_group', 'key_bytes', 'value_bytes'], rows.map((r) => [r.output, r.topic, r.partition, r.offset, r.group, r.key, r.value]), true);
     },
-    /** Hashes of `output` among `hashes` that have not expired at `now`. */
+    /**
+     * Hashes of `output` among `hashes` that have not expired at `now`. On MariaDB a locking read
+     * (FOR UPDATE): two partitions' transactions checking the same new hash at once would both see
+     * nothing in their snapshots and both append the records. Locking, the second waits for the
+     * first's commit and then sees its hash, or both hold gap locks and one of the inserts fails
+     * with a deadlock, which retries its whole batch (InnoDB locking reads:
+     * https://mariadb.com/kb/en/select/#for-update). SQLite transactions take turns anyway.
+     */
     selectHashes(output: string, hashes: string[], now: string): Statement {
-      return { sql: `SELECT ${q('hash')} AS hash FROM ${q('sc_http_content_hashes')} WHERE ${q('output')} = ? AND ${q('expires_at')} > ? AND ${q('hash')} IN (${hashes.map(() => '?').join(',')})`, params: [output, now, ...hashes] };
+      const sql = `SELECT ${q('hash')} AS hash FROM ${q('sc_http_content_hashes')} WHERE ${q('output')} = ? AND ${q('expires_at')} > ? AND ${q('hash')} IN (${hashes.map(() => '?').join(',')})`;
+      return { sql: dialect === 'mysql' ? `${sql} FOR UPDATE` : sql, params: [output, now, ...hashes] };
     },
     /** Remember hashes until `expires`; an expired one is renewed. */
     upsertHashes(output: string, hashes: string[], expires: string): Statement {
