@@ -2,15 +2,10 @@
  * Poison events: every error one event causes (its values, paths, depth, size) dead-letters that
  * event with a reason, and the rest of the batch commits. Issue 12, point 1.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readRows, sqlitePlan, type SqlitePlan } from '../../test/helpers/sqlite-plan.js';
 import type { Plan } from '../compile/plan.js';
 import { parseSpecText } from '../spec/load.js';
-import { applyDdl } from '../sql/apply.js';
-import { ENGINE_TABLES } from '../sql/engine-tables.js';
 import { validateLoaded } from '../validate/index.js';
 import { jsonPath, MAX_JSON_INDEX } from './bind.js';
 import { silentLogger } from './log.js';
@@ -19,7 +14,6 @@ import { lineToMessage } from './ndjson-source.js';
 import { FatalError, GroupProcessor } from './processor.js';
 import { classify } from './retry.js';
 import { groupRoutes } from './routes.js';
-import { openSqliteSink } from './sink-sqlite.js';
 import type { Sink } from './sink.js';
 import { newStats, type GroupStats } from './stats.js';
 
@@ -55,26 +49,20 @@ on:
         lines: { replace_in: [$.data.line_no, status], value: $.data.status }
 `;
 
-let dir: string;
+let db: SqlitePlan;
 let plan: Plan;
 let sink: Sink;
 let stats: GroupStats;
 let nextOffset = 0;
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sc-poison-'));
-  const url = `sqlite:${join(dir, 'db.sqlite')}`;
-  const v = validateLoaded(parseSpecText('spec.yaml', SPEC));
-  expect(v.diagnostics).toEqual([]);
-  plan = v.plan as Plan;
-  await applyDdl(url, [...plan.tables, ...ENGINE_TABLES]);
-  sink = openSqliteSink(url);
+  db = await sqlitePlan(SPEC, 'sc-poison-');
+  ({ plan, sink } = db);
   stats = newStats();
 });
 
 afterEach(async () => {
-  await sink.close();
-  rmSync(dir, { recursive: true, force: true });
+  await db.close();
 });
 
 function processor(): GroupProcessor {
@@ -87,12 +75,7 @@ function ev(type: string, id: string, entity: unknown, data: unknown): string {
   return JSON.stringify({ event_type: type, event_id: id, entity_id: entity, entity_version: 1, data });
 }
 function rows(table: string): Array<Record<string, unknown>> {
-  const db = new Database(join(dir, 'db.sqlite'), { readonly: true });
-  try {
-    return db.prepare(`SELECT * FROM "${table}" ORDER BY 1`).all() as Array<Record<string, unknown>>;
-  } finally {
-    db.close();
-  }
+  return readRows(db.file, table);
 }
 /** `{"a":{"a":…}}` n levels deep around `inner`, as text (JSON.stringify would overflow first). */
 function deep(n: number, inner = '1', key = 'a'): string {

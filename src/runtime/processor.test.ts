@@ -1,18 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readRows, sqlitePlan, type SqlitePlan } from '../../test/helpers/sqlite-plan.js';
 import type { Plan } from '../compile/plan.js';
-import { parseSpecText } from '../spec/load.js';
-import { applyDdl } from '../sql/apply.js';
-import { ENGINE_TABLES } from '../sql/engine-tables.js';
-import { validateLoaded } from '../validate/index.js';
 import { silentLogger } from './log.js';
 import type { RawMessage } from './message.js';
 import { FatalError, GroupProcessor } from './processor.js';
 import { groupRoutes } from './routes.js';
-import { openSqliteSink } from './sink-sqlite.js';
 import type { Sink } from './sink.js';
 import { newStats, type GroupStats } from './stats.js';
 
@@ -53,26 +45,19 @@ on:
       create_missing: true
 `;
 
-let dir: string;
-let url: string;
+let db: SqlitePlan;
 let plan: Plan;
 let sink: Sink;
 let stats: GroupStats;
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sc-proc-'));
-  url = `sqlite:${join(dir, 'db.sqlite')}`;
-  const v = validateLoaded(parseSpecText('spec.yaml', SPEC));
-  expect(v.diagnostics).toEqual([]);
-  plan = v.plan as Plan;
-  await applyDdl(url, [...plan.tables, ...ENGINE_TABLES]);
-  sink = openSqliteSink(url);
+  db = await sqlitePlan(SPEC, 'sc-proc-');
+  ({ plan, sink } = db);
   stats = newStats();
 });
 
 afterEach(async () => {
-  await sink.close();
-  rmSync(dir, { recursive: true, force: true });
+  await db.close();
 });
 
 /** Which claim the processor uses: INSERT … RETURNING, or SELECT then INSERT (MySQL). */
@@ -90,24 +75,16 @@ function ev(type: string, id: string, entity: string, version: number, data: Rec
   return { event_type: type, event_id: id, entity_id: entity, entity_version: version, timestamp: '2026-01-05T10:00:00Z', data };
 }
 function rows(table: string): unknown[] {
-  const db = new Database(join(dir, 'db.sqlite'), { readonly: true });
-  try {
-    return db.prepare(`SELECT * FROM "${table}" ORDER BY 1`).all();
-  } finally {
-    db.close();
-  }
+  return readRows(db.file, table);
 }
 
 /** Apply the stream in one batch, then into a fresh database one message a transaction: the same rows. */
 async function expectSameBatchedAsOneByOne(stream: unknown[]): Promise<void> {
   await processor().process(stream.map((e) => msg(e)));
   const batched = rows('things');
-  await sink.close();
-  rmSync(dir, { recursive: true, force: true });
-  dir = mkdtempSync(join(tmpdir(), 'sc-proc-'));
-  url = `sqlite:${join(dir, 'db.sqlite')}`;
-  await applyDdl(url, [...plan.tables, ...ENGINE_TABLES]);
-  sink = openSqliteSink(url);
+  await db.close();
+  db = await sqlitePlan(SPEC, 'sc-proc-');
+  ({ plan, sink } = db);
   await processor({ maxBatch: 1 }).process(stream.map((e) => msg(e)));
   expect(rows('things')).toEqual(batched);
 }
