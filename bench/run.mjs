@@ -33,6 +33,8 @@ const started = performance.now();
 
 function usage(code) {
   process.stderr.write(`usage: npm run bench [-- --quick] [-- --count N] [options]
+  --scenario S          sc (the Social Commerce stream), flat (the flat upsert, bench/flat.mjs)
+                        or all (default: both)
   --quick               20,000 messages (default 200,000), prefix 5,000
   --count N             messages in the stream
   --prefix K            messages of the stream's start for (b) --max-batch 1 (default 10,000; quick 5,000)
@@ -43,7 +45,10 @@ function usage(code) {
   --brokers LIST        Kafka brokers (default $KAFKA_BROKERS or 127.0.0.1:9092)
   --database-url URL    MariaDB server to use (default $DATABASE_URL or mysql://sc:sc@127.0.0.1:3306/sc_project);
                         the bench creates and drops its own databases there
-  --only a,b,c,d        run only these measurements ((c) needs (a)); add m for the metrics' cost
+  --only a,b,c,d,e      run only these measurements ((c) needs (a)); add m for the metrics' cost.
+                        flat: (a) default route without ids, (e) with event type and id, (c) ceiling
+  --rounds R            flat: R interleaved rounds of (a), (e) and (c); medians (default 1)
+  --updates F           flat: share of records that update an earlier id (default 0.03)
   --metrics-pairs K     (m): K pairs of runs of the whole stream, without and with --http (scraped
                         every 2 s), alternating, each under fresh groups (default 2)
   --metrics-parallel    (m): run each pair's two runs at the same time instead, so both see
@@ -60,9 +65,9 @@ function usage(code) {
 
 function parseArgs(argv) {
   const o = {
-    quick: false, count: undefined, prefix: undefined, seed: 'bench', duplicates: 0.03, bad: 0.001, partitions: 3,
+    scenario: 'all', rounds: 1, updates: 0.03, quick: false, count: undefined, prefix: undefined, seed: 'bench', duplicates: 0.03, bad: 0.001, partitions: 3,
     brokers: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092', databaseUrl: process.env.DATABASE_URL ?? 'mysql://sc:sc@127.0.0.1:3306/sc_project',
-    only: new Set(['a', 'b', 'c', 'd']), metricsPairs: 2, metricsParallel: false, runArgs: [], cpuProf: false, statsInterval: 5, timeoutMin: undefined, build: false, keep: false,
+    only: new Set(['a', 'b', 'c', 'd', 'e']), metricsPairs: 2, metricsParallel: false, runArgs: [], cpuProf: false, statsInterval: 5, timeoutMin: undefined, build: false, keep: false,
   };
   const num = (a, v) => {
     const x = Number(v);
@@ -77,6 +82,14 @@ function parseArgs(argv) {
     const v = argv[i + 1];
     switch (a) {
       case '--quick': o.quick = true; break;
+      case '--scenario':
+        if (!['sc', 'flat', 'all'].includes(v)) {
+          process.stderr.write(`bench: --scenario is sc, flat or all, got ${v}\n`);
+          usage(2);
+        }
+        o.scenario = v; i++; break;
+      case '--rounds': o.rounds = Math.max(1, Math.floor(num(a, v))); i++; break;
+      case '--updates': o.updates = num(a, v); i++; break;
       case '--count': o.count = Math.floor(num(a, v)); i++; break;
       case '--prefix': o.prefix = Math.floor(num(a, v)); i++; break;
       case '--seed': o.seed = String(v); i++; break;
@@ -103,10 +116,24 @@ function parseArgs(argv) {
   o.count ??= o.quick ? 20_000 : 200_000;
   o.prefix = Math.min(o.count, o.prefix ?? (o.quick ? 5_000 : 10_000));
   if (o.only.has('c')) o.only.add('a');
+  o.sc = o.scenario !== 'flat';
+  o.flat = o.scenario !== 'sc';
   return o;
 }
 
 const opt = parseArgs(process.argv.slice(2));
+
+/**
+ * Kafka Connect 3.9.1 + Debezium JDBC sink, tuned (batch 2000, 3 tasks, MariaDB bulk protocol
+ * `useServerPrepStmts=true&useBulkStmts=true`), on this 2-core box, same Kafka and MariaDB, same
+ * workload (200,000 records, 3 % updates, one 3-partition topic), medians of 3 interleaved
+ * rounds: issue 13's table. A constant: Kafka Connect is not part of this repository.
+ */
+const JDBC_REFERENCE = {
+  source: 'issue 13: Kafka Connect 3.9.1 + Debezium JDBC sink, batch 2000, 3 tasks, useServerPrepStmts=true&useBulkStmts=true; same box, 200,000 records, medians of 3 rounds',
+  rows_per_s_wall: 11_316, rows_per_s_steady: 14_784, cpu_s_per_10k_rows: 1.65, peak_rss_mb: 738,
+};
+const FLAT_TARGET = { times_jdbc: 2, engine_us_per_msg: 25 };
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers
@@ -189,10 +216,14 @@ const { Kafka, logLevel, Partitioners } = (await import('kafkajs')).default;
 const mysql = (await import('mysql2/promise')).default;
 const YAML = await import('yaml');
 
+const { flatRecords, flatSpec, FLAT_TABLE } = await import(pathToFileURL(path.join(ROOT, 'bench', 'flat.mjs')).href);
+
 const specSource = path.join(ROOT, 'projections');
-const validation = run(process.execPath, [BIN, 'validate', '--config', specSource], 120_000, 'sc-project validate --config projections');
-if (!/^ok\b/m.test(validation)) throw new Error(`projections do not validate:\n${validation}`);
-progress(validation.trim());
+if (opt.sc) {
+  const validation = run(process.execPath, [BIN, 'validate', '--config', specSource], 120_000, 'sc-project validate --config projections');
+  if (!/^ok\b/m.test(validation)) throw new Error(`projections do not validate:\n${validation}`);
+  progress(validation.trim());
+}
 
 // ---------------------------------------------------------------------------------------------
 // Identity of this run, services
@@ -306,7 +337,7 @@ const results = {
   command: `node bench/run.mjs ${process.argv.slice(2).join(' ')}`.trim(),
   machine: machineFacts(),
   stream: undefined,
-  a: undefined, b: undefined, c: undefined, d: undefined, m: undefined,
+  a: undefined, b: undefined, c: undefined, d: undefined, m: undefined, flat: undefined,
   ratios: {},
   errors: [],
 };
@@ -333,6 +364,13 @@ async function main() {
   await withTimeout(admin.connect(), 20_000, `connect to Kafka at ${brokers.join(',')}`).catch((e) => {
     throw new Error(`Kafka at ${brokers.join(',')} is not reachable (${e.message}); run \`bash scripts/services.sh up\``);
   });
+  created.tmp = mkdtempSync(path.join(os.tmpdir(), `sc-bench-${id}-`));
+  if (opt.sc) await socialCommerce();
+  if (opt.flat) results.flat = await flatScenario();
+}
+
+/** The Social Commerce stream: (a), (b), (c), (d) and (m). */
+async function socialCommerce() {
 
   // The stream.
   progress(`generating ${fmt(opt.count)} messages (seed ${opt.seed}, ${opt.duplicates * 100} % duplicates, ${opt.bad * 100} % bad)`);
@@ -358,7 +396,6 @@ async function main() {
   });
 
   // Temporary specs with renamed topics and groups.
-  created.tmp = mkdtempSync(path.join(os.tmpdir(), `sc-bench-${id}-`));
   const topics = [...ANALYTICS_TOPICS, ...READ_MODEL_TOPICS];
   const mainTopic = (t) => `${topicPrefix}${t}`;
   const prefixTopic = (t) => `${topicPrefix}p-${t}`;
@@ -441,6 +478,133 @@ async function main() {
     m.throughput_cost_pct = m.without_events_per_s_steady && m.with_events_per_s_steady ? 100 * (1 - m.with_events_per_s_steady / m.without_events_per_s_steady) : undefined;
     m.engine_cpu_cost_pct = m.without_engine_cpu_s && m.with_engine_cpu_s ? 100 * (m.with_engine_cpu_s / m.without_engine_cpu_s - 1) : undefined;
     results.m = m;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The flat upsert (issue 13): N flat records of 8 columns on one topic, upserted by id
+
+
+async function flatScenario() {
+  const kinds = [...(opt.only.has('a') ? ['a'] : []), ...(opt.only.has('e') ? ['e'] : [])];
+  if (kinds.length === 0) return undefined;
+  const topicOf = { a: 'flat', e: 'flat-ids' };
+  const kafkaTopic = (t) => `${topicPrefix}${t}`;
+  progress(`flat: ${fmt(opt.count)} records of 8 columns, ${opt.updates * 100} % updates of an earlier id, ${opt.partitions} partitions; ${kinds.map((k) => `(${k}) ${kafkaTopic(topicOf[k])}`).join(', ')}`);
+  // The dead-letter topics too: a run that creates `<topic>.dlq` at start-up sometimes failed on
+  // the next metadata request ("This server does not host this topic-partition").
+  const flatTopics = kinds.flatMap((k) => [kafkaTopic(topicOf[k]), `${kafkaTopic(topicOf[k])}.dlq`]);
+  await withTimeout(admin.createTopics({ waitForLeaders: true, topics: flatTopics.map((topic) => ({ topic, numPartitions: opt.partitions, replicationFactor: -1 })) }), 60_000, 'create topics');
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  await withTimeout(producer.connect(), 20_000, 'producer connect');
+  const partitioner = Partitioners.DefaultPartitioner();
+  const meta = Array.from({ length: opt.partitions }, (_, i) => ({ partitionId: i, leader: 0, replicas: [0], isr: [0] }));
+  const ends = new Map(); // `${topic}/${partition}` → next offset, as measureRun reads them
+  const workload = {};
+  for (const k of kinds) {
+    // Generated while publishing, a chunk at a time: 1 M records need not sit in memory.
+    const stats = {};
+    const t0 = performance.now();
+    let chunk = [];
+    let bytes = 0;
+    const send = async () => {
+      await producer.send({ topic: kafkaTopic(topicOf[k]), acks: -1, messages: chunk });
+      chunk = [];
+    };
+    for (const r of flatRecords({ count: opt.count, updates: opt.updates, seed: `${opt.seed}-flat`, withIds: k === 'e' }, stats)) {
+      const key = Buffer.from(r.key);
+      const value = Buffer.from(r.value);
+      bytes += value.length;
+      const partition = partitioner({ topic: topicOf[k], partitionMetadata: meta, message: { key, value } });
+      const e = `${topicOf[k]}/${partition}`;
+      ends.set(e, (ends.get(e) ?? 0) + 1);
+      chunk.push({ key, value, partition });
+      if (chunk.length === 5000) await send();
+    }
+    if (chunk.length > 0) await send();
+    workload[k] = { ...stats, value_bytes: bytes, publish_s: (performance.now() - t0) / 1000 };
+    progress(`flat (${k}): published ${fmt(opt.count)} records (${fmt(bytes / 1048576, 1)} MB, ${fmt(stats.updates)} updates → ${fmt(stats.rows)} rows) in ${workload[k].publish_s.toFixed(1)} s`);
+  }
+  await producer.disconnect();
+  await checkEnds(ends, kafkaTopic);
+
+  const timeoutMs = (opt.timeoutMin ?? Math.max(5, opt.count / 10_000)) * 60_000;
+  const rounds = [];
+  for (let r = 0; r < opt.rounds; r++) {
+    // Interleaved: (a) then (e) in even rounds, (e) then (a) in odd ones, so load drift falls on both.
+    const order = r % 2 === 0 ? kinds : [...kinds].reverse();
+    const round = {};
+    for (const k of order) {
+      const tag = `f${r}${k}`;
+      const group = `bench-flat-${id}-${tag}`;
+      const dir = path.join(created.tmp, tag);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(path.join(dir, 'flat.yaml'), flatSpec({ topic: kafkaTopic(topicOf[k]), group, withIds: k === 'e' }));
+      const v = run(process.execPath, [BIN, 'validate', '--config', dir], 120_000, `validate ${dir}`);
+      if (!/^ok\b/m.test(v)) throw new Error(`the flat spec does not validate:\n${v}`);
+      created.groups.push(group);
+      const specs = { dir, groups: { [group]: { original: `bench-flat${k === 'e' ? '-ids' : ''}`, topics: [topicOf[k]] } } };
+      const db = `sc_bench_${dbId}_${tag}`;
+      const label = `flat (${k}) ${k === 'a' ? 'default route, id: none' : 'event type + id'}, round ${r + 1}`;
+      const m = await measureRun({ label, specs, ends, topicName: kafkaTopic, db, extra: opt.runArgs, timeoutMs, cpuProf: opt.cpuProf && r === 0 ? `flat-${k}` : false });
+      m.check = await checkFlatRows(db, workload[k]);
+      if (!m.check.ok) results.errors.push(`${label}: ${m.check.problem}`);
+      round[k] = { ...m, specs, db };
+      // (c): the same final rows by plain INSERTs, from the first drained run of the round.
+      if (opt.only.has('c') && m.drained && round.c === undefined) round.c = await withTimeout(ceiling(specs, db, `sc_bench_${dbId}_f${r}c`), 30 * 60_000, 'flat (c) ceiling');
+    }
+    rounds.push(round);
+  }
+
+  const median = (xs) => { const v = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((p, q) => p - q); return v.length === 0 ? undefined : v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2; };
+  const ceilingRate = median(rounds.map((x) => x.c?.rows_per_s));
+  const summary = {};
+  for (const k of kinds) {
+    const runs = rounds.map((x) => x[k]);
+    const perRun = runs.map((m) => {
+      const steadyMsgs = m.first_commit_group_events === undefined ? undefined : m.messages - m.first_commit_group_events;
+      const cpuAll = (m.cpu.engine_s ?? NaN) + (m.cpu.database_s ?? NaN) + (m.cpu.kafka_s ?? NaN);
+      return {
+        drained: m.drained, wall_s: m.wall_s, startup_s: m.startup_s, rows: m.rows, messages: m.messages,
+        rows_per_s_wall: m.rows_per_s_wall, rows_per_s_steady: m.rows_per_s_steady, msgs_per_s_wall: m.msgs_per_s_wall,
+        engine_cpu_s: m.cpu.engine_s, database_cpu_s: m.cpu.database_s, kafka_cpu_s: m.cpu.kafka_s, machine_busy_share: m.cpu.machine_busy_share,
+        engine_us_per_msg: m.cpu.engine_s === undefined ? undefined : (1e6 * m.cpu.engine_s) / m.messages,
+        engine_us_per_msg_steady: m.cpu.engine_steady_s === undefined || !steadyMsgs ? undefined : (1e6 * m.cpu.engine_steady_s) / steadyMsgs,
+        cpu_s_per_10k_rows: Number.isFinite(cpuAll) && m.rows > 0 ? (cpuAll * 10_000) / m.rows : undefined,
+        peak_rss_mb: m.peak_rss_mb, load_avg_1m_before: m.load_avg_1m_before, load_avg_1m_after: m.load_avg_1m_after,
+        commit_p50_ms: Object.values(m.groups)[0]?.commit_p50_ms, commit_p99_ms: Object.values(m.groups)[0]?.commit_p99_ms,
+        events_per_batch: Object.values(m.groups)[0]?.events_per_batch, check: m.check, cpu_profile: m.cpu_profile,
+      };
+    });
+    const med = {};
+    for (const f of ['wall_s', 'startup_s', 'rows_per_s_wall', 'rows_per_s_steady', 'msgs_per_s_wall', 'engine_cpu_s', 'database_cpu_s', 'kafka_cpu_s', 'engine_us_per_msg', 'engine_us_per_msg_steady', 'cpu_s_per_10k_rows', 'peak_rss_mb', 'load_avg_1m_before', 'commit_p50_ms', 'commit_p99_ms', 'events_per_batch']) med[f] = median(perRun.map((x) => x[f]));
+    med.rows = perRun[0].rows;
+    med.messages = perRun[0].messages;
+    med.drained = perRun.every((x) => x.drained);
+    med.share_of_ceiling_steady = med.rows_per_s_steady && ceilingRate ? med.rows_per_s_steady / ceilingRate : undefined;
+    med.share_of_ceiling_wall = med.rows_per_s_wall && ceilingRate ? med.rows_per_s_wall / ceilingRate : undefined;
+    med.times_jdbc_wall = med.rows_per_s_wall ? med.rows_per_s_wall / JDBC_REFERENCE.rows_per_s_wall : undefined;
+    med.times_jdbc_steady = med.rows_per_s_steady ? med.rows_per_s_steady / JDBC_REFERENCE.rows_per_s_steady : undefined;
+    summary[k] = { median: med, runs: perRun };
+  }
+  return {
+    records: opt.count, updates_share: opt.updates, partitions: opt.partitions, rounds: opt.rounds, workload,
+    ceiling: ceilingRate === undefined ? undefined : { rows_per_s: ceilingRate, runs: rounds.map((x) => x.c).filter(Boolean) },
+    a: summary.a, e: summary.e, jdbc_reference: JDBC_REFERENCE, target: FLAT_TARGET,
+  };
+}
+
+/** The final table must hold one row per id with the last record's values (checked on `quantity`). */
+async function checkFlatRows(db, want) {
+  const conn = await connect(db);
+  try {
+    const [[r]] = await conn.query(`SELECT COUNT(*) AS n, COALESCE(SUM(quantity), 0) AS q FROM \`${FLAT_TABLE}\``);
+    const rows = Number(r.n);
+    const quantitySum = Number(r.q);
+    const ok = rows === want.rows && quantitySum === want.quantitySum;
+    return { ok, rows, quantity_sum: quantitySum, problem: ok ? undefined : `final table has ${rows} rows (want ${want.rows}) and SUM(quantity) ${quantitySum} (want ${want.quantitySum})` };
+  } finally {
+    await conn.end();
   }
 }
 
@@ -535,7 +699,7 @@ async function measureRun({ label, specs, ends, topicName, db, extra, timeoutMs,
   const perGroupTotal = {};
   for (const e of expected) perGroupTotal[e.group] = (perGroupTotal[e.group] ?? 0) + e.end;
 
-  const profDir = cpuProf ? path.join(ROOT, 'bench', 'results', `cpu-${id}`) : undefined;
+  const profDir = cpuProf ? path.join(ROOT, 'bench', 'results', `cpu-${id}${typeof cpuProf === 'string' ? `-${cpuProf}` : ''}`) : undefined;
   const args = [
     ...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []),
     BIN, 'run', '--config', specs.dir, '--brokers', brokers.join(','), '--database-url', dbUrl(db),
@@ -584,7 +748,7 @@ async function measureRun({ label, specs, ends, topicName, db, extra, timeoutMs,
     });
   }
 
-  let tFirst, cFirst, tDrained, committed = 0, peakRssKb = 0, hwmKb = 0, timedOut = false, lastReport = 0;
+  let tFirst, cFirst, cpuFirst, tDrained, committed = 0, peakRssKb = 0, hwmKb = 0, timedOut = false, lastReport = 0;
   const timeline = [];
   for (;;) {
     const now = (performance.now() - t0) / 1000;
@@ -605,6 +769,7 @@ async function measureRun({ label, specs, ends, topicName, db, extra, timeoutMs,
     if (committed > 0 && tFirst === undefined) {
       tFirst = now;
       cFirst = committed;
+      cpuFirst = cpuSeconds(child.pid);
     }
     if (now - lastReport >= 10) {
       lastReport = now;
@@ -627,9 +792,13 @@ async function measureRun({ label, specs, ends, topicName, db, extra, timeoutMs,
   // CPU seconds used from spawn to drained: the engine, the database server, Kafka, the machine.
   const cpu = {
     engine_s: cpuSeconds(child.pid),
+    // From the first commit to drained: the engine's CPU without its start-up (module loading,
+    // DDL, group joins), for µs per message on the steady part.
+    engine_steady_s: undefined,
     database_s: cpu0.database === undefined ? undefined : cpuSeconds(services.database) - cpu0.database,
     kafka_s: cpu0.kafka === undefined ? undefined : cpuSeconds(services.kafka) - cpu0.kafka,
   };
+  if (cpuFirst !== undefined && cpu.engine_s !== undefined) cpu.engine_steady_s = cpu.engine_s - cpuFirst;
   const m1 = machineCpu();
   if (cpu0.machine && m1) cpu.machine_busy_share = 1 - (m1.idle - cpu0.machine.idle) / (m1.total - cpu0.machine.total);
   clearInterval(scraper);
@@ -946,9 +1115,11 @@ function finish() {
     L.push(`    cold (all of them in turn, memory-bound): compiled accessors ${fmt(d.cold_compiled_ops_per_s)} ops/s   jsonpath-plus ${fmt(d.cold_jsonpath_plus_ops_per_s)} ops/s   ×${d.cold_speedup.toFixed(1)}`);
     L.push(`    ${d.mismatches_in_5000_values} mismatches in a differential pass`);
   }
-  L.push('');
-  L.push('ratios:');
   const r = results.ratios;
+  if (Object.keys(r).length > 0) {
+    L.push('');
+    L.push('ratios:');
+  }
   if (r.a_over_b_events_per_s_steady) L.push(`  (a) vs (b) events/s: ×${r.a_over_b_events_per_s_steady.toFixed(1)} steady (×${r.a_over_b_events_per_s_wall?.toFixed(1) ?? '–'} wall, start-up included)`);
   if (r.a_rows_share_of_c_steady) L.push(`  (a) rows/s as a share of (c): ${(r.a_rows_share_of_c_steady * 100).toFixed(1)} % steady (${((r.a_rows_share_of_c_wall ?? 0) * 100).toFixed(1)} % wall)`);
   if (r.compiled_over_jsonpath_plus) L.push(`  compiled vs jsonpath-plus: ×${r.compiled_over_jsonpath_plus.toFixed(1)} hot (×${d.cold_speedup.toFixed(1)} cold)`);
@@ -973,6 +1144,7 @@ function finish() {
     L.push(`    engine CPU s to drain: without ${fmt(x.without_engine_cpu_s, 1)}, with ${fmt(x.with_engine_cpu_s, 1)}: cost ${x.engine_cpu_cost_pct === undefined ? '–' : x.engine_cpu_cost_pct.toFixed(1) + ' %'}`);
     L.push(`    runs (ev/s steady): without ${x.runs.without.map((r) => fmt(r.events_per_s_steady)).join(', ')}; with ${x.runs.with.map((r) => `${fmt(r.events_per_s_steady)} (${r.scrapes} scrapes)`).join(', ')}`);
   }
+  if (results.flat) L.push(...flatReport(results.flat));
   if (results.errors.length > 0) {
     L.push('');
     L.push(`ERRORS: ${results.errors.join('\n')}`);
@@ -986,6 +1158,49 @@ function finish() {
   L.push(`results: ${path.relative(ROOT, file)}`);
   process.stdout.write(L.join('\n') + '\n');
   process.exit(interrupted ? 130 : results.errors.length > 0 ? 1 : 0);
+}
+
+function flatReport(f) {
+  const L = [''];
+  const w = f.a?.median ?? f.e?.median;
+  L.push(`flat upsert: ${fmt(f.records)} records of 8 columns (id, 3 strings, 2 ints, a decimal, a timestamp), ${fmt(f.updates_share * 100, 1)} % of them updates of an earlier id → ${fmt(w?.rows)} rows, one topic × ${f.partitions} partitions, one insert … on_conflict: update; ${f.rounds > 1 ? `medians of ${f.rounds} interleaved rounds` : '1 round (--rounds 3 for medians)'}:`);
+  const pct = (x) => (x === undefined ? '–' : `${(100 * x).toFixed(1)} %`);
+  const times = (x) => (x === undefined ? '–' : `×${x.toFixed(2)}`);
+  const head = ['', 'rows', 'wall s', 'startup s', 'rows/s wall', 'rows/s steady', 'engine µs/msg', 'steady µs/msg', 'engine CPU s', 'MariaDB CPU s', 'Kafka CPU s', 'CPU s/10k rows', 'peak RSS MB', '% of (c) steady', '× JDBC wall', '× JDBC steady', 'load 1m'];
+  const rows = [];
+  for (const [label, x] of [['(a) default route, id: none (no processed ids)', f.a], ['(e) event type + id (processed-ids row each)', f.e]]) {
+    if (!x) continue;
+    const m = x.median;
+    rows.push([label, fmt(m.rows), m.wall_s.toFixed(1) + (m.drained ? '' : ' TIMEOUT'), m.startup_s?.toFixed(1) ?? '–', fmt(m.rows_per_s_wall), fmt(m.rows_per_s_steady), fmt(m.engine_us_per_msg, 1), fmt(m.engine_us_per_msg_steady, 1), fmt(m.engine_cpu_s, 1), fmt(m.database_cpu_s, 1), fmt(m.kafka_cpu_s, 1), fmt(m.cpu_s_per_10k_rows, 2), fmt(m.peak_rss_mb), pct(m.share_of_ceiling_steady), times(m.times_jdbc_wall), times(m.times_jdbc_steady), fmt(m.load_avg_1m_before, 2)]);
+  }
+  if (f.ceiling) rows.push(['(c) plain INSERT ceiling, same final rows', fmt(f.ceiling.runs[0]?.rows), '–', '–', fmt(f.ceiling.rows_per_s), fmt(f.ceiling.rows_per_s), '–', '–', '–', '–', '–', '–', '–', '100 %', times(f.ceiling.rows_per_s / JDBC_REFERENCE.rows_per_s_wall), times(f.ceiling.rows_per_s / JDBC_REFERENCE.rows_per_s_steady), '–']);
+  const j = f.jdbc_reference;
+  rows.push(['reference: tuned Kafka Connect JDBC sink (constant)', '–', '–', '–', fmt(j.rows_per_s_wall), fmt(j.rows_per_s_steady), '–', '–', '–', '–', '–', fmt(j.cpu_s_per_10k_rows, 2), fmt(j.peak_rss_mb), '–', '×1.00', '×1.00', '–']);
+  L.push(...table([head, ...rows]));
+  L.push(`  reference: ${j.source}; not measured by this script`);
+  const t = f.target;
+  const a = f.a?.median;
+  if (a) {
+    const wantRate = t.times_jdbc * j.rows_per_s_wall;
+    L.push(`  targets (issue 13) for (a): rows/s wall ≥ ${fmt(wantRate)} (${t.times_jdbc} × JDBC): ${fmt(a.rows_per_s_wall)}, ${a.rows_per_s_wall >= wantRate ? 'met' : 'NOT met'}; engine CPU ≤ ${t.engine_us_per_msg} µs/msg: ${fmt(a.engine_us_per_msg, 1)} (steady ${fmt(a.engine_us_per_msg_steady, 1)}), ${a.engine_us_per_msg <= t.engine_us_per_msg ? 'met' : 'NOT met'}`);
+  }
+  if (f.a && f.e) {
+    const x = f.a.median;
+    const y = f.e.median;
+    L.push(`  cost of the processed-ids row, (e) vs (a): rows/s steady ${fmt(100 * (y.rows_per_s_steady / x.rows_per_s_steady - 1), 1)} %, engine µs/msg ${y.engine_us_per_msg >= x.engine_us_per_msg ? '+' : ''}${fmt(y.engine_us_per_msg - x.engine_us_per_msg, 1)}, MariaDB CPU s ${y.database_cpu_s >= x.database_cpu_s ? '+' : ''}${fmt(y.database_cpu_s - x.database_cpu_s, 1)}`);
+  }
+  for (const [label, x] of [['(a)', f.a], ['(e)', f.e]]) {
+    if (!x || x.runs.length < 2) continue;
+    L.push(`  ${label} rounds: ${x.runs.map((r) => `${fmt(r.rows_per_s_steady)} rows/s steady, ${fmt(r.engine_us_per_msg, 1)} µs/msg, load ${fmt(r.load_avg_1m_before, 2)}`).join('; ')}`);
+  }
+  for (const [label, x] of [['(a)', f.a], ['(e)', f.e]]) {
+    const p = x?.runs[0]?.cpu_profile;
+    if (!p?.top) continue;
+    L.push('');
+    L.push(`flat ${label} CPU profile (${p.file}), top functions by self time:`);
+    L.push(...table([['self %', 'self ms', 'function', 'where'], ...p.top.slice(0, 20).map((q) => [q.self_pct.toFixed(1), fmt(q.self_ms), q.name, q.where])]));
+  }
+  return L;
 }
 
 function table(rows) {
