@@ -1145,6 +1145,7 @@ function finish() {
     L.push(`    runs (ev/s steady): without ${x.runs.without.map((r) => fmt(r.events_per_s_steady)).join(', ')}; with ${x.runs.with.map((r) => `${fmt(r.events_per_s_steady)} (${r.scrapes} scrapes)`).join(', ')}`);
   }
   if (results.flat) L.push(...flatReport(results.flat));
+  L.push(...targetsReport());
   if (results.errors.length > 0) {
     L.push('');
     L.push(`ERRORS: ${results.errors.join('\n')}`);
@@ -1178,12 +1179,6 @@ function flatReport(f) {
   rows.push(['reference: tuned Kafka Connect JDBC sink (constant)', '–', '–', '–', fmt(j.rows_per_s_wall), fmt(j.rows_per_s_steady), '–', '–', '–', '–', '–', fmt(j.cpu_s_per_10k_rows, 2), fmt(j.peak_rss_mb), '–', '×1.00', '×1.00', '–']);
   L.push(...table([head, ...rows]));
   L.push(`  reference: ${j.source}; not measured by this script`);
-  const t = f.target;
-  const a = f.a?.median;
-  if (a) {
-    const wantRate = t.times_jdbc * j.rows_per_s_wall;
-    L.push(`  targets (issue 13) for (a): rows/s wall ≥ ${fmt(wantRate)} (${t.times_jdbc} × JDBC): ${fmt(a.rows_per_s_wall)}, ${a.rows_per_s_wall >= wantRate ? 'met' : 'NOT met'}; engine CPU ≤ ${t.engine_us_per_msg} µs/msg: ${fmt(a.engine_us_per_msg, 1)} (steady ${fmt(a.engine_us_per_msg_steady, 1)}), ${a.engine_us_per_msg <= t.engine_us_per_msg ? 'met' : 'NOT met'}`);
-  }
   if (f.a && f.e) {
     const x = f.a.median;
     const y = f.e.median;
@@ -1201,6 +1196,27 @@ function flatReport(f) {
     L.push(...table([['self %', 'self ms', 'function', 'where'], ...p.top.slice(0, 20).map((q) => [q.self_pct.toFixed(1), fmt(q.self_ms), q.name, q.where])]));
   }
   return L;
+}
+
+/** Issue 13's targets against this run's figures, whichever of them it measured. */
+function targetsReport() {
+  const out = [];
+  const line = (what, want, got, ok) => out.push(`  ${ok === undefined ? '    ' : ok ? 'met ' : 'NOT '} ${what}: want ${want}, got ${got}`);
+  const { a, flat } = results;
+  const fa = flat?.a?.median;
+  if (fa) {
+    const wantRate = FLAT_TARGET.times_jdbc * JDBC_REFERENCE.rows_per_s_wall;
+    line('flat (a) rows/s wall', `≥ ${fmt(wantRate)} (${FLAT_TARGET.times_jdbc} × ${fmt(JDBC_REFERENCE.rows_per_s_wall)}, the tuned JDBC sink)`, `${fmt(fa.rows_per_s_wall)} (×${fa.times_jdbc_wall.toFixed(2)})`, fa.rows_per_s_wall >= wantRate);
+    line('flat (a) engine CPU per message', `≤ ${FLAT_TARGET.engine_us_per_msg} µs`, `${fmt(fa.engine_us_per_msg, 1)} µs (steady ${fmt(fa.engine_us_per_msg_steady, 1)})`, fa.engine_us_per_msg <= FLAT_TARGET.engine_us_per_msg);
+  }
+  const share = results.ratios.a_rows_share_of_c_steady;
+  if (share !== undefined) line('Social Commerce (a) as a share of (c), steady', '≥ 50 %', `${(100 * share).toFixed(1)} %`, share >= 0.5);
+  const ab = results.ratios.a_over_b_events_per_s_steady;
+  if (ab !== undefined) line('Social Commerce (a)/(b) events/s steady', '≥ ×15', `×${ab.toFixed(1)}`, ab >= 15);
+  const rss = [['Social Commerce (a)', a, a?.messages], ['flat (a)', fa, fa?.messages], ['flat (e)', flat?.e?.median, flat?.e?.median?.messages]].filter(([, x]) => x?.peak_rss_mb !== undefined);
+  for (const [label, x, n] of rss) line(`${label} peak RSS with ${fmt(n)} messages of lag`, '< 300 MB at 1,000,000 (--count 1000000)', `${fmt(x.peak_rss_mb)} MB`, n >= 1_000_000 ? x.peak_rss_mb < 300 : x.peak_rss_mb < 300 ? undefined : false);
+  if (out.length === 0) return [];
+  return ['', `targets (issue 13), load avg at start ${results.machine.load_avg_at_start.map((x) => x.toFixed(2)).join(' ')}:`, ...out];
 }
 
 function table(rows) {
