@@ -574,6 +574,11 @@ async function flatScenario() {
         peak_rss_mb: m.peak_rss_mb, load_avg_1m_before: m.load_avg_1m_before, load_avg_1m_after: m.load_avg_1m_after,
         commit_p50_ms: Object.values(m.groups)[0]?.commit_p50_ms, commit_p99_ms: Object.values(m.groups)[0]?.commit_p99_ms,
         events_per_batch: Object.values(m.groups)[0]?.events_per_batch, check: m.check, cpu_profile: m.cpu_profile,
+        startup_steps_s: {
+          process_up: m.log_first_seen_s['sc-project starting'], tables_ready: m.log_first_seen_s.projection,
+          partitions_assigned: m.log_first_seen_s['no stored position: starting from the earliest offset'] ?? m.log_first_seen_s['resuming from the stored position'],
+          first_commit: m.startup_s,
+        },
       };
     });
     const med = {};
@@ -715,6 +720,7 @@ async function measureRun({ label, specs, ends, topicName, db, extra, timeoutMs,
   const stats = [];
   const problems = [];
   const tail = [];
+  const firstSeen = {};
   let exit;
   let scrapes = 0;
   let scraper;
@@ -725,6 +731,8 @@ async function measureRun({ label, specs, ends, topicName, db, extra, timeoutMs,
     if (tail.length > 40) tail.shift();
     let j;
     try { j = JSON.parse(line); } catch { return; }
+    // When each kind of log line first came: the start-up's steps (process up, tables, joined).
+    if (typeof j.msg === 'string' && firstSeen[j.msg] === undefined) firstSeen[j.msg] = Number(((performance.now() - t0) / 1000).toFixed(2));
     // With --http, scrape like a (busy) Prometheus would: every 2 s, the whole exposition.
     if (scrape && j.msg === 'serving /metrics, /healthz and /readyz' && scraper === undefined) {
       scraper = setInterval(() => void fetch(`${j.address}/metrics`).then((r) => r.text()).then(() => { scrapes++; }, () => undefined), 2000);
@@ -837,7 +845,7 @@ async function measureRun({ label, specs, ends, topicName, db, extra, timeoutMs,
     rows_per_s_steady: undefined,
     peak_rss_mb: Math.round(Math.max(hwmKb, peakRssKb) / 1024),
     cpu,
-    groups, timeline, problems, load_avg_1m_before: load, load_avg_1m_after: os.loadavg()[0],
+    groups, timeline, problems, log_first_seen_s: firstSeen, load_avg_1m_before: load, load_avg_1m_after: os.loadavg()[0],
     stats_lines: stats.map((s) => ({ t: Number(s.t.toFixed(1)), group: specs.groups[s.group]?.original ?? s.group, events: s.events, events_per_s: s.events_per_s, batches: s.batches, statements: s.statements })),
   };
   // Rows per second over the drain: the rows written after the first commit are not known
@@ -1183,6 +1191,12 @@ function flatReport(f) {
     const x = f.a.median;
     const y = f.e.median;
     L.push(`  cost of the processed-ids row, (e) vs (a): rows/s steady ${fmt(100 * (y.rows_per_s_steady / x.rows_per_s_steady - 1), 1)} %, engine µs/msg ${y.engine_us_per_msg >= x.engine_us_per_msg ? '+' : ''}${fmt(y.engine_us_per_msg - x.engine_us_per_msg, 1)}, MariaDB CPU s ${y.database_cpu_s >= x.database_cpu_s ? '+' : ''}${fmt(y.database_cpu_s - x.database_cpu_s, 1)}`);
+  }
+  for (const [label, x] of [['(a)', f.a], ['(e)', f.e]]) {
+    const st = x?.runs[0]?.startup_steps_s;
+    if (st === undefined) continue;
+    const at = (v) => (v === undefined ? '?' : `${v.toFixed(1)} s`);
+    L.push(`  ${label} start-up (round 1, from spawn): started (modules loaded, spec compiled) ${at(st.process_up)}, schema ready and DLQ producer connected ${at(st.tables_ready)}, partitions assigned ${at(st.partitions_assigned)}, first commit ${at(st.first_commit)}`);
   }
   for (const [label, x] of [['(a)', f.a], ['(e)', f.e]]) {
     if (!x || x.runs.length < 2) continue;
