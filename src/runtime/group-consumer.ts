@@ -12,6 +12,7 @@ import { GapError, PositionsChangedError, StoppedError, type GroupProcessor } fr
 import { placePartitions, type StartFrom } from './placement.js';
 import type { Logger } from './log.js';
 import { settleWithin, type StopSignal } from './stop-signal.js';
+import { SpecChangedError } from './lifecycle/spec-watch.js';
 
 /**
  * TEST-ONLY hook, never set it in production: `SC_TEST_CRASH_AFTER_DB_COMMIT=<n>` kills this
@@ -68,6 +69,12 @@ export interface GroupConsumerOptions {
    * is disconnected at once (StopRequestedError) instead of being waited for.
    */
   stop?: StopSignal;
+  /**
+   * A transaction found the group's stored spec fingerprints changed (a rebuild swapped its
+   * tables): nothing of it was written, and this consumer starts no further batch. The runtime
+   * reloads the specs and starts the group again, or stops (without it: a fatal error).
+   */
+  onSpecChanged?: (e: SpecChangedError) => void;
 }
 
 /** How long a disconnect (leaving the group) may take before a stop goes on without it. */
@@ -230,6 +237,13 @@ export async function startGroupConsumer(kafka: Kafka, group: string, topics: st
         log.warn('stored positions changed under the engine: placing the partition again', { group, topic: e.topic, partition: e.partition, expected: e.expected ?? null });
         placed = place({ [e.topic]: [e.partition] }).catch(placementFailed);
         await placed;
+        return;
+      }
+      if (e instanceof SpecChangedError && o.onSpecChanged !== undefined) {
+        // The batch stays uncommitted in Kafka; whoever runs the group next places it from the
+        // database's positions, which already hold the units committed before.
+        stopRequested = true;
+        o.onSpecChanged(e);
         return;
       }
       if (e instanceof StoppedError) {

@@ -207,7 +207,7 @@ describe.each([true, false])('GroupProcessor (claim by INSERT … RETURNING: %s)
     const missing = Object.assign(new Error("Table 'x' doesn't exist"), { errno: 1146 });
     const broken: Sink = {
       ...sink,
-      transaction: (fn) => sink.transaction((tx) => fn({ ...tx, exec: async (st) => (st.sql.includes('"things"') ? Promise.reject(missing) : tx.exec(st)) })),
+      transaction: (fn) => sink.transaction((tx, start) => fn({ ...tx, exec: async (st) => (st.sql.includes('"things"') ? Promise.reject(missing) : tx.exec(st)) }, start)),
     };
     const first = nextOffset;
     const failing = processor({ sink: broken }).process([msg(ev('thing.created', 'e1', 'a', 1)), msg(ev('thing.created', 'e2', 'b', 1))]);
@@ -224,7 +224,7 @@ describe('GroupProcessor with a concurrent consumer', () => {
     // The other consumer committed these event ids after our read: our claim hits its key.
     const racing: Sink = {
       ...sink,
-      transaction: (fn) => sink.transaction((tx) => fn({
+      transaction: (fn) => sink.transaction((tx, start) => fn({
         ...tx,
         exec: async (st) => {
           if (!raced && st.sql.startsWith('INSERT INTO "sc_processed_events"')) {
@@ -233,7 +233,7 @@ describe('GroupProcessor with a concurrent consumer', () => {
           }
           return tx.exec(st);
         },
-      })),
+      }, start)),
     };
     await processor().process([msg(ev('thing.created', 'c1', 'a', 1, { name: 'a' }))]);
     await processor({ sink: racing }).process([msg(ev('thing.hit', 'h1', 'x', 1, { target: 'a' }), 'other')]);

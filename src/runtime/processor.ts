@@ -9,7 +9,9 @@
  */
 import { fold, chunks, chunksBy, rowBytes, splitByBytes } from '../sql/fold.js';
 import { sqlNow, type ProcessedRow } from '../sql/engine-sql.js';
-import type { Sink, Tx } from './sink.js';
+import { LockWaitError, type Sink, type Tx, type TxGuard, type TxStart } from './sink.js';
+import { partitionLockName } from './lifecycle/swap-lock.js';
+import { SpecChangedError, type SpecWatch } from './lifecycle/spec-watch.js';
 import { DEFAULT_ROUTE, type GroupRoutes, type Handler } from './routes.js';
 import { isBad, type DecodedEvent, type RawMessage } from './message.js';
 import { EventError } from './event-error.js';
@@ -58,6 +60,14 @@ export interface ProcessorOptions {
   /** Told once per committed unit (metrics); never per message. */
   observer?: BatchObserver;
   effects?: BatchEffect[];
+  /**
+   * Hold each partition's swap lock (runtime/lifecycle/swap-lock.ts) during its transactions, under
+   * the routes' group name (default true; MariaDB only). A rebuild's shadow group takes its own
+   * names, which no swap waits for.
+   */
+  partitionLocks?: boolean;
+  /** Roll back, with SpecChangedError, a transaction that finds the group's stored spec fingerprints changed. */
+  specWatch?: SpecWatch;
 }
 
 /** Thrown when the runtime stops while a unit waits to retry: nothing was committed. */
@@ -127,8 +137,37 @@ export class GroupProcessor {
   private unexpectedInARow = 0;
   /** Where a partition with no stored position starts (set when the consumer places it). */
   private readonly starts = new Map<string, number>();
+  /** Partition → its swap-lock name (a hash: computed once). */
+  private readonly lockNames = new Map<string, string>();
 
   constructor(private readonly o: ProcessorOptions) {}
+
+  /** The locks and the fingerprint check of a transaction that moves these partitions' positions. */
+  private guard(keys: Iterable<string>): TxGuard | undefined {
+    const locks: string[] = [];
+    if (this.o.partitionLocks !== false && this.o.sink.dialect === 'mysql') {
+      for (const k of keys) {
+        let name = this.lockNames.get(k);
+        if (name === undefined) {
+          const [topic, partition] = k.split('\u0000') as [string, string];
+          name = partitionLockName(this.o.routes.group, topic, Number(partition));
+          this.lockNames.set(k, name);
+        }
+        locks.push(name);
+      }
+      // One sequence for every transaction, should one ever take several (a file's unit).
+      locks.sort();
+    }
+    const watch = this.o.specWatch;
+    if (locks.length === 0 && watch === undefined) return undefined;
+    return { locks, ...(watch !== undefined ? { fingerprints: watch.projections } : {}) };
+  }
+
+  /** Before the first write: the group's projections must still be built by the specs it started with. */
+  private checkSpec(start: TxStart): void {
+    const watch = this.o.specWatch;
+    if (watch !== undefined && start.fingerprints !== watch.expected) throw new SpecChangedError(this.o.routes.group, watch.expected, start.fingerprints ?? null);
+  }
 
   /** Forget cached positions (after a rebalance another member may have moved them). */
   resetPositions(): void {
@@ -144,7 +183,10 @@ export class GroupProcessor {
   /** Store a partition's position where none is (`--start-from latest`) or past a deleted gap (positions never move back). */
   async initPosition(topic: string, partition: number, offset: number, hooks: ProcessorHooks = {}): Promise<void> {
     const row = { group: this.o.routes.group, topic, partition, nextOffset: offset, at: sqlNow() };
-    await this.retrying(hooks, () => 'store the start position', () => this.o.sink.transaction((tx) => tx.exec(this.o.sink.engine.upsertPositions([row]))));
+    await this.retrying(hooks, () => 'store the start position', () => this.o.sink.transaction((tx, start) => {
+      this.checkSpec(start);
+      return tx.exec(this.o.sink.engine.upsertPositions([row]));
+    }, this.guard([posKey(topic, partition)])));
     this.positions = undefined;
   }
 
@@ -320,7 +362,10 @@ export class GroupProcessor {
           await deadLetters.send(unsent);
           for (const d of unsent) sent.add(d.msg);
         }
-        return sink.transaction((tx) => this.write(tx, messages, unit, hooks, known));
+        return sink.transaction((tx, start) => {
+          this.checkSpec(start);
+          return this.write(tx, messages, unit, hooks, known);
+        }, this.guard(nextOffsets(messages).keys()));
       });
       for (const f of unit.after ?? []) f();
       const ms = performance.now() - started;
@@ -458,15 +503,17 @@ export class GroupProcessor {
         if (attempt > 0) this.o.observer?.unavailable(false);
         return out;
       } catch (e) {
-        if (e instanceof PositionsChangedError) throw e;
+        if (e instanceof PositionsChangedError || e instanceof SpecChangedError) throw e;
         const kind = classify(e);
         const message = e instanceof Error ? e.message : String(e);
         if (kind === 'data') throw new DataError(message);
         if (kind === 'fatal') throw new FatalError(`group ${this.o.routes.group}: ${what()} failed: ${message}`, e);
         this.o.stats.retries++;
-        this.o.observer?.unavailable(true);
+        // Waiting out a swap is not the database being down (readiness, metrics).
+        if (!(e instanceof LockWaitError)) this.o.observer?.unavailable(true);
         const delay = backoffDelay(attempt, this.o.backoff ?? DEFAULT_BACKOFF);
-        this.o.log.warn('database unavailable, retrying', { group: this.o.routes.group, what: what(), attempt: attempt + 1, delay_ms: delay, error: message });
+        if (e instanceof LockWaitError) this.o.log.info('waiting for a rebuild\'s swap (the partition lock is held), retrying', { group: this.o.routes.group, what: what(), attempt: attempt + 1, delay_ms: delay, lock_timeout_s: e.timeoutS });
+        else this.o.log.warn('database unavailable, retrying', { group: this.o.routes.group, what: what(), attempt: attempt + 1, delay_ms: delay, error: message });
         await this.pause(delay, hooks);
       }
     }

@@ -17,6 +17,8 @@ const TRANSIENT_CODES = new Set([
   // Another consumer committed the same event ids first (a rebalance overlap): retry, and the
   // retry finds them processed.
   'SC_CLAIM_CONFLICT',
+  // A rebuild's swap holds the partition's lock (sink.ts LockWaitError): wait for it like an outage.
+  'SC_SWAP_LOCK_WAIT',
 ]);
 // 1213 deadlock, 1205 lock wait timeout, 2006 gone away, 2013 lost during query, 1053 shutdown,
 // 1927 connection killed, 1040 too many connections (https://mariadb.com/kb/en/mariadb-error-codes/).

@@ -14,6 +14,8 @@ import { DEFAULT_CONCURRENCY, startGroupConsumer, type GroupConsumerHandle } fro
 import { ensureDeadLetterTopics, ensureTopics, kafkaClient, kafkaDeadLetters, missingTopics } from './kafka-client.js';
 import { createLogger, type Logger, type LogFormat } from './log.js';
 import { prepareSchema } from './lifecycle/schema.js';
+import { fingerprintMap, readSpecWatch, SpecChangedError, type SpecWatch } from './lifecycle/spec-watch.js';
+import { fingerprintOf, projectionShape } from '../compile/fingerprint.js';
 import { readNdjson } from './ndjson-source.js';
 import type { StartFrom } from './placement.js';
 import { GroupProcessor, StoppedError } from './processor.js';
@@ -83,6 +85,8 @@ export interface RuntimeOptions {
   migrate?: boolean;
   /** Record the specs' fingerprints where a rebuild is advised (keep the tables as they are). */
   acceptSpec?: boolean;
+  /** MariaDB: how long a transaction waits for its partition lock while a rebuild swaps (default 5 s, then it retries). */
+  lockTimeoutS?: number;
 }
 
 export interface RunSummary {
@@ -124,6 +128,10 @@ interface GroupRun {
   joined: boolean;
   /** From the monitor's last turn. */
   lag: PartitionLag[];
+  /** The plan the group runs (a reload after a rebuild's swap replaces it for this group only). */
+  plan: Plan;
+  /** A reload in progress (several partitions' transactions may notice the same swap). */
+  reloading?: Promise<void>;
 }
 
 export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
@@ -226,6 +234,8 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
         // Start-up ends promptly once asked to stop (its blocking steps race the request); only
         // then are the consumers it started known, and nothing but this closes the pool.
         if (starting !== undefined) await starting.catch(() => undefined);
+        // A reload after a swap may be starting a group's new consumer: let it end first.
+        await Promise.allSettled(groups.map((g) => g.reloading));
         await Promise.allSettled(groups.map((g) => g.kafka?.stop()));
         // After the consumers: no batch adds records any more. A send in flight is abandoned; its
         // batch stays pending and is resent first, byte-identical, by the next run.
@@ -252,19 +262,17 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     }
     if (o.createTables !== false) await untilStop('preparing the schema', prepareSchema(o.databaseUrl, plan, log, { migrate: o.migrate === true, acceptSpec: o.acceptSpec === true }));
     if (stopSignal.requested) throw new StopRequestedError('starting');
-    sink = target.kind === 'mysql' ? await openMysqlSink(o.databaseUrl, (o.concurrency ?? DEFAULT_CONCURRENCY) * plan.groups.length) : openSqliteSink(o.databaseUrl);
+    sink = target.kind === 'mysql' ? await openMysqlSink(o.databaseUrl, (o.concurrency ?? DEFAULT_CONCURRENCY) * plan.groups.length, { lockTimeoutS: o.lockTimeoutS }) : openSqliteSink(o.databaseUrl);
     let deadLetters: DeadLetterSink = { mode: 'table', send: async () => undefined };
     if (kafka !== undefined && producer !== undefined) {
       await untilStop('connecting the dead-letter producer', producer.connect());
       deadLetters = kafkaDeadLetters(producer, dlqLimits);
     }
+    sharedDeadLetters = deadLetters;
     for (const g of plan.groups) {
-      const routes = groupRoutes(plan, g.group);
-      const stats = newStats();
-      const outputs = await openGroupOutputs(plan, g.group, { sink, deadLetters, log, transport: o.httpTransport ?? fetchTransport, clock: o.clock ?? systemClock, env: process.env, bounded: o.from === undefined });
-      const effects = outputs === undefined ? [] : [outputs.effect];
-      groups.push({ routes, stats, lastEvents: 0, joined: false, lag: [], outputs, processor: new GroupProcessor({ sink, routes, deadLetters, stats, log, maxBatch: o.maxBatch, observer: metrics?.observer(g.group), effects }) });
-      for (const p of routes.projections) {
+      const run = await groupRun(plan, g.group, newStats());
+      groups.push(run);
+      for (const p of run.routes.projections) {
         log.info('projection', { projection: p.name, group: p.group, topics: p.topics.join(','), handles: Object.keys(p.handlers).sort().join(',') });
       }
     }
@@ -293,6 +301,91 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     await startKafka();
     started = true;
     await monitor();
+  }
+
+  let sharedDeadLetters: DeadLetterSink = { mode: 'table', send: async () => undefined };
+
+  /** A group's routes, outputs and processor under a plan; its stats carry over a reload. */
+  async function groupRun(p: Plan, group: string, stats: GroupStats): Promise<GroupRun> {
+    const s = sink as Sink;
+    const routes = groupRoutes(p, group);
+    const outputs = await openGroupOutputs(p, group, { sink: s, deadLetters: sharedDeadLetters, log, transport: o.httpTransport ?? fetchTransport, clock: o.clock ?? systemClock, env: process.env, bounded: o.from === undefined });
+    const effects = outputs === undefined ? [] : [outputs.effect];
+    const specWatch = await watchOf(s, routes.projections.map((x) => x.name));
+    return { routes, stats, lastEvents: 0, joined: false, lag: [], outputs, plan: p, processor: new GroupProcessor({ sink: s, routes, deadLetters: sharedDeadLetters, stats, log, maxBatch: o.maxBatch, observer: metrics?.observer(group), effects, specWatch }) };
+  }
+
+  /** What is stored for the group's projections now; none when the engine's tables were not made (createTables: false). */
+  async function watchOf(s: Sink, projections: string[]): Promise<SpecWatch | undefined> {
+    try {
+      return await readSpecWatch(s, projections);
+    } catch (e) {
+      const err = e as { errno?: unknown; message?: unknown };
+      if (err.errno === 1146 || /no such table/iu.test(String(err.message))) {
+        log.warn('no sc_spec_fingerprints table: a rebuild\'s swap under this run goes unnoticed', { projections: projections.join(',') });
+        return undefined;
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * A transaction of group g found its projections' stored fingerprints changed (a rebuild
+   * swapped their tables, or another engine recorded a new spec): nothing of it was written.
+   * Read the specs again; when they are what is stored now, the group starts again under them
+   * from the database's positions (the other groups go on); otherwise the runtime stops, naming
+   * the projection and both fingerprints. Several partitions noticing it share one reload.
+   */
+  function specChanged(g: GroupRun, e: SpecChangedError): Promise<void> {
+    g.reloading ??= reloadGroup(g, e).finally(() => { g.reloading = undefined; });
+    return g.reloading;
+  }
+
+  async function reloadGroup(g: GroupRun, e: SpecChangedError): Promise<void> {
+    const group = g.routes.group;
+    const s = sink as Sink;
+    const stop = (message: string, fields: Record<string, unknown>): void => {
+      log.error('spec changed under the running engine: stopping', { group, ...fields, error: message });
+      fatal = new Error(message);
+      void runtime.stop();
+    };
+    const changed = e.changed();
+    const first = changed[0] ?? { projection: '(none)', was: null, now: null };
+    const names = changed.map((c) => c.projection).join(', ');
+    if (o.plan !== undefined) {
+      stop(`group ${group}: projection ${names} now has stored spec fingerprint ${first.now ?? 'none'}, this engine runs ${first.was ?? 'none'} from the plan it was given, which it cannot reload: the group stops. Restart it with the new specs (it resumes from the database's positions).`, { projection: names, stored: first.now, running: first.was });
+      return;
+    }
+    let next: Plan;
+    try {
+      next = planOf(o.config ?? 'projections');
+    } catch (err) {
+      stop(`group ${group}: projection ${names} was rebuilt (stored spec fingerprint ${first.now ?? 'none'}, this engine runs ${first.was ?? 'none'}), and the specs in ${String(o.config ?? 'projections')} do not validate: ${err instanceof Error ? err.message : String(err)}`, { projection: names, stored: first.now, running: first.was });
+      return;
+    }
+    const mine = next.projections.filter((p) => p.group === group);
+    const stored = await watchOf(s, mine.map((p) => p.name));
+    const reloaded = new Map(mine.map((p) => [p.name, fingerprintOf(projectionShape(next, p))]));
+    const storedNow = fingerprintMap(stored?.expected ?? null);
+    const mismatch = [...new Set([...changed.map((c) => c.projection), ...reloaded.keys()])].sort().find((p) => reloaded.get(p) !== storedNow.get(p));
+    if (mine.length === 0 || mismatch !== undefined) {
+      const p = mismatch ?? first.projection;
+      stop(`group ${group}: projection ${p} has stored spec fingerprint ${storedNow.get(p) ?? 'none'} (its tables were rebuilt or recorded by another spec), but the specs in ${String(o.config ?? 'projections')} give ${reloaded.get(p) ?? '(no such projection)'}: this engine cannot see the specs the rebuild used. The group stops; restart sc-project run with those specs (it resumes from the database's positions).`, { projection: p, stored: storedNow.get(p) ?? null, reloaded: reloaded.get(p) ?? null });
+      return;
+    }
+    // Stop the old consumer first: no transaction of the old plan runs once the new one starts.
+    await g.kafka?.stop();
+    await g.outputs?.stop();
+    if (stopping) return;
+    const run = await groupRun(next, group, g.stats);
+    g.routes = run.routes;
+    g.processor = run.processor;
+    g.outputs = run.outputs;
+    g.plan = next;
+    if (stopping) return;
+    g.outputs?.start();
+    log.info('spec changed under the running engine (rebuilt): reloaded the specs, resuming the group from the stored positions', { group, projection: names, was: first.was, now: first.now });
+    if (g.kafka !== undefined) await startConsumer(g);
   }
 
   /** The monitor's turn: database reachability, and with Kafka the lag of every partition. */
@@ -341,12 +434,18 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
         for (const g of groups) {
           if (stopping) return;
           const mine = batch.filter((m) => g.routes.accepts(m));
-          try {
-            await g.processor.process(mine, { stopping: () => stopping });
-          } catch (e) {
-            // Stopped between units or while waiting to retry: what committed stays committed.
-            if (e instanceof StoppedError) return;
-            throw e;
+          for (;;) {
+            try {
+              await g.processor.process(mine, { stopping: () => stopping });
+              break;
+            } catch (e) {
+              // Stopped between units or while waiting to retry: what committed stays committed.
+              if (e instanceof StoppedError) return;
+              if (!(e instanceof SpecChangedError)) throw e;
+              // The reloaded group's processor reads the positions again and skips what committed.
+              await specChanged(g, e);
+              if (fatal !== undefined) throw fatal;
+            }
           }
         }
         // A message's offset is its line number: blank lines count as done too, as in the total.
@@ -385,24 +484,37 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     for (const g of groups) {
       // stop() during start-up: do not start consumers nobody will disconnect.
       if (stopping) return;
-      const c = await startGroupConsumer(kafka, g.routes.group, g.routes.topics, g.processor, log, (e) => {
-        // A failure after a requested stop (the pool closing under late work) must not turn the stop into a failed run.
-        if (stopSignal.requested && fatal === undefined) {
-          log.warn('error after the stop was requested (ignored: what committed stays committed)', { group: g.routes.group, error: e instanceof Error ? e.message : String(e) });
-          return;
-        }
-        log.error('group stopped on an error that retrying cannot fix', { group: g.routes.group, error: e instanceof Error ? e.message : String(e) });
-        fatal = e;
-        void runtime.stop();
-      }, { sessionTimeoutMs: o.sessionTimeoutMs, concurrency: o.concurrency, startFrom: o.startFrom, acceptHistoryGap: o.acceptHistoryGap, stop: stopSignal });
-      g.kafka = c;
-      // consumer.run() resolves once the first join is done (kafkajs runner.start).
-      g.joined = true;
-      c.consumer.on(c.consumer.events.GROUP_JOIN, () => { g.joined = true; });
-      c.consumer.on(c.consumer.events.REBALANCING, () => { g.joined = false; });
-      c.consumer.on(c.consumer.events.CRASH, () => { g.joined = false; });
-      c.consumer.on(c.consumer.events.STOP, () => { g.joined = false; });
+      await startConsumer(g);
     }
+  }
+
+  /** Start (or, after a reload, start again) the group's consumer. */
+  async function startConsumer(g: GroupRun): Promise<void> {
+    if (kafka === undefined) return;
+    const c = await startGroupConsumer(kafka, g.routes.group, g.routes.topics, g.processor, log, (e) => {
+      // A failure after a requested stop (the pool closing under late work) must not turn the stop into a failed run.
+      if (stopSignal.requested && fatal === undefined) {
+        log.warn('error after the stop was requested (ignored: what committed stays committed)', { group: g.routes.group, error: e instanceof Error ? e.message : String(e) });
+        return;
+      }
+      log.error('group stopped on an error that retrying cannot fix', { group: g.routes.group, error: e instanceof Error ? e.message : String(e) });
+      fatal = e;
+      void runtime.stop();
+    }, { sessionTimeoutMs: o.sessionTimeoutMs, concurrency: o.concurrency, startFrom: o.startFrom, acceptHistoryGap: o.acceptHistoryGap, stop: stopSignal, onSpecChanged: (e) => {
+      void specChanged(g, e).catch((err: unknown) => {
+        if (stopSignal.requested) return;
+        log.error('reloading the specs failed', { group: g.routes.group, error: err instanceof Error ? err.message : String(err) });
+        fatal ??= err;
+        void runtime.stop();
+      });
+    } });
+    g.kafka = c;
+    // consumer.run() resolves once the first join is done (kafkajs runner.start).
+    g.joined = true;
+    c.consumer.on(c.consumer.events.GROUP_JOIN, () => { g.joined = true; });
+    c.consumer.on(c.consumer.events.REBALANCING, () => { g.joined = false; });
+    c.consumer.on(c.consumer.events.CRASH, () => { g.joined = false; });
+    c.consumer.on(c.consumer.events.STOP, () => { g.joined = false; });
   }
 
   /** The prune in progress: closeAll waits for it (it stops between chunks once stopping). */

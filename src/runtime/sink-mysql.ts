@@ -1,14 +1,26 @@
 /** MySQL/MariaDB sink over a mysql2 pool. */
 import mysql from 'mysql2/promise';
 import { credentials, parseDatabaseUrl } from '../sql/connection.js';
-import { sinkParts, type Sink, type Tx } from './sink.js';
+import { LockWaitError, sinkParts, type Sink, type Tx, type TxStart } from './sink.js';
 
 interface CallbackConnection {
   query(sql: string, cb: (err: unknown) => void): void;
   destroy(): void;
 }
 
-export async function openMysqlSink(databaseUrl: string, poolSize = 4): Promise<Sink> {
+export interface MysqlSinkOptions {
+  /**
+   * How long a transaction waits for its partition locks (TxGuard.locks) before it gives up with a
+   * transient LockWaitError, retried with backoff: short, so the batch heartbeats in between.
+   */
+  lockTimeoutS?: number;
+}
+
+/** A swap holds the locks for as long as it brings the shadow tables to the live positions and renames them. */
+export const DEFAULT_LOCK_TIMEOUT_S = 5;
+
+export async function openMysqlSink(databaseUrl: string, poolSize = 4, o: MysqlSinkOptions = {}): Promise<Sink> {
+  const lockTimeoutS = o.lockTimeoutS ?? DEFAULT_LOCK_TIMEOUT_S;
   const target = parseDatabaseUrl(databaseUrl);
   if (target.kind !== 'mysql') throw new Error('openMysqlSink needs a mysql:// URL');
   const pool = mysql.createPool({
@@ -30,15 +42,30 @@ export async function openMysqlSink(databaseUrl: string, poolSize = 4): Promise<
       if (err) conn.destroy();
     });
   });
+  const parts = sinkParts('mysql');
   return {
-    ...sinkParts('mysql'),
+    ...parts,
     returning: await supportsReturning(pool),
     maxStatementBytes: await statementBudget(pool),
-    async transaction(fn) {
+    async transaction(fn, guard) {
       const conn = await pool.getConnection();
       let broken = false;
+      const locks = guard?.locks ?? [];
+      // Locks granted so far: released after the commit or rollback, whatever happened between.
+      let held = false;
       try {
         await conn.query('START TRANSACTION');
+        const start: TxStart = {};
+        if (locks.length > 0 || guard?.fingerprints !== undefined) {
+          const st = locks.length > 0 ? parts.engine.lockAndReadFingerprints(locks, lockTimeoutS, guard?.fingerprints) : parts.engine.selectFingerprints(guard?.fingerprints ?? [], true);
+          // Before the query: a failure after some GET_LOCK was granted must still release it
+          // (releasing a lock not held is harmless).
+          held = locks.length > 0;
+          const [rows] = await conn.query(st.sql, st.params);
+          const row = (rows as Array<Record<string, unknown>>)[0] ?? {};
+          if (locks.some((_, i) => Number(row[`l${i}`]) !== 1)) throw new LockWaitError(locks, lockTimeoutS);
+          if (guard?.fingerprints !== undefined) start.fingerprints = row.fp === null || row.fp === undefined ? null : String(row.fp);
+        }
         const tx: Tx = {
           exec: async (s) => {
             const [res] = await conn.query(s.sql, s.params);
@@ -46,13 +73,18 @@ export async function openMysqlSink(databaseUrl: string, poolSize = 4): Promise<
           },
           query: async (s) => (await conn.query(s.sql, s.params))[0] as Array<Record<string, unknown>>,
         };
-        const out = await fn(tx);
+        const out = await fn(tx, start);
         await conn.query('COMMIT');
         return out;
       } catch (e) {
         try { await conn.query('ROLLBACK'); } catch { broken = true; }
         throw e;
       } finally {
+        if (held && !broken) {
+          // A lock that cannot be released would outlive the transaction on a pooled connection
+          // and stall the next swap: drop the connection instead (its locks go with the session).
+          try { await conn.query(parts.engine.releaseLocks(locks).sql, locks); } catch { broken = true; }
+        }
         // A connection whose ROLLBACK failed is in an unknown state: drop it from the pool.
         if (broken) conn.destroy(); else conn.release();
       }

@@ -2,7 +2,7 @@
 import Database from 'better-sqlite3';
 import { parseDatabaseUrl } from '../sql/connection.js';
 import { SC_ADD, scAddImpl } from '../sql/sqlite/functions.js';
-import { sinkParts, type Sink, type Tx } from './sink.js';
+import { sinkParts, type Sink, type Tx, type TxGuard, type TxStart } from './sink.js';
 
 export function openSqliteSink(databaseUrl: string): Sink {
   const target = parseDatabaseUrl(databaseUrl);
@@ -27,10 +27,19 @@ export function openSqliteSink(databaseUrl: string): Sink {
     exec: async (s) => prepare(s.sql).run(...s.params).changes,
     query: async (s) => prepare(s.sql).all(...s.params) as Array<Record<string, unknown>>,
   };
-  const run = async <T>(fn: (tx: Tx) => Promise<T>): Promise<T> => {
+  const parts = sinkParts('sqlite');
+  const run = async <T>(fn: (tx: Tx, start: TxStart) => Promise<T>, guard?: TxGuard): Promise<T> => {
     db.exec('BEGIN IMMEDIATE');
     try {
-      const out = await fn(tx);
+      // No named locks: BEGIN IMMEDIATE holds the database's write lock, so a swap's transaction
+      // and this one never interleave, and what it reads here is what the swap committed.
+      const start: TxStart = {};
+      if (guard?.fingerprints !== undefined) {
+        const st = parts.engine.selectFingerprints(guard.fingerprints);
+        const fp = prepare(st.sql).get(...st.params) as { fp: unknown } | undefined;
+        start.fingerprints = fp?.fp === null || fp?.fp === undefined ? null : String(fp.fp);
+      }
+      const out = await fn(tx, start);
       db.exec('COMMIT');
       return out;
     } catch (e) {
@@ -42,10 +51,10 @@ export function openSqliteSink(databaseUrl: string): Sink {
   // BEGIN inside another's.
   let queue: Promise<unknown> = Promise.resolve();
   return {
-    ...sinkParts('sqlite'),
+    ...parts,
     returning: true,
-    transaction(fn) {
-      const next = queue.then(() => run(fn));
+    transaction(fn, guard) {
+      const next = queue.then(() => run(fn, guard));
       queue = next.catch(() => undefined);
       return next;
     },

@@ -13,6 +13,30 @@ export interface Tx {
   query(stmt: Statement): Promise<Array<Record<string, unknown>>>;
 }
 
+/** What a live transaction holds and reads before its first statement (runtime/lifecycle/swap-lock.ts). */
+export interface TxGuard {
+  /**
+   * MariaDB named locks (GET_LOCK) taken before the first statement and released after the commit
+   * or rollback. SQLite ignores them: its write lock already serialises its transactions.
+   */
+  locks: string[];
+  /** Read, once the locks are held, the stored fingerprints of these projections (TxStart.fingerprints). */
+  fingerprints?: string[];
+}
+
+export interface TxStart {
+  /** `projection=fingerprint` pairs, sorted, comma-separated; null when none is stored. Only with TxGuard.fingerprints. */
+  fingerprints?: string | null;
+}
+
+/** A named lock not granted within the sink's lock timeout: a rebuild's swap holds it (transient). */
+export class LockWaitError extends Error {
+  readonly code = 'SC_SWAP_LOCK_WAIT';
+  constructor(readonly locks: string[], readonly timeoutS: number) {
+    super(`the partition lock was not granted within ${timeoutS} s (a rebuild's swap holds it)`);
+  }
+}
+
 export interface Sink {
   dialect: SqlDialect;
   changes: ChangeBuilder;
@@ -24,8 +48,12 @@ export interface Sink {
    * around the values); undefined when there is no such limit worth splitting for (SQLite).
    */
   maxStatementBytes?: number;
-  /** Run fn in one transaction: commit when it resolves, roll back when it throws. */
-  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Run fn in one transaction: commit when it resolves, roll back when it throws. With a guard,
+   * the transaction first takes its named locks and reads the stored spec fingerprints, in the
+   * same round trip (MariaDB), and hands what it read to fn.
+   */
+  transaction<T>(fn: (tx: Tx, start: TxStart) => Promise<T>, guard?: TxGuard): Promise<T>;
   close(): Promise<void>;
 }
 

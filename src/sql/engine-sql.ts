@@ -106,6 +106,37 @@ export function engineSql(dialect: SqlDialect) {
       const head = `INSERT INTO ${q('sc_dead_letters')} (${cols.map(q).join(',')}) VALUES ${tuples(rows.length, cols.length)}`;
       return { sql: dialect === 'mysql' ? `${head} ON DUPLICATE KEY UPDATE ${q('dlq_id')} = ${q('dlq_id')}` : `${head} ON CONFLICT DO NOTHING`, params };
     },
+    /**
+     * The stored spec fingerprints of these projections as one text, `projection=fingerprint`
+     * sorted by projection and comma-separated (NULL when none is stored). `locking` reads the
+     * latest committed rows whatever the transaction's snapshot (MariaDB).
+     */
+    selectFingerprints(projections: string[], locking = false): Statement {
+      const marks = projections.map(() => '?').join(',');
+      const sql = dialect === 'mysql'
+        ? `SELECT GROUP_CONCAT(${q('projection')}, '=', ${q('fingerprint')} ORDER BY ${q('projection')} SEPARATOR ',') FROM ${q('sc_spec_fingerprints')} WHERE ${q('projection')} IN (${marks})${locking ? ' LOCK IN SHARE MODE' : ''}`
+        : `SELECT group_concat(x, ',') FROM (SELECT ${q('projection')} || '=' || ${q('fingerprint')} AS x FROM ${q('sc_spec_fingerprints')} WHERE ${q('projection')} IN (${marks}) ORDER BY ${q('projection')})`;
+      return { sql: `SELECT (${sql}) AS fp`, params: projections };
+    },
+    /**
+     * MariaDB: take the named locks (`l0`, `l1`… are 1 when granted) and then, in the same round
+     * trip, read the fingerprints (`fp`). A select list is evaluated left to right, so the read happens
+     * once the locks are granted, and as a locking read it sees what a swap committed before
+     * releasing them.
+     */
+    lockAndReadFingerprints(locks: string[], timeoutS: number, projections: string[] | undefined): Statement {
+      const items = locks.map((_, i) => `GET_LOCK(?, ?) AS l${i}`);
+      const params: SqlValue[] = locks.flatMap((l) => [l, timeoutS]);
+      if (projections !== undefined) {
+        const fp = this.selectFingerprints(projections, true);
+        items.push(fp.sql.replace(/^SELECT /u, '').replace(/ AS fp$/u, ' AS fp'));
+        params.push(...fp.params);
+      }
+      return { sql: `SELECT ${items.join(', ')}`, params };
+    },
+    releaseLocks(locks: string[]): Statement {
+      return { sql: `SELECT ${locks.map((_, i) => `RELEASE_LOCK(?) AS r${i}`).join(', ')}`, params: locks };
+    },
     pruneProcessed(before: string, limit: number): Statement {
       return dialect === 'mysql'
         ? { sql: `DELETE FROM ${q('sc_processed_events')} WHERE ${q('processed_at')} < ? LIMIT ${limit}`, params: [before] }
