@@ -18,5 +18,7 @@ export { collectStatus, formatStatus, type StatusReport, type StatusOptions } fr
 export { EngineMetrics, METRIC_NAMES, type OutputMetrics, type OutputCounters } from './runtime/metrics.js';
 export { createProgress, type Progress, type ProgressOptions } from './runtime/progress.js';
 export { specStatus, recordFingerprints, type ProjectionSpecStatus } from './runtime/lifecycle/fingerprints.js';
+export { rebuild, cleanupRebuilds, listRebuilds, RebuildError, type RebuildOptions, type RebuildReport, type CleanupOptions, type CleanupReport } from './runtime/lifecycle/rebuild.js';
+export { shadowPlan, shadowTableName, shadowGroupName, type ShadowPlan, type TableRename } from './compile/shadow.js';
 export { migrateDatabase, type MigrationReport } from './sql/migrate-run.js';
 export { planMigrations, formatMigrations, type Migration, type ChangeKind } from './sql/migrate.js';

@@ -69,6 +69,29 @@ export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) =
     .option('--max-lag <n>', 'exit 1 when a partition lags more than n messages')
     .action(async (o: { config: string[]; databaseUrl?: string; brokers?: string; format: string; maxLag?: string }) => done((await import('./status.js')).statusCommand(o)));
   program
+    .command('rebuild')
+    .description('rebuild projections from the whole history into shadow tables while the live ones keep serving, then swap them in atomically')
+    .argument('<projections...>', 'the projections to rebuild (together, one swap)')
+    .addOption(configOption())
+    .addOption(new Option('--database-url <url>', 'mysql://login:pass@host:port/db or sqlite:./file.db (default with --from: sqlite:./sc-project.db)').env('DATABASE_URL'))
+    .addOption(new Option('--brokers <list>', 'Kafka brokers, host:port,...').env('KAFKA_BROKERS'))
+    .option('--from <file>', 'rebuild from an NDJSON file (the embedded default) instead of Kafka')
+    .option('--allow-partial', "rebuild although a partition's earliest offset is above 0 (history deleted by retention)")
+    .option('--drop-old', 'drop the replaced tables after the swap (default: kept as <table>__old until sc-project cleanup)')
+    .option('--no-progress', 'no progress bar (on a terminal) or progress lines (elsewhere)')
+    .addOption(new Option('--log-format <format>', 'text or json').default('text'))
+    .option('--client-id <id>', 'Kafka client id', 'sc-project-rebuild')
+    .option('--concurrency <n>', 'partitions consumed at once', '2')
+    .option('--session-timeout <seconds>', 'Kafka session timeout', '30')
+    .action(async (projections: string[], o: import('./rebuild.js').RebuildCommandOptions) => done((await import('./rebuild.js')).rebuildCommand(projections, o)));
+  program
+    .command('cleanup')
+    .description('drop the tables finished rebuilds kept (<table>__old); a projection named whose rebuild is under way has it abandoned')
+    .argument('[projections...]', 'only these projections (default: every finished rebuild)')
+    .addOption(new Option('--database-url <url>', 'mysql://login:pass@host:port/db or sqlite:./file.db').env('DATABASE_URL'))
+    .addOption(new Option('--log-format <format>', 'text or json').default('text'))
+    .action(async (projections: string[], o: import('./rebuild.js').CleanupCommandOptions) => done((await import('./rebuild.js')).cleanupCommand(projections, o)));
+  program
     .command('test')
     .description('run spec fixtures (*.test.yaml): messages in, expected rows out, replayed to prove idempotency')
     .argument('[fixtures...]', 'fixture files or folders (default: the --config folders)')

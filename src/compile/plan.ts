@@ -62,6 +62,11 @@ export interface TableDef {
   /** The version column of a guarded read model. */
   version?: string;
   log: boolean;
+  /**
+   * What its index names are derived from, when not its name: a rebuild's shadow table (SQLite's
+   * index names are per database, and the swapped-in table keeps the names it was built with).
+   */
+  indexBase?: string;
 }
 
 /** Where the envelope fields are read (JSONPath into the message value). */

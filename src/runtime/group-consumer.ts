@@ -75,6 +75,13 @@ export interface GroupConsumerOptions {
    * reloads the specs and starts the group again, or stops (without it: a fatal error).
    */
   onSpecChanged?: (e: SpecChangedError) => void;
+  /**
+   * A per-partition upper bound (a rebuild's shadow never passes the live group): messages at or
+   * past `limit(topic, partition)` are not applied; the partition pauses and is fetched again from
+   * the first of them after `limitRetryMs` (default 500). undefined: no bound.
+   */
+  limit?: (topic: string, partition: number) => number | undefined;
+  limitRetryMs?: number;
 }
 
 /** How long a disconnect (leaving the group) may take before a stop goes on without it. */
@@ -186,11 +193,36 @@ export async function startGroupConsumer(kafka: Kafka, group: string, topics: st
     },
   };
 
+  /**
+   * Leave a partition's messages from `offset` on for later (the bound): pause it, so it is not
+   * fetched in a busy loop, and resume it from there after a while. Nothing past it is resolved
+   * or committed.
+   */
+  function holdBack(topic: string, partition: number, offset: number): void {
+    consumer.pause([{ topic, partitions: [partition] }]);
+    consumer.seek({ topic, partition, offset: String(offset) });
+    const t = setTimeout(() => { if (!stopRequested) consumer.resume([{ topic, partitions: [partition] }]); }, o.limitRetryMs ?? 500);
+    t.unref();
+  }
+
   async function handleBatch(p: EachBatchPayload): Promise<void> {
     const { batch } = p;
-    const messages: RawMessage[] = batch.messages.map((m) => ({
+    let messages: RawMessage[] = batch.messages.map((m) => ({
       topic: batch.topic, partition: batch.partition, offset: Number(m.offset), key: m.key, value: m.value, timestamp: Number(m.timestamp),
     }));
+    const bound = o.limit?.(batch.topic, batch.partition);
+    let held: number | undefined;
+    if (bound !== undefined) {
+      const cut = messages.findIndex((m) => m.offset >= bound);
+      if (cut >= 0) {
+        held = (messages[cut] as RawMessage).offset;
+        messages = messages.slice(0, cut);
+      }
+      if (messages.length === 0) {
+        holdBack(batch.topic, batch.partition, held ?? bound);
+        return;
+      }
+    }
     // The processor heartbeats between statements of a long transaction. A heartbeat error is
     // about the group, not the rows, so it must never fail (and with it stop) the database work
     // it is called from: once a rebalance is announced, the batch finishes or stops waiting to
@@ -269,6 +301,7 @@ export async function startGroupConsumer(kafka: Kafka, group: string, topics: st
     // Kafka's offset names the next message to read, hence + 1.
     await commit(p, batch.topic, batch.partition, last.offset + 1);
     lag.set(`${batch.topic}/${batch.partition}`, Math.max(0, Number(batch.highWatermark) - (last.offset + 1)));
+    if (held !== undefined) holdBack(batch.topic, batch.partition, held);
   }
 }
 

@@ -170,8 +170,8 @@ export function tableStatements(table: TableDef, dialect: Dialect, keyCollation:
     throw new Error(`knex compiled ${compiled.length} statements for table ${table.name}, expected 1`);
   }
   const indexes = [
-    ...table.unique.map((cols) => indexStatement(k, table.name, cols, true)),
-    ...table.indexes.map((cols) => indexStatement(k, table.name, cols, false)),
+    ...table.unique.map((cols) => indexStatement(k, table.name, cols, true, table.indexBase)),
+    ...table.indexes.map((cols) => indexStatement(k, table.name, cols, false, table.indexBase)),
   ];
   return { table: table.name, create: first.sql, indexes };
 }
@@ -207,8 +207,8 @@ export function alterColumnSql(table: TableDef, column: ColumnDef, dialect: Dial
 }
 
 /** IF NOT EXISTS on CREATE INDEX is MariaDB (10.1.4+), Postgres and SQLite syntax; MySQL 8 lacks it. */
-export function indexStatement(k: Knex, table: string, columns: string[], unique: boolean): IndexStatement {
-  const name = indexName(unique ? 'uq' : 'idx', table, columns);
+export function indexStatement(k: Knex, table: string, columns: string[], unique: boolean, base: string = table): IndexStatement {
+  const name = indexName(unique ? 'uq' : 'idx', base, columns);
   const verb = unique ? 'create unique index' : 'create index';
   const sql = k.raw(`${verb} if not exists ?? on ?? (??)`, [name, table, columns]).toString();
   return { name, unique, columns: [...columns], sql };

@@ -192,3 +192,28 @@ export const HTTP_OUTPUT_TABLES: TableDef[] = [httpBatches, httpContentHashes, h
 export function engineTablesFor(plan: { outputs?: unknown[] }): TableDef[] {
   return (plan.outputs?.length ?? 0) > 0 ? [...ENGINE_TABLES, ...HTTP_OUTPUT_TABLES] : ENGINE_TABLES;
 }
+
+/**
+ * Blue-green rebuilds under way or done (runtime/lifecycle/rebuild.ts), one row per projection:
+ * a second `rebuild` resumes from it after any crash, `status` shows it and `cleanup` knows which
+ * tables to drop. `tables` is the JSON of the renames ({live, next, old} per table); `tag` names
+ * the shadow tables' indexes. Created by the rebuild commands, not by `run`.
+ */
+export const REBUILDS_TABLE: TableDef = {
+  name: 'sc_rebuilds',
+  columns: [
+    { name: 'projection', type: 'string', length: 128, nullable: false },
+    { ...GROUP, name: 'live_group' },
+    { ...GROUP, name: 'shadow_group' },
+    { name: 'state', type: 'string', length: 16, nullable: false },
+    { name: 'fingerprint', type: 'string', length: 64, nullable: false },
+    { name: 'tag', type: 'string', length: 16, nullable: false },
+    { name: 'tables', type: 'text', nullable: false },
+    { name: 'started_at', type: 'datetime', nullable: false },
+    { name: 'updated_at', type: 'datetime', nullable: false },
+  ],
+  key: ['projection'],
+  unique: [],
+  indexes: [],
+  log: false,
+};

@@ -1,0 +1,77 @@
+/**
+ * A rebuild's control connection: its state rows, the swap's locks and renames. On MariaDB a
+ * dedicated connection (GET_LOCK locks belong to a session, and RENAME TABLE must run on the one that
+ * holds them; a killed process's session drops them); on SQLite the sink's one connection, whose
+ * transactions already take turns with the shadow's.
+ */
+import mysql from 'mysql2/promise';
+import { credentials, parseDatabaseUrl } from '../../sql/connection.js';
+import { engineSql, type EngineSql, type SqlDialect } from '../../sql/engine-sql.js';
+import { rebuildSql, type RebuildSql } from '../../sql/rebuild-sql.js';
+import type { Statement } from '../../sql/statement.js';
+import type { Sink, Tx } from '../sink.js';
+
+export interface Control {
+  dialect: SqlDialect;
+  sql: RebuildSql;
+  engine: EngineSql;
+  query(st: Statement): Promise<Array<Record<string, unknown>>>;
+  exec(st: Statement): Promise<number>;
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** MariaDB: GET_LOCK with a timeout in seconds (true when granted). SQLite: always true. */
+  lock(name: string, timeoutS: number): Promise<boolean>;
+  unlock(names: string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openControl(databaseUrl: string, sink: Sink): Promise<Control> {
+  const target = parseDatabaseUrl(databaseUrl);
+  if (target.kind === 'sqlite') {
+    return {
+      dialect: 'sqlite', sql: rebuildSql('sqlite'), engine: engineSql('sqlite'),
+      query: (st) => sink.transaction((tx) => tx.query(st)),
+      exec: (st) => sink.transaction((tx) => tx.exec(st)),
+      transaction: (fn) => sink.transaction(fn),
+      lock: async () => true,
+      unlock: async () => undefined,
+      close: async () => undefined,
+    };
+  }
+  const conn = await mysql.createConnection({
+    host: target.host, port: target.port, ...credentials(target), database: target.database,
+    charset: 'utf8mb4', timezone: 'Z', dateStrings: true, supportBigNumbers: true, bigNumberStrings: true, connectTimeout: 5000,
+  });
+  await conn.query("SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO', time_zone = '+00:00'");
+  const tx: Tx = {
+    exec: async (s) => Number(((await conn.query(s.sql, s.params))[0] as { affectedRows?: number }).affectedRows ?? 0),
+    query: async (s) => (await conn.query(s.sql, s.params))[0] as Array<Record<string, unknown>>,
+  };
+  // One statement at a time on the connection: a refresh must not run inside the swap's transaction.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = queue.then(fn);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+  return {
+    dialect: 'mysql', sql: rebuildSql('mysql'), engine: engineSql('mysql'),
+    query: (st) => serial(() => tx.query(st)),
+    exec: (st) => serial(() => tx.exec(st)),
+    transaction: (fn) => serial(async () => {
+      await conn.query('START TRANSACTION');
+      try {
+        const out = await fn(tx);
+        await conn.query('COMMIT');
+        return out;
+      } catch (e) {
+        await conn.query('ROLLBACK').catch(() => undefined);
+        throw e;
+      }
+    }),
+    lock: (name, timeoutS) => serial(async () => Number((await tx.query({ sql: 'SELECT GET_LOCK(?, ?) AS ok', params: [name, timeoutS] }))[0]?.ok) === 1),
+    unlock: (names) => serial(async () => {
+      for (const n of names) await tx.query({ sql: 'SELECT RELEASE_LOCK(?) AS r', params: [n] });
+    }),
+    close: async () => { await queue; await conn.end().catch(() => conn.destroy()); },
+  };
+}

@@ -1,0 +1,95 @@
+/**
+ * The statements of a blue-green rebuild (runtime/lifecycle/rebuild.ts), for both dialects: its
+ * state rows (sc_rebuilds), moving a group's positions and processed ids, the table renames of the
+ * swap and the spec fingerprint it records.
+ */
+import type { SqlDialect } from './engine-sql.js';
+import type { Statement } from './statement.js';
+
+export interface RebuildRow {
+  projection: string;
+  liveGroup: string;
+  shadowGroup: string;
+  state: RebuildState;
+  fingerprint: string;
+  tag: string;
+  tables: string;
+  startedAt: string;
+  updatedAt: string;
+}
+
+export type RebuildState = 'building' | 'swapping' | 'swapped';
+
+export function rebuildSql(dialect: SqlDialect) {
+  const q = dialect === 'mysql' ? (n: string) => '`' + n.replace(/`/g, '``') + '`' : (n: string) => `"${n.replace(/"/g, '""')}"`;
+  const marks = (n: number) => Array.from({ length: n }, () => '?').join(',');
+  const upsert = (table: string, cols: string[], key: string[], params: Statement['params']): Statement => {
+    const head = `INSERT INTO ${q(table)} (${cols.map(q).join(',')}) VALUES (${marks(cols.length)})`;
+    const rest = cols.filter((c) => !key.includes(c));
+    const sql = dialect === 'mysql'
+      ? `${head} ON DUPLICATE KEY UPDATE ${rest.map((c) => `${q(c)} = VALUES(${q(c)})`).join(', ')}`
+      : `${head} ON CONFLICT (${key.map(q).join(',')}) DO UPDATE SET ${rest.map((c) => `${q(c)} = excluded.${q(c)}`).join(', ')}`;
+    return { sql, params };
+  };
+  return {
+    selectRebuilds(): Statement {
+      return { sql: `SELECT ${['projection', 'live_group', 'shadow_group', 'state', 'fingerprint', 'tag', 'tables', 'started_at', 'updated_at'].map(q).join(', ')} FROM ${q('sc_rebuilds')}`, params: [] };
+    },
+    upsertRebuild(r: RebuildRow): Statement {
+      return upsert('sc_rebuilds', ['projection', 'live_group', 'shadow_group', 'state', 'fingerprint', 'tag', 'tables', 'started_at', 'updated_at'], ['projection'],
+        [r.projection, r.liveGroup, r.shadowGroup, r.state, r.fingerprint, r.tag, r.tables, r.startedAt, r.updatedAt]);
+    },
+    setState(projections: string[], state: RebuildState, at: string): Statement {
+      return { sql: `UPDATE ${q('sc_rebuilds')} SET ${q('state')} = ?, ${q('updated_at')} = ? WHERE ${q('projection')} IN (${marks(projections.length)})`, params: [state, at, ...projections] };
+    },
+    deleteRebuilds(projections: string[]): Statement {
+      return { sql: `DELETE FROM ${q('sc_rebuilds')} WHERE ${q('projection')} IN (${marks(projections.length)})`, params: projections };
+    },
+    deletePositions(group: string): Statement {
+      return { sql: `DELETE FROM ${q('sc_consumer_positions')} WHERE ${q('consumer_group')} = ?`, params: [group] };
+    },
+    /** At most `limit` rows a statement on MariaDB, so a large group never makes one huge transaction. */
+    deleteProcessed(group: string, limit: number): Statement {
+      return dialect === 'mysql'
+        ? { sql: `DELETE FROM ${q('sc_processed_events')} WHERE ${q('consumer_group')} = ? LIMIT ${limit}`, params: [group] }
+        : { sql: `DELETE FROM ${q('sc_processed_events')} WHERE rowid IN (SELECT rowid FROM ${q('sc_processed_events')} WHERE ${q('consumer_group')} = ? LIMIT ${limit})`, params: [group] };
+    },
+    /** A position set to exactly this value (the swap hands the shadow's positions to the live group). */
+    setPosition(group: string, topic: string, partition: number, nextOffset: number, at: string): Statement {
+      return upsert('sc_consumer_positions', ['consumer_group', 'topic', 'partition', 'next_offset', 'updated_at'], ['consumer_group', 'topic', 'partition'], [group, topic, partition, nextOffset, at]);
+    },
+    /** The shadow group's processed ids recorded for the live group too (ids it has already are kept). */
+    copyProcessed(from: string, to: string): Statement {
+      const cols = ['event_id', 'entity_id', 'entity_version', 'event_type', 'processed_at'];
+      const verb = dialect === 'mysql' ? 'INSERT IGNORE INTO' : 'INSERT OR IGNORE INTO';
+      return {
+        sql: `${verb} ${q('sc_processed_events')} (${q('consumer_group')}, ${cols.map(q).join(', ')}) SELECT ?, ${cols.map(q).join(', ')} FROM ${q('sc_processed_events')} WHERE ${q('consumer_group')} = ?`,
+        params: [to, from],
+      };
+    },
+    upsertFingerprint(projection: string, fingerprint: string, shape: string, at: string): Statement {
+      return upsert('sc_spec_fingerprints', ['projection', 'fingerprint', 'shape', 'updated_at'], ['projection'], [projection, fingerprint, shape, at]);
+    },
+    /** Which of these tables exist. */
+    existingTables(names: string[]): Statement {
+      return dialect === 'mysql'
+        ? { sql: `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name IN (${marks(names.length)})`, params: names }
+        : { sql: `SELECT name AS name FROM sqlite_master WHERE type = 'table' AND name IN (${marks(names.length)})`, params: names };
+    },
+    /**
+     * The swap's renames, each pair [from, to] in sequence. MariaDB: ONE statement, atomic (no
+     * reader ever finds a table missing); SQLite: one ALTER a pair, inside the swap's transaction.
+     */
+    renames(pairs: Array<[string, string]>): Statement[] {
+      if (pairs.length === 0) return [];
+      return dialect === 'mysql'
+        ? [{ sql: `RENAME TABLE ${pairs.map(([a, b]) => `${q(a)} TO ${q(b)}`).join(', ')}`, params: [] }]
+        : pairs.map(([a, b]) => ({ sql: `ALTER TABLE ${q(a)} RENAME TO ${q(b)}`, params: [] }));
+    },
+    dropTable(name: string): Statement {
+      return { sql: `DROP TABLE IF EXISTS ${q(name)}`, params: [] };
+    },
+  };
+}
+
+export type RebuildSql = ReturnType<typeof rebuildSql>;
