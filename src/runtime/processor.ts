@@ -215,16 +215,26 @@ export class GroupProcessor {
     // committed offset ahead of a restored database, or a fetch that raced the seek) is refused.
     const gapAllowed = hooks.gapAllowed;
     if (gapAllowed !== undefined) {
-      for (const [k, first] of firstOffsets(messages)) {
+      for (const [k, span] of spans(messages)) {
         const expected = stored.get(k) ?? this.starts.get(k);
-        if (expected === undefined || first <= expected) continue;
-        const [topic, partition] = k.split('\u0000') as [string, string];
-        if (!gapAllowed(topic, Number(partition), expected)) throw new GapError(topic, Number(partition), expected, first);
+        if (expected === undefined || span.first <= expected) continue;
+        if (!gapAllowed(span.topic, span.partition, expected)) throw new GapError(span.topic, span.partition, expected, span.first);
       }
     }
     // Offsets below the stored position were committed to the database before a crash or a
-    // rebalance, even if Kafka's committed offset lags behind: skip them.
-    const fresh = messages.filter((m) => m.offset >= (stored.get(posKey(m.topic, m.partition)) ?? 0));
+    // rebalance, even if Kafka's committed offset lags behind: skip them. A Kafka batch is one
+    // partition, so the position is looked up per run of one partition, not per message.
+    let runTopic: string | undefined;
+    let runPartition = -1;
+    let runFrom = 0;
+    const fresh = messages.filter((m) => {
+      if (m.topic !== runTopic || m.partition !== runPartition) {
+        runTopic = m.topic;
+        runPartition = m.partition;
+        runFrom = stored.get(posKey(m.topic, m.partition)) ?? 0;
+      }
+      return m.offset >= runFrom;
+    });
     this.o.stats.alreadyApplied += messages.length - fresh.length;
     try {
       for (const unit of chunks(fresh, this.o.maxBatch ?? Number.MAX_SAFE_INTEGER)) {
@@ -365,7 +375,7 @@ export class GroupProcessor {
         return sink.transaction((tx, start) => {
           this.checkSpec(start);
           return this.write(tx, messages, unit, hooks, known);
-        }, this.guard(nextOffsets(messages).keys()));
+        }, this.guard(spans(messages).keys()));
       });
       for (const f of unit.after ?? []) f();
       const ms = performance.now() - started;
@@ -384,7 +394,7 @@ export class GroupProcessor {
       for (const d of unit.letters) this.o.log.warn('dead-lettered', { topic: d.msg.topic, partition: d.msg.partition, offset: d.msg.offset, group: d.group, projection: d.projection, event_type: d.eventType, reason: d.reason });
       // `known` is the map the positions were read into; if a rebalance dropped the cache
       // meanwhile, the next batch reads the database again.
-      for (const [k, v] of nextOffsets(messages)) known.set(k, v);
+      for (const [k, span] of spans(messages)) known.set(k, span.next);
     } catch (e) {
       if (!(e instanceof DataError)) throw e;
       if (messages.length > 1) {
@@ -439,9 +449,8 @@ export class GroupProcessor {
     }
     // Each position moves from the value this processor read, or is inserted where it read none:
     // if the row is not what the cache says, the whole unit rolls back (PositionsChangedError).
-    for (const [k, next] of nextOffsets(messages)) {
-      const [topic, partition] = k.split('\u0000') as [string, string];
-      const row = { group: routes.group, topic, partition: Number(partition), nextOffset: next, at };
+    for (const [k, { topic, partition, next }] of spans(messages)) {
+      const row = { group: routes.group, topic, partition, nextOffset: next, at };
       const expected = known.get(k);
       if (expected === undefined) {
         try {
@@ -577,20 +586,33 @@ function describe(messages: RawMessage[]): string {
   return [...ranges].map(([k, [a, b]]) => (a === b ? `${k} offset ${a}` : `${k} offsets ${a}–${b}`)).join(', ');
 }
 
-function firstOffsets(messages: RawMessage[]): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const m of messages) {
-    const k = posKey(m.topic, m.partition);
-    out.set(k, Math.min(out.get(k) ?? Number.MAX_SAFE_INTEGER, m.offset));
-  }
-  return out;
+interface PartitionSpan {
+  topic: string;
+  partition: number;
+  /** The lowest offset of the partition among the messages. */
+  first: number;
+  /** One past the highest: the position the partition moves to. */
+  next: number;
 }
 
-function nextOffsets(messages: RawMessage[]): Map<string, number> {
-  const out = new Map<string, number>();
+/**
+ * Per partition (by posKey), the offsets the messages span. Messages come in runs of one
+ * partition (a Kafka batch is one), so the key is built once per run, not once per message.
+ */
+function spans(messages: RawMessage[]): Map<string, PartitionSpan> {
+  const out = new Map<string, PartitionSpan>();
+  let cur: PartitionSpan | undefined;
   for (const m of messages) {
-    const k = posKey(m.topic, m.partition);
-    out.set(k, Math.max(out.get(k) ?? 0, m.offset + 1));
+    if (cur === undefined || cur.topic !== m.topic || cur.partition !== m.partition) {
+      const k = posKey(m.topic, m.partition);
+      cur = out.get(k);
+      if (cur === undefined) {
+        cur = { topic: m.topic, partition: m.partition, first: m.offset, next: m.offset + 1 };
+        out.set(k, cur);
+      }
+    }
+    if (m.offset < cur.first) cur.first = m.offset;
+    if (m.offset + 1 > cur.next) cur.next = m.offset + 1;
   }
   return out;
 }
