@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ColumnDef } from '../compile/plan.js';
 import type { ColumnType } from '../spec/types.js';
+import fc from 'fast-check';
 import { coerce, CoerceError, coerceLiteral } from './coerce.js';
+import { formatScaled, integerDigits, scaledDecimal } from './numeric.js';
 
 const col = (type: ColumnType, name = 'c'): ColumnDef => ({ name, type, nullable: true });
 const TYPES: ColumnType[] = ['string', 'text', 'int', 'bigint', 'decimal', 'boolean', 'datetime', 'json'];
@@ -298,5 +300,43 @@ describe('string length', () => {
   it('rejects a value longer than the column', () => {
     expect(() => coerce(col, 'abcd')).toThrow(/4 characters is longer than 3/);
     expect(coerceLiteral(col, 'abcd')).toMatch(/longer than 3/);
+  });
+});
+
+describe('fast paths give what the exact paths give', () => {
+  // The plain-decimal, safe-integer and UTC date-time shortcuts must be indistinguishable from
+  // the general conversions: compared here with those conversions written out independently.
+  const decimal = (precision: number, scale: number): ColumnDef => ({ name: 'd', type: 'decimal', nullable: true, precision, scale });
+  it('decimal text and numbers: the same text as exact rounding, or the same rejection', () => {
+    fc.assert(fc.property(
+      fc.integer({ min: 1, max: 30 }), fc.integer({ min: 0, max: 6 }), fc.boolean(), fc.stringMatching(/^(0|[1-9]\d{0,25})$/), fc.stringMatching(/^\d{0,8}$/), fc.boolean(),
+      (precision, scaleRaw, neg, int, frac, asNumber) => {
+        const scale = Math.min(scaleRaw, precision);
+        const text = `${neg ? '-' : ''}${int}${frac === '' ? '' : `.${frac}`}`;
+        const input: string | number = asNumber ? Number(text) : text;
+        const scaled = scaledDecimal(input, scale) as bigint;
+        const want = integerDigits(scaled, scale) > precision - scale ? undefined : formatScaled(scaled, scale);
+        let got: unknown;
+        try { got = coerce(decimal(precision, scale), input); } catch { got = undefined; }
+        expect(got).toBe(want);
+      },
+    ), { numRuns: 3000 });
+  });
+  it('integers: numbers at and past the ranges', () => {
+    expect(coerce(col('int'), 2147483647)).toBe(2147483647);
+    expect(coerce(col('int'), -2147483648)).toBe(-2147483648);
+    expect(() => coerce(col('int'), 2147483648)).toThrow(/out of range/);
+    expect(() => coerce(col('int'), -2147483649)).toThrow(/out of range/);
+    expect(coerce(col('bigint'), Number.MAX_SAFE_INTEGER)).toBe(Number.MAX_SAFE_INTEGER);
+    expect(coerce(col('bigint'), -Number.MAX_SAFE_INTEGER)).toBe(-Number.MAX_SAFE_INTEGER);
+  });
+  it('UTC date-times: the same text as through a Date', () => {
+    fc.assert(fc.property(fc.date({ min: new Date(Date.UTC(0, 0, 1)), max: new Date(Date.UTC(9999, 11, 31, 23, 59, 59, 999)), noInvalidDate: true }), fc.constantFrom('Z', '', '+00:00', '-0000', 'z'), fc.integer({ min: 0, max: 6 }), (d, zone, extra) => {
+      const iso = d.toISOString();
+      if (!/^\d{4}-/u.test(iso)) return;
+      const text = `${iso.slice(0, 19)}.${iso.slice(20, 23)}${'7'.repeat(extra)}${zone}`;
+      expect(coerce(col('datetime'), text)).toBe(`${iso.slice(0, 10)} ${iso.slice(11, 23)}`);
+      expect(coerce(col('datetime'), iso.slice(0, 10))).toBe(`${iso.slice(0, 10)} 00:00:00.000`);
+    }), { numRuns: 2000 });
   });
 });

@@ -48,15 +48,40 @@ function fit(col: ColumnDef, out: SqlValue | Reject): SqlValue | Reject {
  * for both and the result travels as exact text: every database stores the same number.
  */
 function toDecimal(col: ColumnDef, v: unknown): SqlValue | Reject {
-  if (!((typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && DECIMAL.test(v)))) return fail('a decimal number', v);
   const precision = col.precision ?? 18;
   const scale = col.scale ?? 2;
+  const plain = plainDecimal(v, precision, scale);
+  if (plain !== undefined) return plain;
+  if (!((typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && DECIMAL.test(v)))) return fail('a decimal number', v);
   const scaled = scaledDecimal(v, scale);
   if (scaled === undefined) return fail('a decimal number', v);
   const digits = integerDigits(scaled, scale);
   if (digits > precision - scale) return new Reject(`${show(v)} is out of range for decimal(${precision},${scale}): ${digits} integer digits, at most ${precision - scale}`);
   return formatScaled(scaled, scale);
 }
+/** A canonical decimal's text: no `+`, no leading zeros, a fraction unless the scale is 0. */
+const PLAIN_DECIMAL = /^(-?)(0|[1-9]\d*)(?:\.(\d+))?$/u;
+
+/**
+ * The common case without BigInt arithmetic: a number or text already canonical, with no more
+ * fraction digits than the scale (nothing to round) and few enough integer digits, is the
+ * column's text once its fraction is padded to the scale; the very text formatScaled would
+ * give. Undefined for anything else (rounding, exponents, `-0`, out of range), which takes the
+ * exact path.
+ */
+function plainDecimal(v: unknown, precision: number, scale: number): string | undefined {
+  const text = typeof v === 'string' ? v : typeof v === 'number' && Number.isFinite(v) ? String(v) : undefined;
+  if (text === undefined || text.length > 40) return undefined;
+  const m = PLAIN_DECIMAL.exec(text);
+  if (m === null) return undefined;
+  const int = m[2] as string;
+  const frac = m[3] ?? '';
+  if (frac.length > scale || (int === '0' ? 0 : int.length) > precision - scale) return undefined;
+  // -0, -0.00: formatScaled never writes a negative zero.
+  if (m[1] === '-' && int === '0' && !/[1-9]/u.test(frac)) return undefined;
+  return scale === 0 ? `${m[1] ?? ''}${int}` : `${m[1] ?? ''}${int}.${frac.padEnd(scale, '0')}`;
+}
+
 /**
  * VARCHAR(n) holds n characters (code points), not bytes (MySQL manual, "The CHAR and VARCHAR
  * Types"); MEDIUMTEXT holds 16,777,215 bytes. SQLite does not enforce lengths at all, so the
@@ -120,8 +145,13 @@ function convert(col: ColumnDef, v: unknown): SqlValue | Reject {
   }
 }
 
+/** INT's range as numbers: a safe integer is checked without a BigInt (any fits a BIGINT). */
+const INT_MIN = -2147483648;
+const INT_MAX = 2147483647;
+
 function toInteger(type: 'int' | 'bigint', v: unknown): SqlValue | Reject {
   if (typeof v === 'boolean') return v ? 1 : 0;
+  if (typeof v === 'number' && Number.isSafeInteger(v) && (type === 'bigint' || (v >= INT_MIN && v <= INT_MAX))) return v;
   let big: bigint;
   if (typeof v === 'number') {
     if (!Number.isInteger(v)) return fail('an integer', v);
@@ -172,6 +202,9 @@ function toDatetime(v: unknown): SqlValue | Reject {
     : offH > 23 || offM > 59 ? `offset ${m[8] ?? ''}${m[9] ?? ''}:${m[10] ?? '00'}`
     : null;
   if (bad !== null) return new Reject(`invalid ${bad} in ${show(v)}`);
+  // In UTC already, every field valid: the text is the fields as written (what formatUtc would
+  // print from them), without building a Date.
+  if (offset === 0) return `${m[1] ?? ''}-${m[2] ?? ''}-${m[3] ?? ''} ${m[4] ?? '00'}:${m[5] ?? '00'}:${m[6] ?? '00'}.${String(ms).padStart(3, '0')}`;
   let utc = Date.UTC(y < 100 ? y + 400 : y, mo - 1, d, h, mi, s, ms);
   if (y < 100) utc -= FOUR_CENTURIES_MS;
   return formatUtc(utc - offset * 60_000, v);
