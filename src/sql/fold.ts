@@ -7,7 +7,7 @@
  * a hot row does not cost a round per event. Pure: no database here, and the input changes are
  * never modified (a retried transaction folds them again).
  */
-import { identities, type InsertRow, type RowChange, type UpdateRow } from './rows.js';
+import { rowIdentity, type InsertRow, type RowChange, type UpdateRow } from './rows.js';
 import { sumAmounts } from './numeric.js';
 
 export interface StatementGroup {
@@ -18,25 +18,19 @@ export interface StatementGroup {
 export type Round = StatementGroup[];
 
 export function fold(rows: readonly RowChange[]): Round[] {
-  const lastRound = new Map<string, number>();
-  /** The latest change of each row, where it sits, to merge the next one into. */
-  const latest = new Map<string, { group: StatementGroup; index: number }>();
+  /** The latest change of each row: its round, and where it sits, to merge the next one into. */
+  const latest = new Map<string, { round: number; group: StatementGroup; index: number }>();
   const rounds: Array<Map<string, StatementGroup>> = [];
   for (const row of rows) {
-    const ids = identities(row);
-    const at = ids.length === 1 ? latest.get(ids[0] as string) : undefined;
+    const id = rowIdentity(row);
+    const at = latest.get(id);
     const prev = at?.group.rows[at.index];
     const merged = at !== undefined && prev !== undefined ? merge(prev, row) : undefined;
     if (at !== undefined && merged !== undefined) {
       at.group.rows[at.index] = merged;
       continue;
     }
-    let round = 0;
-    for (const id of ids) {
-      const last = lastRound.get(id);
-      if (last !== undefined && last + 1 > round) round = last + 1;
-    }
-    for (const id of ids) lastRound.set(id, round);
+    const round = at === undefined ? 0 : at.round + 1;
     let groups = rounds[round];
     if (groups === undefined) {
       groups = new Map();
@@ -48,7 +42,7 @@ export function fold(rows: readonly RowChange[]): Round[] {
       groups.set(row.shape, group);
     }
     group.rows.push(row);
-    if (ids.length === 1) latest.set(ids[0] as string, { group, index: group.rows.length - 1 });
+    latest.set(id, { round, group, index: group.rows.length - 1 });
   }
   return rounds.map((groups) => [...groups.values()]);
 }
