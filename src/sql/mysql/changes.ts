@@ -29,10 +29,17 @@ export const mysqlChanges: ChangeBuilder = {
   },
 };
 
+/** `n` copies of `tuple` separated by commas, in one string operation. */
+const tuples = (tuple: string, n: number): string => tuple + `,${tuple}`.repeat(n - 1);
+
 function insert(rows: InsertRow[]): Statement {
   const r = rows[0] as InsertRow;
   const tuple = `(${r.columns.map(() => '?').join(',')})`;
-  const params = rows.flatMap((x) => x.values);
+  // One array of the final size, filled in place (flatMap builds an array per row).
+  const width = r.columns.length;
+  const params: SqlValue[] = new Array<SqlValue>(rows.length * width);
+  let at = 0;
+  for (const x of rows) for (let i = 0; i < width; i++) params[at++] = x.values[i] ?? null;
   const g = r.guard;
   let onDup: string;
   if (r.update.length === 0) {
@@ -44,7 +51,7 @@ function insert(rows: InsertRow[]): Statement {
       ? `${q(c)} = VALUES(${q(c)})`
       : `${q(c)} = IF(VALUES(${q(g)}) > ${q(g)}, VALUES(${q(c)}), ${q(c)})`).join(', ');
   }
-  const sql = `INSERT INTO ${q(r.table)} (${r.columns.map(q).join(',')}) VALUES ${rows.map(() => tuple).join(',')} ON DUPLICATE KEY UPDATE ${onDup}`;
+  const sql = `INSERT INTO ${q(r.table)} (${r.columns.map(q).join(',')}) VALUES ${tuples(tuple, rows.length)} ON DUPLICATE KEY UPDATE ${onDup}`;
   return { sql, params };
 }
 
@@ -128,7 +135,7 @@ function upsertCounters(rows: UpdateRow[]): Statement {
   const onDup = r.set.map((p) => p.mode === 'add'
     ? `${q(p.column)} = ${q(p.column)} + (VALUES(${q(p.column)}) - ${numericLiteral(p.base)})`
     : `${q(p.column)} = VALUES(${q(p.column)})`).join(', ');
-  return { sql: `INSERT INTO ${q(r.table)} (${columns.map(q).join(',')}) VALUES ${rows.map(() => tuple).join(',')} ON DUPLICATE KEY UPDATE ${onDup}`, params };
+  return { sql: `INSERT INTO ${q(r.table)} (${columns.map(q).join(',')}) VALUES ${tuples(tuple, rows.length)} ON DUPLICATE KEY UPDATE ${onDup}`, params };
 }
 
 function remove(rows: DeleteRow[]): Statement {
