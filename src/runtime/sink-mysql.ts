@@ -30,6 +30,9 @@ export async function openMysqlSink(databaseUrl: string, poolSize = 4, o: MysqlS
     // mysql2's default, stated because the noop count relies on it: an UPDATE reports the rows
     // it matched, not only those whose values changed, as SQLite's changes() does.
     flags: ['FOUND_ROWS'],
+    // No stack capture per query (mysql2's promise API calls Error.captureStackTrace for every
+    // statement to show the caller in errors); ours name projection, unit and offsets instead.
+    trace: false,
   });
   // Strict mode makes a value too long or of the wrong type an error instead of a silent
   // truncation (https://mariadb.com/kb/en/sql-mode/#strict-mode); UTC because DATETIME has no zone.
