@@ -61,10 +61,25 @@ export interface SpecsStatus {
   details?: Array<{ projection: string; spec: string; built: string | null; changes: string[]; remedy: string }>;
 }
 
+/** A rebuild recorded in sc_rebuilds (under way or swapped, its __old tables kept until `cleanup`). */
+export interface RebuildStatus {
+  projection: string;
+  state: string;
+  liveGroup: string;
+  shadowGroup: string;
+  startedAt: string | null;
+  updatedAt: string | null;
+  /** Messages the shadow has applied (the sum of its next offsets) and the live group's, while building. */
+  shadowApplied: number;
+  liveApplied: number;
+}
+
 export interface StatusReport {
   groups: GroupStatus[];
   deadLetters: DeadLetterCount[];
   specs: SpecsStatus;
+  /** Only when a rebuild is recorded. */
+  rebuilds?: RebuildStatus[];
   maxLag?: number;
   overMaxLag: Array<{ group: string; topic: string; partition: number; lag: number }>;
 }
@@ -125,8 +140,9 @@ export async function collectStatus(o: StatusOptions): Promise<StatusReport> {
       const missingTopics = existing === undefined ? [] : g.topics.filter((t) => !(existing as Set<string>).has(t));
       return { group: g.group, topics: [...g.topics], missingTopics, partitions, lag, lastCommitAt: positions.get(g.group)?.lastAt ?? null };
     });
+    const rebuilds = await readRebuilds(db, positions);
     const overMaxLag = o.maxLag === undefined ? [] : groups.flatMap((g) => g.partitions.filter((p) => p.lag !== null && p.lag > (o.maxLag as number)).map((p) => ({ group: g.group, topic: p.topic, partition: p.partition, lag: p.lag as number })));
-    return { groups, deadLetters, specs, ...(o.maxLag !== undefined ? { maxLag: o.maxLag } : {}), overMaxLag };
+    return { groups, deadLetters, specs, ...(rebuilds.length > 0 ? { rebuilds } : {}), ...(o.maxLag !== undefined ? { maxLag: o.maxLag } : {}), overMaxLag };
   } finally {
     await db.destroy();
   }
@@ -138,6 +154,21 @@ type Db = ReturnType<typeof openKnex>;
 function isMissingTable(e: unknown): boolean {
   const x = e as { errno?: unknown; message?: unknown };
   return x?.errno === 1146 || (typeof x?.message === 'string' && /no such table/i.test(x.message));
+}
+
+async function readRebuilds(db: Db, positions: Map<string, { next: Map<string, number> }>): Promise<RebuildStatus[]> {
+  let rows: Array<Record<string, unknown>>;
+  try {
+    rows = (await db('sc_rebuilds').select('projection', 'state', 'live_group', 'shadow_group', 'started_at', 'updated_at').orderBy('projection')) as Array<Record<string, unknown>>;
+  } catch (e) {
+    if (isMissingTable(e)) return [];
+    throw e;
+  }
+  const sum = (g: string) => [...(positions.get(g)?.next.values() ?? [])].reduce((a, b) => a + b, 0);
+  return rows.map((r) => ({
+    projection: String(r.projection), state: String(r.state), liveGroup: String(r.live_group), shadowGroup: String(r.shadow_group),
+    startedAt: isoTime(r.started_at), updatedAt: isoTime(r.updated_at), shadowApplied: sum(String(r.shadow_group)), liveApplied: sum(String(r.live_group)),
+  }));
 }
 
 async function readPositions(db: Db): Promise<Map<string, { next: Map<string, number>; lastAt: string | null }>> {
@@ -212,6 +243,11 @@ export function formatStatus(r: StatusReport, format: 'text' | 'json'): string {
   for (const d of r.specs.details ?? []) {
     if (d.built === d.spec) continue;
     lines.push(`  ${d.projection}: ${d.built === null ? 'not built by a recorded spec' : `changed (${d.changes.join('; ') || 'fingerprint differs'}), remedy: ${d.remedy}`}`);
+  }
+  for (const b of r.rebuilds ?? []) {
+    lines.push(b.state === 'swapped'
+      ? `rebuild of ${b.projection}: swapped ${b.updatedAt ?? ''} (the previous tables are kept as __old: sc-project cleanup ${b.projection} drops them)`
+      : `rebuild of ${b.projection}: ${b.state} since ${b.startedAt ?? '?'}, ${b.shadowApplied} of ${b.liveApplied} messages (group ${b.shadowGroup}; run sc-project rebuild ${b.projection} to resume it)`);
   }
   if (r.maxLag !== undefined) {
     if (r.overMaxLag.length === 0) lines.push(`lag within --max-lag ${r.maxLag}`);

@@ -11,6 +11,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { cardEvents, tableNames, tableRows, toNdjsonText, writeCardsSpec } from '../../../test/helpers/rebuild-scenario.js';
 import { rebuildCommand } from '../../cli/rebuild.js';
 import { createRuntime } from '../runtime.js';
+import { collectStatus, formatStatus } from '../status.js';
+import { validatePaths } from '../../validate/index.js';
+import type { Plan } from '../../compile/plan.js';
 import { silentLogger, type Logger } from '../log.js';
 import { cleanupRebuilds, rebuild, RebuildError } from './rebuild.js';
 
@@ -69,13 +72,16 @@ describe('rebuild on SQLite from a file', () => {
     expect(query(live, 'SELECT count(*) AS n FROM sc_processed_events WHERE consumer_group = ?', 'g-cards.rebuild')).toEqual([{ n: 0 }]);
     expect(query(live, 'SELECT fingerprint FROM sc_spec_fingerprints WHERE projection = ?', 'cards')).toEqual(query(scratch, 'SELECT fingerprint FROM sc_spec_fingerprints WHERE projection = ?', 'cards'));
     expect(query(live, 'SELECT state FROM sc_rebuilds WHERE projection = ?', 'cards')).toEqual([{ state: 'swapped' }]);
+    const status = await collectStatus({ plan: validatePaths([spec.v2]).plan as Plan, databaseUrl: live });
+    expect(status.rebuilds).toMatchObject([{ projection: 'cards', state: 'swapped', liveGroup: 'g-cards', shadowGroup: 'g-cards.rebuild' }]);
+    expect(formatStatus(status, 'text')).toMatch(/rebuild of cards: swapped .*sc-project cleanup cards/);
 
     // The live engine on the new spec carries on from its positions: nothing is applied twice.
     await runFile(spec.v2, live);
     expect(await tableRows(live, 'cards')).toEqual(rows);
 
-    // A second rebuild needs the kept table out of the way; cleanup drops it.
-    await expect(rebuild({ config: spec.v2, projections: ['cards'], databaseUrl: live, from: file })).rejects.toThrow(/cards__old .*sc-project cleanup cards.*--drop-old/);
+    // Another rebuild (other specs) needs the kept table out of the way; cleanup drops it.
+    await expect(rebuild({ config: spec.v1, projections: ['cards'], databaseUrl: live, from: file })).rejects.toThrow(/cards__old .*sc-project cleanup cards.*--drop-old/);
     expect(await cleanupRebuilds({ databaseUrl: live })).toEqual({ dropped: ['cards__old'], underWay: [] });
     const again = await rebuild({ config: spec.v2, projections: ['cards'], databaseUrl: live, from: file, dropOld: true });
     expect(again.droppedOld).toEqual(['cards__old']);
@@ -118,6 +124,11 @@ describe('rebuild on SQLite from a file', () => {
     expect(query(url, 'SELECT state FROM sc_rebuilds')).toEqual([{ state: 'swapped' }]);
     expect(query(url, 'SELECT fingerprint FROM sc_spec_fingerprints')).toEqual(query(scratch, 'SELECT fingerprint FROM sc_spec_fingerprints'));
     expect(await tableRows(url, 'cards')).toEqual(await tableRows(scratch, 'cards'));
+
+    // Run again after an interruption past the swap (the same specs, cards__old still kept): done, not refused.
+    const rerun = await rebuild({ config: spec.v2, projections: ['cards'], databaseUrl: url, from: file });
+    expect(rerun).toMatchObject({ resumed: true, events: 0 });
+    expect(await tableRows(url, 'cards')).toEqual(await tableRows(scratch, 'cards'));
   });
 
   it('a spec changed again during an interrupted rebuild starts it over', async () => {
@@ -125,6 +136,8 @@ describe('rebuild on SQLite from a file', () => {
     const controller = new AbortController();
     const abortOnCreate: Logger = { ...silentLogger, info: (msg) => { if (msg === 'rebuild: created shadow table') controller.abort(); } };
     await expect(rebuild({ config: spec.v1, projections: ['cards'], databaseUrl: url, from: file, logger: abortOnCreate, signal: controller.signal })).rejects.toBeInstanceOf(RebuildError);
+    const status = await collectStatus({ plan: validatePaths([spec.v1]).plan as Plan, databaseUrl: url });
+    expect(formatStatus(status, 'text')).toMatch(/rebuild of cards: building since .* 0 of 0 messages .*sc-project rebuild cards to resume/);
     const report = await rebuild({ config: spec.v2, projections: ['cards'], databaseUrl: url, from: file });
     expect(report.resumed).toBe(false);
     expect((await tableRows(url, 'cards')).some((r) => Number(r.logins) > 0)).toBe(true);

@@ -238,6 +238,18 @@ async function resolveState(c: Control, sp: ShadowPlan, names: string[], fingerp
     }
   }
   const active = rows.filter((r) => names.includes(r.projection) && r.state !== 'swapped');
+  // Run again after an interruption past the swap (its __old tables still there, the specs the
+  // same): it is done; only what follows the swap is left. A new rebuild of the same specs needs
+  // `cleanup` first, like any rebuild while __old tables are kept.
+  const done = rows.filter((r) => names.includes(r.projection) && r.state === 'swapped' && r.fingerprint === fingerprints.get(r.projection)?.fingerprint);
+  if (active.length === 0 && done.length === names.length && new Set(done.map((r) => r.startedAt)).size === 1) {
+    const olds = await existing(c, sp.renames.map((r) => r.old));
+    const tables = await existing(c, sp.renames.map((r) => r.next));
+    if (tables.size === 0 && (olds.size > 0 || o.dropOld === true)) {
+      log.info('rebuild: already swapped with these specs (the run was interrupted after the swap): finishing', { projections: names.join(','), started: done[0]?.startedAt ?? '' });
+      return { resumed: true, tag: done[0]?.tag ?? '', swapped: true };
+    }
+  }
   if (active.length > 0) {
     const missing = names.filter((n) => !active.some((r) => r.projection === n));
     const activeNames = active.map((r) => r.projection);
@@ -478,7 +490,7 @@ async function swapMysql(x: BuildContext, endsNow: () => Promise<PartitionEnds[]
   const locks = [...new Set(runs.flatMap((r, i) => (partsBefore[i] ?? []).map((p) => partitionLockName(r.g.live, p.topic, p.partition))))].sort();
   const held: string[] = [];
   const t0 = performance.now();
-  let swapped = false;
+  let swapped: SwapOutcome | undefined;
   try {
     for (const l of locks) {
       if (!(await c.lock(l, 2))) {
@@ -518,13 +530,17 @@ async function swapMysql(x: BuildContext, endsNow: () => Promise<PartitionEnds[]
     await c.transaction(async (tx) => { moved = await handOver(tx, c, runs, decisions); });
     const pairs = renamePairs(x.renames, await existing(c, x.renames.map((r) => r.live)));
     for (const st of c.sql.renames(pairs)) await c.exec(st);
-    swapped = true;
     await finishSwap(c, { renames: x.renames, groups: runs.map((r) => r.g) }, x.names, x.fingerprints);
-    return { swapMs: performance.now() - t0, attempts: 0, moved };
+    swapped = { swapMs: 0, attempts: 0, moved };
+    return swapped;
   } finally {
     for (const r of runs) r.frozen = undefined;
     await c.unlock(held).catch(() => undefined);
-    if (swapped) log.info('rebuild: swap done', { pause_ms: Math.round(performance.now() - t0), locks: held.length });
+    if (swapped !== undefined) {
+      // The live group's pause: the first lock asked for until the last one released.
+      swapped.swapMs = performance.now() - t0;
+      log.info('rebuild: swap done', { pause_ms: Math.round(swapped.swapMs), locks: held.length });
+    }
   }
 }
 
