@@ -40,7 +40,11 @@ export interface DeadLetterRow {
 
 export function engineSql(dialect: SqlDialect) {
   const q = dialect === 'mysql' ? (n: string) => '`' + n + '`' : (n: string) => `"${n}"`;
-  const tuples = (n: number, width: number) => Array.from({ length: n }, () => `(${Array.from({ length: width }, () => '?').join(',')})`).join(',');
+  // `n` tuples of `width` placeholders; one string repeat, not an array per tuple (a claim has up to 1,000).
+  const tuples = (n: number, width: number) => {
+    const tuple = `(${'?,'.repeat(width - 1)}?)`;
+    return n <= 0 ? '' : tuple + `,${tuple}`.repeat(n - 1);
+  };
   return {
     selectProcessed(group: string, ids: string[]): Statement {
       return {
@@ -58,12 +62,21 @@ export function engineSql(dialect: SqlDialect) {
     claimProcessed(rows: ProcessedRow[]): Statement {
       const ins = this.insertProcessed(rows);
       return dialect === 'mysql'
-        ? { sql: `${ins.sql.replace(/^INSERT INTO/u, 'INSERT IGNORE INTO')} RETURNING ${q('event_id')} AS event_id`, params: ins.params }
+        ? { sql: `INSERT IGNORE${ins.sql.slice('INSERT'.length)} RETURNING ${q('event_id')} AS event_id`, params: ins.params }
         : { sql: `${ins.sql} ON CONFLICT DO NOTHING RETURNING ${q('event_id')} AS event_id`, params: ins.params };
     },
     insertProcessed(rows: ProcessedRow[]): Statement {
       const cols = ['consumer_group', 'event_id', 'entity_id', 'entity_version', 'event_type', 'processed_at'];
-      const params: SqlValue[] = rows.flatMap((r) => [r.group, r.eventId, r.entityId, r.entityVersion, r.eventType, r.at]);
+      const params: SqlValue[] = new Array<SqlValue>(rows.length * cols.length);
+      let i = 0;
+      for (const r of rows) {
+        params[i++] = r.group;
+        params[i++] = r.eventId;
+        params[i++] = r.entityId;
+        params[i++] = r.entityVersion;
+        params[i++] = r.eventType;
+        params[i++] = r.at;
+      }
       // A plain INSERT: a duplicate means another consumer applied these events concurrently,
       // and the error rolls this transaction back (the retry then finds them processed).
       return { sql: `INSERT INTO ${q('sc_processed_events')} (${cols.map(q).join(',')}) VALUES ${tuples(rows.length, cols.length)}`, params };

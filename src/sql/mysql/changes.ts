@@ -30,7 +30,7 @@ export const mysqlChanges: ChangeBuilder = {
 };
 
 /** `n` copies of `tuple` separated by commas, in one string operation. */
-const tuples = (tuple: string, n: number): string => tuple + `,${tuple}`.repeat(n - 1);
+const tuples = (tuple: string, n: number): string => (n <= 0 ? '' : tuple + `,${tuple}`.repeat(n - 1));
 
 function insert(rows: InsertRow[]): Statement {
   const r = rows[0] as InsertRow;
