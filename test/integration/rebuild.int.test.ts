@@ -6,6 +6,9 @@
  * positions; a partition whose earliest offset is above 0 is refused unless --allow-partial.
  */
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Partitioners } from 'kafkajs';
 import mysql from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
@@ -97,6 +100,25 @@ describe.skipIf(skip)('rebuild on MariaDB and Kafka', () => {
     expect(await dbPositions(never.url, group)).toEqual(await dbPositions(scratch.url, group));
     await runDrained(spec.v2, never.url, group, topic);
     expect(await tableRows(never.url, 'cards')).toEqual(rows);
+  });
+
+  it('SQLite with Kafka: the swap is one write transaction; the result equals a from-scratch run', async () => {
+    const topic = uniqueName('rb-sqlite');
+    const group = uniqueName('rb-sqlite');
+    const spec = writeCardsSpec(topic, group);
+    const dir = mkdtempSync(join(tmpdir(), 'sc-rb-sqlite-'));
+    onCleanup(() => spec.remove(), () => rmSync(dir, { recursive: true, force: true }), () => deleteTopics([topic]));
+    await createTopics([topic], 3);
+    await publish(cardEvents(topic, 2000, 100));
+    const [live, scratch] = [`sqlite:${join(dir, 'live.db')}`, `sqlite:${join(dir, 'scratch.db')}`];
+    await runDrained(spec.v1, live, group, topic);
+    const positions = await dbPositions(live, group);
+    const report = await rebuild({ config: spec.v2, projections: ['cards'], databaseUrl: live, brokers, sessionTimeoutMs: 6000 });
+    expect(report).toMatchObject({ events: 2000, movedPositions: 0 });
+    expect(await dbPositions(live, group)).toEqual(positions);
+    await runDrained(spec.v2, scratch, group, topic);
+    expect(await tableRows(live, 'cards')).toEqual(await tableRows(scratch, 'cards'));
+    expect(await tableNames(live)).toContain('cards__old');
   });
 
   it('refuses a partition whose earliest offset is above 0 unless --allow-partial (exit 1, what and what to do)', async () => {

@@ -3,7 +3,7 @@
  * and a handler for an event type the stream carried from the start) is rebuilt, and the result
  * equals a from-scratch run of the new spec over the same file.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -141,6 +141,44 @@ describe('rebuild on SQLite from a file', () => {
     const report = await rebuild({ config: spec.v2, projections: ['cards'], databaseUrl: url, from: file });
     expect(report.resumed).toBe(false);
     expect((await tableRows(url, 'cards')).some((r) => Number(r.logins) > 0)).toBe(true);
+  });
+
+  it('a group that holds another projection: only the named one is rebuilt, and nothing the live group has not applied', async () => {
+    const both = join(dir, 'both');
+    mkdirSync(both);
+    copyFileSync(join(spec.v2, 'cards.yaml'), join(both, 'cards.yaml'));
+    writeFileSync(join(both, 'names.yaml'), `projection: names
+group: g-cards
+topics: [t.accounts]
+unhandled: skip
+tables:
+  names:
+    key: [account_id]
+    columns:
+      account_id: { type: string, length: 64 }
+      name:       { type: string, length: 100, nullable: true }
+on:
+  account.renamed:
+    - insert: names
+      set: { account_id: $.entity_id, name: $.data.name }
+      on_conflict: { update: [name] }
+`);
+    // Never ran: the shadow applies nothing (the other projection has applied nothing either).
+    const url = freshUrl();
+    const none = await rebuild({ config: both, projections: ['cards'], databaseUrl: url, from: file });
+    expect(none).toMatchObject({ applied: 0, movedPositions: 0 });
+    await runFile(both, url);
+    const scratch = freshUrl();
+    await runFile(both, scratch);
+    expect(await tableRows(url, 'cards')).toEqual(await tableRows(scratch, 'cards'));
+    // Ran: the shadow stops at the live group's positions, and the other projection's table is untouched.
+    const names = await tableRows(url, 'names');
+    await cleanupRebuilds({ databaseUrl: url });
+    const again = await rebuild({ config: both, projections: ['cards'], databaseUrl: url, from: file });
+    expect(again.applied).toBe(3000);
+    expect(await tableRows(url, 'cards')).toEqual(await tableRows(scratch, 'cards'));
+    expect(await tableRows(url, 'names')).toEqual(names);
+    expect(await tableNames(url)).not.toContain('names__old');
   });
 
   it('bad input exits 1 with a message, never a stack trace', async () => {
