@@ -142,6 +142,11 @@ export class GroupProcessor {
 
   constructor(private readonly o: ProcessorOptions) {}
 
+  /** The fingerprints this processor's transactions expect (ProcessorOptions.specWatch). */
+  get specWatch(): SpecWatch | undefined {
+    return this.o.specWatch;
+  }
+
   /** The locks and the fingerprint check of a transaction that moves these partitions' positions. */
   private guard(keys: Iterable<string>): TxGuard | undefined {
     const locks: string[] = [];

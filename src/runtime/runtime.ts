@@ -388,6 +388,26 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     if (g.kafka !== undefined) await startConsumer(g);
   }
 
+  /**
+   * An idle group has no transaction to notice a swap with: the monitor compares the stored
+   * fingerprints too, so the reload (and its log line) comes within a turn, not at the next message.
+   */
+  async function noticeSwaps(s: Sink): Promise<void> {
+    for (const g of groups) {
+      const watch = g.processor.specWatch;
+      if (watch === undefined || g.reloading !== undefined || g.kafka === undefined) continue;
+      const now = await readSpecWatch(s, watch.projections);
+      if (now.expected !== watch.expected) void specChanged(g, new SpecChangedError(g.routes.group, watch.expected, now.expected)).catch((err: unknown) => reloadFailed(g, err));
+    }
+  }
+
+  function reloadFailed(g: GroupRun, err: unknown): void {
+    if (stopSignal.requested) return;
+    log.error('reloading the specs failed', { group: g.routes.group, error: err instanceof Error ? err.message : String(err) });
+    fatal ??= err;
+    void runtime.stop();
+  }
+
   /** The monitor's turn: database reachability, and with Kafka the lag of every partition. */
   let monitoring = false;
   let admin: Admin | undefined;
@@ -401,6 +421,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
       try {
         for (const g of groups) stored.set(g.routes.group, storedMap(await untilStop('reading positions', s.transaction((tx) => tx.query(s.engine.selectPositions(g.routes.group))))));
         pingFailedSince = undefined;
+        if (kafka !== undefined) await noticeSwaps(s);
       } catch (e) {
         if (stopSignal.requested) return;
         if (pingFailedSince === undefined) log.warn('database unreachable', { error: e instanceof Error ? e.message : String(e) });
@@ -501,12 +522,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
       fatal = e;
       void runtime.stop();
     }, { sessionTimeoutMs: o.sessionTimeoutMs, concurrency: o.concurrency, startFrom: o.startFrom, acceptHistoryGap: o.acceptHistoryGap, stop: stopSignal, onSpecChanged: (e) => {
-      void specChanged(g, e).catch((err: unknown) => {
-        if (stopSignal.requested) return;
-        log.error('reloading the specs failed', { group: g.routes.group, error: err instanceof Error ? err.message : String(err) });
-        fatal ??= err;
-        void runtime.stop();
-      });
+      void specChanged(g, e).catch((err: unknown) => reloadFailed(g, err));
     } });
     g.kafka = c;
     // consumer.run() resolves once the first join is done (kafkajs runner.start).

@@ -63,3 +63,4 @@ export async function readSpecWatch(sink: Sink, projections: string[]): Promise<
   const fp = rows[0]?.fp;
   return { projections: sorted, expected: fp === null || fp === undefined ? null : String(fp) };
 }
+
