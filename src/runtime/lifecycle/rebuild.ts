@@ -503,6 +503,7 @@ async function swapMysql(x: BuildContext, endsNow: () => Promise<PartitionEnds[]
   const held: string[] = [];
   const t0 = performance.now();
   let swapped: SwapOutcome | undefined;
+  let phases: Record<string, number> = {};
   try {
     for (const l of locks) {
       if (!(await c.lock(l, 2))) {
@@ -511,9 +512,13 @@ async function swapMysql(x: BuildContext, endsNow: () => Promise<PartitionEnds[]
       }
       held.push(l);
     }
+    const lockedAt = performance.now();
     await c.exec(c.sql.setState(x.names, 'swapping', sqlNow()));
     crashHookInSwap('locked', log);
-    const endsLocked = await endsNow();
+    // The partitions' ends matter only where the live group has no position (the target is the
+    // end); reading them is a round trip per topic, so not while the live group waits without need.
+    const unbounded = runs.some((r, i) => r.g.others.length === 0 && (partsBefore[i] ?? []).some((p) => p.live === undefined));
+    const endsLocked = unbounded ? await endsNow() : ends;
     const decisions: SwapDecision[] = [];
     for (const r of runs) {
       const d = swapDecision(await positionsOf(c.query, c, r, endsLocked), { others: r.g.others.length > 0, toEnd: wait });
@@ -539,13 +544,17 @@ async function swapMysql(x: BuildContext, endsNow: () => Promise<PartitionEnds[]
       }
       await sleep(20);
     }
+    const reachedAt = performance.now();
     let moved = 0;
     await c.transaction(async (tx) => { moved = await handOver(tx, c, runs, decisions); });
     const pairs = renamePairs(x.renames, await existing(c, x.renames.map((r) => r.live)));
+    const renameAt = performance.now();
     for (const st of c.sql.renames(pairs)) await c.exec(st);
+    const renamedAt = performance.now();
     crashHookInSwap('renamed', log);
     await finishSwap(c, { renames: x.renames, groups: runs.map((r) => r.g) }, x.names, x.fingerprints);
     swapped = { swapMs: 0, attempts: 0, moved };
+    phases = { locks_ms: Math.round(lockedAt - t0), reach_ms: Math.round(reachedAt - lockedAt), rename_ms: Math.round(renamedAt - renameAt), bookkeeping_ms: Math.round(performance.now() - renamedAt) };
     return swapped;
   } finally {
     for (const r of runs) r.frozen = undefined;
@@ -553,7 +562,7 @@ async function swapMysql(x: BuildContext, endsNow: () => Promise<PartitionEnds[]
     if (swapped !== undefined) {
       // The live group's pause: the first lock asked for until the last one released.
       swapped.swapMs = performance.now() - t0;
-      log.info('rebuild: swap done', { pause_ms: Math.round(swapped.swapMs), locks: held.length });
+      log.info('rebuild: swap done', { pause_ms: Math.round(swapped.swapMs), locks: held.length, ...phases });
     }
   }
 }
