@@ -71,7 +71,10 @@ export interface RebuildOptions {
   sessionTimeoutMs?: number;
   concurrency?: number;
   maxBatch?: number;
-  /** Try the swap once the shadow is at most this many messages behind the live positions (default 2000). */
+  /**
+   * Try the swap once the shadow is at most this many messages behind the live positions and no
+   * longer gaining on them (default 2000), or at most 100 behind.
+   */
   swapWithin?: number;
   /** How long a MariaDB swap may hold the live group's locks waiting for the shadow (default 10 s); then it lets go and tries again. */
   swapTimeoutMs?: number;
@@ -104,6 +107,8 @@ export interface RebuildReport {
 export class RebuildError extends Error {}
 
 const DEFAULT_SWAP_WITHIN = 2000;
+/** Messages left below which the swap is tried at once. */
+const NEARLY_THERE = 100;
 const DELETE_CHUNK = 10_000;
 const NO_DEAD_LETTER_TOPIC: DeadLetterSink = { mode: 'table', send: async () => undefined };
 
@@ -404,6 +409,7 @@ async function buildFromKafka(x: BuildContext & { kafka: Kafka; admin: Admin }):
     }
     let attempts = 0;
     let lastEnds = Date.now();
+    let previous = Number.POSITIVE_INFINITY;
     for (;;) {
       if (fatal !== undefined) throw fatal;
       if (aborted(o)) throw stoppedError(x.names);
@@ -426,7 +432,11 @@ async function buildFromKafka(x: BuildContext & { kafka: Kafka; admin: Admin }):
         progress.setTotal(Math.max(done + remaining, ends.reduce((n, e) => n + (e.end - e.low), 0)));
         if (done > progress.done) progress.advance(done - progress.done);
       }
-      if (remaining > (o.swapWithin ?? DEFAULT_SWAP_WITHIN)) continue;
+      // Swap when the shadow is (nearly) there, or, within a batch of it, when it no longer gains on
+      // a live group that keeps consuming: what is left is then caught up with the live group paused.
+      const gaining = remaining < previous;
+      previous = remaining;
+      if (remaining > NEARLY_THERE && (remaining > (o.swapWithin ?? DEFAULT_SWAP_WITHIN) || gaining)) continue;
       attempts++;
       const outcome = c.dialect === 'mysql' ? await swapMysql(x, async () => partitionEnds(admin, topics), true) : await swapSqlite(x, ends);
       if (outcome !== undefined) return { ...outcome, attempts };
