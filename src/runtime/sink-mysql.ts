@@ -59,15 +59,23 @@ export async function openMysqlSink(databaseUrl: string, poolSize = 4, o: MysqlS
       try {
         await conn.query('START TRANSACTION');
         const start: TxStart = {};
-        if (locks.length > 0 || guard?.fingerprints !== undefined) {
-          const st = locks.length > 0 ? parts.engine.lockAndReadFingerprints(locks, lockTimeoutS, guard?.fingerprints) : parts.engine.selectFingerprints(guard?.fingerprints ?? [], true);
+        if (locks.length > 0) {
           // Before the query: a failure after some GET_LOCK was granted must still release it
           // (releasing a lock not held is harmless).
-          held = locks.length > 0;
+          held = true;
+          const st = parts.engine.lockAndReadFingerprints(locks, lockTimeoutS, undefined);
           const [rows] = await conn.query(st.sql, st.params);
           const row = (rows as Array<Record<string, unknown>>)[0] ?? {};
           if (locks.some((_, i) => Number(row[`l${i}`]) !== 1)) throw new LockWaitError(locks, lockTimeoutS);
-          if (guard?.fingerprints !== undefined) start.fingerprints = row.fp === null || row.fp === undefined ? null : String(row.fp);
+        }
+        if (guard?.fingerprints !== undefined) {
+          // A statement of its own, once the locks are granted: read in the same statement as
+          // GET_LOCK, the fingerprint row's shared lock made a swap's bookkeeping wait for as long
+          // as a live transaction waited for its lock (the swap's pause took the lock timeout).
+          const st = parts.engine.selectFingerprints(guard.fingerprints, true);
+          const [rows] = await conn.query(st.sql, st.params);
+          const fp = (rows as Array<Record<string, unknown>>)[0]?.fp;
+          start.fingerprints = fp === null || fp === undefined ? null : String(fp);
         }
         const tx: Tx = {
           exec: async (s) => {

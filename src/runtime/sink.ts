@@ -50,8 +50,8 @@ export interface Sink {
   maxStatementBytes?: number;
   /**
    * Run fn in one transaction: commit when it resolves, roll back when it throws. With a guard,
-   * the transaction first takes its named locks and reads the stored spec fingerprints, in the
-   * same round trip (MariaDB), and hands what it read to fn.
+   * the transaction first takes its named locks (MariaDB), then reads the stored spec
+   * fingerprints, and hands what it read to fn.
    */
   transaction<T>(fn: (tx: Tx, start: TxStart) => Promise<T>, guard?: TxGuard): Promise<T>;
   close(): Promise<void>;

@@ -132,10 +132,10 @@ export function engineSql(dialect: SqlDialect) {
       return { sql: `SELECT (${sql}) AS fp`, params: projections };
     },
     /**
-     * MariaDB: take the named locks (`l0`, `l1`… are 1 when granted) and then, in the same round
-     * trip, read the fingerprints (`fp`). A select list is evaluated left to right, so the read happens
-     * once the locks are granted, and as a locking read it sees what a swap committed before
-     * releasing them.
+     * MariaDB: take the named locks (`l0`, `l1`… are 1 when granted) and, with `projections`, then
+     * read the fingerprints (`fp`) in the same statement (a select list is evaluated left to right).
+     * The sink does not combine them: a live transaction waiting for its lock in that statement made
+     * a swap's fingerprint upsert wait too, until the lock timeout (see sink-mysql.ts).
      */
     lockAndReadFingerprints(locks: string[], timeoutS: number, projections: string[] | undefined): Statement {
       const items = locks.map((_, i) => `GET_LOCK(?, ?) AS l${i}`);

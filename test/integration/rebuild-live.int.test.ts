@@ -169,7 +169,8 @@ describe.skipIf(skip)('sc-project rebuild under live load (MariaDB)', () => {
     expect(live.lines.filter((l) => l.level === 'error'), live.tail()).toEqual([]);
     expect(live.lines.filter((l) => l.msg.startsWith('spec changed under the running engine')).length, 'one reload').toBe(1);
     const swapped = rebuilt.lines.find((l) => l.msg === 'rebuild: swapped');
-    console.log(`rebuild ${test}: ${messages.length} messages; ${JSON.stringify(swapped ?? {})}; reader ${read.reads} reads; stdout ${rebuilt.stdout.trim()}`);
+    const pause = rebuilt.lines.find((l) => l.msg === 'rebuild: swap done');
+    console.log(`rebuild ${test}: ${messages.length} messages; ${JSON.stringify(swapped ?? {})}; ${JSON.stringify(pause ?? {})}; reader ${read.reads} reads; stdout ${rebuilt.stdout.trim()}`);
 
     const actual = await readTables(db.url, TABLES);
     const expected = await fromScratch(spec, onCleanup);
