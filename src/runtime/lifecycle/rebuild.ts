@@ -107,6 +107,8 @@ export interface RebuildReport {
 export class RebuildError extends Error {}
 
 const DEFAULT_SWAP_WITHIN = 2000;
+/** How long a rebuild waits for another one of the same projection (a killed one's session to end). */
+const REBUILD_LOCK_WAIT_S = 10;
 /** Messages left below which the swap is tried at once. */
 const NEARLY_THERE = 100;
 const DELETE_CHUNK = 10_000;
@@ -157,9 +159,10 @@ export async function rebuild(o: RebuildOptions): Promise<RebuildReport> {
   try {
     control = await openControl(o.databaseUrl, sink);
     const c = control;
-    // One rebuild of a projection at a time (MariaDB): the lock lives as long as this session.
+    // One rebuild of a projection at a time (MariaDB): the lock lives as long as this session. A
+    // wait, not a try: the session of a rebuild killed a moment ago may not be gone yet.
     for (const n of names) {
-      if (!(await c.lock(rebuildLockName(n), 0))) throw new RebuildError(`projection ${n}: another sc-project rebuild of it is running; wait for it (or stop it: the next run resumes)`);
+      if (!(await c.lock(rebuildLockName(n), REBUILD_LOCK_WAIT_S))) throw new RebuildError(`projection ${n}: another sc-project rebuild of it is running; wait for it (or stop it: the next run resumes)`);
     }
     if (o.from === undefined) {
       kafka = kafkaClient({ brokers: o.brokers ?? [], clientId: o.clientId ?? 'sc-project-rebuild', log });
@@ -556,8 +559,17 @@ async function swapMysql(x: BuildContext, endsNow: () => Promise<PartitionEnds[]
     }
     const reachedAt = performance.now();
     let moved = 0;
-    await c.transaction(async (tx) => { moved = await handOver(tx, c, runs, decisions); });
     const pairs = renamePairs(x.renames, await existing(c, x.renames.map((r) => r.live)));
+    // The new specs' fingerprints are recorded BEFORE the RENAME (it commits on its own), still
+    // under the locks: should this process die between the two, its session's locks go, and the
+    // live engine must not go on with the old spec on the new tables (their new effects would be
+    // lost for good). With the new fingerprints it reloads the new spec; on the old tables that
+    // applies what it can (the resumed rebuild re-applies it to the shadow, which is bounded by the
+    // live positions) or stops on a missing column: nothing is lost either way.
+    await c.transaction(async (tx) => {
+      moved = await handOver(tx, c, runs, decisions);
+      await recordSpecs(tx, c, x.names, x.fingerprints);
+    });
     const renameAt = performance.now();
     for (const st of c.sql.renames(pairs)) await c.exec(st);
     const renamedAt = performance.now();
@@ -625,12 +637,17 @@ function renamePairs(renames: TableRename[], liveThere: Set<string>): Array<[str
 }
 
 /** The specs' fingerprints (the live engine notices the change), the state, the shadow's positions. */
-async function bookkeeping(tx: Tx, c: Control, names: string[], groups: ShadowGroup[], fingerprints: Map<string, { fingerprint: string; shape: string }>): Promise<void> {
+async function recordSpecs(tx: Tx, c: Control, names: string[], fingerprints: Map<string, { fingerprint: string; shape: string }>): Promise<void> {
   const at = sqlNow();
   for (const n of names) {
     const f = fingerprints.get(n);
     if (f !== undefined) await tx.exec(c.sql.upsertFingerprint(n, f.fingerprint, f.shape, at));
   }
+}
+
+async function bookkeeping(tx: Tx, c: Control, names: string[], groups: ShadowGroup[], fingerprints: Map<string, { fingerprint: string; shape: string }>): Promise<void> {
+  const at = sqlNow();
+  await recordSpecs(tx, c, names, fingerprints);
   await tx.exec(c.sql.setState(names, 'swapped', at));
   for (const g of groups) await tx.exec(c.sql.deletePositions(g.shadow));
 }
@@ -685,7 +702,7 @@ export async function cleanupRebuilds(o: CleanupOptions): Promise<CleanupReport>
           report.underWay.push(r.projection);
           continue;
         }
-        if (!(await c.lock(rebuildLockName(r.projection), 0))) throw new RebuildError(`projection ${r.projection}: a rebuild of it is running; stop it first`);
+        if (!(await c.lock(rebuildLockName(r.projection), REBUILD_LOCK_WAIT_S))) throw new RebuildError(`projection ${r.projection}: a rebuild of it is running; stop it first`);
         log.info('cleanup: abandoning the rebuild under way', { projection: r.projection, state: r.state });
         report.dropped.push(...(await dropTables(c, renames.map((t) => t.next), log)));
         await resetGroup(c, r.shadowGroup);
