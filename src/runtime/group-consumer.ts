@@ -13,6 +13,7 @@ import { placePartitions, type StartFrom } from './placement.js';
 import type { Logger } from './log.js';
 import { settleWithin, type StopSignal } from './stop-signal.js';
 import { SpecChangedError } from './lifecycle/spec-watch.js';
+import { retryTransient } from './transient.js';
 
 /**
  * TEST-ONLY hook, never set it in production: `SC_TEST_CRASH_AFTER_DB_COMMIT=<n>` kills this
@@ -126,7 +127,23 @@ export async function startGroupConsumer(kafka: Kafka, group: string, topics: st
   // Batches wait for the placement of the current assignment: no batch of a partition is
   // applied before the partition was placed where the database says.
   let placed: Promise<void> = Promise.resolve();
-  const place = (assignment: Record<string, number[]>): Promise<void> => placePartitions({ kafka, consumer, group, assignment, processor, log, startFrom: o.startFrom ?? 'earliest', acceptHistoryGap: o.acceptHistoryGap === true });
+  // A transient error while placing (a topic's metadata not yet on the broker answering, a
+  // connection dropped) is retried; a newer placement (a rebalance) abandons this one. A position
+  // Kafka cannot serve stops the group (PositionOutOfRangeError is not transient).
+  let placements = 0;
+  const place = (assignment: Record<string, number[]>): Promise<void> => {
+    const mine = ++placements;
+    return retryTransient('placing the partitions', () => placePartitions({ kafka, consumer, group, assignment, processor, log, startFrom: o.startFrom ?? 'earliest', acceptHistoryGap: o.acceptHistoryGap === true }), {
+      log, fields: { group }, ...(o.stop !== undefined ? { stop: o.stop } : {}), abandoned: () => mine !== placements || stopRequested,
+    }).catch((e: unknown) => {
+      // Superseded while it waited to try again: the newer assignment's placement decides.
+      if (mine !== placements && !stopRequested) {
+        log.info('placement superseded by a newer assignment', { group, error: e instanceof Error ? e.message : String(e) });
+        return;
+      }
+      throw e;
+    });
+  };
   // A placement failing once a stop was asked for (the pool closing under it) is not the group's error.
   const placementFailed = (e: unknown): void => {
     if (stopRequested || o.stop?.requested === true) {
@@ -155,7 +172,8 @@ export async function startGroupConsumer(kafka: Kafka, group: string, topics: st
   };
   try {
     await race('connecting to Kafka', consumer.connect());
-    await race('subscribing', consumer.subscribe({ topics, fromBeginning: true }));
+    // Topics created a moment ago (or by another client) may not be in every broker's metadata yet.
+    await race('subscribing', retryTransient('subscribing', () => consumer.subscribe({ topics, fromBeginning: true }), { log, fields: { group }, ...(o.stop !== undefined ? { stop: o.stop } : {}) }));
     await race('joining the group', consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
