@@ -25,7 +25,7 @@ interface FlatModule {
 const flatUrl = new URL('../../bench/flat.mjs', import.meta.url).href;
 const load = async (): Promise<FlatModule> => (await import(flatUrl)) as FlatModule;
 
-describe('bench flat-upsert workload', () => {
+describe('bench flat-upsert workload', { timeout: 60_000 }, () => {
   it('is deterministic, and both shapes carry the same records', async () => {
     const { flatRecords } = await load();
     const one: FlatStats = {};

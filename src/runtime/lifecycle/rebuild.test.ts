@@ -45,7 +45,8 @@ function query(url: string, sql: string, ...params: unknown[]): Array<Record<str
   }
 }
 
-describe('rebuild on SQLite from a file', () => {
+// Whole rebuilds through SQLite files: a second or two each alone, much more when the suite runs on a loaded 2-core machine.
+describe('rebuild on SQLite from a file', { timeout: 60_000 }, () => {
   it('a changed spec rebuilt equals a from-scratch run of it; the old table is kept, the live group keeps its positions', async () => {
     const live = freshUrl();
     await runFile(spec.v1, live);
