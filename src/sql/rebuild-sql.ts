@@ -59,12 +59,13 @@ export function rebuildSql(dialect: SqlDialect) {
       return upsert('sc_consumer_positions', ['consumer_group', 'topic', 'partition', 'next_offset', 'updated_at'], ['consumer_group', 'topic', 'partition'], [group, topic, partition, nextOffset, at]);
     },
     /** The shadow group's processed ids recorded for the live group too (ids it has already are kept). */
-    copyProcessed(from: string, to: string): Statement {
+    /** The shadow group's processed ids into the live group's (those processed at or after `since` only, when given). */
+    copyProcessed(from: string, to: string, since?: string): Statement {
       const cols = ['event_id', 'entity_id', 'entity_version', 'event_type', 'processed_at'];
       const verb = dialect === 'mysql' ? 'INSERT IGNORE INTO' : 'INSERT OR IGNORE INTO';
       return {
-        sql: `${verb} ${q('sc_processed_events')} (${q('consumer_group')}, ${cols.map(q).join(', ')}) SELECT ?, ${cols.map(q).join(', ')} FROM ${q('sc_processed_events')} WHERE ${q('consumer_group')} = ?`,
-        params: [to, from],
+        sql: `${verb} ${q('sc_processed_events')} (${q('consumer_group')}, ${cols.map(q).join(', ')}) SELECT ?, ${cols.map(q).join(', ')} FROM ${q('sc_processed_events')} WHERE ${q('consumer_group')} = ?${since !== undefined ? ` AND ${q('processed_at')} >= ?` : ''}`,
+        params: since !== undefined ? [to, from, since] : [to, from],
       };
     },
     upsertFingerprint(projection: string, fingerprint: string, shape: string, at: string): Statement {

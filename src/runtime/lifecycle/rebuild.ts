@@ -347,6 +347,8 @@ interface BuildContext {
   names: string[];
   fingerprints: Map<string, { fingerprint: string; shape: string }>;
   renames: TableRename[];
+  /** The shadow's processed ids stamped before this are in the live group already (preCopyProcessed). */
+  copiedSince?: string;
 }
 
 interface SwapOutcome {
@@ -513,6 +515,7 @@ async function swapMysql(x: BuildContext, endsNow: () => Promise<PartitionEnds[]
   const ends = await endsNow();
   const partsBefore = await Promise.all(runs.map((r) => positionsOf(c.query, c, r, ends)));
   const locks = [...new Set(runs.flatMap((r, i) => (partsBefore[i] ?? []).map((p) => partitionLockName(r.g.live, p.topic, p.partition))))].sort();
+  const since = await preCopyProcessed(x);
   const held: string[] = [];
   const t0 = performance.now();
   let swapped: SwapOutcome | undefined;
@@ -567,7 +570,7 @@ async function swapMysql(x: BuildContext, endsNow: () => Promise<PartitionEnds[]
     // applies what it can (the resumed rebuild re-applies it to the shadow, which is bounded by the
     // live positions) or stops on a missing column: nothing is lost either way.
     await c.transaction(async (tx) => {
-      moved = await handOver(tx, c, runs, decisions);
+      moved = await handOver(tx, c, runs, decisions, since);
       await recordSpecs(tx, c, x.names, x.fingerprints);
     });
     const renameAt = performance.now();
@@ -619,17 +622,30 @@ async function swapSqlite(x: BuildContext, ends: PartitionEnds[]): Promise<SwapO
 }
 
 /** The live group's positions where the swap sets them, and then the shadow's processed ids are its too. */
-async function handOver(tx: Tx, c: Control, runs: GroupRun[], decisions: SwapDecision[]): Promise<number> {
+async function handOver(tx: Tx, c: Control, runs: GroupRun[], decisions: SwapDecision[], since?: string): Promise<number> {
   const at = sqlNow();
   let moved = 0;
   for (const [i, r] of runs.entries()) {
     const d = decisions[i] as SwapDecision;
     for (const m of d.moves) await tx.exec(c.sql.setPosition(r.g.live, m.topic, m.partition, m.nextOffset, at));
     moved += d.moves.length;
-    // Redelivered events of those partitions must be recognised by the live group from now on.
-    if (d.moves.length > 0) await tx.exec(c.sql.copyProcessed(r.g.shadow, r.g.live));
+    // A redelivery after the swap must be recognised by the live group, also of an event only the
+    // new spec handles (the old one skipped it, so the live group has no id of it): always copy.
+    await tx.exec(c.sql.copyProcessed(r.g.shadow, r.g.live, since));
   }
   return moved;
+}
+
+/**
+ * Most of the shadow's processed ids are copied to the live group before the swap takes its
+ * locks, so the live group's pause copies only the last seconds' (the shadow's clock stamps them:
+ * it runs in this process; the margin covers DATETIME's whole seconds).
+ */
+async function preCopyProcessed(x: BuildContext): Promise<string> {
+  const since = sqlNow(new Date(Date.now() - 5_000));
+  for (const r of x.runs) await x.control.exec(x.control.sql.copyProcessed(r.g.shadow, r.g.live, x.copiedSince));
+  x.copiedSince = since;
+  return since;
 }
 
 function renamePairs(renames: TableRename[], liveThere: Set<string>): Array<[string, string]> {
