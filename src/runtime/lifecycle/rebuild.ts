@@ -639,7 +639,9 @@ async function handOver(tx: Tx, c: Control, runs: GroupRun[], decisions: SwapDec
 /**
  * Most of the shadow's processed ids are copied to the live group before the swap takes its
  * locks, so the live group's pause copies only the last seconds' (the shadow's clock stamps them:
- * it runs in this process; the margin covers DATETIME's whole seconds).
+ * it runs in this process). The 5 s margin covers DATETIME's whole seconds and a shadow
+ * transaction in flight when this copy starts, stamped at its claim and committed after it; one
+ * that took longer than the margin between its claim and its commit would leave its ids out.
  */
 async function preCopyProcessed(x: BuildContext): Promise<string> {
   const since = sqlNow(new Date(Date.now() - 5_000));
