@@ -66,3 +66,13 @@ export async function startServices(): Promise<void> {
     execFile('bash', [script, 'up'], { timeout: 180_000 }, (err, _out, stderr) => (err ? reject(new Error(`services.sh up failed: ${stderr}`)) : resolve()));
   });
 }
+
+/** One statement on its own connection: the rows of a SELECT. */
+export async function queryDb(url: string, sql: string, params: unknown[] = []): Promise<Array<Record<string, unknown>>> {
+  const c = await mysql.createConnection({ uri: url });
+  try {
+    return (await c.query(sql, params))[0] as Array<Record<string, unknown>>;
+  } finally {
+    await c.end();
+  }
+}

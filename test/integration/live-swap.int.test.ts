@@ -17,7 +17,7 @@ import { expectedTables } from '../helpers/model.js';
 import { dbPositions, produce, waitDrained } from '../helpers/kafka.js';
 import { startInProcess } from '../helpers/runner.js';
 import { testResources } from '../helpers/scenario.js';
-import { skipWithout } from '../helpers/services.js';
+import { skipWithout, queryDb as query } from '../helpers/services.js';
 import { changeSpec, planOfDir, VIEWED_TYPE } from '../helpers/spec-change.js';
 import { generateStream, partitionOf, type StreamMessage } from '../helpers/stream.js';
 import { diffTables, readTables } from '../helpers/tables.js';
@@ -31,15 +31,6 @@ function views(topic: string, things: string[], prefix: string, partitions = 3):
     const event = { event_type: VIEWED_TYPE, event_id: `${prefix}-v${i}`, timestamp: '2026-01-06T10:00:00Z', entity_id: id, entity_version: 0, data: { viewer: `w${i}` } };
     return { topic, key: id, value: Buffer.from(JSON.stringify(event)), partition: partitionOf(topic, id, partitions), kind: 'event' as const, event };
   });
-}
-
-async function query(url: string, sql: string, params: unknown[] = []): Promise<Array<Record<string, unknown>>> {
-  const c = await mysql.createConnection({ uri: url });
-  try {
-    return (await c.query(sql, params))[0] as Array<Record<string, unknown>>;
-  } finally {
-    await c.end();
-  }
 }
 
 describe.skipIf(skip)('live transactions and a rebuild\'s swap (MariaDB)', () => {

@@ -10,14 +10,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Partitioners } from 'kafkajs';
-import mysql from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
 import { rebuild } from '../../src/runtime/lifecycle/rebuild.js';
 import { createTopics, dbPositions, deleteTopics, testKafka, waitDrained, withAdmin } from '../helpers/kafka.js';
 import { cardEvents, tableNames, tableRows, writeCardsSpec, type CardEvent } from '../helpers/rebuild-scenario.js';
 import { BIN, ROOT, startInProcess } from '../helpers/runner.js';
 import { testResources } from '../helpers/scenario.js';
-import { freshDatabase, KAFKA_BROKERS, skipWithout, uniqueName } from '../helpers/services.js';
+import { freshDatabase, KAFKA_BROKERS, skipWithout, uniqueName, queryDb as query } from '../helpers/services.js';
 
 const skip = skipWithout('DATABASE_URL', 'KAFKA_BROKERS');
 const brokers = (KAFKA_BROKERS ?? '').split(',');
@@ -31,15 +30,6 @@ async function publish(events: CardEvent[]): Promise<void> {
     }
   } finally {
     await producer.disconnect();
-  }
-}
-
-async function query(url: string, sql: string, params: unknown[] = []): Promise<Array<Record<string, unknown>>> {
-  const c = await mysql.createConnection({ uri: url });
-  try {
-    return (await c.query(sql, params))[0] as Array<Record<string, unknown>>;
-  } finally {
-    await c.end();
   }
 }
 
