@@ -1,7 +1,7 @@
 /** MySQL/MariaDB sink over a mysql2 pool. */
 import mysql from 'mysql2/promise';
 import { credentials, parseDatabaseUrl } from '../sql/connection.js';
-import { LockWaitError, sinkParts, type Sink, type Tx, type TxStart } from './sink.js';
+import { fingerprintText, LockWaitError, sinkParts, type Sink, type Tx, type TxStart } from './sink.js';
 
 interface CallbackConnection {
   query(sql: string, cb: (err: unknown) => void): void;
@@ -63,7 +63,7 @@ export async function openMysqlSink(databaseUrl: string, poolSize = 4, o: MysqlS
           // Before the query: a failure after some GET_LOCK was granted must still release it
           // (releasing a lock not held is harmless).
           held = true;
-          const st = parts.engine.lockAndReadFingerprints(locks, lockTimeoutS, undefined);
+          const st = parts.engine.takeLocks(locks, lockTimeoutS);
           const [rows] = await conn.query(st.sql, st.params);
           const row = (rows as Array<Record<string, unknown>>)[0] ?? {};
           if (locks.some((_, i) => Number(row[`l${i}`]) !== 1)) throw new LockWaitError(locks, lockTimeoutS);
@@ -74,8 +74,7 @@ export async function openMysqlSink(databaseUrl: string, poolSize = 4, o: MysqlS
           // as a live transaction waited for its lock (the swap's pause took the lock timeout).
           const st = parts.engine.selectFingerprints(guard.fingerprints, true);
           const [rows] = await conn.query(st.sql, st.params);
-          const fp = (rows as Array<Record<string, unknown>>)[0]?.fp;
-          start.fingerprints = fp === null || fp === undefined ? null : String(fp);
+          start.fingerprints = fingerprintText((rows as Array<Record<string, unknown>>)[0]?.fp);
         }
         const tx: Tx = {
           exec: async (s) => {
@@ -94,7 +93,7 @@ export async function openMysqlSink(databaseUrl: string, poolSize = 4, o: MysqlS
         if (held && !broken) {
           // A lock that cannot be released would outlive the transaction on a pooled connection
           // and stall the next swap: drop the connection instead (its locks go with the session).
-          try { await conn.query(parts.engine.releaseLocks(locks).sql, locks); } catch { broken = true; }
+          try { const st = parts.engine.releaseLocks(locks); await conn.query(st.sql, st.params); } catch { broken = true; }
         }
         // A connection whose ROLLBACK failed is in an unknown state: drop it from the pool.
         if (broken) conn.destroy(); else conn.release();

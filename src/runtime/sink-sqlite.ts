@@ -2,7 +2,7 @@
 import Database from 'better-sqlite3';
 import { parseDatabaseUrl } from '../sql/connection.js';
 import { SC_ADD, scAddImpl } from '../sql/sqlite/functions.js';
-import { sinkParts, type Sink, type Tx, type TxGuard, type TxStart } from './sink.js';
+import { fingerprintText, sinkParts, type Sink, type Tx, type TxGuard, type TxStart } from './sink.js';
 
 export function openSqliteSink(databaseUrl: string): Sink {
   const target = parseDatabaseUrl(databaseUrl);
@@ -37,7 +37,7 @@ export function openSqliteSink(databaseUrl: string): Sink {
       if (guard?.fingerprints !== undefined) {
         const st = parts.engine.selectFingerprints(guard.fingerprints);
         const fp = prepare(st.sql).get(...st.params) as { fp: unknown } | undefined;
-        start.fingerprints = fp?.fp === null || fp?.fp === undefined ? null : String(fp.fp);
+        start.fingerprints = fingerprintText(fp?.fp);
       }
       const out = await fn(tx, start);
       db.exec('COMMIT');

@@ -29,6 +29,11 @@ export interface TxStart {
   fingerprints?: string | null;
 }
 
+/** The `fp` column of EngineSql.selectFingerprints as TxStart.fingerprints: its text, or null when none is stored. */
+export function fingerprintText(fp: unknown): string | null {
+  return fp === null || fp === undefined ? null : String(fp);
+}
+
 /** A named lock not granted within the sink's lock timeout: a rebuild's swap holds it (transient). */
 export class LockWaitError extends Error {
   readonly code = 'SC_SWAP_LOCK_WAIT';

@@ -132,20 +132,13 @@ export function engineSql(dialect: SqlDialect) {
       return { sql: `SELECT (${sql}) AS fp`, params: projections };
     },
     /**
-     * MariaDB: take the named locks (`l0`, `l1`… are 1 when granted) and, with `projections`, then
-     * read the fingerprints (`fp`) in the same statement (a select list is evaluated left to right).
-     * The sink does not combine them: a live transaction waiting for its lock in that statement made
-     * a swap's fingerprint upsert wait too, until the lock timeout (see sink-mysql.ts).
+     * MariaDB: take the named locks, each within `timeoutS` (`l0`, `l1`… are 1 when granted). The
+     * fingerprints are read by a statement of their own once they are granted: read in this one, a
+     * live transaction waiting for its lock made a swap's fingerprint upsert wait too, until the
+     * lock timeout (see sink-mysql.ts).
      */
-    lockAndReadFingerprints(locks: string[], timeoutS: number, projections: string[] | undefined): Statement {
-      const items = locks.map((_, i) => `GET_LOCK(?, ?) AS l${i}`);
-      const params: SqlValue[] = locks.flatMap((l) => [l, timeoutS]);
-      if (projections !== undefined) {
-        const fp = this.selectFingerprints(projections, true);
-        items.push(fp.sql.replace(/^SELECT /u, '').replace(/ AS fp$/u, ' AS fp'));
-        params.push(...fp.params);
-      }
-      return { sql: `SELECT ${items.join(', ')}`, params };
+    takeLocks(locks: string[], timeoutS: number): Statement {
+      return { sql: `SELECT ${locks.map((_, i) => `GET_LOCK(?, ?) AS l${i}`).join(', ')}`, params: locks.flatMap((l) => [l, timeoutS]) };
     },
     releaseLocks(locks: string[]): Statement {
       return { sql: `SELECT ${locks.map((_, i) => `RELEASE_LOCK(?) AS r${i}`).join(', ')}`, params: locks };

@@ -46,6 +46,7 @@ export async function openControl(databaseUrl: string, sink: Sink): Promise<Cont
     exec: async (s) => Number(((await conn.query(s.sql, s.params))[0] as { affectedRows?: number }).affectedRows ?? 0),
     query: async (s) => (await conn.query(s.sql, s.params))[0] as Array<Record<string, unknown>>,
   };
+  const engine = engineSql('mysql');
   // One statement at a time on the connection: a refresh must not run inside the swap's transaction.
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -54,7 +55,7 @@ export async function openControl(databaseUrl: string, sink: Sink): Promise<Cont
     return next;
   };
   return {
-    dialect: 'mysql', sql: rebuildSql('mysql'), engine: engineSql('mysql'),
+    dialect: 'mysql', sql: rebuildSql('mysql'), engine,
     query: (st) => serial(() => tx.query(st)),
     exec: (st) => serial(() => tx.exec(st)),
     transaction: (fn) => serial(async () => {
@@ -68,9 +69,9 @@ export async function openControl(databaseUrl: string, sink: Sink): Promise<Cont
         throw e;
       }
     }),
-    lock: (name, timeoutS) => serial(async () => Number((await tx.query({ sql: 'SELECT GET_LOCK(?, ?) AS ok', params: [name, timeoutS] }))[0]?.ok) === 1),
+    lock: (name, timeoutS) => serial(async () => Number((await tx.query(engine.takeLocks([name], timeoutS)))[0]?.l0) === 1),
     unlock: (names) => serial(async () => {
-      for (const n of names) await tx.query({ sql: 'SELECT RELEASE_LOCK(?) AS r', params: [n] });
+      if (names.length > 0) await tx.query(engine.releaseLocks(names));
     }),
     close: async () => { await queue; await conn.end().catch(() => conn.destroy()); },
   };

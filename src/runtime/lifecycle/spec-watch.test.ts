@@ -83,11 +83,12 @@ describe('spec watch', () => {
 });
 
 describe('engine statements of the swap', () => {
-  it('MariaDB takes every lock before it reads the fingerprints, in one statement', () => {
-    const st = engineSql('mysql').lockAndReadFingerprints(['l-a', 'l-b'], 5, ['p', 'q']);
-    expect(st.sql).toBe('SELECT GET_LOCK(?, ?) AS l0, GET_LOCK(?, ?) AS l1, (SELECT GROUP_CONCAT(`projection`, \'=\', `fingerprint` ORDER BY `projection` SEPARATOR \',\') FROM `sc_spec_fingerprints` WHERE `projection` IN (?,?) LOCK IN SHARE MODE) AS fp');
-    expect(st.params).toEqual(['l-a', 5, 'l-b', 5, 'p', 'q']);
-    expect(engineSql('mysql').lockAndReadFingerprints(['l-a'], 5, undefined).sql).toBe('SELECT GET_LOCK(?, ?) AS l0');
+  it('MariaDB takes every lock in one statement, and reads the fingerprints in one of their own', () => {
+    const st = engineSql('mysql').takeLocks(['l-a', 'l-b'], 5);
+    expect(st.sql).toBe('SELECT GET_LOCK(?, ?) AS l0, GET_LOCK(?, ?) AS l1');
+    expect(st.params).toEqual(['l-a', 5, 'l-b', 5]);
+    expect(engineSql('mysql').takeLocks(['l-a'], 5).sql).toBe('SELECT GET_LOCK(?, ?) AS l0');
+    expect(engineSql('mysql').selectFingerprints(['p', 'q'], true)).toEqual({ sql: 'SELECT (SELECT GROUP_CONCAT(`projection`, \'=\', `fingerprint` ORDER BY `projection` SEPARATOR \',\') FROM `sc_spec_fingerprints` WHERE `projection` IN (?,?) LOCK IN SHARE MODE) AS fp', params: ['p', 'q'] });
     expect(engineSql('mysql').releaseLocks(['l-a', 'l-b'])).toEqual({ sql: 'SELECT RELEASE_LOCK(?) AS r0, RELEASE_LOCK(?) AS r1', params: ['l-a', 'l-b'] });
   });
 });

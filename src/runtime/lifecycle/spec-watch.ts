@@ -6,7 +6,7 @@
  * the runtime then reloads the specs and resumes the group from the database's positions, or
  * stops it when the specs it can read are not the ones the tables were built with.
  */
-import type { Sink } from '../sink.js';
+import { fingerprintText, type Sink } from '../sink.js';
 
 export interface SpecWatch {
   /** The group's projections, sorted. */
@@ -60,7 +60,6 @@ export async function readSpecWatch(sink: Sink, projections: string[]): Promise<
   const sorted = [...projections].sort();
   const st = sink.engine.selectFingerprints(sorted);
   const rows = await sink.transaction((tx) => tx.query(st));
-  const fp = rows[0]?.fp;
-  return { projections: sorted, expected: fp === null || fp === undefined ? null : String(fp) };
+  return { projections: sorted, expected: fingerprintText(rows[0]?.fp) };
 }
 
