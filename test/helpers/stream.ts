@@ -12,6 +12,7 @@
  * produces to a fresh topic.
  */
 import { Partitioners } from 'kafkajs';
+import { rng } from './rng.js';
 
 export interface Envelope {
   event_type: string;
@@ -80,17 +81,6 @@ export type BadKind = (typeof BAD_KINDS)[number];
 /** Bad kinds the decoder catches (the rest are good envelopes whose values do not fit the table). */
 export const UNDECODABLE: ReadonlySet<BadKind> = new Set(['truncated-json', 'garbage-bytes', 'json-array', 'json-string', 'no-event-type', 'no-event-id', 'empty-value']);
 
-/** mulberry32: small, fast, deterministic. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const NAMES = ['Zoë', "O'Brien", 'Núñez', '🚀 rocket', 'café ☕', 'plain', 'l’été', '𝄞 clef', 'Ünïcödé', 'x'];
 const STATUSES = ['new', 'draft', 'pending'];
