@@ -3,6 +3,12 @@ import { Command, CommanderError, Option } from 'commander';
 import { EXIT_USAGE, type CommandResult } from './io.js';
 import type { RunOptions } from './run.js';
 import { VERSION } from '../runtime/version.js';
+import { DEFAULT_MAX_LINE_BYTES } from '../runtime/ndjson-source.js';
+
+/** A repeatable option's values, as given, first first. */
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
 
 // Commands load their modules when they run: `validate` in a CI job must not pay for loading
 // kafkajs, knex and the database drivers.
@@ -42,7 +48,9 @@ export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) =
     .addOption(configOption())
     .addOption(new Option('--database-url <url>', 'mysql://login:pass@host:port/db or sqlite:./file.db (default with --from: sqlite:./sc-project.db)').env('DATABASE_URL'))
     .addOption(new Option('--brokers <list>', 'Kafka brokers, host:port,...').env('KAFKA_BROKERS'))
-    .option('--from <file>', 'read messages from an NDJSON file ({"topic","key","value"} a line) instead of Kafka')
+    .option('--from <file>', 'read messages from an NDJSON file ({"topic","key","value"} a line) instead of Kafka; - reads standard input; repeat it for several files, read one after another as one stream', collect)
+    .option('--source <name>', 'with --from: a named source, whose positions are its own (for a file that does not continue the recorded one)')
+    .option('--max-line-bytes <n>', 'with --from: a longer line is a dead letter with its first bytes', String(DEFAULT_MAX_LINE_BYTES))
     .addOption(new Option('--log-format <format>', 'text or json').default('text'))
     .option('--stats-interval <seconds>', 'seconds between stats lines (0: none)', '10')
     .option('--max-batch <n>', 'at most n messages per transaction (1: one transaction per message)')
@@ -75,7 +83,8 @@ export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) =
     .addOption(configOption())
     .addOption(new Option('--database-url <url>', 'mysql://login:pass@host:port/db or sqlite:./file.db (default with --from: sqlite:./sc-project.db)').env('DATABASE_URL'))
     .addOption(new Option('--brokers <list>', 'Kafka brokers, host:port,...').env('KAFKA_BROKERS'))
-    .option('--from <file>', 'rebuild from an NDJSON file (the embedded default) instead of Kafka')
+    .option('--from <file>', 'rebuild from NDJSON files (the embedded default, read as run --from reads them) instead of Kafka', collect)
+    .option('--max-line-bytes <n>', 'with --from: a longer line is a dead letter with its first bytes', String(DEFAULT_MAX_LINE_BYTES))
     .option('--allow-partial', "rebuild although a partition's earliest offset is above 0 (history deleted by retention)")
     .option('--drop-old', 'drop the replaced tables after the swap (default: kept as <table>__old until sc-project cleanup)')
     .option('--no-progress', 'no progress bar (on a terminal) or progress lines (elsewhere)')

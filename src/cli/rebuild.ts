@@ -2,13 +2,14 @@
 import { createLogger } from '../runtime/log.js';
 import { cleanupRebuilds, rebuild, RebuildError, type RebuildReport } from '../runtime/lifecycle/rebuild.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, result, type CommandResult } from './io.js';
-import { EMBEDDED_DATABASE_URL } from './run.js';
+import { EMBEDDED_DATABASE_URL, parseMaxLineBytes } from './run.js';
 
 export interface RebuildCommandOptions {
   config: string[];
   databaseUrl?: string;
   brokers?: string;
-  from?: string;
+  from?: string[];
+  maxLineBytes?: string;
   allowPartial?: boolean;
   dropOld?: boolean;
   progress: boolean;
@@ -25,6 +26,8 @@ export async function rebuildCommand(projections: string[], o: RebuildCommandOpt
   if (!Number.isInteger(concurrency) || concurrency < 1) return result(EXIT_USAGE, '', `--concurrency must be a whole number ≥ 1, got ${o.concurrency}\n`);
   const sessionTimeoutMs = Number(o.sessionTimeout) * 1000;
   if (!Number.isFinite(sessionTimeoutMs) || sessionTimeoutMs < 1000) return result(EXIT_USAGE, '', `--session-timeout must be a number of seconds ≥ 1, got ${o.sessionTimeout}\n`);
+  const maxLineBytes = parseMaxLineBytes(o.maxLineBytes);
+  if (maxLineBytes === undefined) return result(EXIT_USAGE, '', `--max-line-bytes must be a whole number of bytes ≥ 1024, got ${o.maxLineBytes}\n`);
   const databaseUrl = o.databaseUrl ?? (o.from !== undefined ? EMBEDDED_DATABASE_URL : undefined);
   if (databaseUrl === undefined) return result(EXIT_USAGE, '', 'no database: give --database-url or DATABASE_URL\n');
   const controller = new AbortController();
@@ -38,7 +41,7 @@ export async function rebuildCommand(projections: string[], o: RebuildCommandOpt
   process.on('SIGTERM', onSignal);
   try {
     const report = await rebuild({
-      config: o.config, projections, databaseUrl, from: o.from, brokers: o.brokers?.split(',').map((b) => b.trim()).filter(Boolean),
+      config: o.config, projections, databaseUrl, from: o.from, maxLineBytes, brokers: o.brokers?.split(',').map((b) => b.trim()).filter(Boolean),
       allowPartial: o.allowPartial, dropOld: o.dropOld, progress: o.progress, logger: createLogger(o.logFormat), clientId: o.clientId,
       concurrency, sessionTimeoutMs, signal: controller.signal,
     });

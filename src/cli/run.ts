@@ -5,13 +5,16 @@
  */
 import { parseListen } from '../runtime/http-server.js';
 import { ConfigError, createRuntime, type RunSummary } from '../runtime/runtime.js';
+import { DEFAULT_MAX_LINE_BYTES } from '../runtime/ndjson-source.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, result, type CommandResult } from './io.js';
 
 export interface RunOptions {
   config: string[];
   databaseUrl?: string;
   brokers?: string;
-  from?: string;
+  from?: string[];
+  source?: string;
+  maxLineBytes?: string;
   logFormat: string;
   statsInterval: string;
   maxBatch?: string;
@@ -46,11 +49,14 @@ export async function runCommand(o: RunOptions): Promise<CommandResult> {
   const outageThresholdMs = Number(o.notReadyAfter) * 1000;
   if (!Number.isFinite(outageThresholdMs) || outageThresholdMs < 0) return result(EXIT_USAGE, '', `--not-ready-after must be a number of seconds, got ${o.notReadyAfter}\n`);
   if (o.startFrom !== 'earliest' && o.startFrom !== 'latest') return result(EXIT_USAGE, '', `--start-from must be earliest or latest, got ${o.startFrom}\n`);
+  const maxLineBytes = parseMaxLineBytes(o.maxLineBytes);
+  if (maxLineBytes === undefined) return result(EXIT_USAGE, '', `--max-line-bytes must be a whole number of bytes ≥ 1024, got ${o.maxLineBytes}\n`);
+  if (o.source !== undefined && o.from === undefined) return result(EXIT_USAGE, '', '--source names the input of a file run: give --from too\n');
   const databaseUrl = o.databaseUrl ?? (o.from !== undefined ? EMBEDDED_DATABASE_URL : undefined);
   if (databaseUrl === undefined) return result(EXIT_USAGE, '', 'no database: give --database-url or DATABASE_URL\n');
   try {
     const rt = await createRuntime({
-      config: o.config, databaseUrl, from: o.from, brokers: o.brokers?.split(',').map((b) => b.trim()).filter(Boolean),
+      config: o.config, databaseUrl, from: o.from, source: o.source, maxLineBytes, brokers: o.brokers?.split(',').map((b) => b.trim()).filter(Boolean),
       logFormat: o.logFormat, statsInterval: Number(o.statsInterval), maxBatch, retentionMs, createTopics: o.createTopics, clientId: o.clientId, sessionTimeoutMs, concurrency,
       progress: o.from !== undefined && o.progress, http, outageThresholdMs,
       startFrom: o.startFrom, acceptHistoryGap: o.acceptHistoryGap, migrate: o.migrate, acceptSpec: o.acceptSpec,
@@ -91,6 +97,13 @@ function formatSummary(s: RunSummary): string {
     for (const [table, n] of Object.entries(s.rows)) lines.push(`  ${table.padEnd(34)} ${n}`);
   }
   return lines.join('\n') + '\n';
+}
+
+/** `--max-line-bytes`: absent is the default; below 1 KiB would refuse ordinary events. */
+export function parseMaxLineBytes(text: string | undefined): number | undefined {
+  if (text === undefined) return DEFAULT_MAX_LINE_BYTES;
+  const n = Number(text);
+  return Number.isSafeInteger(n) && n >= 1024 ? n : undefined;
 }
 
 /** "7d", "12h", "30m", "45s", "0" → milliseconds. */

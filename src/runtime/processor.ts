@@ -32,6 +32,8 @@ export interface ProcessorHooks {
    * offset: compaction, transaction markers). Without it (files, fixtures) offsets are not checked.
    */
   gapAllowed?: (topic: string, partition: number, expected: number) => boolean;
+  /** The caller's own work in every unit's transaction, after the positions (a file run's source record). */
+  inTransaction?: (tx: Tx, at: string) => Promise<void>;
 }
 
 /**
@@ -68,6 +70,13 @@ export interface ProcessorOptions {
   partitionLocks?: boolean;
   /** Roll back, with SpecChangedError, a transaction that finds the group's stored spec fingerprints changed. */
   specWatch?: SpecWatch;
+  /**
+   * The consumer-group name the positions are stored under (default the routes' group): a file
+   * run's named source keeps positions of its own (file-source.ts), and its dead letters carry that
+   * name too (their ids would collide with the default source's lines); event ids and locks stay
+   * the group's.
+   */
+  positionsGroup?: string;
 }
 
 /** Thrown when the runtime stops while a unit waits to retry: nothing was committed. */
@@ -140,7 +149,12 @@ export class GroupProcessor {
   /** Partition → its swap-lock name (a hash: computed once). */
   private readonly lockNames = new Map<string, string>();
 
-  constructor(private readonly o: ProcessorOptions) {}
+  /** The consumer-group name of the positions (ProcessorOptions.positionsGroup). */
+  private readonly posGroup: string;
+
+  constructor(private readonly o: ProcessorOptions) {
+    this.posGroup = o.positionsGroup ?? o.routes.group;
+  }
 
   /** The fingerprints this processor's transactions expect (ProcessorOptions.specWatch). */
   get specWatch(): SpecWatch | undefined {
@@ -189,7 +203,7 @@ export class GroupProcessor {
 
   /** Store a partition's position where none is (`--start-from latest`) or past a deleted gap (positions never move back). */
   async initPosition(topic: string, partition: number, offset: number, hooks: ProcessorHooks = {}): Promise<void> {
-    const row = { group: this.o.routes.group, topic, partition, nextOffset: offset, at: sqlNow() };
+    const row = { group: this.posGroup, topic, partition, nextOffset: offset, at: sqlNow() };
     await this.retrying(hooks, () => 'store the start position', () => this.o.sink.transaction((tx, start) => {
       this.checkSpec(start);
       return tx.exec(this.o.sink.engine.upsertPositions([row]));
@@ -200,7 +214,7 @@ export class GroupProcessor {
   /** The stored next offset of every partition of the group. */
   async storedPositions(hooks: ProcessorHooks = {}): Promise<Map<string, number>> {
     if (this.positions === undefined) {
-      const rows = await this.retrying(hooks, () => 'read positions', () => this.o.sink.transaction((tx) => tx.query(this.o.sink.engine.selectPositions(this.o.routes.group))));
+      const rows = await this.retrying(hooks, () => 'read positions', () => this.o.sink.transaction((tx) => tx.query(this.o.sink.engine.selectPositions(this.posGroup))));
       this.positions = new Map(rows.map((r) => [posKey(String(r.topic), Number(r.partition)), Number(r.next_offset)]));
     }
     return this.positions;
@@ -275,26 +289,26 @@ export class GroupProcessor {
     const { routes } = this.o;
     const decoded = routes.decode(msg);
     if (isBad(decoded)) {
-      unit.letters.push({ msg, group: routes.group, projection: null, eventType: null, reason: decoded.reason });
+      unit.letters.push({ msg, group: this.posGroup, projection: null, eventType: null, reason: decoded.reason });
       return;
     }
     const type = decoded.type ?? null;
     const handlers = routes.route(msg.topic, decoded.type);
     if (handlers === undefined) {
       // No usable type and no default route: the envelope is broken, never skipped silently.
-      if (decoded.untyped !== undefined) unit.letters.push({ msg, group: routes.group, projection: null, eventType: null, reason: decoded.untyped });
-      else if (routes.unhandledToDlq(msg.topic)) unit.letters.push({ msg, group: routes.group, projection: null, eventType: type, reason: `no projection handles event type ${type}` });
+      if (decoded.untyped !== undefined) unit.letters.push({ msg, group: this.posGroup, projection: null, eventType: null, reason: decoded.untyped });
+      else if (routes.unhandledToDlq(msg.topic)) unit.letters.push({ msg, group: this.posGroup, projection: null, eventType: type, reason: `no projection handles event type ${type}` });
       else unit.skipped++;
       return;
     }
     // Only default routes take an event without an id (its exactly-once rests on the positions).
     if (decoded.noId !== undefined && handlers.some((h) => !h.default)) {
-      unit.letters.push({ msg, group: routes.group, projection: null, eventType: type, reason: decoded.noId });
+      unit.letters.push({ msg, group: this.posGroup, projection: null, eventType: type, reason: decoded.noId });
       return;
     }
     const forcedReason = forced.get(msg);
     if (forcedReason !== undefined) {
-      unit.letters.push({ msg, group: routes.group, projection: handlers.map((h) => h.projection).join(','), eventType: type, reason: forcedReason });
+      unit.letters.push({ msg, group: this.posGroup, projection: handlers.map((h) => h.projection).join(','), eventType: type, reason: forcedReason });
       return;
     }
     if (decoded.id !== undefined) {
@@ -318,7 +332,7 @@ export class GroupProcessor {
       effects = (this.o.effects ?? []).map((e) => e.prepare(decoded));
     } catch (e) {
       if (e instanceof EventError) {
-        unit.letters.push({ msg, group: routes.group, projection: e.projection, eventType: e.eventType, reason: e.message });
+        unit.letters.push({ msg, group: this.posGroup, projection: e.projection, eventType: e.eventType, reason: e.message });
         return;
       }
       throw Object.assign(e instanceof Error ? e : new Error(String(e)), { scProjection: current?.projection, scEventType: current?.default === true ? DEFAULT_ROUTE : type ?? undefined });
@@ -329,7 +343,7 @@ export class GroupProcessor {
       // fault (the server would drop the connection on it, which looks like an outage).
       const big = rows.find((r) => rowBytes(r) > limit);
       if (big !== undefined) {
-        unit.letters.push({ msg, group: routes.group, projection: handlers.map((h) => h.projection).join(","), eventType: type ?? null, reason: `the event's change of table ${big.table} takes about ${rowBytes(big)} bytes, more than the database accepts in one statement (${limit} bytes under max_allowed_packet)` });
+        unit.letters.push({ msg, group: this.posGroup, projection: handlers.map((h) => h.projection).join(","), eventType: type ?? null, reason: `the event's change of table ${big.table} takes about ${rowBytes(big)} bytes, more than the database accepts in one statement (${limit} bytes under max_allowed_packet)` });
         return;
       }
     }
@@ -360,7 +374,7 @@ export class GroupProcessor {
       }
       reason = `unexpected error evaluating the event: ${err.message}`;
     }
-    return { msg, group: this.o.routes.group, projection: scProjection ?? null, eventType: scEventType ?? null, reason };
+    return { msg, group: this.posGroup, projection: scProjection ?? null, eventType: scEventType ?? null, reason };
   }
 
   /**
@@ -457,7 +471,7 @@ export class GroupProcessor {
     // Each position moves from the value this processor read, or is inserted where it read none:
     // if the row is not what the cache says, the whole unit rolls back (PositionsChangedError).
     for (const [k, { topic, partition, next }] of spans(messages)) {
-      const row = { group: routes.group, topic, partition, nextOffset: next, at };
+      const row = { group: this.posGroup, topic, partition, nextOffset: next, at };
       const expected = known.get(k);
       if (expected === undefined) {
         try {
@@ -470,6 +484,7 @@ export class GroupProcessor {
         throw new PositionsChangedError(topic, row.partition, expected);
       }
     }
+    await hooks.inTransaction?.(tx, at);
     return fresh;
   }
 

@@ -16,14 +16,16 @@ import { createLogger, type Logger, type LogFormat } from './log.js';
 import { prepareSchema } from './lifecycle/schema.js';
 import { fingerprintMap, readSpecWatch, SpecChangedError, type SpecWatch } from './lifecycle/spec-watch.js';
 import { fingerprintOf, projectionShape } from '../compile/fingerprint.js';
-import { readNdjson } from './ndjson-source.js';
+import { countInput, readSource, SourceMismatchError, type Fingerprint } from './ndjson-source.js';
+import { describeInput, expectedPrefix, mismatchMessage, positionsGroup, recordIn, refuseFileRecord, SourceRefusedError, sourceNameProblem, storedSource } from './file-source.js';
+import type { RawMessage } from './message.js';
 import type { StartFrom } from './placement.js';
 import { GroupProcessor, StoppedError } from './processor.js';
 import { liveness, readiness, type HealthReport, type HealthState } from './health.js';
 import { startOpsServer, type OpsServer } from './http-server.js';
 import { computeLag, partitionEnds, partitionKey, storedMap } from './lag.js';
 import { EngineMetrics, type PartitionLag } from './metrics.js';
-import { countLines, createProgress } from './progress.js';
+import { createProgress } from './progress.js';
 import { VERSION } from './version.js';
 import { StopRequestedError, StopSignal } from './stop-signal.js';
 import { pruneProcessed } from './retention.js';
@@ -41,8 +43,18 @@ export interface RuntimeOptions {
   databaseUrl: string;
   /** Kafka brokers; not needed with `from`. */
   brokers?: string[];
-  /** Read messages from this NDJSON file instead of Kafka; the run ends when the file does. */
-  from?: string;
+  /**
+   * Read messages from NDJSON files instead of Kafka (`-`: standard input), one after another as one
+   * stream; the run ends when the last does. The stored positions must come from this stream's
+   * first lines, or the run is refused (file-source.ts).
+   */
+  from?: string | string[];
+  /** A file run's named source: positions of its own (`group@NAME`), apart from the default source's. */
+  source?: string;
+  /** A file line longer than this is a dead letter with its first bytes (default 16 MiB). */
+  maxLineBytes?: number;
+  /** What `-` reads (default process.stdin; tests give a stream). */
+  stdin?: NodeJS.ReadableStream;
   clientId?: string;
   /** Kafka session timeout: how long a crashed member holds its partitions (default 30 s). */
   sessionTimeoutMs?: number;
@@ -138,7 +150,12 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   const log = o.logger ?? createLogger(o.logFormat ?? 'text');
   const plan = o.plan ?? planOf(o.config ?? 'projections');
   const target = parseDatabaseUrl(o.databaseUrl);
+  const fromPaths = o.from === undefined ? undefined : Array.isArray(o.from) ? o.from : [o.from];
+  if (fromPaths !== undefined && fromPaths.length === 0) throw new ConfigError('--from: no file given');
   if (o.from === undefined && (o.brokers === undefined || o.brokers.length === 0)) throw new ConfigError('no Kafka brokers: give --brokers or KAFKA_BROKERS, or read a file with --from');
+  if (o.source !== undefined && o.from === undefined) throw new ConfigError('--source names a file run\'s input: give --from too');
+  const sourceProblem = o.source === undefined ? undefined : sourceNameProblem(o.source);
+  if (sourceProblem !== undefined) throw new ConfigError(sourceProblem);
   let sink: Sink | undefined;
   let stopping = false;
   // stop() during start-up: every step that may block (the broker unreachable, a join that waits
@@ -254,8 +271,8 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   async function startUp(): Promise<void> {
     // Start-up checks come before any side effect: a --from file that cannot be read must not
     // leave a new SQLite file with its tables (or an ops server) behind.
-    if (o.from !== undefined) checkReadableFile(o.from);
-    log.info('sc-project starting', { version: VERSION, node: process.versions.node, source: o.from ?? 'kafka', groups: plan.groups.map((g) => g.group).join(',') });
+    for (const p of fromPaths ?? []) if (p !== '-') checkReadableFile(p);
+    log.info('sc-project starting', { version: VERSION, node: process.versions.node, source: fromPaths === undefined ? 'kafka' : describeInput(fromPaths), ...(o.source !== undefined ? { source_name: o.source } : {}), groups: plan.groups.map((g) => g.group).join(',') });
     if (o.http !== undefined) {
       ops = await startOpsServer(o.http, { metrics: () => metrics?.scrape() ?? Promise.reject(new Error('no metrics')), health: () => runtime.health(), ready: () => runtime.ready() });
       log.info('serving /metrics, /healthz and /readyz', { address: `http://${ops.host.includes(':') ? `[${ops.host}]` : ops.host}:${ops.port}` });
@@ -292,7 +309,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
       if (stopSignal.requested) throw new StopRequestedError('starting');
       started = true;
       fileRun = true;
-      void runFile(o.from).then(
+      void runFile(fromPaths ?? []).then(
         async () => { await drainOutputs(); const rows = await countRows(o.databaseUrl, plan); await closeAll(); finish({ ...summary(), rows }); },
         async (e: unknown) => { await Promise.allSettled(groups.map((g) => g.outputs?.stop())); await closeAll(); fail(e); },
       );
@@ -312,7 +329,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     const outputs = await openGroupOutputs(p, group, { sink: s, deadLetters: sharedDeadLetters, log, transport: o.httpTransport ?? fetchTransport, clock: o.clock ?? systemClock, env: process.env, bounded: o.from === undefined });
     const effects = outputs === undefined ? [] : [outputs.effect];
     const specWatch = await watchOf(s, routes.projections.map((x) => x.name));
-    return { routes, stats, lastEvents: 0, joined: false, lag: [], outputs, plan: p, processor: new GroupProcessor({ sink: s, routes, deadLetters: sharedDeadLetters, stats, log, maxBatch: o.maxBatch, observer: metrics?.observer(group), effects, specWatch }) };
+    return { routes, stats, lastEvents: 0, joined: false, lag: [], outputs, plan: p, processor: new GroupProcessor({ sink: s, routes, deadLetters: sharedDeadLetters, stats, log, maxBatch: o.maxBatch, observer: metrics?.observer(group), effects, specWatch, positionsGroup: positionsOf(group) }) };
   }
 
   /** What is stored for the group's projections now; none when the engine's tables were not made (createTables: false). */
@@ -448,16 +465,55 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     }
   }
 
-  async function runFile(path: string): Promise<void> {
-    const progress = o.progress === true ? createProgress({ label: path, total: await countLines(path), unit: 'lines', log }) : undefined;
+  /** Where a group's positions are stored: a file run's named source keeps its own. */
+  function positionsOf(group: string): string {
+    return o.from === undefined ? group : positionsGroup(group, o.source);
+  }
+
+  async function runFile(paths: string[]): Promise<void> {
+    const s = sink as Sink;
+    const input = describeInput(paths);
+    // The prefix each group's stored positions were recorded from (refused when they are not a file's).
+    const expect = new Map<string, Fingerprint>();
+    for (const g of groups) {
+      const group = positionsOf(g.routes.group);
+      let prefix: Fingerprint | undefined;
+      try {
+        prefix = expectedPrefix(group, await storedSource(s, group), input);
+      } catch (e) {
+        throw e instanceof SourceRefusedError ? new ConfigError(e.message) : e;
+      }
+      if (prefix !== undefined) expect.set(group, prefix);
+    }
+    const total = await countInput(paths);
+    const progress = o.progress === true ? createProgress({ label: input, total, unit: 'lines', log }) : undefined;
+    // Until every recorded prefix is read and matched, nothing is applied: what may still need
+    // applying (normally nothing: a run stopped within a batch, a topic a group newly reads) waits.
+    let held: RawMessage[] | undefined = expect.size > 0 ? [] : undefined;
+    if (held !== undefined) for (const g of groups) await g.processor.storedPositions();
     try {
-      for await (const batch of readNdjson(path, o.fileBatch ?? 5000)) {
+      for await (const batch of readSource(paths, { batch: o.fileBatch ?? 5000, maxLineBytes: o.maxLineBytes, expect: [...expect.values()], stop: stopSignal.promise, stdin: o.stdin })) {
+        let messages = batch.messages;
+        if (held !== undefined) {
+          for (const m of messages) {
+            let needed = false;
+            for (const g of groups) {
+              if (!g.routes.accepts(m)) continue;
+              if (m.offset >= (g.processor.knownPosition(m.topic, m.partition) ?? 0)) needed = true;
+              else g.stats.alreadyApplied++;
+            }
+            if (needed) held.push(m);
+          }
+          if (!batch.verified) continue;
+          messages = held;
+          held = undefined;
+        }
         for (const g of groups) {
           if (stopping) return;
-          const mine = batch.filter((m) => g.routes.accepts(m));
+          const mine = messages.filter((m) => g.routes.accepts(m));
           for (;;) {
             try {
-              await g.processor.process(mine, { stopping: () => stopping });
+              await g.processor.process(mine, { stopping: () => stopping, inTransaction: recordIn(s, positionsOf(g.routes.group), batch.end) });
               break;
             } catch (e) {
               // Stopped between units or while waiting to retry: what committed stays committed.
@@ -470,9 +526,12 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
           }
         }
         // A message's offset is its line number: blank lines count as done too, as in the total.
-        const last = batch[batch.length - 1];
-        if (progress !== undefined && last !== undefined) progress.advance(last.offset + 1 - progress.done);
+        if (progress !== undefined && batch.end.lines > progress.done) progress.advance(batch.end.lines - progress.done);
       }
+    } catch (e) {
+      if (!(e instanceof SourceMismatchError)) throw e;
+      const group = [...expect].find(([, f]) => f === e.expected)?.[0] ?? '?';
+      throw new ConfigError(mismatchMessage(group, input, e.message));
     } finally {
       progress?.finish();
     }
@@ -502,6 +561,14 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     const dlq = await untilStop('checking the dead-letter topics', ensureDeadLetterTopics(kafka, topics));
     for (const t of dlq.created) log.info('created dead-letter topic', { topic: t, max_message_bytes: dlq.limits.get(t) ?? null });
     for (const [t, n] of dlq.limits) dlqLimits.set(t, n);
+    // A group whose positions a file run recorded holds line numbers, not offsets (file-source.ts).
+    for (const g of groups) {
+      try {
+        await untilStop('checking the stored positions\' source', refuseFileRecord(sink as Sink, g.routes.group));
+      } catch (e) {
+        throw e instanceof SourceRefusedError ? new ConfigError(e.message) : e;
+      }
+    }
     for (const g of groups) {
       // stop() during start-up: do not start consumers nobody will disconnect.
       if (stopping) return;
@@ -572,9 +639,10 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   return runtime;
 }
 
+/** A pipe or a device may be read too (its reads are raced against a stop); a directory may not. */
 function checkReadableFile(path: string): void {
   try {
-    if (!statSync(path).isFile()) throw new ConfigError(`--from ${path}: not a file`);
+    if (statSync(path).isDirectory()) throw new ConfigError(`--from ${path}: not a file`);
     accessSync(path, fsConstants.R_OK);
   } catch (e) {
     if (e instanceof ConfigError) throw e;

@@ -25,6 +25,16 @@ export interface PositionRow {
   at: string;
 }
 
+/** A file source's record (engine-tables.ts `sc_sources`). */
+export interface SourceRow {
+  group: string;
+  kind: string;
+  lines: number;
+  bytes: number;
+  sha256: string;
+  at: string;
+}
+
 export interface DeadLetterRow {
   id: string;
   topic: string;
@@ -112,6 +122,22 @@ export function engineSql(dialect: SqlDialect) {
         sql: `SELECT ${q('topic')} AS topic, ${q('partition')} AS ${q('partition')}, ${q('next_offset')} AS next_offset FROM ${q('sc_consumer_positions')} WHERE ${q('consumer_group')} = ?`,
         params: [group],
       };
+    },
+    selectSource(group: string): Statement {
+      return {
+        sql: `SELECT ${q('kind')} AS kind, ${q('lines')} AS ${q('lines')}, ${q('bytes')} AS ${q('bytes')}, ${q('sha256')} AS sha256 FROM ${q('sc_sources')} WHERE ${q('consumer_group')} = ?`,
+        params: [group],
+      };
+    },
+    /** Replace the group's record: the newest batch's fingerprint covers the lines of the older ones. */
+    upsertSource(r: SourceRow): Statement {
+      const cols = ['consumer_group', 'kind', 'lines', 'bytes', 'sha256', 'updated_at'];
+      const head = `INSERT INTO ${q('sc_sources')} (${cols.map(q).join(',')}) VALUES ${tuples(1, cols.length)}`;
+      const set = ['kind', 'lines', 'bytes', 'sha256', 'updated_at'];
+      const sql = dialect === 'mysql'
+        ? `${head} ON DUPLICATE KEY UPDATE ${set.map((c) => `${q(c)} = VALUES(${q(c)})`).join(', ')}`
+        : `${head} ON CONFLICT (${q('consumer_group')}) DO UPDATE SET ${set.map((c) => `${q(c)} = excluded.${q(c)}`).join(', ')}`;
+      return { sql, params: [r.group, r.kind, r.lines, r.bytes, r.sha256, r.at] };
     },
     insertDeadLetters(rows: DeadLetterRow[]): Statement {
       const cols = ['dlq_id', 'topic', 'partition', 'offset', 'consumer_group', 'projection', 'reason', 'key_bytes', 'value_bytes', 'created_at'];

@@ -94,8 +94,31 @@ const specFingerprints: TableDef = {
   log: false,
 };
 
+/**
+ * Which input the stored positions of a file run belong to (runtime/file-source.ts): a file's
+ * offsets are line numbers, so a position means nothing without the lines it counted. One row per
+ * positions group (the consumer group, or `group@name` for a named source), written in the
+ * transaction that moves those positions: the fingerprint (line count, byte length, SHA-256) of the
+ * stream's first `lines` lines, which covers every stored position. A Kafka engine writes none.
+ */
+const sources: TableDef = {
+  name: 'sc_sources',
+  columns: [
+    GROUP,
+    { name: 'kind', type: 'string', length: 16, nullable: false },
+    { name: 'lines', type: 'bigint', nullable: false },
+    { name: 'bytes', type: 'bigint', nullable: false },
+    { name: 'sha256', type: 'string', length: 64, nullable: false },
+    { name: 'updated_at', type: 'datetime', nullable: false },
+  ],
+  key: ['consumer_group'],
+  unique: [],
+  indexes: [],
+  log: false,
+};
+
 /** The engine's tables, sorted by name like `Plan.tables`. */
-export const ENGINE_TABLES: TableDef[] = [consumerPositions, deadLetters, processedEvents, specFingerprints];
+export const ENGINE_TABLES: TableDef[] = [consumerPositions, deadLetters, processedEvents, sources, specFingerprints];
 
 /** Table-name prefix reserved for the engine. */
 export const ENGINE_TABLE_PREFIX = 'sc_';

@@ -206,7 +206,7 @@ on:
 
   it('bad input exits 1 with a message, never a stack trace', async () => {
     const url = freshUrl();
-    const r = await rebuildCommand(['nope'], { config: [spec.v2], databaseUrl: url, from: file, progress: false, logFormat: 'text', clientId: 'x', concurrency: '2', sessionTimeout: '30' });
+    const r = await rebuildCommand(['nope'], { config: [spec.v2], databaseUrl: url, from: [file], progress: false, logFormat: 'text', clientId: 'x', concurrency: '2', sessionTimeout: '30' });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/no projection named nope/);
     expect(r.stderr).not.toMatch(/\n\s+at /);

@@ -36,9 +36,11 @@ import { startGroupConsumer, type GroupConsumerHandle } from '../group-consumer.
 import { kafkaClient } from '../kafka-client.js';
 import { partitionEnds, type PartitionEnds } from '../lag.js';
 import { silentLogger, type Logger } from '../log.js';
-import { INVALID_LINE_TOPIC, readNdjson } from '../ndjson-source.js';
+import { countInput, INVALID_LINE_TOPIC, readSource, SourceMismatchError, type Fingerprint } from '../ndjson-source.js';
+import { describeInput, mismatchMessage } from '../file-source.js';
+import type { RawMessage } from '../message.js';
 import { GroupProcessor, StoppedError } from '../processor.js';
-import { countLines, createProgress, type Progress } from '../progress.js';
+import { createProgress, type Progress } from '../progress.js';
 import { groupRoutes, type GroupRoutes } from '../routes.js';
 import { openMysqlSink } from '../sink-mysql.js';
 import { openSqliteSink } from '../sink-sqlite.js';
@@ -59,8 +61,10 @@ export interface RebuildOptions {
   /** Kafka brokers (or `from`). */
   brokers?: string[];
   clientId?: string;
-  /** The embedded default: read the history from this NDJSON file instead of Kafka. */
-  from?: string;
+  /** The embedded default: read the history from these NDJSON files (one stream, as `run --from`) instead of Kafka. */
+  from?: string | string[];
+  /** A file line longer than this is a dead letter (default 16 MiB, as `run`). */
+  maxLineBytes?: number;
   /** Rebuild although a partition's earliest offset is above 0 (history deleted by retention). */
   allowPartial?: boolean;
   /** Drop the `__old` tables right after the swap (and ones an earlier rebuild left). */
@@ -349,6 +353,8 @@ interface BuildContext {
   renames: TableRename[];
   /** The shadow's processed ids stamped before this are in the live group already (preCopyProcessed). */
   copiedSince?: string;
+  /** A file rebuild: the fingerprint of the lines read, which the live group's source record takes with its positions. */
+  fileEnd?: Fingerprint;
 }
 
 interface SwapOutcome {
@@ -453,13 +459,14 @@ async function buildFromKafka(x: BuildContext & { kafka: Kafka; admin: Admin }):
   }
 }
 
-async function buildFromFile(path: string, x: BuildContext): Promise<SwapOutcome> {
+async function buildFromFile(from: string | string[], x: BuildContext): Promise<SwapOutcome> {
   const { o, control: c, runs } = x;
-  const progress = o.progress === true ? createProgress({ label: `rebuild ${x.names.join(',')}`, total: await countLines(path), unit: 'lines', log: x.log }) : undefined;
+  const paths = Array.isArray(from) ? from : [from];
+  const progress = o.progress === true ? createProgress({ label: `rebuild ${x.names.join(',')}`, total: await countInput(paths), unit: 'lines', log: x.log }) : undefined;
   try {
     for (let attempts = 1; attempts <= 5; attempts++) {
       for (const r of runs) await refreshLive(c, r);
-      await readFile(path, x, progress);
+      await readFile(paths, x, progress);
       const outcome = c.dialect === 'mysql' ? await swapMysql(x, async () => [], false) : await swapSqlite(x, []);
       if (outcome !== undefined) return { ...outcome, attempts };
       x.log.info('rebuild: the live group moved on while the file was read: reading on', { attempt: attempts });
@@ -470,25 +477,51 @@ async function buildFromFile(path: string, x: BuildContext): Promise<SwapOutcome
   throw new RebuildError(`rebuild of ${x.names.join(', ')}: the live group kept moving past the file's rebuild; stop the live run and run the rebuild again (it resumes)`);
 }
 
-async function readFile(path: string, x: BuildContext, progress: Progress | undefined): Promise<void> {
+/**
+ * The shadow reads the file up to the live positions, with run's reader. The live positions were
+ * recorded from a stream's first lines (file-source.ts): the file must begin with them, or the
+ * rebuilt tables would not match the positions they take over; refused while reading, so no swap.
+ */
+async function readFile(paths: string[], x: BuildContext, progress: Progress | undefined): Promise<void> {
   const limits = x.runs.map((r) => limitOf(r));
+  const expect = new Map<Fingerprint, string>();
+  for (const r of x.runs) {
+    const [row] = await x.control.query(x.control.engine.selectSource(r.g.live));
+    if (row !== undefined) expect.set({ lines: Number(row.lines), bytes: Number(row.bytes), sha256: String(row.sha256) }, r.g.live);
+  }
+  const stop = x.o.signal === undefined ? undefined : new Promise<void>((resolve) => {
+    if (x.o.signal?.aborted === true) resolve();
+    x.o.signal?.addEventListener('abort', () => resolve(), { once: true });
+  });
   let seen = 0;
-  for await (const batch of readNdjson(path, 5000)) {
-    for (const [i, r] of x.runs.entries()) {
-      if (aborted(x.o)) throw stoppedError(x.names);
-      const limit = limits[i] as ReturnType<typeof limitOf>;
-      const mine = batch.filter((m) => r.routes.accepts(m) && m.offset < (limit(m.topic, m.partition) ?? Number.MAX_SAFE_INTEGER));
-      try {
-        await r.processor.process(mine, { stopping: () => aborted(x.o) });
-      } catch (e) {
-        if (e instanceof StoppedError) throw stoppedError(x.names);
-        throw e;
+  try {
+    for await (const { messages: batch, end } of readSource(paths, { batch: 5000, maxLineBytes: x.o.maxLineBytes, expect: [...expect.keys()], stop })) {
+      await applyBatch(batch, x, limits);
+      x.fileEnd = end;
+      const last = batch[batch.length - 1];
+      if (progress !== undefined && last !== undefined && last.offset + 1 > seen) {
+        progress.advance(Math.max(0, last.offset + 1 - progress.done));
+        seen = last.offset + 1;
       }
     }
-    const last = batch[batch.length - 1];
-    if (progress !== undefined && last !== undefined && last.offset + 1 > seen) {
-      progress.advance(Math.max(0, last.offset + 1 - progress.done));
-      seen = last.offset + 1;
+  } catch (e) {
+    if (!(e instanceof SourceMismatchError)) throw e;
+    throw new RebuildError(`rebuild of ${x.names.join(', ')}: ${mismatchMessage(expect.get(e.expected) ?? '?', describeInput(paths), e.message, 'Nothing was swapped. Rebuild from the input the live group was run from (sc-project cleanup drops what this rebuild built).')}`);
+  }
+  if (aborted(x.o)) throw stoppedError(x.names);
+}
+
+/** A batch into every shadow group, each up to its live group's positions. */
+async function applyBatch(batch: RawMessage[], x: BuildContext, limits: Array<ReturnType<typeof limitOf>>): Promise<void> {
+  for (const [i, r] of x.runs.entries()) {
+    if (aborted(x.o)) throw stoppedError(x.names);
+    const limit = limits[i] as ReturnType<typeof limitOf>;
+    const mine = batch.filter((m) => r.routes.accepts(m) && m.offset < (limit(m.topic, m.partition) ?? Number.MAX_SAFE_INTEGER));
+    try {
+      await r.processor.process(mine, { stopping: () => aborted(x.o) });
+    } catch (e) {
+      if (e instanceof StoppedError) throw stoppedError(x.names);
+      throw e;
     }
   }
 }
@@ -570,7 +603,7 @@ async function swapMysql(x: BuildContext, endsNow: () => Promise<PartitionEnds[]
     // applies what it can (the resumed rebuild re-applies it to the shadow, which is bounded by the
     // live positions) or stops on a missing column: nothing is lost either way.
     await c.transaction(async (tx) => {
-      moved = await handOver(tx, c, runs, decisions, since);
+      moved = await handOver(tx, c, runs, decisions, since, x.fileEnd);
       await recordSpecs(tx, c, x.names, x.fingerprints);
     });
     const renameAt = performance.now();
@@ -606,7 +639,7 @@ async function swapSqlite(x: BuildContext, ends: PartitionEnds[]): Promise<SwapO
         if (!d.ready) throw new NotYet();
         decisions.push(d);
       }
-      const n = await handOver(tx, c, runs, decisions);
+      const n = await handOver(tx, c, runs, decisions, undefined, x.fileEnd);
       const there = new Set((await tx.query(c.sql.existingTables(x.renames.map((r) => r.live)))).map((r) => String(r.name)));
       for (const st of c.sql.renames(renamePairs(x.renames, there))) await tx.exec(st);
       await bookkeeping(tx, c, x.names, runs.map((r) => r.g), x.fingerprints);
@@ -622,13 +655,16 @@ async function swapSqlite(x: BuildContext, ends: PartitionEnds[]): Promise<SwapO
 }
 
 /** The live group's positions where the swap sets them, and then the shadow's processed ids are its too. */
-async function handOver(tx: Tx, c: Control, runs: GroupRun[], decisions: SwapDecision[], since?: string): Promise<number> {
+async function handOver(tx: Tx, c: Control, runs: GroupRun[], decisions: SwapDecision[], since?: string, fileEnd?: Fingerprint): Promise<number> {
   const at = sqlNow();
   let moved = 0;
   for (const [i, r] of runs.entries()) {
     const d = decisions[i] as SwapDecision;
     for (const m of d.moves) await tx.exec(c.sql.setPosition(r.g.live, m.topic, m.partition, m.nextOffset, at));
     moved += d.moves.length;
+    // Positions moved to the file's line numbers: the live group's source record names the lines
+    // they count (file-source.ts), so its next `run --from` resumes after them rather than refusing.
+    if (fileEnd !== undefined && d.moves.length > 0) await tx.exec(c.engine.upsertSource({ group: r.g.live, kind: 'file', ...fileEnd, at }));
     // A redelivery after the swap must be recognised by the live group, also of an event only the
     // new spec handles (the old one skipped it, so the live group has no id of it): always copy.
     await tx.exec(c.sql.copyProcessed(r.g.shadow, r.g.live, since));
