@@ -98,12 +98,13 @@ export function envelopeDecoder(envelope: EnvelopePaths): Decoder {
 const LONE_SURROGATE = /\p{Cs}/u;
 
 /**
- * A numeric id is its JSON text: the number 77 and the string "77" are one id. JSON.parse rounds
- * numbers past 2^53 (9007199254740993 and 9007199254740992 would be one id), so such a number,
- * or a fraction, is read back from the message text, digit for digit as the producer wrote it.
+ * A numeric id is its JSON text, as the producer wrote it: the number 77 and the string "77" are
+ * one id, but `1e2` is not "100" and `1.50` is not "1.5" (JSON.parse makes each pair one number,
+ * so a later, different event would be dropped as a duplicate), and JSON.parse rounds numbers
+ * past 2^53. So a numeric id is read back from the message text; string ids, the common case,
+ * never pay for it.
  */
 function numericIdText(id: number, json: string, segments: Array<string | number> | null): string {
-  if (Number.isSafeInteger(id)) return String(id);
   return (segments === null ? undefined : rawJsonAt(json, segments)) ?? String(id);
 }
 
