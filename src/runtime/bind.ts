@@ -3,12 +3,13 @@
  * coercion. `BoundOperation.rows` then only evaluates, coerces and pushes row changes.
  */
 import { compilePath } from '../compile/accessor.js';
-import { bindValue, type EvalContext, type Evaluator, type MessageMeta } from '../compile/evaluate.js';
+import { bindValue, KeyNotUtf8, type EvalContext, type Evaluator, type MessageMeta } from '../compile/evaluate.js';
 import { PathSlots } from '../compile/extract.js';
 import type { Assignment, ColumnDef, EnvelopePaths, Operation, TableDef, ValueExpr } from '../compile/plan.js';
 import { coerce, CoerceError, type SqlValue } from '../sql/coerce.js';
 import { negateNumeric, type Numeric } from '../sql/numeric.js';
 import { EventError } from './event-error.js';
+import { invalidUtf8Offset } from './message.js';
 import type { RowChange, SetPart } from '../sql/rows.js';
 
 /**
@@ -62,6 +63,7 @@ export function bindOperation(op: Operation, tables: Map<string, TableDef>, enve
       f();
       return 0;
     } catch (e) {
+      if (e instanceof KeyNotUtf8) return fail(`projection ${where.projection}, ${opName}: ${e.message} (first invalid byte at offset ${invalidUtf8Offset(e.key)}); a binary key is never read as text with replacement characters`);
       if (!(e instanceof Missing)) throw e;
       if (skipMissing) return 1;
       return fail(`projection ${where.projection}, ${opName}: ${e.what} (on_missing: skip would count it as missed instead)`);
