@@ -4,6 +4,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { compilePath } from './accessor.js';
+import { ExactNumber } from './exact-number.js';
 import { PathSlots } from './extract.js';
 import type { MetaName, PathRoot, ValueExpr } from './plan.js';
 
@@ -184,6 +185,8 @@ function bindFields(fields: Record<string, ValueExpr>, slots: Slots): Evaluator 
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  // Its text is under a symbol, which Object.keys does not list.
+  if (a instanceof ExactNumber || b instanceof ExactNumber) return a instanceof ExactNumber && b instanceof ExactNumber && a.text === b.text;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   if (Array.isArray(a) && Array.isArray(b)) {
     return a.length === b.length && a.every((x: unknown, i) => deepEqual(x, b[i]));
