@@ -200,7 +200,9 @@ function toInteger(type: 'int' | 'bigint', v: unknown, literal: boolean): SqlVal
     // Past 2^53 a spec's number has already lost digits in the YAML parser; only a string keeps
     // them. An event's number past 2^53 is exact here (2^53 itself; the rest are ExactNumbers).
     if (literal && !Number.isSafeInteger(v)) return fail('an integer', v, ' (beyond 2^53 it must be written as a string)');
-    big = BigInt(v);
+    // The number's value is its shortest text (1234567890123456800), not the double's binary
+    // value (…768); past 1e21 that text has an exponent, and the value is out of range anyway.
+    big = Math.abs(v) < 1e21 ? BigInt(String(v)) : BigInt(v);
   } else if (typeof v === 'string' && INTEGER.test(v)) {
     big = BigInt(v);
   } else if (typeof v === 'bigint') {

@@ -88,3 +88,10 @@ describe('issue 18 item 2: numbers are stored as written or dead-lettered, never
     expect(rows).toEqual([expect.objectContaining({ k: '12345678901234567890', s: '9007199254740993', j: '{"x":"1e-400","n":12.5}' })]);
   });
 });
+
+describe('issue 18 item 2: a number past 2^53 that a double holds is its shortest text, not its binary value', () => {
+  it('1234567890123456800 in a bigint is 1234567890123456800, not the double …768', async () => {
+    const { rows } = await run([put(0, 'a', 'b', '1234567890123456800'), put(1, 'b', 'b', '-9007199254740992')], 'n_rows', 'k');
+    expect(rows.map((r) => String(r.b))).toEqual(['1234567890123456800', '-9007199254740992']);
+  });
+});
