@@ -2,7 +2,9 @@
  * Value expressions → functions. `bindValue` runs once per expression at start-up and compiles
  * every path it meets; the returned evaluator only reads, so per-event work is property access.
  */
+import { isUtf8 } from 'node:buffer';
 import { compilePath } from './accessor.js';
+import { ExactNumber } from './exact-number.js';
 import { PathSlots } from './extract.js';
 import type { MetaName, PathRoot, ValueExpr } from './plan.js';
 
@@ -49,7 +51,8 @@ export type Evaluator = (ctx: EvalContext) => unknown;
  * - `map`: one object per array element, with the element as `item` and its position as `index`;
  *   `undefined` when the source is not an array (missing, null or a scalar).
  * - `object`: the evaluated fields; fields that evaluate to `undefined` are left out.
- * - `meta`: the message's topic, partition, offset, key (text, null when none), timestamp
+ * - `meta`: the message's topic, partition, offset, key (text, null when none; KeyNotUtf8 is
+ *   thrown for a key that is not valid UTF-8), timestamp
  *   (ISO-8601, undefined when the source has none), type text, or the time of application.
  */
 export function bindValue(expr: ValueExpr, slots: Slots = {}): Evaluator {
@@ -121,13 +124,31 @@ function metaReader(name: MetaName): Evaluator {
     case 'source.topic': return (ctx) => ctx.meta?.msg.topic;
     case 'source.partition': return (ctx) => ctx.meta?.msg.partition;
     case 'source.offset': return (ctx) => ctx.meta?.msg.offset;
-    case 'source.key': return (ctx) => (ctx.meta === undefined ? undefined : ctx.meta.msg.key === null ? null : ctx.meta.msg.key.toString('utf8'));
+    case 'source.key': return (ctx) => {
+      const key = ctx.meta?.msg.key;
+      if (key === undefined || key === null) return key;
+      // toString('utf8') would turn every invalid byte into U+FFFD: keys 0xFF and 0xFE would
+      // become one text and their entities one row. Such a key is the event's error instead.
+      if (!isUtf8(key)) throw new KeyNotUtf8(key);
+      return key.toString('utf8');
+    };
     case 'source.timestamp': return (ctx) => {
       const ms = ctx.meta?.msg.timestamp;
       return ms === undefined ? undefined : new Date(ms).toISOString();
     };
     case 'type': return (ctx) => ctx.meta?.typeText;
     case 'now': return (ctx) => ctx.meta?.now;
+  }
+}
+
+/**
+ * Thrown when an expression reads `$source.key` of a message whose key is not valid UTF-8; the
+ * operation that evaluated it dead-letters the event with the reason (runtime/bind.ts).
+ */
+export class KeyNotUtf8 extends Error {
+  constructor(readonly key: Buffer) {
+    super('$source.key is not valid UTF-8');
+    this.name = 'KeyNotUtf8';
   }
 }
 
@@ -164,6 +185,8 @@ function bindFields(fields: Record<string, ValueExpr>, slots: Slots): Evaluator 
 export function deepEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  // Its text is under a symbol, which Object.keys does not list.
+  if (a instanceof ExactNumber || b instanceof ExactNumber) return a instanceof ExactNumber && b instanceof ExactNumber && a.text === b.text;
   if (Array.isArray(a) !== Array.isArray(b)) return false;
   if (Array.isArray(a) && Array.isArray(b)) {
     return a.length === b.length && a.every((x: unknown, i) => deepEqual(x, b[i]));

@@ -3,12 +3,14 @@
  * coercion. `BoundOperation.rows` then only evaluates, coerces and pushes row changes.
  */
 import { compilePath } from '../compile/accessor.js';
-import { bindValue, type EvalContext, type Evaluator, type MessageMeta } from '../compile/evaluate.js';
+import { bindValue, KeyNotUtf8, type EvalContext, type Evaluator, type MessageMeta } from '../compile/evaluate.js';
+import { ExactNumber, jsonText } from '../compile/exact-number.js';
 import { PathSlots } from '../compile/extract.js';
 import type { Assignment, ColumnDef, EnvelopePaths, Operation, TableDef, ValueExpr } from '../compile/plan.js';
 import { coerce, CoerceError, type SqlValue } from '../sql/coerce.js';
 import { negateNumeric, type Numeric } from '../sql/numeric.js';
 import { EventError } from './event-error.js';
+import { invalidUtf8Offset } from './message.js';
 import type { RowChange, SetPart } from '../sql/rows.js';
 
 /**
@@ -62,6 +64,7 @@ export function bindOperation(op: Operation, tables: Map<string, TableDef>, enve
       f();
       return 0;
     } catch (e) {
+      if (e instanceof KeyNotUtf8) return fail(`projection ${where.projection}, ${opName}: ${e.message} (first invalid byte at offset ${invalidUtf8Offset(e.key)}); a binary key is never read as text with replacement characters`);
       if (!(e instanceof Missing)) throw e;
       if (skipMissing) return 1;
       return fail(`projection ${where.projection}, ${opName}: ${e.what} (on_missing: skip would count it as missed instead)`);
@@ -91,9 +94,11 @@ export function bindOperation(op: Operation, tables: Map<string, TableDef>, enve
   /** A replace_in value: JSON text for objects and arrays (bounded in depth), else a scalar. */
   const replacement = (b: BoundValue, raw: unknown): { value: SqlValue; json: boolean } => {
     if (raw === undefined || raw === null) return { value: null, json: false };
+    // A number past a double's digits goes in as JSON text, so the document keeps it as written.
+    if (raw instanceof ExactNumber) return { value: raw.text, json: true };
     if (typeof raw === 'object') {
       checkDepth(b, raw);
-      return { value: JSON.stringify(raw), json: true };
+      return { value: jsonText(raw) ?? 'null', json: true };
     }
     if (typeof raw === 'string' || (typeof raw === 'number' && Number.isFinite(raw))) return { value: raw, json: false };
     if (typeof raw === 'boolean') return { value: JSON.stringify(raw), json: true };
@@ -160,7 +165,7 @@ export function bindOperation(op: Operation, tables: Map<string, TableDef>, enve
         for (const b of add) {
           const n = b.eval(ctx);
           if (n === undefined || n === null) missing(`amount for ${b.column.name} has no value at ${b.source} (missing or null)`);
-          if (typeof n !== 'number' && typeof n !== 'string') fail(`cannot add ${describeValue(n)} to ${table.name}.${b.column.name}: not a number`);
+          if (typeof n !== 'number' && typeof n !== 'string' && !(n instanceof ExactNumber)) fail(`cannot add ${describeValue(n)} to ${table.name}.${b.column.name}: not a number`);
           // The amount is coerced as a stored value would be (an INT takes integers only, a
           // DECIMAL rounds to its scale), so both databases add the same exact number.
           const amount = coerced(b, n);
@@ -237,7 +242,7 @@ export function jsonDepth(v: unknown, limit: number): number {
   const stack: Array<[unknown, number]> = [[v, 0]];
   while (stack.length > 0) {
     const [x, d] = stack.pop() as [unknown, number];
-    if (x === null || typeof x !== 'object') continue;
+    if (x === null || typeof x !== 'object' || x instanceof ExactNumber) continue;
     const here = d + 1;
     if (here > deepest) deepest = here;
     if (deepest > limit) return deepest;
@@ -281,6 +286,7 @@ export function jsonPath(segments: unknown[]): { path: string } | { missing: num
 /** A short, safe description of an event value for a reason text (never JSON.stringify of a deep value). */
 export function describeValue(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 37)}...` : v);
+  if (v instanceof ExactNumber) return v.text.length > 40 ? `${v.text.slice(0, 37)}...` : v.text;
   if (Array.isArray(v)) return 'an array';
   if (v === null) return 'null';
   if (typeof v === 'object') return 'an object';

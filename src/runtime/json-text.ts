@@ -1,9 +1,12 @@
 /**
- * The source text of one value inside a JSON document. JSON.parse rounds numbers past 2^53
- * (9007199254740993 parses as …992), so where the exact digits matter (a numeric event id) they
- * are read back from the text. Only called on the rare path (a parsed number that is not a safe
- * integer), on text JSON.parse has already accepted, so the scanner need not validate.
+ * Reading JSON text where JSON.parse would change a number. JSON.parse rounds numbers past 2^53
+ * (9007199254740993 parses as …992), past 15 significant digits, and past a double's exponents
+ * (1e-400 is 0). A cheap scan on every message finds the few that may hold such a number; only
+ * those are parsed again, losslessly (`parseExact`). `rawJsonAt` reads one value's text back (a
+ * numeric event id), on text JSON.parse has already accepted, so the scanners need not validate.
  */
+import { parse } from 'lossless-json';
+import { ExactNumber } from '../compile/exact-number.js';
 
 /**
  * The raw text of the value at `segments` (object keys, array indexes) in `text`, or undefined
@@ -21,12 +24,95 @@ export function rawJsonAt(text: string, segments: ReadonlyArray<string | number>
 }
 
 /**
- * Some double-precision number of the text may have lost digits in JSON.parse: that needs at
- * least 16 significant digits, which stand together (at most a `.` among them). A cheap pre-check
- * before `rawJsonAt` is worth running; false positives (long digit strings) only cost a scan.
+ * Some number of the text may have changed in JSON.parse. A decimal of at most 15 significant
+ * digits (DBL_DIG) comes back from a normal double exactly, so a change needs 16 digits or more,
+ * which stand together (at most a `.` among them), or an exponent of three digits (1e-400 is 0,
+ * 1e400 Infinity, 1.2345e-310 a subnormal with fewer digits). The cheap check on every message:
+ * a regex over the whole text cost 2 µs a message (bench/decode.mjs), so only every fifth
+ * character is looked at (no such number is shorter than five characters: `1e400`), and a run of
+ * number characters there is read whole. In text JSON.parse accepted, a number stands after `:`,
+ * `,`, `[` or at the start; a run elsewhere is inside a string (UUIDs hold `4584e186`) and is
+ * passed over. False positives only cost `inexactNumberIn`.
  */
 export function mayHoldInexactNumber(text: string): boolean {
-  return /[\d.]{16}/u.test(text);
+  const n = text.length;
+  for (let p = 0; p < n; p += MIN_INEXACT_LENGTH) {
+    if (!isNumberChar(text.charCodeAt(p))) continue;
+    let s = p;
+    while (s > 0 && isNumberChar(text.charCodeAt(s - 1))) s--;
+    let e = p + 1;
+    while (e < n && isNumberChar(text.charCodeAt(e))) e++;
+    if (e - s >= MIN_INEXACT_LENGTH && standsAsNumber(text, s) && INEXACT_SHAPE.test(text.slice(s, e))) return true;
+    // The next look at e + 5 still sees every run of five that starts after e.
+    p = e;
+  }
+  return false;
+}
+
+const MIN_INEXACT_LENGTH = 5;
+const INEXACT_SHAPE = /[\d.]{16}|[eE][+-]?\d{3}/;
+
+/** 0-9 . e E + - */
+function isNumberChar(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x65 || c === 0x45 || c === 0x2b || c === 0x2d;
+}
+
+/** Whether what precedes `s` (spaces aside) is where a JSON number can start. */
+function standsAsNumber(text: string, s: number): boolean {
+  let i = s - 1;
+  let c = text.charCodeAt(i);
+  while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = text.charCodeAt(--i);
+  return i < 0 || c === 0x3a || c === 0x2c || c === 0x5b;
+}
+
+/** A string literal (skipped whole, so digits inside strings are no numbers) or a number. */
+const TOKEN = /"(?:[^"\\]|\\.)*"|-?\d[\d.eE+-]*/gu;
+
+/** Whether a number token of the JSON text differs from the double JSON.parse makes of it. */
+export function inexactNumberIn(text: string): boolean {
+  for (const m of text.matchAll(TOKEN)) {
+    const t = m[0];
+    if (t.charCodeAt(0) !== 0x22 && !isExactDouble(t)) return true;
+  }
+  return false;
+}
+
+/** Whether Number(t) is the value `t` writes: its shortest text has the same digits and exponent. */
+export function isExactDouble(t: string): boolean {
+  const n = Number(t);
+  return Number.isFinite(n) && decimalKey(t) === decimalKey(String(n));
+}
+
+/** A number's value as text: significant digits and the exponent of the last one (`-12e3`, `0`). */
+function decimalKey(t: string): string {
+  const m = /^(-?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/u.exec(t);
+  if (m === null) return `?${t}`;
+  const all = `${m[2] ?? ''}${m[3] ?? ''}`;
+  const digits = all.replace(/^0+/u, '');
+  const trimmed = digits.replace(/0+$/u, '');
+  if (trimmed === '') return '0';
+  // Exponents past 2^53 are beyond any double anyway: Number() keeps them apart well enough.
+  const exp = Number(m[4] ?? 0) - (m[3] ?? '').length + (digits.length - trimmed.length);
+  return `${m[1] ?? ''}${trimmed}e${exp}`;
+}
+
+/** JSON.parse, with numbers it would change kept exact (`parseExact`, on the rare text only). */
+export function parseJson(text: string): unknown {
+  const value: unknown = JSON.parse(text);
+  return mayHoldInexactNumber(text) && inexactNumberIn(text) ? parseExact(text) : value;
+}
+
+/**
+ * The value of JSON text whose numbers JSON.parse would change (`inexactNumberIn`): numbers a
+ * double holds exactly are numbers, the others ExactNumbers with their text. Duplicate keys keep
+ * the last value, as JSON.parse does. Only called on the rare path: lossless-json parses in
+ * JavaScript, several times slower than JSON.parse (bench/decode.mjs).
+ */
+export function parseExact(text: string): unknown {
+  return parse(text, null, {
+    parseNumber: (t) => (isExactDouble(t) ? Number(t) : new ExactNumber(t)),
+    onDuplicateKey: (d) => d.newValue,
+  });
 }
 
 function skipSpace(text: string, i: number): number {

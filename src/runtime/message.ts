@@ -11,7 +11,8 @@ import { isUtf8 } from 'node:buffer';
 import { EVENT_ID_LENGTH } from '../sql/engine-tables.js';
 import { compilePath } from '../compile/accessor.js';
 import { NO_ID, type EnvelopePaths } from '../compile/plan.js';
-import { rawJsonAt } from './json-text.js';
+import { ExactNumber, jsonText } from '../compile/exact-number.js';
+import { inexactNumberIn, mayHoldInexactNumber, parseExact, rawJsonAt } from './json-text.js';
 
 export interface RawMessage {
   topic: string;
@@ -70,6 +71,17 @@ export function envelopeDecoder(envelope: EnvelopePaths): Decoder {
     } catch (e) {
       return { msg, reason: `value is not JSON: ${e instanceof Error ? e.message : String(e)}` };
     }
+    // A number JSON.parse rounded (past 2^53, past 15 digits, 1e-400): parsed again, keeping it
+    // exact, so it is stored as written or refused, never rounded. A regex on every message,
+    // the lossless parse only on the rare one.
+    if (mayHoldInexactNumber(json) && inexactNumberIn(json)) {
+      try {
+        value = parseExact(json);
+      } catch (e) {
+        // JSON.parse accepted the text: only its depth (lossless-json recurses) can fail here.
+        return { msg, reason: `value holds a number JSON.parse cannot read exactly and is too deeply nested to read it exactly (${e instanceof Error ? e.message : String(e)})` };
+      }
+    }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       return { msg, value, typeText: null, untyped: `value is JSON but not an object (got ${kindOf(value)})` };
     }
@@ -79,11 +91,11 @@ export function envelopeDecoder(envelope: EnvelopePaths): Decoder {
     else event.untyped = field === undefined ? `missing event type at ${envelope.type}` : `event type at ${envelope.type} is ${field === '' ? 'an empty string' : kindOf(field)}`;
     if (idOf === undefined) return event;
     const id = idOf(value);
-    if ((typeof id !== 'string' || id === '') && typeof id !== 'number') {
+    if ((typeof id !== 'string' || id === '') && typeof id !== 'number' && !(id instanceof ExactNumber)) {
       event.noId = `missing event id at ${envelope.id}`;
       return event;
     }
-    const text = typeof id === 'string' ? id : numericIdText(id, json, idPath?.segments ?? null);
+    const text = typeof id === 'string' ? id : id instanceof ExactNumber ? id.text : numericIdText(id, json, idPath?.segments ?? null);
     // Longer ids could not be recorded as processed exactly (the column holds EVENT_ID_LENGTH).
     if (text.length > EVENT_ID_LENGTH && [...text].length > EVENT_ID_LENGTH) return { msg, reason: `event id at ${envelope.id} is longer than ${EVENT_ID_LENGTH} characters` };
     // "\ud800" is valid JSON but has no UTF-8 form: the database would store U+FFFD, and
@@ -98,12 +110,13 @@ export function envelopeDecoder(envelope: EnvelopePaths): Decoder {
 const LONE_SURROGATE = /\p{Cs}/u;
 
 /**
- * A numeric id is its JSON text: the number 77 and the string "77" are one id. JSON.parse rounds
- * numbers past 2^53 (9007199254740993 and 9007199254740992 would be one id), so such a number,
- * or a fraction, is read back from the message text, digit for digit as the producer wrote it.
+ * A numeric id is its JSON text, as the producer wrote it: the number 77 and the string "77" are
+ * one id, but `1e2` is not "100" and `1.50` is not "1.5" (JSON.parse makes each pair one number,
+ * so a later, different event would be dropped as a duplicate), and JSON.parse rounds numbers
+ * past 2^53. So a numeric id is read back from the message text; string ids, the common case,
+ * never pay for it.
  */
 function numericIdText(id: number, json: string, segments: Array<string | number> | null): string {
-  if (Number.isSafeInteger(id)) return String(id);
   return (segments === null ? undefined : rawJsonAt(json, segments)) ?? String(id);
 }
 
@@ -128,6 +141,7 @@ export function invalidUtf8Offset(b: Uint8Array): number {
 function kindOf(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
+  if (v instanceof ExactNumber) return 'a number';
   if (typeof v === 'object') return 'an object';
   if (typeof v === 'number') return 'a number';
   if (typeof v === 'boolean') return 'a boolean';
@@ -138,5 +152,5 @@ function kindOf(v: unknown): string {
 function typeText(v: unknown): string | null {
   if (v === undefined || v === null) return null;
   if (typeof v === 'string') return v;
-  return JSON.stringify(v) ?? null;
+  return jsonText(v) ?? null;
 }

@@ -6,7 +6,8 @@
  */
 import type { ColumnDef } from '../compile/plan.js';
 import type { ColumnType } from '../spec/types.js';
-import { formatScaled, integerDigits, INT_RANGE, scaledDecimal } from './numeric.js';
+import { ExactNumber, jsonText } from '../compile/exact-number.js';
+import { floorOfText, formatScaled, integerDigits, INT_RANGE, scaledDecimal } from './numeric.js';
 
 export type SqlValue = string | number | null;
 
@@ -26,14 +27,14 @@ export class CoerceError extends Error {
  * default applies, is the caller's decision. Throws `CoerceError` when the value cannot fit.
  */
 export function coerce(col: ColumnDef, v: unknown): SqlValue {
-  const out = fit(col, convert(col, v));
+  const out = fit(col, convert(col, v, false));
   if (out instanceof Reject) throw new CoerceError(col.name, col.type, out.reason);
   return out;
 }
 
 /** Validate-time check of a literal against its column: the error message, or null when it fits. */
 export function coerceLiteral(col: ColumnDef, v: unknown): string | null {
-  const out = fit(col, convert(col, v));
+  const out = fit(col, convert(col, v, true));
   return out instanceof Reject ? new CoerceError(col.name, col.type, out.reason).message : null;
 }
 
@@ -50,13 +51,15 @@ function fit(col: ColumnDef, out: SqlValue | Reject): SqlValue | Reject {
 function toDecimal(col: ColumnDef, v: unknown): SqlValue | Reject {
   const precision = col.precision ?? 18;
   const scale = col.scale ?? 2;
-  const plain = plainDecimal(v, precision, scale);
+  // An exact number's text is a JSON number: it is rounded from its digits as written.
+  const exact = v instanceof ExactNumber ? v.text : undefined;
+  const plain = plainDecimal(exact ?? v, precision, scale);
   if (plain !== undefined) return plain;
-  if (!((typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && DECIMAL.test(v)))) return fail('a decimal number', v);
-  const scaled = scaledDecimal(v, scale);
+  if (exact === undefined && !((typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && DECIMAL.test(v)))) return fail('a decimal number', v);
+  const scaled = scaledDecimal(exact ?? (v as string | number), scale);
   if (scaled === undefined) return fail('a decimal number', v);
   const digits = integerDigits(scaled, scale);
-  if (digits > precision - scale) return new Reject(`${show(v)} is out of range for decimal(${precision},${scale}): ${digits} integer digits, at most ${precision - scale}`);
+  if (digits > precision - scale) return new Reject(`${show(v)} is out of range for decimal(${precision},${scale}): ${digits > 100 ? 'more than 100' : digits} integer digits, at most ${precision - scale}`);
   return formatScaled(scaled, scale);
 }
 /** A canonical decimal's text: no `+`, no leading zeros, a fraction unless the scale is 0. */
@@ -116,9 +119,14 @@ const fail = (expected: string, v: unknown, hint = ''): Reject => new Reject(`ex
 const INTEGER = /^-?\d+$/u;
 const DECIMAL = /^-?(?:\d+(?:\.\d*)?|\.\d+)$/u;
 
-function convert(col: ColumnDef, v: unknown): SqlValue | Reject {
+/**
+ * `literal`: a value of the spec, whose numbers the YAML parser read as doubles; an event's
+ * numbers are exact (the decoder keeps any a double would change as an ExactNumber).
+ */
+function convert(col: ColumnDef, v: unknown, literal: boolean): SqlValue | Reject {
   if (v === undefined || v === null) return null;
   const type = col.type;
+  if (typeof v === 'object' && v instanceof ExactNumber && type !== 'decimal' && type !== 'json') return exactNumber(type, v);
   switch (type) {
     case 'string':
     case 'text':
@@ -127,7 +135,7 @@ function convert(col: ColumnDef, v: unknown): SqlValue | Reject {
       return fail('a string', v);
     case 'int':
     case 'bigint':
-      return toInteger(type, v);
+      return toInteger(type, v, literal);
     case 'decimal':
       return toDecimal(col, v);
     case 'boolean':
@@ -145,19 +153,56 @@ function convert(col: ColumnDef, v: unknown): SqlValue | Reject {
   }
 }
 
+/**
+ * A number a double cannot hold (exact-number.ts), by its text: text columns take it as written,
+ * integers only when its value is whole (1e-400 is a fraction, though JSON.parse makes it 0),
+ * datetimes as epoch milliseconds cut towards the past. Never through a rounded double.
+ */
+function exactNumber(type: Exclude<ColumnDef['type'], 'decimal' | 'json'>, v: ExactNumber): SqlValue | Reject {
+  switch (type) {
+    case 'string':
+    case 'text':
+      return v.text;
+    case 'int':
+    case 'bigint': {
+      const floor = floorOfText(v.text);
+      const ceil = floorOfText(v.text.startsWith('-') ? v.text.slice(1) : `-${v.text}`);
+      if (floor === undefined || ceil === undefined || floor !== -ceil) return fail('an integer', v);
+      const [min, max] = INT_RANGE[type];
+      if (floor < min || floor > max) return new Reject(`${show(v)} is out of range (${min} to ${max})`);
+      return floor >= -9007199254740991n && floor <= 9007199254740991n ? Number(floor) : floor.toString();
+    }
+    case 'datetime': {
+      const ms = floorOfText(v.text);
+      // Years 0000–9999 lie well within ±10^15 ms; formatUtc says which bound was crossed.
+      if (ms === undefined || ms < -(10n ** 15n) || ms > 10n ** 15n) return new Reject(`${show(v)} is outside years 0000–9999`);
+      return formatUtc(Number(ms), v);
+    }
+    case 'boolean':
+      return fail('true, false, 1 or 0', v);
+    default: {
+      const unknownType: never = type;
+      return new Reject(`unknown column type ${String(unknownType)}`);
+    }
+  }
+}
+
 /** INT's range as numbers: a safe integer is checked without a BigInt (any fits a BIGINT). */
 const INT_MIN = -2147483648;
 const INT_MAX = 2147483647;
 
-function toInteger(type: 'int' | 'bigint', v: unknown): SqlValue | Reject {
+function toInteger(type: 'int' | 'bigint', v: unknown, literal: boolean): SqlValue | Reject {
   if (typeof v === 'boolean') return v ? 1 : 0;
   if (typeof v === 'number' && Number.isSafeInteger(v) && (type === 'bigint' || (v >= INT_MIN && v <= INT_MAX))) return v;
   let big: bigint;
   if (typeof v === 'number') {
     if (!Number.isInteger(v)) return fail('an integer', v);
-    // Past 2^53 the number has already lost digits in JSON.parse; only a string keeps them.
-    if (!Number.isSafeInteger(v)) return fail('an integer', v, ' (beyond 2^53 it must be sent as a string)');
-    big = BigInt(v);
+    // Past 2^53 a spec's number has already lost digits in the YAML parser; only a string keeps
+    // them. An event's number past 2^53 is exact here (2^53 itself; the rest are ExactNumbers).
+    if (literal && !Number.isSafeInteger(v)) return fail('an integer', v, ' (beyond 2^53 it must be written as a string)');
+    // The number's value is its shortest text (1234567890123456800), not the double's binary
+    // value (…768); past 1e21 that text has an exponent, and the value is out of range anyway.
+    big = Math.abs(v) < 1e21 ? BigInt(String(v)) : BigInt(v);
   } else if (typeof v === 'string' && INTEGER.test(v)) {
     big = BigInt(v);
   } else if (typeof v === 'bigint') {
@@ -168,7 +213,7 @@ function toInteger(type: 'int' | 'bigint', v: unknown): SqlValue | Reject {
   const [min, max] = INT_RANGE[type];
   if (big < min || big > max) return new Reject(`${show(v)} is out of range (${min} to ${max})`);
   // Strings stay strings so integers beyond 2^53 reach the driver intact; '007' becomes '7'.
-  return typeof v === 'number' ? v : big.toString();
+  return typeof v === 'number' && Number.isSafeInteger(v) ? v : big.toString();
 }
 
 /**
@@ -230,7 +275,8 @@ function formatUtc(epochMs: number, original: unknown): SqlValue | Reject {
 /** JSON.stringify would write NaN and Infinity as null and drop functions; refuse instead. */
 function toJson(v: unknown): SqlValue | Reject {
   try {
-    const text: unknown = JSON.stringify(v, (key, x: unknown) => {
+    // Exact numbers (past a double's digits or range) are written as they came.
+    const text: unknown = jsonText(v, (key, x: unknown) => {
       if (typeof x === 'number' && !Number.isFinite(x)) throw new Reject(`a JSON value cannot hold ${String(x)}`);
       // JSON.stringify writes a lone surrogate as \ud800, which MariaDB's JSON_VALID refuses.
       if ((typeof x === 'string' && LONE_SURROGATE.test(x)) || LONE_SURROGATE.test(key)) throw new Reject('a JSON value holds a lone UTF-16 surrogate, which has no UTF-8 form');
@@ -245,6 +291,7 @@ function toJson(v: unknown): SqlValue | Reject {
 
 function show(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v);
+  if (v instanceof ExactNumber) return v.text.length > 60 ? `${v.text.slice(0, 57)}...` : v.text;
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'object' && v !== null) return 'an object';
   if (typeof v === 'bigint') return `${v}n`;

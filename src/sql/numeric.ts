@@ -31,8 +31,14 @@ export function scaledDecimal(v: string | number | bigint, scale: number): bigin
   const [, sign, int = '', frac = '', exp] = m;
   if (int === '' && frac === '') return undefined;
   // digits × 10^shift is the value × 10^scale.
-  const digits = BigInt(`${int}${frac}` || '0');
+  const digitText = `${int}${frac}`;
+  const digits = BigInt(digitText || '0');
   const shift = scale - frac.length + Number(exp ?? 0);
+  if (digits === 0n) return 0n;
+  // Exact text may carry any exponent (1e-400, 1e999999999): past these bounds the value rounds
+  // to 0, or is far beyond any column (MAX_SHIFT digits), without a BigInt power of that size.
+  if (-shift > digitText.length) return 0n;
+  if (shift > MAX_SHIFT) return sign === '-' ? -BEYOND_ANY_COLUMN : BEYOND_ANY_COLUMN;
   let n: bigint;
   if (shift >= 0) n = digits * 10n ** BigInt(shift);
   else {
@@ -41,6 +47,37 @@ export function scaledDecimal(v: string | number | bigint, scale: number): bigin
     if ((digits % unit) * 2n >= unit) n += 1n;
   }
   return sign === '-' ? -n : n;
+}
+
+/** A decimal holds at most 65 digits, a BIGINT 19: a larger shift only says "out of range". */
+const MAX_SHIFT = 200;
+const BEYOND_ANY_COLUMN = 10n ** BigInt(MAX_SHIFT);
+
+/**
+ * The largest integer not above the number `text` writes (epoch milliseconds cut towards the
+ * past), exactly; undefined when the text is no number. Magnitudes past 10^MAX_SHIFT come back
+ * as ±10^MAX_SHIFT, out of every range that reads them.
+ */
+export function floorOfText(text: string): bigint | undefined {
+  const m = NUMBER_TEXT.exec(text);
+  if (m === null) return undefined;
+  const [, sign, int = '', frac = '', exp] = m;
+  if (int === '' && frac === '') return undefined;
+  const digitText = `${int}${frac}`;
+  const digits = BigInt(digitText || '0');
+  const shift = Number(exp ?? 0) - frac.length;
+  let whole: bigint;
+  let rest = false;
+  if (digits === 0n) whole = 0n;
+  else if (shift > MAX_SHIFT) whole = BEYOND_ANY_COLUMN;
+  else if (shift >= 0) whole = digits * 10n ** BigInt(shift);
+  else if (-shift > digitText.length) [whole, rest] = [0n, true];
+  else {
+    const unit = 10n ** BigInt(-shift);
+    whole = digits / unit;
+    rest = digits % unit !== 0n;
+  }
+  return sign === '-' ? -whole - (rest ? 1n : 0n) : whole;
 }
 
 /** `scaled` × 10^-scale as text with exactly `scale` fraction digits; zero is never negative. */

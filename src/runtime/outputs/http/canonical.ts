@@ -3,8 +3,10 @@
  * hash of de-duplication. Two payloads that differ only in key sequence or spacing hash the same.
  */
 import { createHash } from 'node:crypto';
+import { ExactNumber } from '../../../compile/exact-number.js';
 
 export function canonicalJson(v: unknown): string {
+  if (v instanceof ExactNumber) return v.text;
   if (v === null || typeof v !== 'object') {
     // JSON has no undefined, NaN or Infinity: they read as null, as JSON.stringify writes them in arrays.
     const s = JSON.stringify(v);

@@ -6,6 +6,7 @@
  */
 import { compilePath } from '../../../compile/accessor.js';
 import { bindValue, type Evaluator } from '../../../compile/evaluate.js';
+import { jsonText } from '../../../compile/exact-number.js';
 import type { Plan } from '../../../compile/plan.js';
 import { sqlNow } from '../../../sql/engine-sql.js';
 import { chunks } from '../../../sql/fold.js';
@@ -159,8 +160,9 @@ export function outboxEffect(plan: Plan, group: string, runners: Map<string, Htt
   };
 }
 
+/** Exact numbers (past a double's digits) are written as they came in the event. */
 function toJson(v: unknown): string {
-  return JSON.stringify(v) ?? 'null';
+  return jsonText(v) ?? 'null';
 }
 
 function describe(v: unknown): string {

@@ -10,6 +10,8 @@
  */
 import type { HttpOutputDef } from '../../../compile/plan.js';
 import { bindValue, type Evaluator } from '../../../compile/evaluate.js';
+import { jsonText } from '../../../compile/exact-number.js';
+import { parseJson } from '../../json-text.js';
 import { sqlNow } from '../../../sql/engine-sql.js';
 import { chunks } from '../../../sql/fold.js';
 import { substituteEnv, type Env } from '../../../spec/env.js';
@@ -228,7 +230,8 @@ export class HttpOutputRunner {
         n++;
         bytes += size;
         const list = String(r.list);
-        (lists[list] ??= []).push(JSON.parse(String(r.record)) as unknown);
+        // Read as written: a number past a double's digits stays exact in the body.
+        (lists[list] ??= []).push(parseJson(String(r.record)));
         taken.set(list, (taken.get(list) ?? 0) + 1);
         const topic = String(r.topic);
         const partition = Number(r.partition);
@@ -240,7 +243,7 @@ export class HttpOutputRunner {
       }
       const first = rows[0] as Record<string, unknown>;
       const id = batchId(at, def.name, `${String(first.topic)}|${String(first.partition)}|${String(first.offset)}|${String(first.seq)}`);
-      const body = JSON.stringify(this.body({ event: { id, time: at.toISOString(), lists, records: n } })) ?? 'null';
+      const body = jsonText(this.body({ event: { id, time: at.toISOString(), lists, records: n } })) ?? 'null';
       await tx.exec(this.sql.insertBatch({ output: def.name, batchId: id, body, records: n, sources: JSON.stringify(sources), at: sqlNow(at) }));
       for (const p of last.values()) await tx.exec(this.sql.deleteRecordsUpTo(def.name, p.topic, p.partition, p.offset, p.seq));
       return { batchId: id, body, records: n, sources };
