@@ -1,0 +1,62 @@
+/**
+ * Issue 17, item 7 (fixtures): a row-count expectation (`table: { count: N }`), failure output
+ * that names the column that differs (expected vs found, on the closest row), and the fixture
+ * JSON Schema, enforced on load and referenced by every shipped fixture file.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { testCommand } from '../cli/test.js';
+
+const SPEC = `projection: things
+group: things-group
+topics: [things]
+tables:
+  things:
+    key: [id]
+    columns:
+      id: { type: string, length: 16 }
+      name: { type: string, length: 32 }
+      size: { type: int, default: 0 }
+on:
+  thing.created:
+    - insert: things
+      set: { id: $.entity_id, name: $.data.name, size: $.data.size }
+`;
+const created = (id: string, name: string, size: number) =>
+  `      - topic: things\n        value: { event_type: thing.created, event_id: e-${id}, entity_id: ${id}, data: { name: ${name}, size: ${size} } }\n`;
+
+async function run(fixture: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'sc-fixtures-'));
+  writeFileSync(join(dir, 'things.yaml'), SPEC);
+  writeFileSync(join(dir, 'things.test.yaml'), fixture);
+  return testCommand({ config: [join(dir, 'things.yaml')], fixtures: [join(dir, 'things.test.yaml')] });
+}
+
+describe('fixtures (issue 17, item 7)', () => {
+  it('a table may expect a row count instead of rows', async () => {
+    const r = await run(`tests:\n  - name: two things\n    given:\n${created('a', 'Ada', 1)}${created('b', 'Bob', 2)}    expect:\n      things: { count: 2 }\n` +
+      `  - name: three expected\n    given:\n${created('a', 'Ada', 1)}    expect:\n      things: { count: 3 }\n` +
+      `  - name: none\n    given: []\n    expect:\n      things: { count: 0 }\n`);
+    expect(r.stdout).toMatch(/PASS \S+things\.test\.yaml:2 two things/);
+    expect(r.stdout).toMatch(/FAIL \S+things\.test\.yaml:10 three expected\n {2}table things:\n {4}expected 3 row\(s\), found 1\n/);
+    expect(r.stdout).toMatch(/PASS \S+things\.test\.yaml:16 none/);
+    expect(r.stdout).toContain('2 passed, 1 failed');
+    expect(r.code).toBe(1);
+  });
+
+  it('the fixture schema is enforced on load: a count is a non-negative integer, alone', async () => {
+    const errors = async (expectation: string) => {
+      const r = await run(`tests:\n  - name: bad count\n    given:\n${created('a', 'Ada', 1)}    expect:\n      things: ${expectation}\n`);
+      expect(r.code).toBe(1);
+      return r.stderr.split('\n').filter((l) => l.includes(' error ')).map((l) => l.replace(/^.*things\.test\.yaml:/, ''));
+    };
+    // One located error each: no summary of the count-or-rows choice beside it.
+    expect(await errors('{ count: -1 }')).toEqual(['7:24 error E_SCHEMA fixture: must be >= 0']);
+    expect(await errors('{ count: 1.5 }')).toEqual(['7:24 error E_SCHEMA fixture: must be integer']);
+    expect(await errors('{ count: 1, rows: [] }')).toEqual(['7:15 error E_SCHEMA fixture: must NOT have additional properties (rows)']);
+    expect(await errors('{}')).toEqual(["7:15 error E_SCHEMA fixture: must have required property 'count'"]);
+    expect(await errors('3')).toEqual(['7:15 error E_SCHEMA fixture: must be array']);
+  });
+});
