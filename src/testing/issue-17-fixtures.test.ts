@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { testCommand } from '../cli/test.js';
+import type { TableDef } from '../compile/plan.js';
+import { compareTable } from './compare.js';
 
 const SPEC = `projection: things
 group: things-group
@@ -44,6 +46,44 @@ describe('fixtures (issue 17, item 7)', () => {
     expect(r.stdout).toMatch(/PASS \S+things\.test\.yaml:16 none/);
     expect(r.stdout).toContain('2 passed, 1 failed');
     expect(r.code).toBe(1);
+  });
+
+  it('a failing row names the columns that differ, expected vs found, on the closest row', async () => {
+    const r = await run(`tests:\n  - name: wrong values\n    given:\n${created('a', 'Ada', 1)}${created('b', 'Bob', 2)}    expect:\n      things:\n        - { id: a, name: Ada, size: 1 }\n        - { id: b, name: Rob, size: 3 }\n`);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain([
+      '    - expected {"id":"b","name":"Rob","size":3}',
+      '      closest row (id b) differs in:',
+      '        name: expected "Rob", found "Bob"',
+      '        size: expected 3, found 2',
+    ].join('\n'));
+  });
+
+  it('the closest row is the one at the same position when ordered, and any row when fewer rows exist than expected', async () => {
+    const ordered = await run(`tests:\n  - name: in order\n    ordered: true\n    given:\n${created('a', 'Ada', 1)}${created('b', 'Bob', 2)}    expect:\n      things:\n        - { id: a, name: Bob, size: 2 }\n        - { id: b, name: Bob, size: 2 }\n`);
+    // Row b matches every value but sits at position 2: position 1 is compared with row a.
+    expect(ordered.stdout).toContain([
+      '    - expected {"id":"a","name":"Bob","size":2}',
+      '      closest row (id a) differs in:',
+      '        name: expected "Bob", found "Ada"',
+      '        size: expected 2, found 1',
+    ].join('\n'));
+    const fewer = await run(`tests:\n  - name: one row short\n    given:\n${created('a', 'Ada', 1)}    expect:\n      things:\n        - { id: a, name: Ada }\n        - { id: b, name: Ada }\n`);
+    expect(fewer.stdout).toContain([
+      '    expected 2 row(s), found 1',
+      '    - expected {"id":"b","name":"Ada"}',
+      '      closest row (id a) differs in:',
+      '        id: expected "b", found "a"',
+    ].join('\n'));
+  });
+
+  it('a json column is shown as the document it holds', () => {
+    const table: TableDef = {
+      name: 'docs', key: ['id'], unique: [], indexes: [], log: false,
+      columns: [{ name: 'id', type: 'string', length: 8, nullable: false }, { name: 'body', type: 'json', nullable: true }],
+    };
+    const d = compareTable(table, 'docs', [{ id: 'a', body: { n: 2 } }], [{ id: 'a', body: '{"n":1}' }], false);
+    expect(d?.closest).toEqual([{ key: 'id a', columns: [{ column: 'body', expected: { n: 2 }, found: { n: 1 } }] }]);
   });
 
   it('the fixture schema is enforced on load: a count is a non-negative integer, alone', async () => {
