@@ -3,13 +3,14 @@
  * that names the column that differs (expected vs found, on the closest row), and the fixture
  * JSON Schema, enforced on load and referenced by every shipped fixture file.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { testCommand } from '../cli/test.js';
 import type { TableDef } from '../compile/plan.js';
 import { compareTable } from './compare.js';
+import { listFixtureFiles, loadFixtures } from './fixtures.js';
 
 const SPEC = `projection: things
 group: things-group
@@ -98,5 +99,16 @@ describe('fixtures (issue 17, item 7)', () => {
     expect(await errors('{ count: 1, rows: [] }')).toEqual(['7:15 error E_SCHEMA fixture: must NOT have additional properties (rows)']);
     expect(await errors('{}')).toEqual(["7:15 error E_SCHEMA fixture: must have required property 'count'"]);
     expect(await errors('3')).toEqual(['7:15 error E_SCHEMA fixture: must be array']);
+  });
+
+  it('every shipped fixture file names the fixture schema for editors, as the spec files name theirs, and is valid by it', () => {
+    const files = listFixtureFiles(['projections', 'test/fixtures']);
+    expect(files.length).toBeGreaterThan(12);
+    for (const f of files) {
+      const first = readFileSync(f, 'utf8').split('\n')[0] ?? '';
+      const want = relative(dirname(f), 'schemas/fixture.schema.json').split(sep).join('/');
+      expect(first, f).toBe(`# yaml-language-server: $schema=${want}`);
+    }
+    expect(loadFixtures(files).diagnostics).toEqual([]);
   });
 });
