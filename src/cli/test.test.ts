@@ -14,8 +14,8 @@ describe('sc-project test', () => {
   it('prints the failing case with its file:line and the rows expected and found, and exits 1', async () => {
     const r = await testCommand({ config: ['test/fixtures/spec-test/things.yaml'], fixtures: ['test/fixtures/spec-test'] });
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('PASS test/fixtures/spec-test/things.test.yaml:2 passes');
-    expect(r.stdout).toContain('FAIL test/fixtures/spec-test/things.test.yaml:9 fails on a value');
+    expect(r.stdout).toContain('PASS test/fixtures/spec-test/things.test.yaml:3 passes');
+    expect(r.stdout).toContain('FAIL test/fixtures/spec-test/things.test.yaml:10 fails on a value');
     expect(r.stdout).toContain('    - expected {"id":"a","name":"Bob"}');
     expect(r.stdout).toContain('    + actual   {"id":"a","name":"Ada"}');
     expect(r.stdout).toMatch(/1 passed, 1 failed/);

@@ -1,5 +1,6 @@
 /** `sc-project test`: run spec fixtures (`*.test.yaml`), print a diff per failing case, exit 1 on failure. */
 import { formatDiagnostics } from '../diagnostics.js';
+import type { Closest } from '../testing/compare.js';
 import { listFixtureFiles, loadFixtures } from '../testing/fixtures.js';
 import { runCase, sqliteTemplate, type CaseResult } from '../testing/runner.js';
 import { validatePaths } from '../validate/index.js';
@@ -34,6 +35,13 @@ export async function testCommand(o: TestOptions): Promise<CommandResult> {
   return result(failed > 0 ? EXIT_FAILED : EXIT_OK, lines.join('\n') + '\n');
 }
 
+/** Which columns the actual row nearest to a missing one gets wrong: a long row's one bad value is easy to miss. */
+function describeClosest(near: Closest | undefined): string[] {
+  if (near === undefined || near.columns.length === 0) return [];
+  const found = (v: unknown) => (v === undefined ? 'no such column' : JSON.stringify(v));
+  return [`      closest row (${near.key}) differs in:`, ...near.columns.map((c) => `        ${c.column}: expected ${JSON.stringify(c.expected)}, found ${found(c.found)}`)];
+}
+
 function describeFailure(r: CaseResult): string[] {
   if (r.error !== undefined) return [`  error: ${r.error}`];
   const out: string[] = [];
@@ -41,7 +49,10 @@ function describeFailure(r: CaseResult): string[] {
   for (const d of r.diffs) {
     out.push(`  table ${d.table}:`);
     for (const p of d.problems) out.push(`    ${p}`);
-    for (const m of d.missing) out.push(`    - expected ${JSON.stringify(m)}`);
+    d.missing.forEach((m, i) => {
+      out.push(`    - expected ${JSON.stringify(m)}`);
+      out.push(...describeClosest(d.closest?.[i]));
+    });
     for (const u of d.unexpected) out.push(`    + actual   ${JSON.stringify(u)}`);
   }
   return out;

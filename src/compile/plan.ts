@@ -88,6 +88,8 @@ export interface InsertOp {
   onConflict: { action: 'ignore' } | { action: 'update'; columns: string[] };
   /** The version column when the upsert is guarded. */
   guard?: string;
+  /** What the guard compares and stores, when not the envelope's version (see `GuardedVersion`). */
+  version?: GuardedVersion;
   /** Written by a `log` operation. */
   log?: boolean;
 }
@@ -98,6 +100,7 @@ export interface UpdateOp {
   where: Assignment[];
   set: Assignment[];
   guard?: string;
+  version?: GuardedVersion;
 }
 
 export interface IncrementOp {
@@ -116,6 +119,17 @@ export interface DeleteOp {
   table: string;
   where: Assignment[];
   guard?: string;
+  version?: GuardedVersion;
+}
+
+/**
+ * An operation-level `version: <path>`: the version of the row the operation writes when that row
+ * is not the event's own entity (an event of entity B that changes A's row carries A's version).
+ * The guard compares and stores it instead of the envelope's version. Absent: the envelope's.
+ */
+export interface GuardedVersion {
+  root: PathRoot;
+  path: string;
 }
 
 /**

@@ -108,12 +108,17 @@ export function bindOperation(op: Operation, tables: Map<string, TableDef>, enve
     const depth = jsonDepth(v, MAX_JSON_DEPTH);
     if (depth > MAX_JSON_DEPTH) fail(`column ${table.name}.${b.column.name} (json): the value nests deeper than ${MAX_JSON_DEPTH} levels, which MariaDB does not accept`);
   };
-  const version = compilePath(envelope.version).get;
+  // The operation's own version (of the row it writes, issue 17) or the envelope's: the same value
+  // the compiled plan stores in the version column.
+  const versionAt = op.kind !== 'increment' && op.version !== undefined ? op.version : { root: 'event' as const, path: envelope.version };
+  const versionText = versionAt.root === 'item' ? `$item${versionAt.path.slice(1)}` : versionAt.path;
+  const version = compilePath(versionAt.path).get;
+  const versionFromItem = versionAt.root === 'item';
   const versionOf = (ctx: EvalContext): SqlValue => {
-    const v = version(ctx.event);
+    const v = version(versionFromItem ? ctx.item : ctx.event);
     if (typeof v !== 'number' || !Number.isSafeInteger(v)) {
       if (typeof v === 'string' && /^\d+$/.test(v)) return Number(v);
-      return fail(`table ${table.name} is version-guarded but the event has no integer version at ${envelope.version}`);
+      return fail(`table ${table.name} is version-guarded but the event has no integer version at ${versionText}`);
     }
     return v;
   };

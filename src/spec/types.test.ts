@@ -80,10 +80,10 @@ const column: Record<keyof ColumnSpec, true> = { type: true, length: true, preci
 const columnRequired: Record<RequiredKeys<ColumnSpec>, true> = { type: true };
 const columnTypes: Record<ColumnType, true> = { string: true, text: true, int: true, bigint: true, decimal: true, boolean: true, datetime: true, json: true };
 
-const insertOp: Record<keyof InsertOpSpec, true> = { insert: true, for_each: true, set: true, on_conflict: true, guard: true, on_missing: true };
+const insertOp: Record<keyof InsertOpSpec, true> = { insert: true, for_each: true, set: true, on_conflict: true, guard: true, version: true, on_missing: true };
 const insertRequired: Record<RequiredKeys<InsertOpSpec>, true> = { insert: true, set: true };
 const onConflictObject: Record<keyof Exclude<InsertOpSpec['on_conflict'], string | undefined>, true> = { update: true };
-const updateOp: Record<keyof UpdateOpSpec, true> = { update: true, where: true, set: true, guard: true, on_missing: true };
+const updateOp: Record<keyof UpdateOpSpec, true> = { update: true, where: true, set: true, guard: true, version: true, on_missing: true };
 const updateRequired: Record<RequiredKeys<UpdateOpSpec>, true> = { update: true, set: true };
 const incrementOp: Record<keyof IncrementOpSpec, true> = { increment: true, where: true, by: true, set: true, create_missing: true, on_missing: true };
 const incrementRequired: Record<RequiredKeys<IncrementOpSpec>, true> = { increment: true, by: true };
@@ -91,7 +91,7 @@ const decrementOp: Record<keyof DecrementOpSpec, true> = { decrement: true, wher
 const decrementRequired: Record<RequiredKeys<DecrementOpSpec>, true> = { decrement: true, by: true };
 const logOp: Record<keyof LogOpSpec, true> = { log: true, set: true };
 const logRequired: Record<RequiredKeys<LogOpSpec>, true> = { log: true };
-const deleteOp: Record<keyof DeleteOpSpec, true> = { delete: true, where: true, guard: true, on_missing: true };
+const deleteOp: Record<keyof DeleteOpSpec, true> = { delete: true, where: true, guard: true, version: true, on_missing: true };
 const deleteRequired: Record<RequiredKeys<DeleteOpSpec>, true> = { delete: true };
 
 const valueForms: { [K in string]: { keys: Record<string, true>; required: Record<string, true> } } = {

@@ -60,6 +60,8 @@ export interface InsertOpSpec {
   set: Assignments;
   on_conflict?: 'ignore' | 'update' | { update: string[] };
   guard?: boolean;
+  /** The version of the row it writes (a path), guarded by instead of the envelope's version. */
+  version?: string;
   on_missing?: OnMissing;
 }
 
@@ -68,6 +70,8 @@ export interface UpdateOpSpec {
   where?: Assignments;
   set: Assignments;
   guard?: boolean;
+  /** The version of the row it writes (a path), guarded by instead of the envelope's version. */
+  version?: string;
   on_missing?: OnMissing;
 }
 
@@ -98,6 +102,8 @@ export interface DeleteOpSpec {
   delete: string;
   where?: Assignments;
   guard?: boolean;
+  /** The version of the row it writes (a path), guarded by instead of the envelope's version. */
+  version?: string;
   on_missing?: OnMissing;
 }
 

@@ -8,6 +8,7 @@ import { compilePlan } from '../compile/projection.js';
 import { loadSpecs, type LoadedSpecs, type SpecDocument } from '../spec/load.js';
 import type { ProjectionSpec } from '../spec/types.js';
 import { checkAcross, type CheckedProjection } from './cross.js';
+import { checkGuards } from './guards.js';
 import { checkOperation } from './operations.js';
 import { checkSchema } from './schema.js';
 import { checkTable } from './tables.js';
@@ -85,6 +86,7 @@ function checkProjection(doc: SpecDocument, spec: ProjectionSpec, out: Diagnosti
     else if (eventType !== null) checkAppend(doc, spec, path, op, out);
     else out.push(diagnosticAt(doc, [...path, 'append'], 'E_OPERATION_KIND', 'append is not available in a default route yet: append under on, by event type'));
   }
+  checkGuards(doc, spec, tables, out);
   return [...tables.values()];
 }
 

@@ -69,7 +69,7 @@ describe('schema and semantic checks in one pass', () => {
       '11:20 E_ENUM expected one of "string", "text", "int", "bigint", "decimal", "boolean", "datetime", "json", got "varchar"',
       '16:36 E_LITERAL_TYPE column qty (int): expected an integer, got "abc"',
       '16:41 E_UNKNOWN_COLUMN unknown column colour in table t; columns: id, qty, label',
-      '19:7 E_UNKNOWN_KEY unknown key "on_conflit" in e (did you mean "on_conflict"?); expected one of: insert, for_each, set, on_conflict, guard, on_missing',
+      '19:7 E_UNKNOWN_KEY unknown key "on_conflit" in e (did you mean "on_conflict"?); expected one of: insert, for_each, set, on_conflict, guard, version, on_missing',
       '20:15 E_UNKNOWN_TABLE unknown table tt (did you mean "t"?); this projection declares: t',
     ]);
   });

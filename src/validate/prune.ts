@@ -8,6 +8,8 @@
  * value is malformed still counts as assigned. A required top-level key that is broken is replaced
  * by an empty value of its type and the document is left out of the checks across projections.
  *
+ * An unknown key is cut alone (see `prune`), not the object holding it.
+ *
  * The cut paths are remembered (`brokenOf`), so that a reference to a cut table or column is not
  * reported a second time as unknown; and list items keep their original index (`originalIndex`),
  * so diagnostics of the remaining items point at the right place.
@@ -64,8 +66,29 @@ export class Pruner {
     this.valueDef = this.defs.value;
   }
 
-  /** Cut what `errors` reject from `data`; record what was cut for `doc`. */
-  prune(doc: SpecDocument, data: Record<string, unknown>, errors: readonly ErrorObject[]): Pruned {
+  /**
+   * Cut what `errors` reject from `data`; record what was cut for `doc`. `check` is the schema's
+   * validation (errors of a value, none when it passes).
+   *
+   * Unknown keys go first, each alone, and what is left is validated again: an unknown key fails
+   * its whole object (an operation's `if`/`then`, a column's `oneOf`), and cutting that object would
+   * hide its other mistakes (issue 17). Not in an object of no or several kinds: which of its keys
+   * are unknown depends on the kind meant, so it is judged whole, as before. Only object keys are
+   * cut in that first round, so list items keep their indexes.
+   */
+  prune(doc: SpecDocument, data: Record<string, unknown>, errors: readonly ErrorObject[], check: (v: unknown) => readonly ErrorObject[]): Pruned {
+    const kindless = new Set(errors.filter((e) => isKindChoice(e)).map((e) => e.instancePath));
+    const unknown = new Map<string, 'remove'>();
+    for (const e of errors) {
+      if (e.keyword !== 'additionalProperties' || kindless.has(e.instancePath)) continue;
+      unknown.set(pointerOf([...parsePointer(e.instancePath), String((e.params as Record<string, unknown>).additionalProperty)]), 'remove');
+    }
+    if (unknown.size === 0) return this.pruneOnce(doc, data, errors, new Set());
+    const rest = this.rebuild(data, '', [this.root], unknown) as Record<string, unknown>;
+    return this.pruneOnce(doc, rest, check(rest), new Set(unknown.keys()));
+  }
+
+  private pruneOnce(doc: SpecDocument, data: Record<string, unknown>, errors: readonly ErrorObject[], cutBefore: Set<string>): Pruned {
     const cuts = new Map<string, 'remove' | 'value' | 'placeholder'>();
     let partial = false;
     for (const e of errors) {
@@ -80,7 +103,7 @@ export class Pruner {
       if (action === 'placeholder') partial = true;
       cuts.set(pointerOf(cut), action);
     }
-    BROKEN.set(doc, new Set(cuts.keys()));
+    BROKEN.set(doc, new Set([...cutBefore, ...cuts.keys()]));
     return { value: this.rebuild(data, '', [this.root], cuts) as Record<string, unknown>, partial };
   }
 
@@ -183,6 +206,12 @@ export class Pruner {
     }
     return out;
   }
+}
+
+/** A failed choice of kind (a `oneOf` of `{required: [k]}` selectors only): the object has no kind or several. */
+function isKindChoice(e: ErrorObject): boolean {
+  const choices = (e.parentSchema as SchemaNode | undefined)?.oneOf;
+  return e.keyword === 'oneOf' && Array.isArray(choices) && choices.every((c) => isNode(c) && Object.keys(c).length === 1 && Array.isArray(c.required));
 }
 
 function emptyOf(schemas: SchemaNode[]): unknown {

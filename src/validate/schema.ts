@@ -71,7 +71,7 @@ export function checkSchema(spec: SpecDocument): SchemaResult {
   if (validateProjection(spec.value)) return { diagnostics: [], value: spec.value, partial: false };
   const errors = validateProjection.errors ?? [];
   const diagnostics = toDiagnostics(spec, errors);
-  const pruned = pruner.prune(spec, spec.value, errors);
+  const pruned = pruner.prune(spec, spec.value, errors, (v) => (validateProjection(v) ? [] : [...(validateProjection.errors ?? [])]));
   // What is left must pass the schema, or the semantic checks would meet shapes they do not expect.
   const ok = validateProjection(pruned.value) || (validateProjection.errors ?? []).every((e) => HARMLESS.has(e.keyword));
   return ok ? { diagnostics, value: pruned.value as unknown as ProjectionSpec, partial: pruned.partial } : { diagnostics, partial: true };

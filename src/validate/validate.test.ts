@@ -176,7 +176,7 @@ describe('schema errors of each shape, reported once', () => {
 
 describe('regressions', () => {
   const spec = (op: string) =>
-    `projection: p\ngroup: g\ntopics: [t]\ntables:\n  t:\n    key: [id]\n    version: v\n    columns:\n      id: string\n      v: bigint\non:\n  e:\n    - insert: t\n      set: { id: $.x }\n${op}`;
+    `projection: p\ngroup: g\ntopics: [t]\ntables:\n  t:\n    key: [id]\n    version: v\n    columns:\n      id: string\n      v: bigint\non:\n  e:\n    - insert: t\n      set: { id: $.entity_id }\n${op}`;
   const check = (text: string) => validateLoaded(parseSpecText('inline.yaml', text)).diagnostics.map((d) => `${d.line}:${d.col} ${d.code} ${d.message}`);
 
   it('a guarded insert sets the version column itself', () => {

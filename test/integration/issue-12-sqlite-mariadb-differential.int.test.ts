@@ -65,7 +65,8 @@ const shapeArb = (n: number): fc.Arbitrary<Shape> =>
   });
 
 function specYaml(s: Shape): string {
-  const all = '{ k: $.data.k, s: $.data.s, t: $.data.t, i: $.data.i, b: $.data.b, d: $.data.d, f: $.data.f, dt: $.data.dt, j: $.data.j }';
+  // The rows' guarded operations find their row by the entity id (issue 17), which is data.k in every event.
+  const all = '{ k: $.entity_id, s: $.data.s, t: $.data.t, i: $.data.i, b: $.data.b, d: $.data.d, f: $.data.f, dt: $.data.dt, j: $.data.j }';
   return `
 projection: diff${s.n}
 group: diff-${s.n}
@@ -103,7 +104,7 @@ on:
       on_conflict: ignore
   row.set:
     - update: d${s.n}_rows
-      where: { k: $.data.k }
+      where: { k: $.entity_id }
       set: { s: $.data.s, d: $.data.d, i: $.data.i, dt: $.data.dt }
   row.fix:
     - update: d${s.n}_rows
@@ -127,7 +128,7 @@ on:
       create_missing: true
   row.del:
     - delete: d${s.n}_rows
-      where: { k: $.data.k }
+      where: { k: $.entity_id }
 `;
 }
 

@@ -2,12 +2,15 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import Ajv2020Module from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseSpecText } from '../../src/spec/load.js';
+import { fixtureSchema } from '../../src/spec/schema-file.js';
 import { validateLoaded } from '../../src/validate/index.js';
 
 const README = readFileSync('README.md', 'utf8');
+const checkFixture = new Ajv2020Module.default({ allErrors: true, strictRequired: false }).compile(fixtureSchema);
 
 function yamlBlocks(md: string): string[] {
   return [...md.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
@@ -19,7 +22,10 @@ describe('README', () => {
     expect(blocks.length).toBeGreaterThan(1);
     for (const block of blocks) {
       const doc = parse(block) as Record<string, unknown>;
-      if ('tests' in doc) continue;
+      if ('tests' in doc) {
+        expect(checkFixture(doc), JSON.stringify(checkFixture.errors)).toBe(true);
+        continue;
+      }
       // The "Operating it" examples: a Kubernetes probe and Prometheus alert rules, not specs.
       if ('livenessProbe' in doc || 'groups' in doc) continue;
       const v = validateLoaded(parseSpecText('README.md', block));

@@ -1,6 +1,6 @@
 /** Assignments (`set`, `where`, `by`) → plan Assignments. */
 import type { Assignments } from '../../spec/types.js';
-import type { Assignment, EnvelopePaths, TableDef, ValueExpr } from '../plan.js';
+import type { Assignment, EnvelopePaths, GuardedVersion, TableDef, ValueExpr } from '../plan.js';
 import { compileValue, isForm, isPathString, parsePathRef } from '../value.js';
 
 export function compileSet(set: Assignments | undefined): Assignment[] {
@@ -28,6 +28,17 @@ export function compileWhere(where: Assignments | undefined, table: TableDef, en
 
 export function eventPath(path: string): ValueExpr {
   return { kind: 'path', root: 'event', path };
+}
+
+/**
+ * Where a guarded write reads its version: the operation's own `version` path, else the envelope's.
+ * `version` is only set on the plan op when the spec names one, so plans without it are unchanged.
+ */
+export function versionSource(spec: { version?: string }, envelope: EnvelopePaths): { expr: ValueExpr; version?: GuardedVersion } {
+  if (spec.version === undefined) return { expr: eventPath(envelope.version) };
+  const ref = parsePathRef(spec.version);
+  const version: GuardedVersion = 'root' in ref ? { root: ref.root, path: ref.path } : { root: 'event', path: spec.version };
+  return { expr: { kind: 'path', root: version.root, path: version.path }, version };
 }
 
 /** The version column of a guarded write, when the table has one and the op does not opt out. */

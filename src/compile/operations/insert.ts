@@ -1,14 +1,15 @@
 /** insert (and log, which is an insert of the event into a log table). */
 import type { InsertOpSpec, LogOpSpec } from '../../spec/types.js';
 import type { EnvelopePaths, InsertOp, TableDef } from '../plan.js';
-import { compileSet, eventPath, guardOf } from './assignments.js';
+import { compileSet, eventPath, guardOf, versionSource } from './assignments.js';
 import { parsePathRef } from '../value.js';
 
 export function compileInsert(spec: InsertOpSpec, table: TableDef, envelope: EnvelopePaths): InsertOp {
   const values = compileSet(spec.set);
   const guard = guardOf(table, spec.guard);
+  const source = versionSource(spec, envelope);
   if (guard !== undefined && !values.some((v) => v.column === guard)) {
-    values.push({ mode: 'set', column: guard, value: eventPath(envelope.version) });
+    values.push({ mode: 'set', column: guard, value: source.expr });
   }
   const op: InsertOp = { kind: 'insert', table: table.name, values, onConflict: { action: 'ignore' } };
   const conflict = spec.on_conflict ?? 'ignore';
@@ -20,6 +21,7 @@ export function compileInsert(spec: InsertOpSpec, table: TableDef, envelope: Env
     op.onConflict = { action: 'update', columns };
   }
   if (guard !== undefined) op.guard = guard;
+  if (guard !== undefined && source.version !== undefined) op.version = source.version;
   if (spec.for_each !== undefined) {
     const ref = parsePathRef(spec.for_each);
     if ('root' in ref) op.forEach = { root: ref.root, path: ref.path };
