@@ -5,6 +5,7 @@
  */
 import { parseListen } from '../runtime/http-server.js';
 import { ConfigError, createRuntime, type RunSummary } from '../runtime/runtime.js';
+import { describeCounts, noopBreakdown } from '../runtime/stats.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, result, type CommandResult } from './io.js';
 
 export interface RunOptions {
@@ -77,10 +78,12 @@ export async function runCommand(o: RunOptions): Promise<CommandResult> {
   }
 }
 
-function formatSummary(s: RunSummary): string {
+export function formatSummary(s: RunSummary): string {
   const lines: string[] = [];
   for (const [group, g] of Object.entries(s.groups)) {
-    lines.push(`${group}: ${g.events} messages, ${g.applied} applied, ${g.duplicates} duplicates, ${g.alreadyApplied} already applied, ${g.skippedUnhandled} skipped (unhandled type), ${g.missed} missed (on_missing: skip), ${g.deadLettered} dead-lettered, ${g.noop} no-op row change(s) (no row matched)`);
+    const skipped = g.skippedUnhandled > 0 ? `unhandled type: ${describeCounts(g.skippedTypes)}` : 'unhandled type';
+    const noops = `${g.noop - g.noopStale} no row matched, ${g.noopStale} stale version${g.noop > 0 ? `: ${describeCounts(noopBreakdown(g), 5, '')}` : ''}`;
+    lines.push(`${group}: ${g.events} messages, ${g.applied} applied, ${g.duplicates} duplicates, ${g.alreadyApplied} already applied, ${g.skippedUnhandled} skipped (${skipped}), ${g.missed} missed (on_missing: skip), ${g.deadLettered} dead-lettered, ${g.noop} no-op row change(s) (${noops})`);
   }
   for (const [name, o] of Object.entries(s.outputs ?? {})) {
     const buffered = Object.entries(o.buffered).map(([l, n]) => `${l} ${n}`).join(', ');
