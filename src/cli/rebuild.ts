@@ -2,7 +2,7 @@
 import { createLogger } from '../runtime/log.js';
 import { cleanupRebuilds, rebuild, RebuildError, type RebuildReport } from '../runtime/lifecycle/rebuild.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, result, type CommandResult } from './io.js';
-import { EMBEDDED_DATABASE_URL } from './run.js';
+import { EMBEDDED_DATABASE_URL, existingDatabase } from './database.js';
 
 export interface RebuildCommandOptions {
   config: string[];
@@ -68,10 +68,11 @@ export interface CleanupCommandOptions {
 }
 
 export async function cleanupCommand(projections: string[], o: CleanupCommandOptions): Promise<CommandResult> {
-  if (o.databaseUrl === undefined) return result(EXIT_USAGE, '', 'no database: give --database-url or DATABASE_URL\n');
   if (o.logFormat !== 'text' && o.logFormat !== 'json') return result(EXIT_USAGE, '', `--log-format must be text or json, got ${o.logFormat}\n`);
+  const db = existingDatabase(o.databaseUrl);
+  if ('error' in db) return result(EXIT_FAILED, '', `${db.error}\n`);
   try {
-    const r = await cleanupRebuilds({ databaseUrl: o.databaseUrl, projections: projections.length > 0 ? projections : undefined, logger: createLogger(o.logFormat) });
+    const r = await cleanupRebuilds({ databaseUrl: db.url, projections: projections.length > 0 ? projections : undefined, logger: createLogger(o.logFormat) });
     const lines = [r.dropped.length > 0 ? `dropped ${r.dropped.join(', ')}` : 'nothing to drop'];
     if (r.underWay.length > 0) lines.push(`rebuild under way (kept; name it to abandon it): ${r.underWay.join(', ')}`);
     return result(EXIT_OK, lines.join('\n') + '\n');
