@@ -15,5 +15,5 @@ const EMBEDDED_FILE = './sc-project.db';
 export function existingDatabase(given: string | undefined): { url: string } | { error: string } {
   if (given !== undefined) return { url: given };
   if (existsSync(EMBEDDED_FILE)) return { url: EMBEDDED_DATABASE_URL };
-  return { error: `no database: ${EMBEDDED_DATABASE_URL} (the default) does not exist here; run sc-project run --from FILE first, or give --database-url or DATABASE_URL` };
+  return { error: `no database: ${EMBEDDED_DATABASE_URL} (the default) does not exist here; run sc-project run --from <file.ndjson> first, or give --database-url or DATABASE_URL` };
 }

@@ -93,7 +93,7 @@ describe('status and cleanup take the embedded default', () => {
 
   it('say where they looked when there is no embedded database', async () => {
     const status = await statusCommand({ config: [join(dir, 'spec.yaml')], format: 'text' });
-    expect(status).toMatchObject({ code: 1, stderr: 'no database: sqlite:./sc-project.db (the default) does not exist here; run sc-project run --from FILE first, or give --database-url or DATABASE_URL\n' });
+    expect(status).toMatchObject({ code: 1, stderr: 'no database: sqlite:./sc-project.db (the default) does not exist here; run sc-project run --from <file.ndjson> first, or give --database-url or DATABASE_URL\n' });
     expect((await cleanupCommand([], { logFormat: 'text' })).code).toBe(1);
   });
 });

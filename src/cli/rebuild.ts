@@ -1,6 +1,7 @@
 /** `sc-project rebuild` and `sc-project cleanup`: thin commands over runtime/lifecycle/rebuild.ts. */
 import { createLogger } from '../runtime/log.js';
-import { cleanupRebuilds, rebuild, RebuildError, type RebuildReport } from '../runtime/lifecycle/rebuild.js';
+import { adviceOf, cleanupRebuilds, rebuild, RebuildError, type RebuildReport } from '../runtime/lifecycle/rebuild.js';
+import { advice, type AdviceContext } from '../runtime/advice.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, result, type CommandResult } from './io.js';
 import { EMBEDDED_DATABASE_URL, existingDatabase } from './database.js';
 
@@ -42,7 +43,7 @@ export async function rebuildCommand(projections: string[], o: RebuildCommandOpt
       allowPartial: o.allowPartial, dropOld: o.dropOld, progress: o.progress, logger: createLogger(o.logFormat), clientId: o.clientId,
       concurrency, sessionTimeoutMs, signal: controller.signal,
     });
-    return result(EXIT_OK, formatReport(report));
+    return result(EXIT_OK, formatReport(report, adviceOf({ from: o.from, config: o.config, databaseUrl })));
   } catch (e) {
     if (e instanceof RebuildError) return result(EXIT_FAILED, '', `sc-project rebuild: ${e.message}\n`);
     return result(EXIT_FAILED, '', `sc-project rebuild ${projections.join(' ')}: ${e instanceof Error ? e.message : String(e)} (what was built is kept; run the same command again to resume)\n`);
@@ -52,13 +53,13 @@ export async function rebuildCommand(projections: string[], o: RebuildCommandOpt
   }
 }
 
-function formatReport(r: RebuildReport): string {
+function formatReport(r: RebuildReport, ctx: AdviceContext): string {
   const lines = [
     `rebuilt ${r.projections.join(', ')}${r.resumed ? ' (resumed)' : ''}: ${r.events} messages, ${r.applied} applied, ${r.deadLettered} dead-lettered, ${r.eventsPerS} messages/s over ${(r.buildMs / 1000).toFixed(1)} s`,
     `swap: ${r.swapMs} ms with the live group paused (${r.swapAttempts} attempt(s)), ${r.movedPositions} live position(s) handed over`,
     ...r.tables.map((t) => `  ${t.live}: new table in place; the previous one is ${r.droppedOld.includes(t.old) ? 'dropped' : `kept as ${t.old}`}`),
   ];
-  if (r.droppedOld.length === 0 && r.tables.length > 0) lines.push(`drop the kept tables with: sc-project cleanup ${r.projections.join(' ')}`);
+  if (r.droppedOld.length === 0 && r.tables.length > 0) lines.push(`drop the kept tables with: ${advice(ctx, 'cleanup', ...r.projections)}`);
   return lines.join('\n') + '\n';
 }
 

@@ -23,7 +23,7 @@ export async function statusCommand(o: StatusCommandOptions): Promise<CommandRes
   if (v.plan === undefined) return result(EXIT_FAILED, '', formatDiagnostics(v.diagnostics, 'text') + '\n');
   try {
     const report = await collectStatus({ plan: v.plan, databaseUrl: db.url, brokers: o.brokers?.split(',').map((b) => b.trim()).filter(Boolean), maxLag });
-    return result(report.overMaxLag.length > 0 ? EXIT_FAILED : EXIT_OK, formatStatus(report, o.format));
+    return result(report.overMaxLag.length > 0 ? EXIT_FAILED : EXIT_OK, formatStatus(report, o.format, { config: o.config, databaseUrl: db.url }));
   } catch (e) {
     return result(EXIT_FAILED, '', `sc-project status: ${e instanceof Error ? e.message : String(e)}\n`);
   }

@@ -260,7 +260,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
       ops = await startOpsServer(o.http, { metrics: () => metrics?.scrape() ?? Promise.reject(new Error('no metrics')), health: () => runtime.health(), ready: () => runtime.ready() });
       log.info('serving /metrics, /healthz and /readyz', { address: `http://${ops.host.includes(':') ? `[${ops.host}]` : ops.host}:${ops.port}` });
     }
-    if (o.createTables !== false) await untilStop('preparing the schema', prepareSchema(o.databaseUrl, plan, log, { migrate: o.migrate === true, acceptSpec: o.acceptSpec === true }));
+    if (o.createTables !== false) await untilStop('preparing the schema', prepareSchema(o.databaseUrl, plan, log, { migrate: o.migrate === true, acceptSpec: o.acceptSpec === true, advice: { from: o.from, config: o.config, databaseUrl: o.databaseUrl } }));
     if (stopSignal.requested) throw new StopRequestedError('starting');
     sink = target.kind === 'mysql' ? await openMysqlSink(o.databaseUrl, (o.concurrency ?? DEFAULT_CONCURRENCY) * plan.groups.length, { lockTimeoutS: o.lockTimeoutS }) : openSqliteSink(o.databaseUrl);
     let deadLetters: DeadLetterSink = { mode: 'table', send: async () => undefined };
