@@ -6,6 +6,7 @@ import { formatDiagnostics } from '../diagnostics.js';
 import { ddlScript, type Dialect } from '../sql/ddl.js';
 import { engineTablesFor } from '../sql/engine-tables.js';
 import { formatMigrations } from '../sql/migrate.js';
+import { advice } from '../runtime/advice.js';
 import { migrateDatabase, type MigrationReport } from '../sql/migrate-run.js';
 import { validatePaths } from '../validate/index.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, result, type CommandResult } from './io.js';
@@ -37,13 +38,15 @@ export async function ddlCommand(opts: DdlOptions): Promise<CommandResult> {
     return result(EXIT_FAILED, '', `ddl ${opts.apply ? '--apply' : '--diff'} failed: ${e instanceof Error ? e.message : String(e)}\n`);
   }
   const owner = (table: string) => v.plan?.projections.find((p) => p.tables.includes(table))?.name;
+  const url = opts.databaseUrl;
+  const rebuild = (p: string) => advice({ config: opts.config, databaseUrl: url, sourceUnknown: true }, 'rebuild', p);
   if (!opts.apply) {
     // Like diff(1): 0 when the database already is what the specs say, 1 when something differs.
-    return result(report.migrations.length === 0 ? EXIT_OK : EXIT_FAILED, formatMigrations(report.migrations, report.dialect, owner));
+    return result(report.migrations.length === 0 ? EXIT_OK : EXIT_FAILED, formatMigrations(report.migrations, report.dialect, owner, rebuild));
   }
   const lines = report.applied.flatMap((m) => [`-- applied: ${m.table}${m.column !== undefined ? `.${m.column}` : ''}: ${m.kind}, ${m.detail}`, ...m.sql.map((x) => `${x};`)]);
   lines.push(`${report.applied.length} change(s) applied, ${report.unsafe.length} left that need(s) a rebuild`);
   if (report.unsafe.length === 0) return result(EXIT_OK, lines.join('\n') + '\n');
   // Drift that --apply leaves is an error: the tables are not what the specs say.
-  return result(EXIT_FAILED, lines.join('\n') + '\n', formatMigrations(report.unsafe, report.dialect, owner));
+  return result(EXIT_FAILED, lines.join('\n') + '\n', formatMigrations(report.unsafe, report.dialect, owner, rebuild));
 }

@@ -66,12 +66,13 @@ export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) =
     .option('--migrate', 'before consuming, run the safe schema changes the specs need (add columns and indexes, widen); see ddl --diff')
     .option('--accept-spec', 'record the specs as the ones that built the tables where a rebuild is advised (keep the tables as they are)')
     .option('--accept-history-gap', 'continue from the earliest offset where retention deleted messages this group never applied (else the group stops)')
+    .option('--exit-zero', 'with --from: exit 0 even when messages were dead-lettered, operations missed or HTTP batches left undelivered (else exit 3)')
     .action(async (o: RunOptions) => done((await import('./run.js')).runCommand(o)));
   program
     .command('status')
     .description('per group, topic and partition: stored position, Kafka committed offset, end offset, lag; dead letters; exit 1 over --max-lag')
     .addOption(configOption())
-    .addOption(new Option('--database-url <url>', 'mysql://login:pass@host:port/db or sqlite:./file.db').env('DATABASE_URL'))
+    .addOption(new Option('--database-url <url>', 'mysql://login:pass@host:port/db or sqlite:./file.db (default: sqlite:./sc-project.db, when run --from made it)').env('DATABASE_URL'))
     .addOption(new Option('--brokers <list>', 'Kafka brokers, host:port,... (without: the database side only)').env('KAFKA_BROKERS'))
     .addOption(new Option('--format <format>', 'text or json').default('text'))
     .option('--max-lag <n>', 'exit 1 when a partition lags more than n messages')
@@ -97,7 +98,7 @@ export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) =
     .command('cleanup')
     .description('drop the tables finished rebuilds kept (<table>__old); a projection named whose rebuild is under way has it abandoned')
     .argument('[projections...]', 'only these projections (default: every finished rebuild)')
-    .addOption(new Option('--database-url <url>', 'mysql://login:pass@host:port/db or sqlite:./file.db').env('DATABASE_URL'))
+    .addOption(new Option('--database-url <url>', 'mysql://login:pass@host:port/db or sqlite:./file.db (default: sqlite:./sc-project.db, when rebuild --from made it)').env('DATABASE_URL'))
     .addOption(new Option('--log-format <format>', 'text or json').default('text'))
     .action(async (projections: string[], o: import('./rebuild.js').CleanupCommandOptions) => done((await import('./rebuild.js')).cleanupCommand(projections, o)));
   program

@@ -1,8 +1,10 @@
 /** `sc-project rebuild` and `sc-project cleanup`: thin commands over runtime/lifecycle/rebuild.ts. */
 import { createLogger } from '../runtime/log.js';
-import { cleanupRebuilds, rebuild, RebuildError, type RebuildReport } from '../runtime/lifecycle/rebuild.js';
+import { adviceOf, cleanupRebuilds, rebuild, RebuildError, type RebuildReport } from '../runtime/lifecycle/rebuild.js';
+import { advice, type AdviceContext } from '../runtime/advice.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, result, type CommandResult } from './io.js';
-import { EMBEDDED_DATABASE_URL, parseMaxLineBytes } from './run.js';
+import { parseMaxLineBytes } from './run.js';
+import { EMBEDDED_DATABASE_URL, existingDatabase } from './database.js';
 
 export interface RebuildCommandOptions {
   config: string[];
@@ -45,7 +47,7 @@ export async function rebuildCommand(projections: string[], o: RebuildCommandOpt
       allowPartial: o.allowPartial, dropOld: o.dropOld, progress: o.progress, logger: createLogger(o.logFormat), clientId: o.clientId,
       concurrency, sessionTimeoutMs, signal: controller.signal,
     });
-    return result(EXIT_OK, formatReport(report));
+    return result(EXIT_OK, formatReport(report, adviceOf({ from: o.from, config: o.config, databaseUrl })));
   } catch (e) {
     if (e instanceof RebuildError) return result(EXIT_FAILED, '', `sc-project rebuild: ${e.message}\n`);
     return result(EXIT_FAILED, '', `sc-project rebuild ${projections.join(' ')}: ${e instanceof Error ? e.message : String(e)} (what was built is kept; run the same command again to resume)\n`);
@@ -55,13 +57,13 @@ export async function rebuildCommand(projections: string[], o: RebuildCommandOpt
   }
 }
 
-function formatReport(r: RebuildReport): string {
+function formatReport(r: RebuildReport, ctx: AdviceContext): string {
   const lines = [
     `rebuilt ${r.projections.join(', ')}${r.resumed ? ' (resumed)' : ''}: ${r.events} messages, ${r.applied} applied, ${r.deadLettered} dead-lettered, ${r.eventsPerS} messages/s over ${(r.buildMs / 1000).toFixed(1)} s`,
     `swap: ${r.swapMs} ms with the live group paused (${r.swapAttempts} attempt(s)), ${r.movedPositions} live position(s) handed over`,
     ...r.tables.map((t) => `  ${t.live}: new table in place; the previous one is ${r.droppedOld.includes(t.old) ? 'dropped' : `kept as ${t.old}`}`),
   ];
-  if (r.droppedOld.length === 0 && r.tables.length > 0) lines.push(`drop the kept tables with: sc-project cleanup ${r.projections.join(' ')}`);
+  if (r.droppedOld.length === 0 && r.tables.length > 0) lines.push(`drop the kept tables with: ${advice(ctx, 'cleanup', ...r.projections)}`);
   return lines.join('\n') + '\n';
 }
 
@@ -71,10 +73,11 @@ export interface CleanupCommandOptions {
 }
 
 export async function cleanupCommand(projections: string[], o: CleanupCommandOptions): Promise<CommandResult> {
-  if (o.databaseUrl === undefined) return result(EXIT_USAGE, '', 'no database: give --database-url or DATABASE_URL\n');
   if (o.logFormat !== 'text' && o.logFormat !== 'json') return result(EXIT_USAGE, '', `--log-format must be text or json, got ${o.logFormat}\n`);
+  const db = existingDatabase(o.databaseUrl);
+  if ('error' in db) return result(EXIT_FAILED, '', `${db.error}\n`);
   try {
-    const r = await cleanupRebuilds({ databaseUrl: o.databaseUrl, projections: projections.length > 0 ? projections : undefined, logger: createLogger(o.logFormat) });
+    const r = await cleanupRebuilds({ databaseUrl: db.url, projections: projections.length > 0 ? projections : undefined, logger: createLogger(o.logFormat) });
     const lines = [r.dropped.length > 0 ? `dropped ${r.dropped.join(', ')}` : 'nothing to drop'];
     if (r.underWay.length > 0) lines.push(`rebuild under way (kept; name it to abandon it): ${r.underWay.join(', ')}`);
     return result(EXIT_OK, lines.join('\n') + '\n');

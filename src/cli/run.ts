@@ -6,7 +6,9 @@
 import { parseListen } from '../runtime/http-server.js';
 import { ConfigError, createRuntime, type RunSummary } from '../runtime/runtime.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../runtime/ndjson-source.js';
-import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, result, type CommandResult } from './io.js';
+import { describeCounts, noopBreakdown } from '../runtime/stats.js';
+import { EMBEDDED_DATABASE_URL } from './database.js';
+import { EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, result, type CommandResult } from './io.js';
 
 export interface RunOptions {
   config: string[];
@@ -30,9 +32,11 @@ export interface RunOptions {
   acceptHistoryGap?: boolean;
   migrate?: boolean;
   acceptSpec?: boolean;
+  /** `run --from`: exit 0 even when not everything was applied (EXIT_INCOMPLETE otherwise). */
+  exitZero?: boolean;
 }
 
-export const EMBEDDED_DATABASE_URL = 'sqlite:./sc-project.db';
+export { EMBEDDED_DATABASE_URL };
 
 export async function runCommand(o: RunOptions): Promise<CommandResult> {
   if (o.logFormat !== 'text' && o.logFormat !== 'json') return result(EXIT_USAGE, '', `--log-format must be text or json, got ${o.logFormat}\n`);
@@ -76,17 +80,23 @@ export async function runCommand(o: RunOptions): Promise<CommandResult> {
     const summary = await rt.done;
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    return result(EXIT_OK, formatSummary(summary));
+    // A file run is a job that ends by itself: its status says whether everything was applied.
+    // A Kafka run ends when it is stopped, which is not a failure of the service.
+    const shortfall = shortfallOf(summary);
+    const code = o.from === undefined || shortfall.length === 0 || o.exitZero === true ? EXIT_OK : EXIT_INCOMPLETE;
+    return result(code, formatSummary(summary) + outcomeLine(shortfall, o.from === undefined ? undefined : { code, exitZero: o.exitZero === true }));
   } catch (e) {
     if (e instanceof ConfigError) return result(EXIT_FAILED, '', e.message + '\n');
     return result(EXIT_FAILED, '', `sc-project run: ${e instanceof Error ? e.message : String(e)}\n`);
   }
 }
 
-function formatSummary(s: RunSummary): string {
+export function formatSummary(s: RunSummary): string {
   const lines: string[] = [];
   for (const [group, g] of Object.entries(s.groups)) {
-    lines.push(`${group}: ${g.events} messages, ${g.applied} applied, ${g.duplicates} duplicates, ${g.alreadyApplied} already applied, ${g.skippedUnhandled} skipped (unhandled type), ${g.missed} missed (on_missing: skip), ${g.deadLettered} dead-lettered, ${g.noop} no-op row change(s) (no row matched)`);
+    const skipped = g.skippedUnhandled > 0 ? `unhandled type: ${describeCounts(g.skippedTypes)}` : 'unhandled type';
+    const noops = `${g.noop - g.noopStale} no row matched, ${g.noopStale} stale version${g.noop > 0 ? `: ${describeCounts(noopBreakdown(g), 5, '')}` : ''}`;
+    lines.push(`${group}: ${g.events} messages, ${g.applied} applied, ${g.duplicates} duplicates, ${g.alreadyApplied} already applied, ${g.skippedUnhandled} skipped (${skipped}), ${g.missed} missed (on_missing: skip), ${g.deadLettered} dead-lettered, ${g.noop} no-op row change(s) (${noops})`);
   }
   for (const [name, o] of Object.entries(s.outputs ?? {})) {
     const buffered = Object.entries(o.buffered).map(([l, n]) => `${l} ${n}`).join(', ');
@@ -104,6 +114,30 @@ export function parseMaxLineBytes(text: string | undefined): number | undefined 
   if (text === undefined) return DEFAULT_MAX_LINE_BYTES;
   const n = Number(text);
   return Number.isSafeInteger(n) && n >= 1024 ? n : undefined;
+}
+
+/** What a run did not apply: `n what` parts, empty when everything was. */
+export function shortfallOf(s: RunSummary): string[] {
+  const groups = Object.values(s.groups);
+  const outputs = Object.values(s.outputs ?? {});
+  const dead = groups.reduce((n, g) => n + g.deadLettered, 0) + outputs.reduce((n, o) => n + o.deadLettered, 0);
+  const missed = groups.reduce((n, g) => n + g.missed, 0);
+  const batches = outputs.reduce((n, o) => n + o.pendingBatches, 0);
+  const records = outputs.reduce((n, o) => n + Object.values(o.buffered).reduce((a, b) => a + b, 0), 0);
+  const parts: string[] = [];
+  if (dead > 0) parts.push(`${dead} dead-lettered`);
+  if (missed > 0) parts.push(`${missed} missed`);
+  if (batches > 0) parts.push(`${batches} HTTP batch(es) undelivered`);
+  if (records > 0) parts.push(`${records} HTTP record(s) not yet in a batch`);
+  return parts;
+}
+
+/** The summary's last line; `file`: the exit status of a file run and why. */
+function outcomeLine(shortfall: string[], file: { code: number; exitZero: boolean } | undefined): string {
+  const what = shortfall.length === 0 ? 'every message applied' : `not everything was applied: ${shortfall.join(', ')}`;
+  if (file === undefined) return `outcome: ${what}\n`;
+  if (shortfall.length === 0) return `outcome: ${what} (exit ${file.code})\n`;
+  return `outcome: ${what} (${file.exitZero ? `exit ${file.code}: --exit-zero` : `exit ${file.code}; --exit-zero exits 0`})\n`;
 }
 
 /** "7d", "12h", "30m", "45s", "0" → milliseconds. */

@@ -2,6 +2,7 @@
 import { formatDiagnostics } from '../diagnostics.js';
 import { collectStatus, formatStatus } from '../runtime/status.js';
 import { validatePaths } from '../validate/index.js';
+import { existingDatabase } from './database.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, result, type CommandResult } from './io.js';
 
 export interface StatusCommandOptions {
@@ -16,12 +17,13 @@ export async function statusCommand(o: StatusCommandOptions): Promise<CommandRes
   if (o.format !== 'text' && o.format !== 'json') return result(EXIT_USAGE, '', `--format must be text or json, got ${o.format}\n`);
   const maxLag = o.maxLag === undefined ? undefined : Number(o.maxLag);
   if (maxLag !== undefined && (!Number.isInteger(maxLag) || maxLag < 0)) return result(EXIT_USAGE, '', `--max-lag must be a whole number ≥ 0, got ${o.maxLag}\n`);
-  if (o.databaseUrl === undefined) return result(EXIT_USAGE, '', 'no database: give --database-url or DATABASE_URL\n');
+  const db = existingDatabase(o.databaseUrl);
+  if ('error' in db) return result(EXIT_FAILED, '', `${db.error}\n`);
   const v = validatePaths(o.config);
   if (v.plan === undefined) return result(EXIT_FAILED, '', formatDiagnostics(v.diagnostics, 'text') + '\n');
   try {
-    const report = await collectStatus({ plan: v.plan, databaseUrl: o.databaseUrl, brokers: o.brokers?.split(',').map((b) => b.trim()).filter(Boolean), maxLag });
-    return result(report.overMaxLag.length > 0 ? EXIT_FAILED : EXIT_OK, formatStatus(report, o.format));
+    const report = await collectStatus({ plan: v.plan, databaseUrl: db.url, brokers: o.brokers?.split(',').map((b) => b.trim()).filter(Boolean), maxLag });
+    return result(report.overMaxLag.length > 0 ? EXIT_FAILED : EXIT_OK, formatStatus(report, o.format, { config: o.config, databaseUrl: db.url }));
   } catch (e) {
     return result(EXIT_FAILED, '', `sc-project status: ${e instanceof Error ? e.message : String(e)}\n`);
   }

@@ -36,7 +36,10 @@ export interface ShadowPlan {
 }
 
 /** Why a projection cannot be rebuilt (the caller reports it; nothing was touched). */
-export class ShadowPlanError extends Error {}
+/** `together`: the projections to name in one rebuild instead (the caller prints the command line). */
+export class ShadowPlanError extends Error {
+  constructor(message: string, readonly together?: string[]) { super(message); }
+}
 
 /**
  * `<name><suffix>`, or, when that would pass 64 characters, the name cut and a hash of the full
@@ -76,12 +79,12 @@ export function shadowPlan(plan: Plan, names: string[], o: { indexBase?: (live: 
   const owned = new Set(chosen.flatMap((p) => p.tables));
   for (const p of chosen) {
     for (const t of tablesWritten(p)) {
-      if (!owned.has(t)) throw new ShadowPlanError(`projection ${p.name} writes table ${t}, which projection ${ownerOf(plan, t)} declares: rebuild both together (sc-project rebuild ${p.name} ${ownerOf(plan, t)})`);
+      if (!owned.has(t)) throw new ShadowPlanError(`projection ${p.name} writes table ${t}, which projection ${ownerOf(plan, t)} declares: rebuild both together`, [p.name, ownerOf(plan, t)]);
     }
   }
   for (const other of plan.projections.filter((p) => !names.includes(p.name))) {
     for (const t of tablesWritten(other)) {
-      if (owned.has(t)) throw new ShadowPlanError(`projection ${other.name} also writes table ${t}: rebuild both together (sc-project rebuild ${[...names, other.name].join(' ')})`);
+      if (owned.has(t)) throw new ShadowPlanError(`projection ${other.name} also writes table ${t}: rebuild both together`, [...names, other.name]);
     }
   }
   const renames = plan.tables.filter((t) => owned.has(t.name)).map((t) => ({ live: t.name, next: shadowTableName(t.name, '__next'), old: shadowTableName(t.name, '__old') }));

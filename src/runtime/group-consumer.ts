@@ -263,7 +263,7 @@ export async function startGroupConsumer(kafka: Kafka, group: string, topics: st
     if (known !== undefined && Number(batch.highWatermark) < known) {
       // The partition ends before what this group already applied: the topic was deleted and
       // recreated under the running engine. Its new messages would all look already applied.
-      const e = new Error(`group ${group}: ${batch.topic}/${batch.partition} now ends at offset ${batch.highWatermark}, below the stored position ${known}: the topic was deleted and recreated. Nothing was skipped; the group stops. Rebuild the group's projections (sc-project rebuild) or start it on a fresh database.`);
+      const e = new Error(`group ${group}: ${batch.topic}/${batch.partition} now ends at offset ${batch.highWatermark}, below the stored position ${known}: the topic was deleted and recreated. Nothing was skipped; the group stops. Rebuild the group's projections (sc-project rebuild <projection>) or start it on a fresh database.`);
       onFatal(e);
       throw e;
     }

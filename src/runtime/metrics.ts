@@ -7,7 +7,7 @@
  * GroupStats is read from it when Prometheus scrapes, not updated per message.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { GroupStats } from './stats.js';
+import { OTHER_TYPES, splitNoopKey, type GroupStats } from './stats.js';
 import { VERSION } from './version.js';
 
 /** What the processor reports for each transaction it committed (and for its retries). */
@@ -103,11 +103,10 @@ export const METRIC_NAMES = {
   buildInfo: 'sc_project_build_info',
 } as const;
 
-/** Outcomes counted from GroupStats (group level: decided before a projection is chosen). */
+/** Outcomes counted from GroupStats (group level: decided before a projection is chosen); `skipped` goes by event type. */
 const GROUP_OUTCOMES: Array<[string, (s: GroupStats) => number]> = [
   ['duplicate', (s) => s.duplicates],
   ['already_applied', (s) => s.alreadyApplied],
-  ['skipped', (s) => s.skippedUnhandled],
   ['missed', (s) => s.missed],
 ];
 
@@ -135,7 +134,7 @@ export class EngineMetrics {
     const self = this;
     new Gauge({ name: METRIC_NAMES.buildInfo, help: 'Always 1; the version of sc-project and of Node.js in labels', labelNames: ['version', 'node_version'], registers }).set({ version: VERSION, node_version: process.versions.node }, 1);
     new Counter({
-      name: METRIC_NAMES.messages, help: 'Messages by group, projection and outcome (applied, duplicate, already_applied, skipped, dead_lettered, missed); projection is "" where the outcome is decided for the group', labelNames: ['group', 'projection', 'outcome'], registers,
+      name: METRIC_NAMES.messages, help: `Messages by group, projection and outcome (applied, duplicate, already_applied, skipped, dead_lettered, missed); projection is "" where the outcome is decided for the group; skipped ones name their event_type (the first 50 distinct of a group, then ${OTHER_TYPES})`, labelNames: ['group', 'projection', 'outcome', 'event_type'], registers,
       collect() {
         this.reset();
         for (const g of self.groups()) {
@@ -143,6 +142,14 @@ export class EngineMetrics {
           for (const [projection, n] of c.applied) this.inc({ group: g.group, projection, outcome: 'applied' }, n);
           for (const [projection, n] of c.deadLettered) this.inc({ group: g.group, projection, outcome: 'dead_lettered' }, n);
           for (const [outcome, read] of GROUP_OUTCOMES) this.inc({ group: g.group, projection: '', outcome }, read(g.stats));
+          // Bounded by stats.ts (MAX_NAMED_TYPES); a count kept without names (stats made by hand) is "other".
+          let named = 0;
+          for (const [event_type, n] of g.stats.skippedTypes) {
+            named += n;
+            this.inc({ group: g.group, projection: '', outcome: 'skipped', event_type }, n);
+          }
+          const rest = g.stats.skippedUnhandled - named;
+          if (rest > 0 || g.stats.skippedTypes.size === 0) this.inc({ group: g.group, projection: '', outcome: 'skipped', event_type: OTHER_TYPES }, Math.max(0, rest));
         }
       },
     });
@@ -167,7 +174,18 @@ export class EngineMetrics {
     });
     fromStats(METRIC_NAMES.batches, 'Transactions committed', (s) => s.batches);
     fromStats(METRIC_NAMES.statements, 'SQL statements run for row changes', (s) => s.statements);
-    fromStats(METRIC_NAMES.noop, 'Row changes of updates and deletes that matched no row (missing, or a guarded row at a version as new or newer): they changed nothing', (s) => s.noop);
+    new Counter({
+      name: METRIC_NAMES.noop, help: 'Row changes of updates, increments and deletes that changed nothing, by table, event_type (the handler: an event type of the spec, or (default)) and reason: no_row (no row matched) or stale (a guarded row at a version as new or newer)', labelNames: ['group', 'table', 'event_type', 'reason'], registers,
+      collect() {
+        this.reset();
+        for (const g of self.groups()) {
+          for (const [k, n] of g.stats.noopBy) {
+            const { table, handler, reason } = splitNoopKey(k);
+            this.inc({ group: g.group, table, event_type: handler, reason }, n);
+          }
+        }
+      },
+    });
     fromStats(METRIC_NAMES.retries, 'Database operations retried after an error worth retrying (outage, deadlock)', (s) => s.retries);
     this.batchSize = new Histogram({ name: METRIC_NAMES.batchSize, help: 'Messages per committed transaction', labelNames: ['group'], buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10000], registers });
     this.commit = new Histogram({ name: METRIC_NAMES.commit, help: 'Time to apply and commit one transaction, retries included', labelNames: ['group'], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers });

@@ -8,6 +8,7 @@
  * until the event at fault is alone, and that event is dead-lettered.
  */
 import { fold, chunks, chunksBy, rowBytes, splitByBytes } from '../sql/fold.js';
+import type { Statement } from '../sql/statement.js';
 import { sqlNow, type ProcessedRow } from '../sql/engine-sql.js';
 import { LockWaitError, type Sink, type Tx, type TxGuard, type TxStart } from './sink.js';
 import { partitionLockName } from './lifecycle/swap-lock.js';
@@ -15,10 +16,11 @@ import { SpecChangedError, type SpecWatch } from './lifecycle/spec-watch.js';
 import { DEFAULT_ROUTE, type GroupRoutes, type Handler } from './routes.js';
 import { isBad, type DecodedEvent, type RawMessage } from './message.js';
 import { EventError } from './event-error.js';
-import type { RowChange } from '../sql/rows.js';
+import { rowIdentity, type RowChange } from '../sql/rows.js';
 import { deadLetterRowBytes, fittedDeadLetterRow, type DeadLetter, type DeadLetterSink } from './dead-letters.js';
 import { backoffDelay, classify, sleep, DEFAULT_BACKOFF, type Backoff } from './retry.js';
-import { recordCommit, type GroupStats } from './stats.js';
+import { addSkippedTypes, recordCommit, type GroupStats } from './stats.js';
+import { explainNoops } from './noop.js';
 import type { Logger } from './log.js';
 import { rowsKey, type BatchObserver } from './metrics.js';
 
@@ -126,6 +128,8 @@ interface Unit {
   letters: DeadLetter[];
   /** Counted only when the unit commits, so a split or a retry never counts twice. */
   skipped: number;
+  /** `skipped` by raw event type (created at the first skip). */
+  skippedTypes?: Map<string | undefined, number>;
   duplicates: number;
   /** Rows written per table and operation by the attempt that committed (for the observer). */
   written?: Map<string, number>;
@@ -133,6 +137,9 @@ interface Unit {
   after?: Array<() => void>;
   /** Of the attempt that committed: update and delete row changes that matched no row. */
   noop?: number;
+  /** Of `noop`: the stale ones, and all by table, handler and reason (stats.ts noopKey). */
+  noopStale?: number;
+  noopBy?: Map<string, number>;
 }
 
 const ID_CHUNK = 1000;
@@ -298,7 +305,11 @@ export class GroupProcessor {
       // No usable type and no default route: the envelope is broken, never skipped silently.
       if (decoded.untyped !== undefined) unit.letters.push({ msg, group: this.posGroup, projection: null, eventType: null, reason: decoded.untyped });
       else if (routes.unhandledToDlq(msg.topic)) unit.letters.push({ msg, group: this.posGroup, projection: null, eventType: type, reason: `no projection handles event type ${type}` });
-      else unit.skipped++;
+      else {
+        unit.skipped++;
+        const types = (unit.skippedTypes ??= new Map());
+        types.set(decoded.type, (types.get(decoded.type) ?? 0) + 1);
+      }
       return;
     }
     // Only default routes take an event without an id (its exactly-once rests on the positions).
@@ -408,8 +419,11 @@ export class GroupProcessor {
       stats.applied += applied.length;
       stats.missed += fresh.reduce((n, p) => n + p.missed, 0);
       stats.noop += unit.noop ?? 0;
+      stats.noopStale += unit.noopStale ?? 0;
+      if (unit.noopBy !== undefined) for (const [k, n] of unit.noopBy) stats.noopBy.set(k, (stats.noopBy.get(k) ?? 0) + n);
       stats.duplicates += unit.duplicates + unit.events.length - fresh.length;
       stats.skippedUnhandled += unit.skipped;
+      if (unit.skippedTypes !== undefined) addSkippedTypes(stats, unit.skippedTypes);
       stats.deadLettered += unit.letters.length;
       stats.batches++;
       for (const d of unit.letters) this.o.log.warn('dead-lettered', { topic: d.msg.topic, partition: d.msg.partition, offset: d.msg.offset, group: d.group, projection: d.projection, event_type: d.eventType, reason: d.reason });
@@ -445,16 +459,31 @@ export class GroupProcessor {
     }
     const rows = fresh.flatMap((p) => p.rows);
     let noop = 0;
+    let stale = 0;
+    let noopBy: Map<string, number> | undefined;
+    let handlers: ((row: RowChange) => string) | undefined;
     for (const round of fold(rows)) {
       for (const group of round) {
         const parts = sink.maxStatementBytes === undefined ? [group] : splitByBytes(group, sink.maxStatementBytes);
         for (const part of parts) {
           let affected = 0;
-          for (const st of sink.changes.build(part)) {
-            affected += await tx.exec(st);
+          const counted = matchesOne(part.rows[0]);
+          const statements = sink.changes.build(part);
+          // One statement per change (SQLite; a change alone): which ones changed nothing is known.
+          const perRow = counted && statements.length === part.rows.length;
+          let zero: number[] | undefined;
+          for (let i = 0; i < statements.length; i++) {
+            const n = await tx.exec(statements[i] as Statement);
+            affected += n;
+            if (perRow && n === 0) (zero ??= []).push(i);
             this.o.stats.statements++;
           }
-          if (matchesOne(part.rows[0])) noop += part.rows.length - affected;
+          if (counted && affected < part.rows.length) {
+            // The rare case: only now are the no-ops' rows read back and their handlers looked up.
+            noop += part.rows.length - affected;
+            handlers ??= handlerLookup(fresh);
+            stale += await explainNoops(tx, sink.dialect, part.rows, part.rows.length - affected, zero, handlers, (noopBy ??= new Map()));
+          }
         }
         const first = group.rows[0];
         if (written !== undefined && first !== undefined) written.set(rowsKey(first.table, first.kind), (written.get(rowsKey(first.table, first.kind)) ?? 0) + group.rows.length);
@@ -462,6 +491,8 @@ export class GroupProcessor {
       await hooks.heartbeat?.();
     }
     unit.noop = noop;
+    unit.noopStale = stale;
+    unit.noopBy = noopBy;
     // Set on every attempt, like `written`: only the committed attempt's callbacks run.
     unit.after = [];
     for (const [i, effect] of (this.o.effects ?? []).entries()) {
@@ -574,6 +605,20 @@ class DataError extends Error {}
  */
 function matchesOne(row: RowChange | undefined): boolean {
   return row !== undefined && (row.kind === 'delete' || (row.kind === 'update' && !row.upsert));
+}
+
+/**
+ * The handler (event type, or DEFAULT_ROUTE) whose operation made a row change, for naming
+ * no-ops. Folded changes of one row are merged objects, so they are found by the row's identity;
+ * the last event's wins. Built only when a batch has no-ops.
+ */
+function handlerLookup(events: Prepared[]): (row: RowChange) => string {
+  const byRow = new Map<string, string>();
+  for (const p of events) {
+    const handler = p.handlers.some((h) => h.default !== true) ? p.event.type ?? DEFAULT_ROUTE : DEFAULT_ROUTE;
+    for (const r of p.rows) if (r.kind !== 'insert') byRow.set(`${r.kind}\u0000${rowIdentity(r)}`, handler);
+  }
+  return (row) => byRow.get(`${row.kind}\u0000${rowIdentity(row)}`) ?? DEFAULT_ROUTE;
 }
 
 /** Events per projection (an event two projections handle counts for each). */

@@ -33,7 +33,7 @@ import { groupRoutes, type GroupRoutes } from './routes.js';
 import { openMysqlSink } from './sink-mysql.js';
 import { openSqliteSink } from './sink-sqlite.js';
 import type { Sink } from './sink.js';
-import { newStats, percentile, type GroupStats } from './stats.js';
+import { describeCounts, newStats, noopBreakdown, percentile, type GroupStats } from './stats.js';
 import { fetchTransport, openGroupOutputs, systemClock, type Clock, type GroupOutputs, type OutputStats, type Transport } from './outputs/http/index.js';
 
 export interface RuntimeOptions {
@@ -277,7 +277,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
       ops = await startOpsServer(o.http, { metrics: () => metrics?.scrape() ?? Promise.reject(new Error('no metrics')), health: () => runtime.health(), ready: () => runtime.ready() });
       log.info('serving /metrics, /healthz and /readyz', { address: `http://${ops.host.includes(':') ? `[${ops.host}]` : ops.host}:${ops.port}` });
     }
-    if (o.createTables !== false) await untilStop('preparing the schema', prepareSchema(o.databaseUrl, plan, log, { migrate: o.migrate === true, acceptSpec: o.acceptSpec === true }));
+    if (o.createTables !== false) await untilStop('preparing the schema', prepareSchema(o.databaseUrl, plan, log, { migrate: o.migrate === true, acceptSpec: o.acceptSpec === true, advice: { from: o.from, source: o.source, config: o.config, databaseUrl: o.databaseUrl } }));
     if (stopSignal.requested) throw new StopRequestedError('starting');
     sink = target.kind === 'mysql' ? await openMysqlSink(o.databaseUrl, (o.concurrency ?? DEFAULT_CONCURRENCY) * plan.groups.length, { lockTimeoutS: o.lockTimeoutS }) : openSqliteSink(o.databaseUrl);
     let deadLetters: DeadLetterSink = { mode: 'table', send: async () => undefined };
@@ -669,7 +669,8 @@ function logStats(log: Logger, groups: GroupRun[], intervalS: number): void {
     const lag = g.kafka ? Object.fromEntries(g.lag.map((l) => [partitionKey(l.topic, l.partition), l.lag])) : undefined;
     log.info('stats', {
       group: g.routes.group, events: s.events, ...(rate !== undefined ? { events_per_s: rate } : {}), applied: s.applied,
-      duplicates: s.duplicates, skipped_unhandled: s.skippedUnhandled, missed: s.missed, noop: s.noop, already_applied: s.alreadyApplied,
+      duplicates: s.duplicates, skipped_unhandled: s.skippedUnhandled, ...(s.skippedUnhandled > 0 ? { skipped_types: describeCounts(s.skippedTypes) } : {}),
+      missed: s.missed, noop: s.noop, noop_stale: s.noopStale, ...(s.noop > 0 ? { noop_changes: describeCounts(noopBreakdown(s), 5, '') } : {}), already_applied: s.alreadyApplied,
       dead_lettered: s.deadLettered, batches: s.batches, statements: s.statements, retries: s.retries,
       commit_p50_ms: Math.round(percentile(s.commitMs, 50)), commit_p99_ms: Math.round(percentile(s.commitMs, 99)),
       ...(lag ? { lag } : {}),

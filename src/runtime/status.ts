@@ -6,6 +6,7 @@
 import type { Kafka } from 'kafkajs';
 import type { Plan } from '../compile/plan.js';
 import { openKnex } from '../sql/connection.js';
+import { advice, type AdviceContext } from './advice.js';
 import { dlqTopic } from './dead-letters.js';
 import { kafkaClient } from './kafka-client.js';
 import { computeLag, partitionEnds, partitionKey, type PartitionEnds } from './lag.js';
@@ -225,7 +226,8 @@ async function specsStatus(databaseUrl: string, plan: Plan): Promise<SpecsStatus
   return { state: details.every((d) => d.built === d.spec) ? 'match' : 'differ', details };
 }
 
-export function formatStatus(r: StatusReport, format: 'text' | 'json'): string {
+/** `ctx`: where the status was read, so that the commands it advises carry its database and specs. */
+export function formatStatus(r: StatusReport, format: 'text' | 'json', ctx?: AdviceContext): string {
   if (format === 'json') return JSON.stringify(r, null, 2) + '\n';
   const lines: string[] = [];
   for (const g of r.groups) {
@@ -246,8 +248,8 @@ export function formatStatus(r: StatusReport, format: 'text' | 'json'): string {
   }
   for (const b of r.rebuilds ?? []) {
     lines.push(b.state === 'swapped'
-      ? `rebuild of ${b.projection}: swapped ${b.updatedAt ?? ''} (the previous tables are kept as __old: sc-project cleanup ${b.projection} drops them)`
-      : `rebuild of ${b.projection}: ${b.state} since ${b.startedAt ?? '?'}, ${b.shadowApplied} of ${b.liveApplied} messages (group ${b.shadowGroup}; run sc-project rebuild ${b.projection} to resume it)`);
+      ? `rebuild of ${b.projection}: swapped ${b.updatedAt ?? ''} (the previous tables are kept as __old: ${advice(ctx, 'cleanup', b.projection)} drops them)`
+      : `rebuild of ${b.projection}: ${b.state} since ${b.startedAt ?? '?'}, ${b.shadowApplied} of ${b.liveApplied} messages (group ${b.shadowGroup}; run ${advice(ctx === undefined ? undefined : { ...ctx, sourceUnknown: true }, 'rebuild', b.projection)} to resume it)`);
   }
   if (r.maxLag !== undefined) {
     if (r.overMaxLag.length === 0) lines.push(`lag within --max-lag ${r.maxLag}`);

@@ -142,9 +142,10 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
 
 /**
  * The printable plan of `ddl --diff`: the safe statements, and for each change that is not safe
- * what a rebuild does instead. `owner` names the projection of a table (for the rebuild command).
+ * what a rebuild does instead. `owner` names the projection of a table, and `rebuild` the command
+ * line that rebuilds it where the caller ran (runtime/advice.ts: its flags).
  */
-export function formatMigrations(migrations: readonly Migration[], dialect: MigrationDialect, owner: (table: string) => string | undefined): string {
+export function formatMigrations(migrations: readonly Migration[], dialect: MigrationDialect, owner: (table: string) => string | undefined, rebuild: (projection: string) => string = (p) => `sc-project rebuild ${p}`): string {
   const safe = migrations.filter((m) => m.safe).length;
   const lines = [`-- sc-project ddl --diff for ${dialect}: ${migrations.length} change(s), ${safe} safe, ${migrations.length - safe} need(s) a rebuild`];
   for (const m of migrations) {
@@ -154,7 +155,7 @@ export function formatMigrations(migrations: readonly Migration[], dialect: Migr
       for (const s of m.sql) lines.push(`${s};`);
     } else {
       const p = owner(m.table);
-      lines.push(`-- ${what}: not safe (${lossOf(m.kind)}); not applied. A rebuild builds ${m.table} as the spec says from the earliest offset into a shadow table and swaps it in: sc-project rebuild ${p ?? '<projection>'}`);
+      lines.push(`-- ${what}: not safe (${lossOf(m.kind)}); not applied. A rebuild builds ${m.table} as the spec says from the earliest offset into a shadow table and swaps it in: ${p === undefined ? 'sc-project rebuild <projection>' : rebuild(p)}`);
     }
   }
   return lines.join('\n') + '\n';

@@ -90,7 +90,17 @@ export const NOOP_BATCHES: unknown[][] = [
   [ev('doc.titled', 'd5', 'p', 4, { title: 'fourth' })], // applied
 ];
 
-export const NOOP_EXPECTED = { events: 14, applied: 14, noop: 8 };
+export const NOOP_EXPECTED = { events: 14, applied: 14, noop: 8, noopStale: 2 };
+
+/** NOOP_EXPECTED's no-ops by `table/handler reason` (stats.ts noopBreakdown), as the comments above say. */
+export const NOOP_BREAKDOWN: Record<string, number> = {
+  'items/item.renamed no_row': 1,
+  'items/item.hit no_row': 1,
+  'items/item.removed no_row': 2,
+  'docs/doc.titled stale': 2,
+  'docs/doc.titled no_row': 1,
+  'docs/doc.removed no_row': 1,
+};
 
 /** Run NOOP_BATCHES through a processor on `sink` (its tables made already); the stats. */
 export async function runNoopScenario(sink: Sink, plan: Plan, maxBatch?: number): Promise<GroupStats> {

@@ -60,7 +60,9 @@ describe.skipIf(skip)('embedded (NDJSON → SQLite) vs Kafka → MariaDB', () =>
     const r = await bothWays('emb', (spec) => generateStream({
       seed: 9, topics: spec, things: 900, maxLifecycle: 4, orphans: 20, marks: 1500, stubTargets: 20, duplicateRate: 0.03, staleRate: 0.05, unhandled: 20, bad: TEXT_BAD,
     }));
-    expect(r.cli.code, r.cli.stderr).toBe(0);
+    // The file run finished with dead letters: exit 3 and the last line says so (issue 17).
+    expect(r.cli.code, r.cli.stderr).toBe(3);
+    expect(r.cli.stdout.trimEnd().split('\n').at(-1)).toBe(`outcome: not everything was applied: ${TEXT_BAD.length} dead-lettered (exit 3; --exit-zero exits 0)`);
     const counts = summarize(r.messages);
     console.log(`embedded vs kafka: ${counts.total} messages; rows ${JSON.stringify(rowCounts(r.sqlite))}; cli: ${r.cli.stdout.trim().split('\n')[0]}`);
 
@@ -81,7 +83,7 @@ describe.skipIf(skip)('embedded (NDJSON → SQLite) vs Kafka → MariaDB', () =>
     const r = await bothWays('embdec', (spec) => generateStream({
       seed: 10, topics: spec, things: 100, maxLifecycle: 3, marks: 100, bad: ['decimal-out-of-range'],
     }));
-    expect(r.cli.code, r.cli.stderr).toBe(0);
+    expect(r.cli.code, r.cli.stderr).toBe(3);
     expect(distinctSources(r.kafkaLetters)).toBe(1);
     expect(diffTables(expectedTables(r.messages), r.mariadb)).toEqual([]);
     expect(diffTables(r.mariadb, r.sqlite)).toEqual([]);

@@ -13,7 +13,11 @@ import { openSqliteSink } from '../../src/runtime/sink-sqlite.js';
 import type { Sink } from '../../src/runtime/sink.js';
 import { applyDdl } from '../../src/sql/apply.js';
 import { ENGINE_TABLES } from '../../src/sql/engine-tables.js';
-import { NOOP_EXPECTED, noopPlan, runNoopScenario } from '../helpers/noop-scenario.js';
+import { silentLogger } from '../../src/runtime/log.js';
+import { GroupProcessor } from '../../src/runtime/processor.js';
+import { groupRoutes } from '../../src/runtime/routes.js';
+import { noopBreakdown } from '../../src/runtime/stats.js';
+import { NOOP_BREAKDOWN, NOOP_EXPECTED, noopPlan, runNoopScenario } from '../helpers/noop-scenario.js';
 import { freshDatabase, skipWithout } from '../helpers/services.js';
 
 const skip = skipWithout('DATABASE_URL');
@@ -51,8 +55,26 @@ describe.skipIf(skip)('noop row changes on MariaDB and SQLite', () => {
   it.each([undefined, 1])('counts the same no-ops for the same events on both dialects (max batch %s)', async (maxBatch) => {
     const onMaria = await runNoopScenario(await mariadb(), plan, maxBatch);
     const onSqlite = await runNoopScenario(await sqlite(`s${maxBatch ?? 'all'}`), plan, maxBatch);
-    const pick = (s: typeof onMaria) => ({ events: s.events, applied: s.applied, noop: s.noop, deadLettered: s.deadLettered });
-    expect(pick(onMaria)).toEqual({ ...NOOP_EXPECTED, deadLettered: 0 });
+    // Issue 17: named by table and handler, a stale version apart from a missing row.
+    const pick = (s: typeof onMaria) => ({ events: s.events, applied: s.applied, noop: s.noop, noopStale: s.noopStale, deadLettered: s.deadLettered, by: noopBreakdown(s) });
+    expect(pick(onMaria)).toEqual({ ...NOOP_EXPECTED, deadLettered: 0, by: NOOP_BREAKDOWN });
     expect(pick(onSqlite)).toEqual(pick(onMaria));
+  });
+
+  it('tells stale deletes from missing rows in one multi-row MariaDB statement as SQLite does row by row', async () => {
+    const ev = (type: string, id: string, entity: string, version: number) => ({ event_type: type, event_id: id, entity_id: entity, entity_version: version, data: {} });
+    // After the scenario: docs p at version 4, q never existed; one statement deletes both on MariaDB.
+    const extra = [ev('doc.removed', 'x1', 'p', 2), ev('doc.removed', 'x2', 'none', 1), ev('doc.removed', 'x3', 'zz', 5)];
+    const run = async (sink: Sink) => {
+      const stats = await runNoopScenario(sink, plan);
+      const before = noopBreakdown(stats);
+      const p = new GroupProcessor({ sink, routes: groupRoutes(plan, 'g'), deadLetters: { mode: 'table', send: async () => undefined }, stats, log: silentLogger });
+      await p.process(extra.map((e, i) => ({ topic: 'items', partition: 0, offset: 100 + i, key: null, value: Buffer.from(JSON.stringify(e)) })));
+      const after = noopBreakdown(stats);
+      return Object.fromEntries(Object.entries(after).map(([k, n]) => [k, n - (before[k] ?? 0)]).filter(([, n]) => n !== 0));
+    };
+    const onMaria = await run(await mariadb());
+    expect(onMaria).toEqual({ 'docs/doc.removed stale': 1, 'docs/doc.removed no_row': 2 });
+    expect(await run(await sqlite('extra'))).toEqual(onMaria);
   });
 });

@@ -47,6 +47,7 @@ import { openSqliteSink } from '../sink-sqlite.js';
 import type { Sink, Tx } from '../sink.js';
 import { newStats, type GroupStats } from '../stats.js';
 import { sleep } from '../retry.js';
+import { advice, type AdviceContext } from '../advice.js';
 import { openControl, type Control } from './control.js';
 import { partitionLockName } from './swap-lock.js';
 import { buildLimit, partitionId, swapDecision, type PartitionPositions, type SwapDecision } from './swap-targets.js';
@@ -131,6 +132,11 @@ interface GroupRun {
   consumer?: GroupConsumerHandle;
 }
 
+/** What a command line printed by this rebuild must carry to run on the same source, specs and database. */
+export function adviceOf(o: Pick<RebuildOptions, 'from' | 'config' | 'databaseUrl'>): AdviceContext {
+  return { from: o.from, config: o.config, databaseUrl: o.databaseUrl };
+}
+
 export async function rebuild(o: RebuildOptions): Promise<RebuildReport> {
   const log = o.logger ?? silentLogger;
   const plan = o.plan ?? planOf(o.config ?? 'projections');
@@ -140,7 +146,7 @@ export async function rebuild(o: RebuildOptions): Promise<RebuildReport> {
   try {
     first = shadowPlan(plan, names);
   } catch (e) {
-    if (e instanceof ShadowPlanError) throw new RebuildError(`cannot rebuild: ${e.message}`);
+    if (e instanceof ShadowPlanError) throw new RebuildError(`cannot rebuild: ${e.message}${e.together === undefined ? '' : ` (${advice(adviceOf(o), 'rebuild', ...e.together)})`}`);
     throw e;
   }
   if (o.from === undefined && (o.brokers === undefined || o.brokers.length === 0)) throw new RebuildError('no Kafka brokers: give --brokers or KAFKA_BROKERS, or rebuild from a file with --from');
@@ -246,7 +252,7 @@ async function resolveState(c: Control, sp: ShadowPlan, names: string[], fingerp
   const shadowGroups = new Set(sp.groups.map((g) => g.shadow));
   for (const r of rows) {
     if (r.state !== 'swapped' && !names.includes(r.projection) && shadowGroups.has(r.shadowGroup)) {
-      throw new RebuildError(`projection ${r.projection} of the same group is being rebuilt (state ${r.state}, started ${r.startedAt}): finish it first (sc-project rebuild ${r.projection}), or rebuild them together`);
+      throw new RebuildError(`projection ${r.projection} of the same group is being rebuilt (state ${r.state}, started ${r.startedAt}): finish it first (${advice(adviceOf(o), 'rebuild', r.projection)}), or rebuild them together`);
     }
   }
   const active = rows.filter((r) => names.includes(r.projection) && r.state !== 'swapped');
@@ -265,7 +271,7 @@ async function resolveState(c: Control, sp: ShadowPlan, names: string[], fingerp
   if (active.length > 0) {
     const missing = names.filter((n) => !active.some((r) => r.projection === n));
     const activeNames = active.map((r) => r.projection);
-    if (missing.length > 0) throw new RebuildError(`a rebuild of ${activeNames.join(', ')} is under way (started ${active[0]?.startedAt}): resume it with exactly those projections (sc-project rebuild ${activeNames.join(' ')}), then rebuild ${missing.join(', ')}`);
+    if (missing.length > 0) throw new RebuildError(`a rebuild of ${activeNames.join(', ')} is under way (started ${active[0]?.startedAt}): resume it with exactly those projections (${advice(adviceOf(o), 'rebuild', ...activeNames)}), then rebuild ${missing.join(', ')}`);
     const tag = active[0]?.tag ?? '';
     const tables = await existing(c, sp.renames.flatMap((r) => [r.live, r.next]));
     const renamed = sp.renames.every((r) => !tables.has(r.next) && tables.has(r.live));
@@ -283,11 +289,11 @@ async function resolveState(c: Control, sp: ShadowPlan, names: string[], fingerp
     const tables = await existing(c, sp.renames.flatMap((r) => [r.next, r.old]));
     const olds = sp.renames.filter((r) => tables.has(r.old)).map((r) => r.old);
     if (olds.length > 0) {
-      if (o.dropOld !== true) throw new RebuildError(`projection ${names.join(', ')}: table ${olds.join(', ')} (kept by an earlier rebuild) is where the live tables would go: drop it with sc-project cleanup ${names.join(' ')}, or rebuild with --drop-old`);
+      if (o.dropOld !== true) throw new RebuildError(`projection ${names.join(', ')}: table ${olds.join(', ')} (kept by an earlier rebuild) is where the live tables would go: drop it with ${advice(adviceOf(o), 'cleanup', ...names)}, or rebuild with --drop-old`);
       await dropTables(c, olds, log);
     }
     const nexts = sp.renames.filter((r) => tables.has(r.next)).map((r) => r.next);
-    if (nexts.length > 0) throw new RebuildError(`projection ${names.join(', ')}: table ${nexts.join(', ')} exists but no rebuild is recorded: it is not this engine's to overwrite; drop it (sc-project cleanup ${names.join(' ')} drops rebuild tables) and run again`);
+    if (nexts.length > 0) throw new RebuildError(`projection ${names.join(', ')}: table ${nexts.join(', ')} exists but no rebuild is recorded: it is not this engine's to overwrite; drop it (${advice(adviceOf(o), 'cleanup', ...names)} drops rebuild tables) and run again`);
   }
   await checkPartial(sp, o, c);
   // A fresh start: nothing the shadow group had before counts (an earlier rebuild's leftovers).
@@ -435,7 +441,7 @@ async function buildFromKafka(x: BuildContext & { kafka: Kafka; admin: Admin }):
         await refreshLive(c, r);
         const parts = await positionsOf(c.query, c, r, ends);
         const d = swapDecision(parts, { others: r.g.others.length > 0, toEnd: true });
-        if (d.conflict !== undefined) throw new RebuildError(`rebuild of ${x.names.join(', ')}: ${d.conflict}; the live positions moved back (a database restored?): run the rebuild again from the start (sc-project cleanup ${x.names.join(' ')})`);
+        if (d.conflict !== undefined) throw new RebuildError(`rebuild of ${x.names.join(', ')}: ${d.conflict}; the live positions moved back (a database restored?): run the rebuild again from the start (${advice(adviceOf(o), 'cleanup', ...x.names)})`);
         remaining += d.remaining;
         done += parts.reduce((n, p) => n + Math.max(0, (p.shadow ?? p.low ?? 0) - (p.low ?? 0)), 0);
       }

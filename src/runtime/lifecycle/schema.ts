@@ -8,6 +8,7 @@ import type { Plan } from '../../compile/plan.js';
 import { applyDdl } from '../../sql/apply.js';
 import { engineTablesFor } from '../../sql/engine-tables.js';
 import { migrateDatabase } from '../../sql/migrate-run.js';
+import { advice, type AdviceContext } from '../advice.js';
 import type { Logger } from '../log.js';
 import { recordFingerprints, specStatus } from './fingerprints.js';
 
@@ -16,6 +17,8 @@ export interface SchemaOptions {
   migrate: boolean;
   /** Record the specs' fingerprints even where a rebuild is advised (the history stays as it is). */
   acceptSpec: boolean;
+  /** Where the run reads and writes: the remedies it logs are command lines that work there. */
+  advice?: AdviceContext;
 }
 
 export async function prepareSchema(databaseUrl: string, plan: Plan, log: Logger, o: SchemaOptions): Promise<void> {
@@ -27,7 +30,7 @@ export async function prepareSchema(databaseUrl: string, plan: Plan, log: Logger
     for (const m of report.unsafe) {
       drifted.add(m.table);
       const owner = plan.projections.find((p) => p.tables.includes(m.table))?.name ?? '<projection>';
-      log.warn('table differs from spec and no ALTER does it safely (not changed)', { table: m.table, ...(m.column !== undefined ? { column: m.column } : {}), change: m.kind, detail: m.detail, remedy: `sc-project rebuild ${owner}` });
+      log.warn('table differs from spec and no ALTER does it safely (not changed)', { table: m.table, ...(m.column !== undefined ? { column: m.column } : {}), change: m.kind, detail: m.detail, remedy: advice(o.advice, 'rebuild', owner) });
     }
   } else {
     const report = await applyDdl(databaseUrl, tables);
@@ -35,7 +38,7 @@ export async function prepareSchema(databaseUrl: string, plan: Plan, log: Logger
     for (const w of report.warnings) log.warn(w);
     for (const d of report.differences) {
       drifted.add(d.table);
-      log.warn('table differs from spec (not changed)', { table: d.table, column: d.column, expected: d.expected, actual: d.actual, remedy: 'sc-project ddl --diff shows the ALTER statements; run --migrate or ddl --apply runs the safe ones' });
+      log.warn('table differs from spec (not changed)', { table: d.table, column: d.column, expected: d.expected, actual: d.actual, remedy: `${advice(o.advice, 'ddl', '--diff')} shows the ALTER statements; ${advice(o.advice, 'run', '--migrate')} runs the safe ones` });
     }
   }
   const record: string[] = [];
@@ -52,10 +55,10 @@ export async function prepareSchema(databaseUrl: string, plan: Plan, log: Logger
       if (clean) {
         log.info('spec changed; the tables were migrated to it', fields);
         record.push(s.projection);
-      } else log.warn('spec changed since the tables were built: additive schema changes', { ...fields, remedy: 'sc-project run --migrate (or sc-project ddl --apply)' });
+      } else log.warn('spec changed since the tables were built: additive schema changes', { ...fields, remedy: `${advice(o.advice, 'run', '--migrate')} (or ${advice(o.advice, 'ddl', '--apply')})` });
       continue;
     }
-    log.warn('spec changed since the tables were built: history must be re-applied', { ...fields, remedy: `sc-project rebuild ${s.projection} (or run --accept-spec to keep the tables as they are)` });
+    log.warn('spec changed since the tables were built: history must be re-applied', { ...fields, remedy: `${advice(o.advice, 'rebuild', s.projection)} (or ${advice(o.advice, 'run', '--accept-spec')} to keep the tables as they are)` });
     if (o.acceptSpec) record.push(s.projection);
   }
   if (record.length > 0) await recordFingerprints(databaseUrl, plan, record);

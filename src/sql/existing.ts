@@ -1,0 +1,43 @@
+/**
+ * Which rows of update or delete changes exist, read back after their statement found fewer rows
+ * than it carried (the rare case: no-ops). Each change is numbered by its place in the list, so
+ * the answer never depends on how the database returns a key's value (numbers as text, dates),
+ * and it carries the stored version where the table is version-guarded. A statement that runs
+ * only when a batch had no-ops: never on the hot path.
+ */
+import type { SqlValue } from './coerce.js';
+import type { SqlDialect } from './engine-sql.js';
+import type { DeleteRow, UpdateRow } from './rows.js';
+import type { Statement } from './statement.js';
+
+/** SQLite's default SQLITE_MAX_COMPOUND_SELECT is 500 terms of a UNION ALL; MariaDB has no such limit. */
+const ROWS_PER_QUERY = 400;
+
+export interface ExistingQuery extends Statement {
+  /** Index in the list of the query's first change: the `i` it returns is relative to it. */
+  from: number;
+}
+
+/**
+ * SELECT s.i AS i[, t.<guard> AS v] FROM (SELECT 0 AS i, ? AS w0 … UNION ALL …) AS s JOIN <table> AS t ON t.k = s.w0 …
+ * Every change must be of one table and where-columns (one statement group's rows are).
+ */
+export function existingRows(dialect: SqlDialect, rows: ReadonlyArray<UpdateRow | DeleteRow>): ExistingQuery[] {
+  const first = rows[0];
+  if (first === undefined) return [];
+  const q = dialect === 'mysql' ? (n: string) => '`' + n + '`' : (n: string) => `"${n}"`;
+  const guard = first.guard === undefined ? '' : `, t.${q(first.guard)} AS v`;
+  const on = first.where.map((c, i) => `t.${q(c)} = s.w${i}`).join(' AND ');
+  const out: ExistingQuery[] = [];
+  for (let from = 0; from < rows.length; from += ROWS_PER_QUERY) {
+    const part = rows.slice(from, from + ROWS_PER_QUERY);
+    const params: SqlValue[] = [];
+    const selects = part.map((r, i) => {
+      params.push(...r.whereValues);
+      // The index is a literal integer, never a value from an event.
+      return i === 0 ? `SELECT 0 AS i, ${r.whereValues.map((_, j) => `? AS w${j}`).join(', ')}` : `SELECT ${i}, ${r.whereValues.map(() => '?').join(', ')}`;
+    });
+    out.push({ from, sql: `SELECT s.i AS i${guard} FROM (${selects.join(' UNION ALL ')}) AS s JOIN ${q(first.table)} AS t ON ${on}`, params });
+  }
+  return out;
+}
