@@ -9,6 +9,7 @@ import kafkajs, { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 const { ConfigResourceTypes } = kafkajs;
 import { chunksBy } from '../sql/fold.js';
 import { deadLetterHeaders, dlqTopic, type DeadLetterSink } from './dead-letters.js';
+import { kafkaLogCreator } from './kafka-log.js';
 import type { Logger } from './log.js';
 
 export interface KafkaOptions {
@@ -17,45 +18,13 @@ export interface KafkaOptions {
   log: Logger;
 }
 
-const REPEAT_WINDOW_MS = 10_000;
-
-/** undefined: suppress this line; else how many identical lines were suppressed before it. */
-function repeatCounter(): (key: string) => number | undefined {
-  const seen = new Map<string, { at: number; suppressed: number }>();
-  return (key) => {
-    const now = Date.now();
-    const s = seen.get(key);
-    if (s !== undefined && now - s.at < REPEAT_WINDOW_MS) {
-      s.suppressed++;
-      return undefined;
-    }
-    if (seen.size > 1000) seen.clear();
-    seen.set(key, { at: now, suppressed: 0 });
-    return s?.suppressed ?? 0;
-  };
-}
-
 export function kafkaClient(o: KafkaOptions): Kafka {
-  const repeats = repeatCounter();
   return new Kafka({
     clientId: o.clientId,
     brokers: o.brokers,
     logLevel: logLevel.WARN,
     retry: { initialRetryTime: 300, retries: 10 },
-    logCreator: () => ({ namespace, level, log }) => {
-      const { message, ...extra } = log;
-      // While a broker restarts, kafkajs repeats the same line many times a second: one per
-      // REPEAT_WINDOW_MS, the next one saying how many were left out.
-      const repeated = repeats(`${level}|${namespace}|${String(message)}`);
-      if (repeated === undefined) return;
-      if (repeated > 0) (extra as Record<string, unknown>).repeated = repeated;
-      const fields = { namespace, ...extra } as Record<string, unknown>;
-      // kafkajs logs every error response at ERROR, but "rebalancing" is routine (a member
-      // joined or left); the consumer rejoins on its own.
-      if (/group is rebalancing/.test(String((extra as { error?: unknown }).error ?? ''))) o.log.info(`kafka: ${String(message)}`, fields);
-      else if (level <= logLevel.ERROR) o.log.error(`kafka: ${String(message)}`, fields);
-      else o.log.warn(`kafka: ${String(message)}`, fields);
-    },
+    logCreator: kafkaLogCreator(o.log),
   });
 }
 
