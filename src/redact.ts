@@ -33,7 +33,7 @@ export function safeText(text: string): string {
   return escapeControls(redactUrls(text));
 }
 
-// The same without the line feed and tab, which multi-line output (diagnostics, code frames) uses.
+// The same without the newline and tab, which multi-line output (diagnostics, code frames) uses.
 const CONTROL_IN_LINES = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /** What the CLI prints on stderr: URLs redacted, control characters escaped, lines kept. */

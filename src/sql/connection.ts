@@ -85,7 +85,7 @@ export function openKnex(databaseUrl: string): Knex {
     },
   });
   // A refused or failed connection says which server (never the password): mysql2's own message
-  // ("Access denied for user 'sc'@'localhost'") does not. The error keeps its code and errno, which
+  // (Access denied for 'sc'@'localhost') does not. The error keeps its code and errno, which
   // the runtime's retry rules read.
   const client = k.client as unknown as { acquireRawConnection(): Promise<unknown> };
   const acquire = client.acquireRawConnection.bind(client);
