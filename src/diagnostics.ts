@@ -1,4 +1,5 @@
 /** Errors are values with a location; formatting lives here and nowhere else. */
+import { redactUrls } from './redact.js';
 
 export type DiagnosticCode =
   | 'E_IO'
@@ -52,6 +53,7 @@ export type DiagnosticCode =
   | 'E_UNKNOWN_OUTPUT'
   | 'E_UNKNOWN_LIST'
   | 'E_URL'
+  | 'E_URL_CREDENTIALS'
   | 'E_DUPLICATE_OUTPUT'
   | 'E_NO_EFFECTS'
   | 'W_SIMILAR_EVENT_TYPE';
@@ -84,14 +86,15 @@ export function formatDiagnostic(d: Diagnostic, frame = true): string {
   return `${head}\n  ${String(d.line)} | ${d.source}\n  ${' '.repeat(gutter)} | ${caret}`;
 }
 
+/** Redacted: a URL's userinfo in a message or a code frame (a password in a spec) is never printed. */
 export function formatDiagnostics(ds: Diagnostic[], format: 'text' | 'json'): string {
   if (format === 'json') {
-    return JSON.stringify(ds.map(({ source: _source, ...d }) => d), null, 2);
+    return redactUrls(JSON.stringify(ds.map(({ source: _source, ...d }) => d), null, 2));
   }
   const errors = ds.filter((d) => d.severity === 'error').length;
   const lines = ds.map((d) => formatDiagnostic(d));
   lines.push(`${errors} error(s), ${ds.length - errors} warning(s)`);
-  return lines.join('\n');
+  return redactUrls(lines.join('\n'));
 }
 
 export function assertNever(x: never, what = 'value'): never {

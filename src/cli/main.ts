@@ -1,9 +1,10 @@
 /** The sc-project command line. Each command parses flags, calls one function, prints, exits. */
 import { Command, CommanderError, Option } from 'commander';
-import { EXIT_USAGE, type CommandResult } from './io.js';
+import { EXIT_FAILED, EXIT_USAGE, type CommandResult } from './io.js';
 import type { RunOptions } from './run.js';
 import { VERSION } from '../runtime/version.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../runtime/ndjson-source.js';
+import { safeOutput } from '../redact.js';
 
 /** A repeatable option's values, as given, first first. */
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -25,7 +26,16 @@ export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) =
     .description('Declarative Kafka → SQL projections from YAML specs')
     .version(VERSION, '-V, --version', 'print the version')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(safeOutput(s)) })
+    // Before or after the command's name. Every logger of the process reads the level from the
+    // environment, so the commands need not pass it down.
+    .addOption(new Option('--log-level <level>', 'info, or debug to add stack traces to errors').env('SC_PROJECT_LOG_LEVEL'))
+    .hook('preAction', (cmd) => {
+      const level = cmd.opts<{ logLevel?: string }>().logLevel;
+      if (level === undefined || level === '') return;
+      if (level !== 'info' && level !== 'debug') cmd.error(`--log-level must be info or debug, got ${level}`, { exitCode: EXIT_USAGE });
+      process.env.SC_PROJECT_LOG_LEVEL = level;
+    });
   program
     .command('validate')
     .description('check every spec; print each error with file:line:col')
@@ -125,8 +135,17 @@ export async function main(argv: string[]): Promise<number> {
     throw e;
   }
   if (pending === undefined) return 0;
-  const r = await pending;
+  let r: CommandResult;
+  try {
+    r = await pending;
+  } catch (e) {
+    // Commands turn the errors they expect into a message; anything else is still one line
+    // (a driver's stack is noise to an operator), with the trace at --log-level debug.
+    const debug = process.env.SC_PROJECT_LOG_LEVEL === 'debug';
+    r = { code: EXIT_FAILED, stdout: '', stderr: `sc-project: ${e instanceof Error ? (debug ? e.stack ?? e.message : e.message) : String(e)}\n` };
+  }
   if (r.stdout) process.stdout.write(r.stdout);
-  if (r.stderr) process.stderr.write(r.stderr);
+  // Error lines echo input (file names, event types, URLs): no userinfo, no terminal escapes.
+  if (r.stderr) process.stderr.write(safeOutput(r.stderr));
   return r.code;
 }

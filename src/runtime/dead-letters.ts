@@ -26,16 +26,37 @@ export function dlqTopic(topic: string): string {
   return `${topic}.dlq`;
 }
 
+/**
+ * Bytes a header value of a letter may take. The values echo the input (an event type, a reason
+ * quoting it): one of 1 MB made every letter of its message too large to produce, the batch's
+ * commit failed and the group stopped on it at every restart.
+ */
+export const HEADER_MAX_BYTES = 1024;
+/** Bytes the reason of a sc_dead_letters row may take (a TEXT column holds 65,535). */
+export const ROW_REASON_MAX_BYTES = 16_384;
+
+/** The text cut to at most `maxBytes` UTF-8 bytes, never inside a character, ending in a marker that gives the original size. */
+export function cutText(s: string, maxBytes: number): string {
+  // A UTF-16 unit takes at most 3 UTF-8 bytes: short texts skip the byte count.
+  if (s.length * 3 <= maxBytes) return s;
+  const buf = Buffer.from(s, 'utf8');
+  if (buf.length <= maxBytes) return s;
+  const marker = (kept: number) => `… [cut: kept ${kept} of ${buf.length} bytes]`;
+  let end = Math.max(0, maxBytes - Buffer.byteLength(marker(maxBytes)));
+  while (end > 0 && ((buf[end] ?? 0) & 0xc0) === 0x80) end--;
+  return `${buf.subarray(0, end).toString('utf8')}${marker(end)}`;
+}
+
 export function deadLetterHeaders(d: DeadLetter): Record<string, string> {
   const h: Record<string, string> = {
-    'sc-reason': d.reason,
+    'sc-reason': cutText(d.reason, HEADER_MAX_BYTES),
     'sc-source-topic': d.msg.topic,
     'sc-source-partition': String(d.msg.partition),
     'sc-source-offset': String(d.msg.offset),
     'sc-consumer-group': d.group,
   };
   if (d.projection !== null) h['sc-projection'] = d.projection;
-  if (d.eventType !== null) h['sc-event-type'] = d.eventType;
+  if (d.eventType !== null) h['sc-event-type'] = cutText(d.eventType, HEADER_MAX_BYTES);
   return h;
 }
 
@@ -51,7 +72,7 @@ export function deadLetterRow(d: DeadLetter): DeadLetterRow {
 export function fittedDeadLetterRow(d: DeadLetter, maxValueBytes: number | undefined): DeadLetterRow {
   const id = createHash('sha256').update(`${d.group}:${d.msg.topic}:${d.msg.partition}:${d.msg.offset}:${d.projection ?? ''}`).digest('hex').slice(0, 64);
   let value = d.msg.value;
-  let reason = d.eventType ? `${d.eventType}: ${d.reason}` : d.reason;
+  let reason = cutText(d.eventType ? `${cutText(d.eventType, HEADER_MAX_BYTES)}: ${d.reason}` : d.reason, ROW_REASON_MAX_BYTES);
   // base64 takes 4 bytes for every 3.
   const keep = maxValueBytes === undefined ? undefined : Math.floor((maxValueBytes * 3) / 4);
   if (value !== null && keep !== undefined && value.length > keep) {

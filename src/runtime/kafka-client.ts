@@ -9,6 +9,7 @@ import kafkajs, { Kafka, logLevel, type Admin, type Producer } from 'kafkajs';
 const { ConfigResourceTypes } = kafkajs;
 import { chunksBy } from '../sql/fold.js';
 import { deadLetterHeaders, dlqTopic, type DeadLetterSink } from './dead-letters.js';
+import { kafkaLogCreator } from './kafka-log.js';
 import type { Logger } from './log.js';
 
 export interface KafkaOptions {
@@ -17,45 +18,13 @@ export interface KafkaOptions {
   log: Logger;
 }
 
-const REPEAT_WINDOW_MS = 10_000;
-
-/** undefined: suppress this line; else how many identical lines were suppressed before it. */
-function repeatCounter(): (key: string) => number | undefined {
-  const seen = new Map<string, { at: number; suppressed: number }>();
-  return (key) => {
-    const now = Date.now();
-    const s = seen.get(key);
-    if (s !== undefined && now - s.at < REPEAT_WINDOW_MS) {
-      s.suppressed++;
-      return undefined;
-    }
-    if (seen.size > 1000) seen.clear();
-    seen.set(key, { at: now, suppressed: 0 });
-    return s?.suppressed ?? 0;
-  };
-}
-
 export function kafkaClient(o: KafkaOptions): Kafka {
-  const repeats = repeatCounter();
   return new Kafka({
     clientId: o.clientId,
     brokers: o.brokers,
     logLevel: logLevel.WARN,
     retry: { initialRetryTime: 300, retries: 10 },
-    logCreator: () => ({ namespace, level, log }) => {
-      const { message, ...extra } = log;
-      // While a broker restarts, kafkajs repeats the same line many times a second: one per
-      // REPEAT_WINDOW_MS, the next one saying how many were left out.
-      const repeated = repeats(`${level}|${namespace}|${String(message)}`);
-      if (repeated === undefined) return;
-      if (repeated > 0) (extra as Record<string, unknown>).repeated = repeated;
-      const fields = { namespace, ...extra } as Record<string, unknown>;
-      // kafkajs logs every error response at ERROR, but "rebalancing" is routine (a member
-      // joined or left); the consumer rejoins on its own.
-      if (/group is rebalancing/.test(String((extra as { error?: unknown }).error ?? ''))) o.log.info(`kafka: ${String(message)}`, fields);
-      else if (level <= logLevel.ERROR) o.log.error(`kafka: ${String(message)}`, fields);
-      else o.log.warn(`kafka: ${String(message)}`, fields);
-    },
+    logCreator: kafkaLogCreator(o.log),
   });
 }
 
@@ -66,51 +35,90 @@ const LETTER_OVERHEAD = 4096;
 
 /**
  * Dead letters to `<topic>.dlq`: the original key and bytes, the reason and source in headers.
- * `limits` holds each DLQ topic's max.message.bytes. A letter that would not fit is cut (its value
- * first, then its key) and says so in `sc-value-cut` / `sc-original-value-bytes`, so a send never
- * fails on size and the group never stops on it; letters are sent in record batches that fit too.
+ * `limits` holds each DLQ topic's max.message.bytes. Header values are bounded (deadLetterHeaders);
+ * a letter that would not fit is cut (its value first, then its key) and says so in `sc-value-cut`
+ * / `sc-original-value-bytes`, so a send never fails on size and the group never stops on it;
+ * letters are sent in record batches that fit too.
  */
 export function kafkaDeadLetters(producer: Producer, limits: ReadonlyMap<string, number> = new Map()): DeadLetterSink {
   return {
     mode: 'external',
     async send(letters) {
-      const byTopic = new Map<string, Array<{ key: Buffer | null; value: Buffer | null; headers: Record<string, string> }>>();
+      const byTopic = new Map<string, Letter[]>();
       for (const d of letters) {
         const topic = dlqTopic(d.msg.topic);
         const list = byTopic.get(topic) ?? [];
-        list.push(fitLetter(d.msg.key, d.msg.value, deadLetterHeaders(d), limits.get(topic) ?? DEFAULT_MAX_MESSAGE_BYTES));
+        list.push({ key: d.msg.key, value: d.msg.value, headers: deadLetterHeaders(d) });
         byTopic.set(topic, list);
       }
-      for (const [topic, messages] of byTopic) {
+      for (const [topic, originals] of byTopic) {
         const limit = limits.get(topic) ?? DEFAULT_MAX_MESSAGE_BYTES;
-        for (const part of chunksBy(messages, letterBytes, limit - LETTER_OVERHEAD)) {
-          await producer.sendBatch({ acks: -1, topicMessages: [{ topic, messages: part }] });
-        }
+        const fitted = originals.map((o) => ({ original: o, letter: fitLetter(o.key, o.value, o.headers, limit) }));
+        for (const part of chunksBy(fitted, (f) => letterBytes(f.letter), limit - LETTER_OVERHEAD)) await sendFitting(producer, topic, part, limit);
       }
     },
   };
 }
 
-function letterBytes(m: { key: Buffer | null; value: Buffer | null; headers: Record<string, string> }): number {
+interface Letter {
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+}
+
+/** Below this a letter keeps only its (bounded) headers: cutting further cannot help. */
+const MIN_LETTER_LIMIT = 16_384;
+
+/**
+ * Send letters; one the broker still refuses as too large (a limit below the topic's, or our
+ * estimate of the record's overhead short) is cut to half the size, again until it is taken:
+ * a dead letter must never stop the group.
+ */
+async function sendFitting(producer: Producer, topic: string, part: Array<{ original: Letter; letter: Letter }>, limit: number): Promise<void> {
+  try {
+    await producer.sendBatch({ acks: -1, topicMessages: [{ topic, messages: part.map((p) => p.letter) }] });
+  } catch (e) {
+    if (!isTooLarge(e)) throw e;
+    if (part.length > 1) {
+      for (const p of part) await sendFitting(producer, topic, [p], limit);
+      return;
+    }
+    const one = part[0];
+    if (one === undefined || limit <= MIN_LETTER_LIMIT) throw e;
+    const smaller = Math.max(MIN_LETTER_LIMIT, Math.floor(Math.min(limit, letterBytes(one.letter)) / 2));
+    const { key, value, headers } = one.original;
+    await sendFitting(producer, topic, [{ original: one.original, letter: fitLetter(key, value, headers, smaller, `the broker refused the letter as too large; cut to ${smaller} bytes`) }], smaller);
+  }
+}
+
+/** kafkajs' "larger than the max message size" refusals, also when wrapped by its retrier. */
+function isTooLarge(e: unknown): boolean {
+  for (let x = e, depth = 0; x !== null && typeof x === 'object' && depth < 5; x = (x as { cause?: unknown; originalError?: unknown }).cause ?? (x as { originalError?: unknown }).originalError, depth++) {
+    const type = (x as { type?: unknown }).type;
+    if (type === 'MESSAGE_TOO_LARGE' || type === 'RECORD_LIST_TOO_LARGE') return true;
+  }
+  return false;
+}
+
+function letterBytes(m: Letter): number {
   let n = (m.key?.length ?? 0) + (m.value?.length ?? 0) + 64;
   for (const [k, v] of Object.entries(m.headers)) n += Buffer.byteLength(k) + Buffer.byteLength(v) + 8;
   return n;
 }
 
 /** The letter as sent: cut to fit `limit` bytes when it would not, with the cut stated in headers. */
-export function fitLetter(key: Buffer | null, value: Buffer | null, headers: Record<string, string>, limit: number): { key: Buffer | null; value: Buffer | null; headers: Record<string, string> } {
+export function fitLetter(key: Buffer | null, value: Buffer | null, headers: Record<string, string>, limit: number, why = `the letter is larger than the dead-letter topic's max.message.bytes (${limit})`): Letter {
   const letter = { key, value, headers };
   const room = limit - LETTER_OVERHEAD;
   if (letterBytes(letter) <= room) return letter;
   const h = { ...headers };
-  if (Buffer.byteLength(h['sc-reason'] ?? '') > 1024) h['sc-reason'] = `${(h['sc-reason'] ?? '').slice(0, 1000)}…`;
   h['sc-original-value-bytes'] = String(value?.length ?? 0);
   if (key !== null) h['sc-original-key-bytes'] = String(key.length);
   h['sc-value-cut'] = 'true';
   const fixed = letterBytes({ key: null, value: null, headers: h }) + 64;
   const keyKept = key === null ? null : key.subarray(0, Math.max(0, Math.min(key.length, Math.floor((room - fixed) / 4))));
   const valueKept = value === null ? null : value.subarray(0, Math.max(0, room - fixed - (keyKept?.length ?? 0)));
-  h['sc-value-cut'] = `kept the first ${valueKept?.length ?? 0} of ${value?.length ?? 0} value bytes${keyKept !== null && keyKept.length < (key?.length ?? 0) ? ` and ${keyKept.length} of ${key?.length ?? 0} key bytes` : ''}: the letter is larger than the dead-letter topic's max.message.bytes (${limit})`;
+  h['sc-value-cut'] = `kept the first ${valueKept?.length ?? 0} of ${value?.length ?? 0} value bytes${keyKept !== null && keyKept.length < (key?.length ?? 0) ? ` and ${keyKept.length} of ${key?.length ?? 0} key bytes` : ''}: ${why}`;
   return { key: keyKept, value: valueKept, headers: h };
 }
 

@@ -27,3 +27,8 @@ export function hasEnvRef(text: string): boolean {
   REF.lastIndex = 0;
   return REF.test(text);
 }
+
+/** The names `text` refers to, first to last. */
+export function envRefNames(text: string): string[] {
+  return [...text.matchAll(REF)].map((m) => m[1] ?? '');
+}

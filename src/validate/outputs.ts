@@ -1,6 +1,7 @@
 /** Output rules: a valid endpoint URL, body and dedupe values, and appends that name a declared output and list. */
 import type { Diagnostic } from '../diagnostics.js';
 import { diagnosticAt, type Segment } from '../spec/locate.js';
+import { envRefNames } from '../spec/env.js';
 import type { SpecDocument } from '../spec/load.js';
 import type { AppendOpSpec, ProjectionSpec } from '../spec/types.js';
 import { checkPathText, checkValue, type ValueContext } from './values.js';
@@ -16,6 +17,8 @@ export function checkOutputs(doc: SpecDocument, spec: ProjectionSpec, out: Diagn
     }
     if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
       out.push(diagnosticAt(doc, ['outputs', name, 'http', 'url'], 'E_URL', `output ${name}: "${o.http.url}" is not an http:// or https:// URL`));
+    } else if (url.username !== '' || url.password !== '') {
+      out.push(diagnosticAt(doc, ['outputs', name, 'http', 'url'], 'E_URL_CREDENTIALS', credentialsMessage(doc, name)));
     }
     checkValue(ctx(false), ['outputs', name, 'body'], o.body, out);
     if (o.dedupe !== undefined) checkValue(ctx(false), ['outputs', name, 'dedupe', 'content'], o.dedupe.content, out);
@@ -39,4 +42,16 @@ export function checkAppend(doc: SpecDocument, spec: ProjectionSpec, path: Segme
   const inLoop = op.for_each !== undefined;
   if (op.for_each !== undefined) checkPathText({ spec: doc, inLoop: false, keepAllowed: false, replaceAllowed: false }, [...path, 'for_each'], op.for_each, out);
   if (op.value !== undefined) checkValue({ spec: doc, inLoop, keepAllowed: false, replaceAllowed: false }, [...path, 'value'], op.value, out);
+}
+
+/**
+ * A URL's userinfo (name:password@) would be printed with the URL and fetch refuses to send such a
+ * URL (every attempt failed and the batch stayed pending forever). The message names where the
+ * credentials came from, never the credentials themselves.
+ */
+function credentialsMessage(doc: SpecDocument, name: string): string {
+  const written = doc.doc.getIn(['outputs', name, 'http', 'url']);
+  const refs = typeof written === 'string' ? envRefNames(written) : [];
+  const from = refs.length > 0 ? `the environment variable${refs.length > 1 ? 's' : ''} ${refs.join(', ')}` : 'the spec';
+  return `output ${name}: the url holds credentials (login:password@, from ${from}): they would be printed with the URL, and fetch does not send them; remove them from the URL and pass them in a header from an environment variable instead, e.g. headers: { Authorization: "Basic \${API_CREDENTIALS}" }`;
 }

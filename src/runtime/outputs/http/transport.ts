@@ -50,9 +50,44 @@ export const systemClock: Clock = {
     }),
 };
 
-/** Node's fetch (undici keeps connections alive between batches). */
+/**
+ * Node's fetch (undici keeps connections alive between batches). One timeout covers the answer's
+ * headers and its body; only the first EXCERPT_BYTES of the body are read.
+ */
 export const fetchTransport: Transport = async (req) => {
-  const res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body, signal: req.signal ? AbortSignal.any([req.signal, AbortSignal.timeout(req.timeoutMs)]) : AbortSignal.timeout(req.timeoutMs) });
-  const text = await res.text();
-  return { status: res.status, retryAfter: res.headers.get('retry-after'), excerpt: text.length > EXCERPT_BYTES ? text.slice(0, EXCERPT_BYTES) : text };
+  const timeout = AbortSignal.timeout(req.timeoutMs);
+  const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
+  const res = await fetch(req.url, { method: req.method, headers: req.headers, body: req.body, signal });
+  return { status: res.status, retryAfter: res.headers.get('retry-after'), excerpt: await readExcerpt(res.body) };
 };
+
+/**
+ * The first EXCERPT_BYTES of a body, as text. The rest is never read: the stream is cancelled,
+ * which closes the connection (an endpoint streaming an endless answer took the engine to 8.7 GB
+ * when the whole body was read). A body that stalls ends when the request's signal aborts (its
+ * timeout or the output stopping): the status has arrived and stands, with the bytes that came.
+ */
+async function readExcerpt(body: ReadableStream<Uint8Array> | null): Promise<string> {
+  if (body === null) return '';
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let complete = false;
+  try {
+    while (size < EXCERPT_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) {
+        complete = true;
+        break;
+      }
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } catch {
+    // Aborted mid-body: keep what came.
+  }
+  // A body read to its end leaves the connection reusable; otherwise drop it.
+  if (!complete) void reader.cancel().catch(() => undefined);
+  // stream: true leaves out a multi-byte character cut at the limit instead of mangling it.
+  return new TextDecoder().decode(Buffer.concat(chunks).subarray(0, EXCERPT_BYTES), { stream: !complete });
+}
