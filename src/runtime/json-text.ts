@@ -115,14 +115,15 @@ export function parseExact(text: string): unknown {
   });
 }
 
-function skipSpace(text: string, i: number): number {
+/** The position of the first character at or after `i` that is not JSON whitespace. */
+export function skipSpace(text: string, i: number): number {
   let c = text.charCodeAt(i);
   while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = text.charCodeAt(++i);
   return i;
 }
 
 /** The position just after the string literal starting at `i` (a `"`). */
-function stringEnd(text: string, i: number): number {
+export function stringEnd(text: string, i: number): number {
   for (let j = i + 1; j < text.length; j++) {
     const c = text.charCodeAt(j);
     if (c === 0x5c) j++;
@@ -131,8 +132,8 @@ function stringEnd(text: string, i: number): number {
   return text.length;
 }
 
-/** The position just after the value starting at `i`. */
-function valueEnd(text: string, i: number): number {
+/** The position just after the value starting at `i` (text JSON.parse accepted). */
+export function valueEnd(text: string, i: number): number {
   const c = text[i];
   if (c === '"') return stringEnd(text, i);
   if (c === '{' || c === '[') {

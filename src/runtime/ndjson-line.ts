@@ -8,6 +8,7 @@
  * character a byte, so indexes are byte offsets and no byte is replaced); only the members' spans
  * are taken from it, and their bytes from the line.
  */
+import { skipSpace, stringEnd, valueEnd } from './json-text.js';
 import type { RawMessage } from './message.js';
 
 /** Topic of the dead letters made from lines that are not a message wrapper at all. */
@@ -73,42 +74,6 @@ function memberSpans(text: string): Map<string, [number, number]> {
     if (text.charCodeAt(j) === 0x2c) j = skipSpace(text, j + 1);
   }
   return out;
-}
-
-function skipSpace(text: string, i: number): number {
-  let c = text.charCodeAt(i);
-  while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = text.charCodeAt(++i);
-  return i;
-}
-
-function stringEnd(text: string, i: number): number {
-  for (let j = i + 1; j < text.length; j++) {
-    const c = text.charCodeAt(j);
-    if (c === 0x5c) j++;
-    else if (c === 0x22) return j + 1;
-  }
-  return text.length;
-}
-
-function valueEnd(text: string, i: number): number {
-  const c = text.charCodeAt(i);
-  if (c === 0x22) return stringEnd(text, i);
-  if (c === 0x7b || c === 0x5b) {
-    let depth = 0;
-    for (let j = i; j < text.length; j++) {
-      const d = text.charCodeAt(j);
-      if (d === 0x22) j = stringEnd(text, j) - 1;
-      else if (d === 0x7b || d === 0x5b) depth++;
-      else if (d === 0x7d || d === 0x5d) {
-        depth--;
-        if (depth === 0) return j + 1;
-      }
-    }
-    return text.length;
-  }
-  let j = i;
-  for (let d = text.charCodeAt(j); j < text.length && d !== 0x2c && d !== 0x7d && d !== 0x5d && d > 0x20; d = text.charCodeAt(++j));
-  return j;
 }
 
 const SIMPLE_ESCAPES: Record<number, number> = { 0x22: 0x22, 0x5c: 0x5c, 0x2f: 0x2f, 0x62: 0x08, 0x66: 0x0c, 0x6e: 0x0a, 0x72: 0x0d, 0x74: 0x09 };
