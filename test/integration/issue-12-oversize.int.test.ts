@@ -50,7 +50,8 @@ describe.skipIf(skip)('statements split by bytes under max_allowed_packet (Maria
       writeFileSync(join(dir, 'spec', 'big-docs.yaml'), SPEC);
       const file = join(dir, 'docs.ndjson');
       writeFileSync(file, [line('a', 9 * MB), line('b', 9 * MB), line('c', 10), line('d', 20 * MB), line('e', 10)].join('\n') + '\n');
-      const rt = await createRuntime({ config: join(dir, 'spec'), databaseUrl: db.url, from: file, logger: silentLogger, statsInterval: 0 });
+      // Lines past the default --max-line-bytes (16 MiB) would be refused before the database sees them.
+      const rt = await createRuntime({ config: join(dir, 'spec'), databaseUrl: db.url, from: file, maxLineBytes: 64 * MB, logger: silentLogger, statsInterval: 0 });
       await rt.start();
       const summary = await rt.done;
       expect(summary.groups['big-docs']).toMatchObject({ events: 5, applied: 4, deadLettered: 1 });
