@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EXIT_INCOMPLETE } from './io.js';
 import { cleanupCommand } from './rebuild.js';
-import { runCommand, type RunOptions } from './run.js';
+import { runCommand, shortfallOf, type RunOptions } from './run.js';
+import type { RunSummary } from '../runtime/runtime.js';
 import { statusCommand } from './status.js';
 
 const SPEC = `
@@ -54,6 +55,17 @@ afterEach(() => {
 function options(from: string, extra: Partial<RunOptions> = {}): RunOptions {
   return { config: [join(dir, 'spec.yaml')], from: [from], databaseUrl: `sqlite:${join(dir, 'db.sqlite')}`, logFormat: 'json', statsInterval: '0', processedRetention: '0', clientId: 'x', sessionTimeout: '30', concurrency: '1', progress: false, notReadyAfter: '15', startFrom: 'earliest', ...extra };
 }
+
+describe('what a run did not apply', () => {
+  it('counts HTTP batches left undelivered and records not yet in a batch, as dead letters and missed operations', () => {
+    const s = {
+      groups: { g: { deadLettered: 1, missed: 2 } },
+      outputs: { o: { deadLettered: 3, pendingBatches: 2, buffered: { items: 4, tags: 1 } } },
+    } as unknown as RunSummary;
+    expect(shortfallOf(s)).toEqual(['4 dead-lettered', '2 missed', '2 HTTP batch(es) undelivered', '5 HTTP record(s) not yet in a batch']);
+    expect(shortfallOf({ groups: { g: { deadLettered: 0, missed: 0 } } } as unknown as RunSummary)).toEqual([]);
+  });
+});
 
 const lastLine = (text: string) => text.trimEnd().split('\n').at(-1);
 
