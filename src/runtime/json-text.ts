@@ -27,42 +27,36 @@ export function rawJsonAt(text: string, segments: ReadonlyArray<string | number>
  * Some number of the text may have changed in JSON.parse. A decimal of at most 15 significant
  * digits (DBL_DIG) comes back from a normal double exactly, so a change needs 16 digits or more,
  * which stand together (at most a `.` among them), or an exponent of three digits (1e-400 is 0,
- * 1e400 Infinity, 1.2345e-310 a subnormal with fewer digits). The cheap check on every message:
- * a regex over the whole text cost 2 µs a message (bench/decode.mjs), so only every fifth
- * character is looked at (no such number is shorter than five characters: `1e400`), and a run of
- * number characters there is read whole. In text JSON.parse accepted, a number stands after `:`,
- * `,`, `[` or at the start; a run elsewhere is inside a string (UUIDs hold `4584e186`) and is
- * passed over. False positives only cost `inexactNumberIn`.
+ * 1e400 Infinity, 1.2345e-310 a subnormal with fewer digits). The cheap check on every message,
+ * on text JSON.parse accepted: a number stands at the start or after `:`, `,` or `[` (spaces
+ * aside), so only what follows those characters is read, found with indexOf (a regex over the
+ * whole text, or a loop over every character, cost as much as JSON.parse: bench/decode.mjs).
+ * Hits inside strings (`"00:00:01"`) are read too; false positives only cost `inexactNumberIn`.
  */
 export function mayHoldInexactNumber(text: string): boolean {
-  const n = text.length;
-  for (let p = 0; p < n; p += MIN_INEXACT_LENGTH) {
-    if (!isNumberChar(text.charCodeAt(p))) continue;
-    let s = p;
-    while (s > 0 && isNumberChar(text.charCodeAt(s - 1))) s--;
-    let e = p + 1;
-    while (e < n && isNumberChar(text.charCodeAt(e))) e++;
-    if (e - s >= MIN_INEXACT_LENGTH && standsAsNumber(text, s) && INEXACT_SHAPE.test(text.slice(s, e))) return true;
-    // The next look at e + 5 still sees every run of five that starts after e.
-    p = e;
+  if (inexactShapeAt(text, 0)) return true;
+  for (const c of NUMBER_STARTS) {
+    for (let i = text.indexOf(c); i !== -1; i = text.indexOf(c, i + 1)) if (inexactShapeAt(text, i + 1)) return true;
   }
   return false;
 }
 
-const MIN_INEXACT_LENGTH = 5;
+const NUMBER_STARTS = [':', ',', '['];
 const INEXACT_SHAPE = /[\d.]{16}|[eE][+-]?\d{3}/;
+
+/** Whether a number starts at `i` (spaces aside) whose text has an inexact shape; none is shorter than `1e400`. */
+function inexactShapeAt(text: string, i: number): boolean {
+  i = skipSpace(text, i);
+  const c = text.charCodeAt(i);
+  if (!((c >= 0x30 && c <= 0x39) || c === 0x2d)) return false;
+  let e = i + 1;
+  while (e < text.length && isNumberChar(text.charCodeAt(e))) e++;
+  return e - i >= 5 && INEXACT_SHAPE.test(text.slice(i, e));
+}
 
 /** 0-9 . e E + - */
 function isNumberChar(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x65 || c === 0x45 || c === 0x2b || c === 0x2d;
-}
-
-/** Whether what precedes `s` (spaces aside) is where a JSON number can start. */
-function standsAsNumber(text: string, s: number): boolean {
-  let i = s - 1;
-  let c = text.charCodeAt(i);
-  while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = text.charCodeAt(--i);
-  return i < 0 || c === 0x3a || c === 0x2c || c === 0x5b;
 }
 
 /** A string literal (skipped whole, so digits inside strings are no numbers) or a number. */
