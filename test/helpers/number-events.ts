@@ -12,7 +12,13 @@ import { parse } from 'lossless-json';
 export type Lit = string | Buffer;
 export const FIELDS = ['n', 'i', 'd', 'w', 's', 'j'] as const;
 export type Field = (typeof FIELDS)[number];
-export interface Draft { id: string; fields: Partial<Record<Field, Lit>> }
+/**
+ * `ws`: the whitespace after each `:` and `,` of the envelope and data (never a line break: the
+ * NDJSON line would end); `decoy`: an earlier member of the same name, which the last one overrides
+ * as in JSON.parse (an earlier event_id, or an earlier value of the first data field); `escaped`:
+ * member names written with \u escapes (`"event\u005fid"` is event_id).
+ */
+export interface Draft { id: string; fields: Partial<Record<Field, Lit>>; ws: string; decoy: string | undefined; escaped: boolean }
 /** d: decimal(precision, scale); w: a wide decimal(wide, wideScale), past the 15 digits SQLite keeps. */
 export interface Shape { precision: number; scale: number; wide: number; wideScale: number; length: number }
 /** Expected outcome: the row's cells in canonical form (keyed by column), or a dead letter. */
@@ -47,12 +53,16 @@ export const stringLit: fc.Arbitrary<string> = fc.oneof(
 const badBytes: fc.Arbitrary<Lit> = fc.constantFrom([0xff], [0xfe, 0xff], [0xc3], [0xed, 0xa0, 0x80], [0xc0, 0xaf], [0xe2, 0x82])
   .map((b) => Buffer.concat([Buffer.from('"a'), Buffer.from(b), Buffer.from('b"')]));
 
+/** JSON whitespace a number may stand after; the cheap inexact-number check must look past it. */
+const wsArb = fc.constantFrom('', '', '', ' ', '\t', ' \t  ');
+
 const KEYS = ['"a"', '"b"', '"c"', '"\\u00e9t\\u00e9"', '"😀"', '"k\\n"', '"9007199254740993"'];
 /** A json column's document: numbers at any depth. */
 export const jsonLit: fc.Arbitrary<string> = fc.letrec<{ value: string; arr: string; obj: string }>((tie) => ({
   value: fc.oneof({ maxDepth: 3, depthIdentifier: 'doc' }, { weight: 4, arbitrary: numberLit }, { weight: 1, arbitrary: stringLit }, { weight: 1, arbitrary: fc.constantFrom('true', 'false', 'null') }, { weight: 2, arbitrary: tie('arr') }, { weight: 2, arbitrary: tie('obj') }),
-  arr: fc.array(tie('value'), { maxLength: 3, depthIdentifier: 'doc' }).map((xs) => `[${xs.join(',')}]`),
-  obj: fc.uniqueArray(fc.tuple(fc.constantFrom(...KEYS), tie('value')), { maxLength: 3, selector: ([k]) => k, depthIdentifier: 'doc' }).map((xs) => `{${xs.map(([k, v]) => `${k}:${v}`).join(',')}}`),
+  arr: fc.tuple(fc.array(tie('value'), { maxLength: 3, depthIdentifier: 'doc' }), wsArb).map(([xs, w]) => `[${w}${xs.join(`,${w}`)}]`),
+  obj: fc.tuple(fc.uniqueArray(fc.tuple(fc.constantFrom(...KEYS), tie('value')), { maxLength: 3, selector: ([k]) => k, depthIdentifier: 'doc' }), wsArb)
+    .map(([xs, w]) => `{${xs.map(([k, v]) => `${k}:${w}${v}`).join(`,${w}`)}}`),
 })).value;
 
 const integerField: fc.Arbitrary<Lit> = fc.oneof({ weight: 8, arbitrary: fc.integer().map(String) }, { weight: 6, arbitrary: numberLit }, { weight: 1, arbitrary: fc.constantFrom('"9007199254740993"', '"-12"', '"007"', '" 1"', '"1e3"', 'true', 'false', 'null') });
@@ -66,10 +76,10 @@ const NUMERIC_IDS = (b: number): string[] => [`${b}e2`, `${b}.50`, `${b}.0`, `${
 const idGroupArb = fc.tuple(fc.integer({ min: 0, max: 7 }), fc.integer({ min: 1000, max: 99999 }), fc.boolean(), fc.boolean());
 
 export const draftsArb = (min: number, max: number): fc.Arbitrary<Draft[]> =>
-  fc.array(fc.tuple(fieldsArb, idGroupArb), { minLength: min, maxLength: max }).map((events) => {
+  fc.array(fc.tuple(fieldsArb, idGroupArb, wsArb, fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: numberLit }), fc.boolean()), { minLength: min, maxLength: max }).map((events) => {
     const used = new Set<string>();
     let twin: string | undefined;
-    return events.map(([fields, [form, b, numeric, paired]], i) => {
+    return events.map(([fields, [form, b, numeric, paired], ws, decoy, escaped], i) => {
       let id = JSON.stringify(`e${b}`);
       if (twin !== undefined) [id, twin] = [twin, undefined];
       else if (numeric) {
@@ -80,7 +90,7 @@ export const draftsArb = (min: number, max: number): fc.Arbitrary<Draft[]> =>
       // Each id once (a repeat would be a duplicate, dropped): s<i> meets no other form.
       if (used.has(idKey(id))) id = JSON.stringify(`s${i}`);
       used.add(idKey(id));
-      return { id, fields };
+      return { id, fields, ws, decoy, escaped };
     });
   });
 
@@ -90,10 +100,16 @@ export function idKey(lit: string): string {
 }
 
 export function eventBytes(d: Draft, key: string): Buffer {
-  const parts: Buffer[] = [Buffer.from(`{"event_type":"num.set","event_id":${d.id},"entity_id":"${key}","entity_version":1,"data":{`)];
-  FIELDS.filter((f) => d.fields[f] !== undefined).forEach((f, n) => {
+  const w = d.ws;
+  // The last letter of each name as a \u escape, when asked: the same member to JSON.parse.
+  const name = (n: string): string => (d.escaped ? `${n.slice(0, -1)}\\u${n.charCodeAt(n.length - 1).toString(16).padStart(4, '0')}` : n);
+  const present = FIELDS.filter((f) => d.fields[f] !== undefined);
+  const decoyId = d.decoy === undefined ? '' : `"event_id":${w}${d.decoy},${w}`;
+  const decoyField = d.decoy === undefined || present[0] === undefined ? '' : `"${name(present[0])}":${w}${d.decoy},${w}`;
+  const parts: Buffer[] = [Buffer.from(`{${w}${decoyId}"event_type":${w}"num.set",${w}"${name('event_id')}":${w}${d.id},${w}"entity_id":${w}"${key}",${w}"entity_version":${w}1,${w}"data":${w}{${decoyField}`)];
+  present.forEach((f, n) => {
     const lit = d.fields[f] as Lit;
-    parts.push(Buffer.from(`${n > 0 ? ',' : ''}"${f}":`), Buffer.isBuffer(lit) ? lit : Buffer.from(lit, 'utf8'));
+    parts.push(Buffer.from(`${n > 0 ? `,${w}` : ''}"${name(f)}":${w}`), Buffer.isBuffer(lit) ? lit : Buffer.from(lit, 'utf8'));
   });
   parts.push(Buffer.from('}}'));
   return Buffer.concat(parts);
