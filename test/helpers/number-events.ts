@@ -5,12 +5,13 @@
  * the value as written (decimals rounded half away from zero to the scale), or a dead letter.
  * The oracle computes from the text with BigInt, never through a double or the engine's code.
  */
+import { isUtf8 } from 'node:buffer';
 import fc from 'fast-check';
 import { parse } from 'lossless-json';
 
 /** A value's JSON text, or the bytes of one that is not UTF-8 (the whole event is then a dead letter). */
 export type Lit = string | Buffer;
-export const FIELDS = ['n', 'i', 'd', 'w', 's', 'j'] as const;
+export const FIELDS = ['n', 'i', 'd', 'w', 's', 'j', 'sk'] as const;
 export type Field = (typeof FIELDS)[number];
 /**
  * `ws`: the whitespace after each `:` and `,` of the envelope and data (never a line break: the
@@ -18,7 +19,18 @@ export type Field = (typeof FIELDS)[number];
  * as in JSON.parse (an earlier event_id, or an earlier value of the first data field); `escaped`:
  * member names written with \u escapes (`"event\u005fid"` is event_id).
  */
-export interface Draft { id: string; fields: Partial<Record<Field, Lit>>; ws: string; decoy: string | undefined; escaped: boolean }
+export interface Draft { id: string; fields: Partial<Record<Field, Lit>>; ws: string; decoy: string | undefined; escaped: boolean; line: Line }
+/**
+ * How the message travels: its Kafka key's bytes after `k<i>` (not always UTF-8), and how the
+ * NDJSON line writes key and value: the key with \u escapes or as its bytes, the value as JSON
+ * or as a string of its bytes (`value_raw`).
+ */
+export interface Line { keyTail: readonly number[]; keyEscaped: boolean; valueRaw: boolean }
+const lineArb: fc.Arbitrary<Line> = fc.record({
+  keyTail: fc.oneof({ weight: 6, arbitrary: fc.constant([]) }, { weight: 2, arbitrary: fc.constantFrom([0xc3, 0xa9], [0xf0, 0x9f, 0x98, 0x80], [0x20]) }, { weight: 1, arbitrary: fc.constantFrom([0xff], [0xfe], [0xc3], [0xed, 0xa0, 0x80]) }),
+  keyEscaped: fc.boolean(),
+  valueRaw: fc.boolean(),
+});
 /** d: decimal(precision, scale); w: a wide decimal(wide, wideScale), past the 15 digits SQLite keeps. */
 export interface Shape { precision: number; scale: number; wide: number; wideScale: number; length: number }
 /** Expected outcome: the row's cells in canonical form (keyed by column), or a dead letter. */
@@ -76,10 +88,10 @@ const NUMERIC_IDS = (b: number): string[] => [`${b}e2`, `${b}.50`, `${b}.0`, `${
 const idGroupArb = fc.tuple(fc.integer({ min: 0, max: 7 }), fc.integer({ min: 1000, max: 99999 }), fc.boolean(), fc.boolean());
 
 export const draftsArb = (min: number, max: number): fc.Arbitrary<Draft[]> =>
-  fc.array(fc.tuple(fieldsArb, idGroupArb, wsArb, fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: numberLit }), fc.boolean()), { minLength: min, maxLength: max }).map((events) => {
+  fc.array(fc.tuple(fieldsArb, idGroupArb, wsArb, fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: numberLit }), fc.boolean(), lineArb), { minLength: min, maxLength: max }).map((events) => {
     const used = new Set<string>();
     let twin: string | undefined;
-    return events.map(([fields, [form, b, numeric, paired], ws, decoy, escaped], i) => {
+    return events.map(([fields, [form, b, numeric, paired], ws, decoy, escaped, line], i) => {
       let id = JSON.stringify(`e${b}`);
       if (twin !== undefined) [id, twin] = [twin, undefined];
       else if (numeric) {
@@ -90,7 +102,7 @@ export const draftsArb = (min: number, max: number): fc.Arbitrary<Draft[]> =>
       // Each id once (a repeat would be a duplicate, dropped): s<i> meets no other form.
       if (used.has(idKey(id))) id = JSON.stringify(`s${i}`);
       used.add(idKey(id));
-      return { id, fields, ws, decoy, escaped };
+      return { id, fields, ws, decoy, escaped, line };
     });
   });
 
@@ -208,8 +220,8 @@ function jsonCell(lit: string): Cell {
   return strings.some((x) => LONE.test(x)) ? DEAD : canonicalJson(lit);
 }
 
-export function expected(d: Draft, shape: Shape): Expected {
-  const row = { n: null, i: null, d: null, w: null, s: null, j: null } as Record<Field, string | null>;
+export function expected(d: Draft, i: number, shape: Shape): Expected {
+  const row = { n: null, i: null, d: null, w: null, s: null, j: null, sk: null } as Record<Field, string | null>;
   for (const f of FIELDS) {
     const lit = d.fields[f];
     if (lit === undefined) continue;
@@ -218,7 +230,29 @@ export function expected(d: Draft, shape: Shape): Expected {
     if (cell === DEAD) return { dead: true };
     row[f] = cell;
   }
+  // $source.key: the key's text, or a dead letter when it is not UTF-8 (never U+FFFD).
+  const key = messageKey(d, i);
+  if (!isUtf8(key)) return { dead: true };
+  row.sk = key.toString('utf8');
   const j = d.fields.j;
   const exactTexts = typeof j === 'string' ? [...j.matchAll(/"(?:[^"\\]|\\.)*"|-?\d[\d.eE+-]*/gu)].map((m) => m[0]).filter((t) => !t.startsWith('"') && !exactDouble(t)) : [];
   return { dead: false, id: idKey(d.id), row, exactTexts };
+}
+
+export function messageKey(d: Draft, i: number): Buffer {
+  return Buffer.concat([Buffer.from(`k${i}`), Buffer.from(d.line.keyTail)]);
+}
+
+/** The NDJSON line that carries event `i` as Kafka would: the same key and value bytes. */
+export function ndjsonLine(d: Draft, i: number, topic: string): Buffer {
+  const key = messageKey(d, i);
+  const keyLit = d.line.keyEscaped && isUtf8(key)
+    ? Buffer.from(JSON.stringify(key.toString('utf8')).replace(/[\u0080-\uffff]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`))
+    : Buffer.concat([Buffer.from('"'), key, Buffer.from('"')]);
+  const value = eventBytes(d, `k${i}`);
+  // value_raw: the bytes as a JSON string, escaping only what a string must (invalid bytes stay as they are).
+  const valuePart = d.line.valueRaw
+    ? [Buffer.from(',"value_raw":"'), Buffer.from(value.toString('latin1').replace(/["\\\u0000-\u001f]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`), 'latin1'), Buffer.from('"')]
+    : [Buffer.from(',"value":'), value];
+  return Buffer.concat([Buffer.from(`{"topic":"${topic}","key":`), keyLit, ...valuePart, Buffer.from('}\n')]);
 }
