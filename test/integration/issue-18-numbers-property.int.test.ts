@@ -2,11 +2,12 @@
  * Issue 18 items 2–5 as a property: batches of events written as raw JSON text (numbers past
  * 2^53, with 16–25 significant digits, 1e-400, 1e400, 1E2, -0, 1.50, numbers deep in a json
  * document, numeric event ids beside the string JSON.parse would make of them, escapes, non-ASCII,
- * bytes that are not UTF-8) go through `run --from` → SQLite, Kafka → SQLite and Kafka → MariaDB.
- * The three give the same rows cell by cell, the same dead letters with the same reasons and the
- * same recorded ids; and every row is what the README promises of the text as written (decimals
- * rounded half away from zero to the scale, integers exact, json numbers by their exact value) or
- * the event is a dead letter: never a rounded value stored silently. Seeded (SC_NUMBERS_SEED).
+ * values and Kafka keys that are not UTF-8) go through `run --from` → SQLite, Kafka → SQLite and
+ * Kafka → MariaDB. The three give the same rows cell by cell, the same dead letters with the same
+ * reasons and the same recorded ids; and every row, and every increment from zero, is what the
+ * README promises of the text as written (decimals rounded half away from zero to the scale,
+ * integers exact, json numbers by their exact value, the key as text) or the event is a dead
+ * letter: never a rounded value stored silently. Seeded (SC_NUMBERS_SEED; SC_NUMBERS_RUNS batches).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,11 +46,23 @@ tables:
       s: { type: string, length: ${s.length}, nullable: true }
       j: { type: json, nullable: true }
       sk: { type: string, length: 40, nullable: true }
+  sums:
+    key: [k]
+    columns:
+      k: { type: string, length: 16 }
+      cn: { type: bigint, default: 0 }
+      cw: { type: decimal, precision: ${s.wide}, scale: ${s.wideScale}, default: 0 }
 on:
   num.set:
     - insert: nums
       on_conflict: update
       set: { k: $.entity_id, n: $.data.n, i: $.data.i, d: $.data.d, w: $.data.w, s: $.data.s, j: $.data.j, sk: $source.key }
+    # An amount is converted as a stored value is: from zero, the sum is the value as written.
+    - increment: sums
+      where: { k: $.entity_id }
+      by: { cn: $.data.n, cw: $.data.w }
+      create_missing: true
+      on_missing: skip
 `;
 }
 
@@ -74,7 +87,7 @@ function canonical(f: Field, v: Cell | undefined, s: Shape): string | null {
 }
 
 /** Rows in canonical form, a json cell's text as stored, dead letters (`offset reason`), recorded ids. */
-interface Outcome { rows: Record<string, Record<Field, string | null>>; jsonText: Record<string, string | null>; letters: string[]; ids: string[] }
+interface Outcome { rows: Record<string, Record<Field, string | null>>; sums: Record<string, { n: string | null; w: string | null }>; jsonText: Record<string, string | null>; letters: string[]; ids: string[] }
 
 async function outcomeOf(url: string, group: string, s: Shape, letters: string[]): Promise<Outcome> {
   const rows: Outcome['rows'] = {};
@@ -83,8 +96,10 @@ async function outcomeOf(url: string, group: string, s: Shape, letters: string[]
     rows[String(r.k)] = Object.fromEntries(FIELDS.map((f) => [f, canonical(f, r[f], s)])) as Record<Field, string | null>;
     jsonText[String(r.k)] = r.j === null || r.j === undefined ? null : String(r.j);
   }
+  const sums: Outcome['sums'] = {};
+  for (const r of await readRows(url, 'sums', ['k'])) sums[String(r.k)] = { n: canonical('n', r.cn, s), w: canonical('w', r.cw, s) };
   const ids = (await readRows(url, 'sc_processed_events', ['consumer_group', 'event_id'])).filter((r) => r.consumer_group === group).map((r) => String(r.event_id)).sort();
-  return { rows, jsonText, letters, ids };
+  return { rows, sums, jsonText, letters, ids };
 }
 
 /** The events whose rows or letters differ between two outcomes, each with what either holds. */
@@ -96,7 +111,11 @@ function differing(a: Outcome, b: Outcome, text: (i: number) => string): string 
 }
 
 /** The outcome without the wide decimal, which SQLite keeps to 15 significant digits only. */
-const narrow = (o: Outcome): Outcome => ({ ...o, rows: Object.fromEntries(Object.entries(o.rows).map(([k, r]) => [k, { ...r, w: null }])) });
+const narrow = (o: Outcome): Outcome => ({
+  ...o,
+  rows: Object.fromEntries(Object.entries(o.rows).map(([k, r]) => [k, { ...r, w: null }])),
+  sums: Object.fromEntries(Object.entries(o.sums).map(([k, r]) => [k, { ...r, w: null }])),
+});
 
 /** SQLite's REAL against the exact value: the same number to 15 significant digits (README, Known limits). */
 function within15(stored: string | null | undefined, exact: string | null): boolean {
@@ -180,7 +199,9 @@ describe.skipIf(skipWithout('KAFKA_BROKERS', 'DATABASE_URL'))('issue 18: numbers
       expect(kafkaLite, `Kafka → SQLite against --from → SQLite (${JSON.stringify(s)}); differing:\n${differing(file, kafkaLite, text)}`).toEqual(file);
       expect(narrow(kafkaMaria), `Kafka → MariaDB against --from → SQLite (${JSON.stringify(s)}); differing:\n${differing(narrow(file), narrow(kafkaMaria), text)}`).toEqual(narrow(file));
       // The oracle: each event's row is its text as written, or the event is a dead letter.
-      const want = drafts.map((d, i) => expected(d, i, s));
+      // An increment's amount must be a number or numeric text: true, which a bigint column stores as
+      // 1, is no amount (bind.ts refuses it, "cannot add true"), and the event is a dead letter.
+      const want = drafts.map((d, i) => (d.fields.n === 'true' || d.fields.n === 'false' ? { dead: true as const } : expected(d, i, s)));
       const deadOffsets = file.letters.map((l) => parseInt(l, 10));
       want.forEach((w, i) => {
         const what = `${JSON.stringify(s)} ${text(i)}`;
@@ -196,6 +217,14 @@ describe.skipIf(skipWithout('KAFKA_BROKERS', 'DATABASE_URL'))('issue 18: numbers
             expect(maria, `${what}: column w as written on MariaDB`).toBe(w.row.w);
             expect(within15(lite, w.row.w), `${what}: column w on SQLite ${String(lite)}, as written ${String(w.row.w)} to 15 digits`).toBe(true);
           } else expect(lite, `${what}: column ${f} as written`).toBe(w.row[f]);
+        }
+        // The increment from zero: the amounts as written, or left out (on_missing: skip) when one is missing.
+        const [sumLite, sumMaria] = [file.sums[`k${i}`], kafkaMaria.sums[`k${i}`]];
+        if (w.row.n === null || w.row.w === null) expect(sumLite, `${what}: no sum without an amount`).toBeUndefined();
+        else {
+          expect(sumLite?.n, `${what}: sum cn`).toBe(w.row.n);
+          expect(sumMaria?.w, `${what}: sum cw on MariaDB`).toBe(w.row.w);
+          expect(within15(sumLite?.w, w.row.w), `${what}: sum cw on SQLite ${String(sumLite?.w)}, as written ${w.row.w} to 15 digits`).toBe(true);
         }
         // A number a double cannot hold is kept in the document digit for digit.
         for (const t of w.exactTexts) expect(file.jsonText[`k${i}`], `${what}: json keeps ${t} as written`).toContain(t);
