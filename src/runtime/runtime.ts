@@ -9,7 +9,7 @@ import type { Plan } from '../compile/plan.js';
 import { formatDiagnostics } from '../diagnostics.js';
 import { parseDatabaseUrl } from '../sql/connection.js';
 import { validatePaths } from '../validate/index.js';
-import type { DeadLetterSink } from './dead-letters.js';
+import { TABLE_DEAD_LETTERS, type DeadLetterSink } from './dead-letters.js';
 import { DEFAULT_CONCURRENCY, startGroupConsumer, type GroupConsumerHandle } from './group-consumer.js';
 import { ensureDeadLetterTopics, ensureTopics, kafkaClient, kafkaDeadLetters, missingTopics } from './kafka-client.js';
 import { createLogger, type Logger, type LogFormat } from './log.js';
@@ -283,7 +283,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     if (o.createTables !== false) await untilStop('preparing the schema', prepareSchema(o.databaseUrl, plan, log, { migrate: o.migrate === true, acceptSpec: o.acceptSpec === true, advice: { from: o.from, source: o.source, config: o.config, databaseUrl: o.databaseUrl } }));
     if (stopSignal.requested) throw new StopRequestedError('starting');
     sink = target.kind === 'mysql' ? await openMysqlSink(o.databaseUrl, (o.concurrency ?? DEFAULT_CONCURRENCY) * plan.groups.length, { lockTimeoutS: o.lockTimeoutS }) : openSqliteSink(o.databaseUrl);
-    let deadLetters: DeadLetterSink = { mode: 'table', send: async () => undefined };
+    let deadLetters: DeadLetterSink = TABLE_DEAD_LETTERS;
     if (kafka !== undefined && producer !== undefined) {
       await untilStop('connecting the dead-letter producer', producer.connect());
       deadLetters = kafkaDeadLetters(producer, dlqLimits);
@@ -323,7 +323,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     await monitor();
   }
 
-  let sharedDeadLetters: DeadLetterSink = { mode: 'table', send: async () => undefined };
+  let sharedDeadLetters: DeadLetterSink = TABLE_DEAD_LETTERS;
 
   /** A group's routes, outputs and processor under a plan; its stats carry over a reload. */
   async function groupRun(p: Plan, group: string, stats: GroupStats): Promise<GroupRun> {

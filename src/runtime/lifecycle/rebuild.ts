@@ -31,7 +31,7 @@ import { sqlNow } from '../../sql/engine-sql.js';
 import { ENGINE_TABLES, REBUILDS_TABLE } from '../../sql/engine-tables.js';
 import type { RebuildRow, RebuildState } from '../../sql/rebuild-sql.js';
 import { validatePaths } from '../../validate/index.js';
-import type { DeadLetterSink } from '../dead-letters.js';
+import { TABLE_DEAD_LETTERS } from '../dead-letters.js';
 import { startGroupConsumer, type GroupConsumerHandle } from '../group-consumer.js';
 import { kafkaClient } from '../kafka-client.js';
 import { partitionEnds, type PartitionEnds } from '../lag.js';
@@ -120,7 +120,6 @@ const REBUILD_LOCK_WAIT_S = 10;
 /** Messages left below which the swap is tried at once. */
 const NEARLY_THERE = 100;
 const DELETE_CHUNK = 10_000;
-const NO_DEAD_LETTER_TOPIC: DeadLetterSink = { mode: 'table', send: async () => undefined };
 
 interface GroupRun {
   g: ShadowGroup;
@@ -199,7 +198,7 @@ export async function rebuild(o: RebuildOptions): Promise<RebuildReport> {
       for (const g of sp.groups) {
         const routes = groupRoutes(sp.plan, g.shadow);
         const stats = newStats();
-        runs.push({ g, routes, stats, topics: routes.topics, live: new Map(), processor: new GroupProcessor({ sink, routes, deadLetters: NO_DEAD_LETTER_TOPIC, stats, log, maxBatch: o.maxBatch, partitionLocks: false }) });
+        runs.push({ g, routes, stats, topics: routes.topics, live: new Map(), processor: new GroupProcessor({ sink, routes, deadLetters: TABLE_DEAD_LETTERS, stats, log, maxBatch: o.maxBatch, partitionLocks: false }) });
       }
       const started = performance.now();
       const swap = o.from !== undefined
