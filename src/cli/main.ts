@@ -5,6 +5,7 @@ import type { RunOptions } from './run.js';
 import { VERSION } from '../runtime/version.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../runtime/ndjson-source.js';
 import { safeOutput } from '../redact.js';
+import { testHooksFromEnv } from './test-hooks.js';
 
 /** A repeatable option's values, as given, first first. */
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -77,7 +78,7 @@ export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) =
     .option('--accept-spec', 'record the specs as the ones that built the tables where a rebuild is advised (keep the tables as they are)')
     .option('--accept-history-gap', 'continue from the earliest offset where retention deleted messages this group never applied (else the group stops)')
     .option('--exit-zero', 'with --from: exit 0 even when messages were dead-lettered, operations missed or HTTP batches left undelivered (else exit 3)')
-    .action(async (o: RunOptions) => done((await import('./run.js')).runCommand(o)));
+    .action(async (o: RunOptions) => done((await import('./run.js')).runCommand(o, testHooksFromEnv(process.env))));
   program
     .command('status')
     .description('per group, topic and partition: stored position, Kafka committed offset, end offset, lag; dead letters; exit 1 over --max-lag')
@@ -103,7 +104,7 @@ export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) =
     .option('--client-id <id>', 'Kafka client id', 'sc-project-rebuild')
     .option('--concurrency <n>', 'partitions consumed at once', '2')
     .option('--session-timeout <seconds>', 'Kafka session timeout', '30')
-    .action(async (projections: string[], o: import('./rebuild.js').RebuildCommandOptions) => done((await import('./rebuild.js')).rebuildCommand(projections, o)));
+    .action(async (projections: string[], o: import('./rebuild.js').RebuildCommandOptions) => done((await import('./rebuild.js')).rebuildCommand(projections, o, testHooksFromEnv(process.env))));
   program
     .command('cleanup')
     .description('drop the tables finished rebuilds kept (<table>__old); a projection named whose rebuild is under way has it abandoned')

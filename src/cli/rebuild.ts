@@ -2,6 +2,7 @@
 import { createLogger } from '../runtime/log.js';
 import { adviceOf, cleanupRebuilds, rebuild, RebuildError, type RebuildReport } from '../runtime/lifecycle/rebuild.js';
 import { advice, type AdviceContext } from '../runtime/advice.js';
+import { NO_TEST_HOOKS, type TestHooks } from '../runtime/test-hooks.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, result, type CommandResult } from './io.js';
 import { parseMaxLineBytes } from './run.js';
 import { EMBEDDED_DATABASE_URL, existingDatabase } from './database.js';
@@ -21,7 +22,8 @@ export interface RebuildCommandOptions {
   sessionTimeout: string;
 }
 
-export async function rebuildCommand(projections: string[], o: RebuildCommandOptions): Promise<CommandResult> {
+/** `hooks`: test-only crash points, which main() reads from the environment. */
+export async function rebuildCommand(projections: string[], o: RebuildCommandOptions, hooks: TestHooks = NO_TEST_HOOKS): Promise<CommandResult> {
   if (projections.length === 0) return result(EXIT_USAGE, '', 'name the projections to rebuild: sc-project rebuild <projection…>\n');
   if (o.logFormat !== 'text' && o.logFormat !== 'json') return result(EXIT_USAGE, '', `--log-format must be text or json, got ${o.logFormat}\n`);
   const concurrency = Number(o.concurrency);
@@ -45,7 +47,7 @@ export async function rebuildCommand(projections: string[], o: RebuildCommandOpt
     const report = await rebuild({
       config: o.config, projections, databaseUrl, from: o.from, maxLineBytes, brokers: o.brokers?.split(',').map((b) => b.trim()).filter(Boolean),
       allowPartial: o.allowPartial, dropOld: o.dropOld, progress: o.progress, logger: createLogger(o.logFormat), clientId: o.clientId,
-      concurrency, sessionTimeoutMs, signal: controller.signal,
+      concurrency, sessionTimeoutMs, signal: controller.signal, testHooks: hooks,
     });
     return result(EXIT_OK, formatReport(report, adviceOf({ from: o.from, config: o.config, databaseUrl })));
   } catch (e) {

@@ -7,6 +7,7 @@ import { parseListen } from '../runtime/http-server.js';
 import { ConfigError, createRuntime, type RunSummary } from '../runtime/runtime.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../runtime/ndjson-source.js';
 import { describeCounts, noopBreakdown } from '../runtime/stats.js';
+import { NO_TEST_HOOKS, type TestHooks } from '../runtime/test-hooks.js';
 import { EMBEDDED_DATABASE_URL } from './database.js';
 import { EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, result, type CommandResult } from './io.js';
 
@@ -38,7 +39,8 @@ export interface RunOptions {
 
 export { EMBEDDED_DATABASE_URL };
 
-export async function runCommand(o: RunOptions): Promise<CommandResult> {
+/** `hooks`: test-only crash points, which main() reads from the environment. */
+export async function runCommand(o: RunOptions, hooks: TestHooks = NO_TEST_HOOKS): Promise<CommandResult> {
   if (o.logFormat !== 'text' && o.logFormat !== 'json') return result(EXIT_USAGE, '', `--log-format must be text or json, got ${o.logFormat}\n`);
   const retentionMs = parseDuration(o.processedRetention);
   if (retentionMs === undefined) return result(EXIT_USAGE, '', `--processed-retention must look like 7d, 12h, 30m or 0, got ${o.processedRetention}\n`);
@@ -63,7 +65,7 @@ export async function runCommand(o: RunOptions): Promise<CommandResult> {
       config: o.config, databaseUrl, from: o.from, source: o.source, maxLineBytes, brokers: o.brokers?.split(',').map((b) => b.trim()).filter(Boolean),
       logFormat: o.logFormat, statsInterval: Number(o.statsInterval), maxBatch, retentionMs, createTopics: o.createTopics, clientId: o.clientId, sessionTimeoutMs, concurrency,
       progress: o.from !== undefined && o.progress, http, outageThresholdMs,
-      startFrom: o.startFrom, acceptHistoryGap: o.acceptHistoryGap, migrate: o.migrate, acceptSpec: o.acceptSpec,
+      startFrom: o.startFrom, acceptHistoryGap: o.acceptHistoryGap, migrate: o.migrate, acceptSpec: o.acceptSpec, testHooks: hooks,
     });
     let signals = 0;
     const onSignal = () => {

@@ -22,6 +22,13 @@ export interface DeadLetterSink {
   send(letters: DeadLetter[]): Promise<void>;
 }
 
+/**
+ * Dead letters as rows of sc_dead_letters only: the processor writes them in the batch's own
+ * transaction, so there is nothing to send. Runs without a Kafka producer (a file run, a
+ * rebuild's shadow, `sc-project test`) and the tests that build a processor use it.
+ */
+export const TABLE_DEAD_LETTERS: DeadLetterSink = Object.freeze({ mode: 'table', send: async () => undefined });
+
 export function dlqTopic(topic: string): string {
   return `${topic}.dlq`;
 }

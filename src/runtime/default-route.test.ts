@@ -19,6 +19,7 @@ import { groupRoutes } from './routes.js';
 import { openSqliteSink } from './sink-sqlite.js';
 import type { Sink } from './sink.js';
 import { newStats, type GroupStats } from './stats.js';
+import { TABLE_DEAD_LETTERS } from './dead-letters.js';
 
 const raw = (value: string, offset = 0): RawMessage => ({ topic: 't', partition: 2, offset, key: null, value: Buffer.from(value) });
 
@@ -173,7 +174,7 @@ afterEach(async () => {
 });
 
 function processor(group = 'g', maxBatch?: number): GroupProcessor {
-  return new GroupProcessor({ sink, routes: groupRoutes(plan, group), deadLetters: { mode: 'table', send: async () => undefined }, stats, log: silentLogger, maxBatch, backoff: { initialMs: 1, maxMs: 2 } });
+  return new GroupProcessor({ sink, routes: groupRoutes(plan, group), deadLetters: TABLE_DEAD_LETTERS, stats, log: silentLogger, maxBatch, backoff: { initialMs: 1, maxMs: 2 } });
 }
 function msg(value: unknown, topic = 't', extra: Partial<RawMessage> = {}): RawMessage {
   return { topic, partition: 0, offset: offset++, key: null, value: Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)), ...extra };
@@ -280,7 +281,7 @@ describe('default routes', () => {
 
 describe.each([true, false])('messages with and without ids in one batch (claim by INSERT … RETURNING: %s)', (returning) => {
   it('claims the ids there are, applies the rest by position, and keeps the sequence', async () => {
-    const p = () => new GroupProcessor({ sink: { ...sink, returning }, routes: groupRoutes(plan, 's'), deadLetters: { mode: 'table', send: async () => undefined }, stats, log: silentLogger });
+    const p = () => new GroupProcessor({ sink: { ...sink, returning }, routes: groupRoutes(plan, 's'), deadLetters: TABLE_DEAD_LETTERS, stats, log: silentLogger });
     const batch = [
       msg({ id: 'm1', name: 'a', event_id: 'e-1' }, 'records'),
       msg({ id: 'm1', name: 'b' }, 'records'),
@@ -321,7 +322,7 @@ describe('without a default route', () => {
     // B: other takes it; router's default takes it too. Nothing is unhandled in group g, ever.
     expect(stats.skippedUnhandled).toBe(0);
     const p = validateLoaded(parseSpecText('x.yaml', 'projection: p\ngroup: q\ntopics: [t]\ntables: { r: { key: [id], columns: { id: int } } }\non: { X: [{ insert: r, set: { id: $.n } }] }\n'));
-    const q = new GroupProcessor({ sink, routes: groupRoutes(p.plan as Plan, 'q'), deadLetters: { mode: 'table', send: async () => undefined }, stats, log: silentLogger });
+    const q = new GroupProcessor({ sink, routes: groupRoutes(p.plan as Plan, 'q'), deadLetters: TABLE_DEAD_LETTERS, stats, log: silentLogger });
     await applyDdl(`sqlite:${join(dir, 'db.sqlite')}`, (p.plan as Plan).tables);
     await q.process([msg({ event_type: 'Y', event_id: 'y1' })]);
     expect(stats.skippedUnhandled).toBe(1);

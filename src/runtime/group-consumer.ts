@@ -14,24 +14,7 @@ import type { Logger } from './log.js';
 import { settleWithin, type StopSignal } from './stop-signal.js';
 import { SpecChangedError } from './lifecycle/spec-watch.js';
 import { retryTransient } from './transient.js';
-
-/**
- * TEST-ONLY hook, never set it in production: `SC_TEST_CRASH_AFTER_DB_COMMIT=<n>` kills this
- * process with SIGKILL (no cleanup, like a power cut of the process) right after the n-th Kafka
- * batch of the process has committed its database transaction and before its offsets are
- * committed to Kafka. test/integration/crash.int.test.ts uses it to prove that a crash in exactly
- * that window causes no double effects on restart.
- */
-const CRASH_AFTER_DB_COMMIT = Number(process.env.SC_TEST_CRASH_AFTER_DB_COMMIT ?? 0);
-let batchesCommittedToDb = 0;
-
-function crashHookAfterDbCommit(log: Logger): void {
-  if (!(CRASH_AFTER_DB_COMMIT > 0)) return;
-  batchesCommittedToDb++;
-  if (batchesCommittedToDb < CRASH_AFTER_DB_COMMIT) return;
-  log.warn('SC_TEST_CRASH_AFTER_DB_COMMIT: killing the process between the database commit and the Kafka commit', { batches: batchesCommittedToDb });
-  process.kill(process.pid, 'SIGKILL');
-}
+import { NO_TEST_HOOKS, type TestHooks } from './test-hooks.js';
 
 /** The errors after which kafkajs rejoins the group (kafkajs src/errors.js, isRebalancing). */
 function isRebalancing(e: unknown): boolean {
@@ -83,6 +66,8 @@ export interface GroupConsumerOptions {
    */
   limit?: (topic: string, partition: number) => number | undefined;
   limitRetryMs?: number;
+  /** Test-only crash points (default: none); `afterDbCommit` runs between the two commits. */
+  testHooks?: TestHooks;
 }
 
 /** How long a disconnect (leaving the group) may take before a stop goes on without it. */
@@ -313,7 +298,7 @@ export async function startGroupConsumer(kafka: Kafka, group: string, topics: st
       onFatal(e);
       throw e;
     }
-    crashHookAfterDbCommit(log);
+    (o.testHooks ?? NO_TEST_HOOKS).afterDbCommit(log);
     const last = messages[messages.length - 1] as RawMessage;
     p.resolveOffset(String(last.offset));
     // Kafka's offset names the next message to read, hence + 1.

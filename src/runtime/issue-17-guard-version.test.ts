@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { GUARD_EXPECTED, guardSpec, runGuardScenario } from '../../test/helpers/guard-scenario.js';
 import { readRows, sqlitePlan, type SqlitePlan } from '../../test/helpers/sqlite-plan.js';
+import { TABLE_DEAD_LETTERS } from './dead-letters.js';
 
 let db: SqlitePlan | undefined;
 afterEach(async () => {
@@ -30,7 +31,7 @@ describe('guards with the version of the row they change (SQLite)', () => {
     const { silentLogger } = await import('./log.js');
     const reasons: string[] = [];
     const stats = newStats();
-    const p = new GroupProcessor({ sink: db.sink, routes: groupRoutes(db.plan, 'g'), deadLetters: { mode: 'table', send: async () => undefined }, stats, log: silentLogger });
+    const p = new GroupProcessor({ sink: db.sink, routes: groupRoutes(db.plan, 'g'), deadLetters: TABLE_DEAD_LETTERS, stats, log: silentLogger });
     const value = { event_type: 'rider.rated', event_id: 'x1', entity_id: 'u1', entity_version: 3, data: { ride_id: 'r1', stars: 2 } };
     await p.process([{ topic: 'rides', partition: 0, offset: 0, key: null, value: Buffer.from(JSON.stringify(value)) }]);
     expect(stats.deadLettered).toBe(1);

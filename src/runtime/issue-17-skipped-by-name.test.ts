@@ -20,6 +20,7 @@ import { groupRoutes } from './routes.js';
 import { openSqliteSink } from './sink-sqlite.js';
 import type { Sink } from './sink.js';
 import { describeCounts, MAX_NAMED_TYPES, newStats, noopBreakdown, OTHER_TYPES, type GroupStats } from './stats.js';
+import { TABLE_DEAD_LETTERS } from './dead-letters.js';
 
 let dir: string;
 let sink: Sink;
@@ -41,7 +42,7 @@ afterEach(async () => {
 /** Events of these types (none handled by the noop spec) through a processor, in batches of `maxBatch`. */
 async function skip(types: string[], maxBatch?: number): Promise<GroupStats> {
   const stats = newStats();
-  const p = new GroupProcessor({ sink, routes: groupRoutes(plan, 'g'), deadLetters: { mode: 'table', send: async () => undefined }, stats, log: silentLogger, maxBatch });
+  const p = new GroupProcessor({ sink, routes: groupRoutes(plan, 'g'), deadLetters: TABLE_DEAD_LETTERS, stats, log: silentLogger, maxBatch });
   await p.process(types.map((type, i) => ({ topic: 'items', partition: 0, offset: i, key: null, value: Buffer.from(JSON.stringify({ event_type: type, event_id: `u${i}`, entity_id: 'a', data: {} })) })));
   return stats;
 }

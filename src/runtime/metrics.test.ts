@@ -17,6 +17,7 @@ import { computeLag } from './lag.js';
 import { EngineMetrics, METRIC_NAMES, rowsKey } from './metrics.js';
 import { newStats } from './stats.js';
 import { VERSION } from './version.js';
+import { TABLE_DEAD_LETTERS } from './dead-letters.js';
 
 describe('metrics registry', () => {
   it('exposes group stats, observed batches, lag and build info in its own registry', async () => {
@@ -185,7 +186,7 @@ on:
       const m = new EngineMetrics({ defaultMetrics: false });
       const stats = newStats();
       m.bind({ groups: () => [{ group: 'g', stats }], lag: () => [], databaseDownSince: () => undefined, ready: () => true });
-      const p = new GroupProcessor({ sink, routes: groupRoutes(plan, 'g'), deadLetters: { mode: 'table', send: async () => undefined }, stats, log: silentLogger, observer: m.observer('g') });
+      const p = new GroupProcessor({ sink, routes: groupRoutes(plan, 'g'), deadLetters: TABLE_DEAD_LETTERS, stats, log: silentLogger, observer: m.observer('g') });
       const events: Array<[string, Record<string, unknown>]> = [
         ['tally.created', { id: 'a' }], ['tally.created', { id: 'b' }], ['tally.bumped', { id: 'a', by: 2 }], ['tally.bumped', { by: 1 }], ['tally.unknown', {}], ['not json', {}],
       ];

@@ -20,6 +20,7 @@ import { groupRoutes } from './routes.js';
 import { openSqliteSink } from './sink-sqlite.js';
 import type { Sink } from './sink.js';
 import { newStats, type GroupStats } from './stats.js';
+import { TABLE_DEAD_LETTERS } from './dead-letters.js';
 
 const spec = (projectionDefault: string, opRule: string, deleteRule = opRule): string => `
 projection: tallies
@@ -81,7 +82,7 @@ async function run(specText: string, events: Array<[string, Record<string, unkno
   const url = `sqlite:${join(dir, 'db.sqlite')}`;
   await applyDdl(url, [...plan.tables, ...ENGINE_TABLES]);
   sink = openSqliteSink(url);
-  const p = new GroupProcessor({ sink, routes: groupRoutes(plan, 'g'), deadLetters: { mode: 'table', send: async () => undefined }, stats, log: silentLogger });
+  const p = new GroupProcessor({ sink, routes: groupRoutes(plan, 'g'), deadLetters: TABLE_DEAD_LETTERS, stats, log: silentLogger });
   const msgs: RawMessage[] = events.map(([type, data], i) => ({ topic: 't', partition: 0, offset: offset++, key: null, value: Buffer.from(JSON.stringify({ event_type: type, event_id: `e${i}`, entity_id: 'x', data })) }));
   await p.process(msgs);
 }

@@ -18,6 +18,7 @@ import { silentLogger } from './log.js';
 import { GroupProcessor } from './processor.js';
 import { groupRoutes } from './routes.js';
 import { newStats } from './stats.js';
+import { TABLE_DEAD_LETTERS } from './dead-letters.js';
 
 let dir: string;
 let sink: Sink;
@@ -46,7 +47,7 @@ describe('noop row changes', () => {
     const hit = (id: string) => ({ event_type: 'item.hit', event_id: id, entity_id: 'ghost', entity_version: 1, data: {} });
     const run = async (maxBatch?: number) => {
       const stats = newStats();
-      const p = new GroupProcessor({ sink, routes: groupRoutes(plan, 'g'), deadLetters: { mode: 'table', send: async () => undefined }, stats, log: silentLogger, maxBatch });
+      const p = new GroupProcessor({ sink, routes: groupRoutes(plan, 'g'), deadLetters: TABLE_DEAD_LETTERS, stats, log: silentLogger, maxBatch });
       await p.process(['h1', 'h2', 'h3'].map((id, i) => ({ topic: 'items', partition: maxBatch === undefined ? 0 : 1, offset: i, key: null, value: Buffer.from(JSON.stringify(hit(`${id}-${maxBatch ?? 'all'}`))) })));
       return stats;
     };

@@ -16,6 +16,7 @@ import { classify } from './retry.js';
 import { groupRoutes } from './routes.js';
 import type { Sink } from './sink.js';
 import { newStats, type GroupStats } from './stats.js';
+import { TABLE_DEAD_LETTERS } from './dead-letters.js';
 
 const SPEC = `
 projection: docs
@@ -66,7 +67,7 @@ afterEach(async () => {
 });
 
 function processor(): GroupProcessor {
-  return new GroupProcessor({ sink, routes: groupRoutes(plan, 'g'), deadLetters: { mode: 'table', send: async () => undefined }, stats, log: silentLogger, backoff: { initialMs: 1, maxMs: 2 } });
+  return new GroupProcessor({ sink, routes: groupRoutes(plan, 'g'), deadLetters: TABLE_DEAD_LETTERS, stats, log: silentLogger, backoff: { initialMs: 1, maxMs: 2 } });
 }
 function msg(value: string): RawMessage {
   return { topic: 'docs', partition: 0, offset: nextOffset++, key: null, value: Buffer.from(value) };
@@ -140,7 +141,7 @@ describe('poison events', () => {
   it('dead-letters unexpected evaluation errors, but stops the group when every event fails that way', async () => {
     const routes = groupRoutes(plan, 'g');
     const broken = { ...routes, route: () => [{ projection: 'docs', ops: [() => { throw new TypeError('engine bug'); }], extract: () => [] }] };
-    const p = new GroupProcessor({ sink, routes: broken, deadLetters: { mode: 'table', send: async () => undefined }, stats, log: silentLogger });
+    const p = new GroupProcessor({ sink, routes: broken, deadLetters: TABLE_DEAD_LETTERS, stats, log: silentLogger });
     await p.process([msg(ev('doc.created', 'u1', 'a', {}))]);
     expect(rows('sc_dead_letters')).toMatchObject([{ reason: 'doc.created: unexpected error evaluating the event: engine bug', projection: 'docs' }]);
     const many = Array.from({ length: 120 }, (_, i) => msg(ev('doc.created', `u${i + 2}`, 'a', {})));

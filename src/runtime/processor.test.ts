@@ -7,6 +7,7 @@ import { FatalError, GroupProcessor } from './processor.js';
 import { groupRoutes } from './routes.js';
 import type { Sink } from './sink.js';
 import { newStats, type GroupStats } from './stats.js';
+import { TABLE_DEAD_LETTERS } from './dead-letters.js';
 
 const SPEC = `
 projection: things
@@ -64,7 +65,7 @@ afterEach(async () => {
 let returning = true;
 
 function processor(o: { maxBatch?: number; sink?: Sink } = {}): GroupProcessor {
-  return new GroupProcessor({ sink: { ...(o.sink ?? sink), returning }, routes: groupRoutes(plan, 'g'), deadLetters: { mode: 'table', send: async () => undefined }, stats, log: silentLogger, maxBatch: o.maxBatch, backoff: { initialMs: 1, maxMs: 2 } });
+  return new GroupProcessor({ sink: { ...(o.sink ?? sink), returning }, routes: groupRoutes(plan, 'g'), deadLetters: TABLE_DEAD_LETTERS, stats, log: silentLogger, maxBatch: o.maxBatch, backoff: { initialMs: 1, maxMs: 2 } });
 }
 
 let nextOffset = 0;

@@ -9,7 +9,7 @@ import type { Plan } from '../compile/plan.js';
 import { formatDiagnostics } from '../diagnostics.js';
 import { parseDatabaseUrl } from '../sql/connection.js';
 import { validatePaths } from '../validate/index.js';
-import type { DeadLetterSink } from './dead-letters.js';
+import { TABLE_DEAD_LETTERS, type DeadLetterSink } from './dead-letters.js';
 import { DEFAULT_CONCURRENCY, startGroupConsumer, type GroupConsumerHandle } from './group-consumer.js';
 import { ensureDeadLetterTopics, ensureTopics, kafkaClient, kafkaDeadLetters, missingTopics } from './kafka-client.js';
 import { createLogger, type Logger, type LogFormat } from './log.js';
@@ -34,6 +34,7 @@ import { openMysqlSink } from './sink-mysql.js';
 import { openSqliteSink } from './sink-sqlite.js';
 import type { Sink } from './sink.js';
 import { describeCounts, newStats, noopBreakdown, percentile, type GroupStats } from './stats.js';
+import type { TestHooks } from './test-hooks.js';
 import { fetchTransport, openGroupOutputs, systemClock, type Clock, type GroupOutputs, type OutputStats, type Transport } from './outputs/http/index.js';
 
 export interface RuntimeOptions {
@@ -99,6 +100,8 @@ export interface RuntimeOptions {
   acceptSpec?: boolean;
   /** MariaDB: how long a transaction waits for its partition lock while a rebuild swaps (default 5 s, then it retries). */
   lockTimeoutS?: number;
+  /** Test-only crash points (default: none; the CLI builds them from SC_TEST_* variables). */
+  testHooks?: TestHooks;
 }
 
 export interface RunSummary {
@@ -280,7 +283,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     if (o.createTables !== false) await untilStop('preparing the schema', prepareSchema(o.databaseUrl, plan, log, { migrate: o.migrate === true, acceptSpec: o.acceptSpec === true, advice: { from: o.from, source: o.source, config: o.config, databaseUrl: o.databaseUrl } }));
     if (stopSignal.requested) throw new StopRequestedError('starting');
     sink = target.kind === 'mysql' ? await openMysqlSink(o.databaseUrl, (o.concurrency ?? DEFAULT_CONCURRENCY) * plan.groups.length, { lockTimeoutS: o.lockTimeoutS }) : openSqliteSink(o.databaseUrl);
-    let deadLetters: DeadLetterSink = { mode: 'table', send: async () => undefined };
+    let deadLetters: DeadLetterSink = TABLE_DEAD_LETTERS;
     if (kafka !== undefined && producer !== undefined) {
       await untilStop('connecting the dead-letter producer', producer.connect());
       deadLetters = kafkaDeadLetters(producer, dlqLimits);
@@ -320,13 +323,13 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     await monitor();
   }
 
-  let sharedDeadLetters: DeadLetterSink = { mode: 'table', send: async () => undefined };
+  let sharedDeadLetters: DeadLetterSink = TABLE_DEAD_LETTERS;
 
   /** A group's routes, outputs and processor under a plan; its stats carry over a reload. */
   async function groupRun(p: Plan, group: string, stats: GroupStats): Promise<GroupRun> {
     const s = sink as Sink;
     const routes = groupRoutes(p, group);
-    const outputs = await openGroupOutputs(p, group, { sink: s, deadLetters: sharedDeadLetters, log, transport: o.httpTransport ?? fetchTransport, clock: o.clock ?? systemClock, env: process.env, bounded: o.from === undefined });
+    const outputs = await openGroupOutputs(p, group, { sink: s, deadLetters: sharedDeadLetters, log, transport: o.httpTransport ?? fetchTransport, clock: o.clock ?? systemClock, env: process.env, bounded: o.from === undefined, testHooks: o.testHooks });
     const effects = outputs === undefined ? [] : [outputs.effect];
     const specWatch = await watchOf(s, routes.projections.map((x) => x.name));
     return { routes, stats, lastEvents: 0, joined: false, lag: [], outputs, plan: p, processor: new GroupProcessor({ sink: s, routes, deadLetters: sharedDeadLetters, stats, log, maxBatch: o.maxBatch, observer: metrics?.observer(group), effects, specWatch, positionsGroup: positionsOf(group) }) };
@@ -588,7 +591,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
       log.error('group stopped on an error that retrying cannot fix', { group: g.routes.group, error: e instanceof Error ? e.message : String(e) });
       fatal = e;
       void runtime.stop();
-    }, { sessionTimeoutMs: o.sessionTimeoutMs, concurrency: o.concurrency, startFrom: o.startFrom, acceptHistoryGap: o.acceptHistoryGap, stop: stopSignal, onSpecChanged: (e) => {
+    }, { sessionTimeoutMs: o.sessionTimeoutMs, concurrency: o.concurrency, startFrom: o.startFrom, acceptHistoryGap: o.acceptHistoryGap, stop: stopSignal, testHooks: o.testHooks, onSpecChanged: (e) => {
       void specChanged(g, e).catch((err: unknown) => reloadFailed(g, err));
     } });
     g.kafka = c;

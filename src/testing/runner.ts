@@ -24,6 +24,7 @@ import { compareTable, type Row, type TableDiff } from './compare.js';
 import type { FixtureCase } from './fixtures.js';
 import { compareSent, recorder } from './http.js';
 import { openGroupOutputs, type GroupOutputs } from '../runtime/outputs/http/index.js';
+import { TABLE_DEAD_LETTERS } from '../runtime/dead-letters.js';
 
 export interface CaseResult {
   fixture: FixtureCase;
@@ -54,13 +55,12 @@ export async function runCase(plan: Plan, fixture: FixtureCase, target: { templa
     }
     sink = url.startsWith('sqlite:') ? openSqliteSink(url) : await openMysqlSink(url);
     const rec = recorder();
-    const deadLetters = { mode: 'table' as const, send: async () => undefined };
     const processors: Array<{ routes: ReturnType<typeof groupRoutes>; processor: GroupProcessor; outputs?: GroupOutputs }> = [];
     for (const g of plan.groups) {
       const routes = groupRoutes(plan, g.group);
       // HTTP outputs run for real (outbox, batches, bodies) against a recording transport and a test clock.
-      const outputs = await openGroupOutputs(plan, g.group, { sink, deadLetters, log: silentLogger, transport: rec.transport, clock: rec.clock, env: process.env, bounded: false });
-      const p = { routes, outputs, processor: new GroupProcessor({ sink, routes, deadLetters, stats: newStats(), log: silentLogger, effects: outputs ? [outputs.effect] : [] }) };
+      const outputs = await openGroupOutputs(plan, g.group, { sink, deadLetters: TABLE_DEAD_LETTERS, log: silentLogger, transport: rec.transport, clock: rec.clock, env: process.env, bounded: false });
+      const p = { routes, outputs, processor: new GroupProcessor({ sink, routes, deadLetters: TABLE_DEAD_LETTERS, stats: newStats(), log: silentLogger, effects: outputs ? [outputs.effect] : [] }) };
       processors.push(p);
     }
     const flush = async () => {

@@ -12,6 +12,7 @@ import { GroupProcessor } from '../../src/runtime/processor.js';
 import { groupRoutes } from '../../src/runtime/routes.js';
 import type { Sink } from '../../src/runtime/sink.js';
 import { newStats, type GroupStats } from '../../src/runtime/stats.js';
+import { TABLE_DEAD_LETTERS } from '../../src/runtime/dead-letters.js';
 
 /** How `rider.rated` updates the ride: as the issue wrote it, with the ride's version, or unguarded. */
 export type RatedVariant = 'original' | 'version' | 'unguarded';
@@ -76,7 +77,7 @@ export const GUARD_EXPECTED: Record<Exclude<RatedVariant, 'original'>, Array<Rec
 /** Apply the stream, one batch or one message a batch. */
 export async function runGuardScenario(sink: Sink, plan: Plan, maxBatch?: number): Promise<GroupStats> {
   const stats = newStats();
-  const p = new GroupProcessor({ sink, routes: groupRoutes(plan, 'g'), deadLetters: { mode: 'table', send: async () => undefined }, stats, log: silentLogger, maxBatch });
+  const p = new GroupProcessor({ sink, routes: groupRoutes(plan, 'g'), deadLetters: TABLE_DEAD_LETTERS, stats, log: silentLogger, maxBatch });
   const messages: RawMessage[] = GUARD_EVENTS.map((e, i) => ({ topic: 'rides', partition: 0, offset: i, key: null, value: Buffer.from(JSON.stringify(e)) }));
   await p.process(messages);
   return stats;

@@ -12,6 +12,7 @@ import type { Sink } from '../../src/runtime/sink.js';
 import { newStats, type GroupStats } from '../../src/runtime/stats.js';
 import { parseSpecText } from '../../src/spec/load.js';
 import { validateLoaded } from '../../src/validate/index.js';
+import { TABLE_DEAD_LETTERS } from '../../src/runtime/dead-letters.js';
 
 export const NOOP_SPEC = `
 projection: noops
@@ -105,7 +106,7 @@ export const NOOP_BREAKDOWN: Record<string, number> = {
 /** Run NOOP_BATCHES through a processor on `sink` (its tables made already); the stats. */
 export async function runNoopScenario(sink: Sink, plan: Plan, maxBatch?: number): Promise<GroupStats> {
   const stats = newStats();
-  const processor = new GroupProcessor({ sink, routes: groupRoutes(plan, 'g'), deadLetters: { mode: 'table', send: async () => undefined }, stats, log: silentLogger, maxBatch, backoff: { initialMs: 1, maxMs: 2 } });
+  const processor = new GroupProcessor({ sink, routes: groupRoutes(plan, 'g'), deadLetters: TABLE_DEAD_LETTERS, stats, log: silentLogger, maxBatch, backoff: { initialMs: 1, maxMs: 2 } });
   let offset = 0;
   for (const batch of NOOP_BATCHES) {
     const messages: RawMessage[] = batch.map((e) => ({ topic: 'items', partition: 0, offset: offset++, key: null, value: Buffer.from(JSON.stringify(e)) }));

@@ -17,6 +17,7 @@ import { openSqliteSink } from '../../src/runtime/sink-sqlite.js';
 import type { Sink } from '../../src/runtime/sink.js';
 import { newStats, type GroupStats } from '../../src/runtime/stats.js';
 import { validatePaths } from '../../src/validate/index.js';
+import { TABLE_DEAD_LETTERS } from '../../src/runtime/dead-letters.js';
 
 /** The plan of one spec file's text; throws with the diagnostics when it does not validate. */
 export function planOf(yaml: string): Plan {
@@ -45,7 +46,7 @@ export async function applyMessages(url: string, plan: Plan, messages: RawMessag
     for (const g of plan.groups) {
       const routes = groupRoutes(plan, g.group);
       const stats = newStats();
-      const processor = new GroupProcessor({ sink, routes, deadLetters: { mode: 'table', send: async () => undefined }, stats, log: silentLogger, maxBatch: batch });
+      const processor = new GroupProcessor({ sink, routes, deadLetters: TABLE_DEAD_LETTERS, stats, log: silentLogger, maxBatch: batch });
       const mine = messages.filter((m) => routes.accepts(m));
       for (let i = 0; i < mine.length; i += batch) await processor.process(mine.slice(i, i + batch));
       out.push(stats);

@@ -19,6 +19,7 @@ import { groupRoutes } from '../../src/runtime/routes.js';
 import { noopBreakdown } from '../../src/runtime/stats.js';
 import { NOOP_BREAKDOWN, NOOP_EXPECTED, noopPlan, runNoopScenario } from '../helpers/noop-scenario.js';
 import { freshDatabase, skipWithout } from '../helpers/services.js';
+import { TABLE_DEAD_LETTERS } from '../../src/runtime/dead-letters.js';
 
 const skip = skipWithout('DATABASE_URL');
 
@@ -68,7 +69,7 @@ describe.skipIf(skip)('noop row changes on MariaDB and SQLite', () => {
     const run = async (sink: Sink) => {
       const stats = await runNoopScenario(sink, plan);
       const before = noopBreakdown(stats);
-      const p = new GroupProcessor({ sink, routes: groupRoutes(plan, 'g'), deadLetters: { mode: 'table', send: async () => undefined }, stats, log: silentLogger });
+      const p = new GroupProcessor({ sink, routes: groupRoutes(plan, 'g'), deadLetters: TABLE_DEAD_LETTERS, stats, log: silentLogger });
       await p.process(extra.map((e, i) => ({ topic: 'items', partition: 0, offset: 100 + i, key: null, value: Buffer.from(JSON.stringify(e)) })));
       const after = noopBreakdown(stats);
       return Object.fromEntries(Object.entries(after).map(([k, n]) => [k, n - (before[k] ?? 0)]).filter(([, n]) => n !== 0));

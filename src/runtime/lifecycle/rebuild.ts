@@ -31,7 +31,7 @@ import { sqlNow } from '../../sql/engine-sql.js';
 import { ENGINE_TABLES, REBUILDS_TABLE } from '../../sql/engine-tables.js';
 import type { RebuildRow, RebuildState } from '../../sql/rebuild-sql.js';
 import { validatePaths } from '../../validate/index.js';
-import type { DeadLetterSink } from '../dead-letters.js';
+import { TABLE_DEAD_LETTERS } from '../dead-letters.js';
 import { startGroupConsumer, type GroupConsumerHandle } from '../group-consumer.js';
 import { kafkaClient } from '../kafka-client.js';
 import { partitionEnds, type PartitionEnds } from '../lag.js';
@@ -51,6 +51,7 @@ import { advice, type AdviceContext } from '../advice.js';
 import { openControl, type Control } from './control.js';
 import { partitionLockName } from './swap-lock.js';
 import { buildLimit, partitionId, swapDecision, type PartitionPositions, type SwapDecision } from './swap-targets.js';
+import { NO_TEST_HOOKS, type TestHooks } from '../test-hooks.js';
 
 export interface RebuildOptions {
   /** Spec files or folders (the NEW specs), or give `plan`. */
@@ -87,6 +88,8 @@ export interface RebuildOptions {
   refreshMs?: number;
   /** Abort: the consumers stop, what committed stays committed, and the next run resumes. */
   signal?: AbortSignal;
+  /** Test-only crash points (default: none): inside the swap, and the shadow consumers' commits. */
+  testHooks?: TestHooks;
 }
 
 export interface RebuildReport {
@@ -117,7 +120,6 @@ const REBUILD_LOCK_WAIT_S = 10;
 /** Messages left below which the swap is tried at once. */
 const NEARLY_THERE = 100;
 const DELETE_CHUNK = 10_000;
-const NO_DEAD_LETTER_TOPIC: DeadLetterSink = { mode: 'table', send: async () => undefined };
 
 interface GroupRun {
   g: ShadowGroup;
@@ -196,7 +198,7 @@ export async function rebuild(o: RebuildOptions): Promise<RebuildReport> {
       for (const g of sp.groups) {
         const routes = groupRoutes(sp.plan, g.shadow);
         const stats = newStats();
-        runs.push({ g, routes, stats, topics: routes.topics, live: new Map(), processor: new GroupProcessor({ sink, routes, deadLetters: NO_DEAD_LETTER_TOPIC, stats, log, maxBatch: o.maxBatch, partitionLocks: false }) });
+        runs.push({ g, routes, stats, topics: routes.topics, live: new Map(), processor: new GroupProcessor({ sink, routes, deadLetters: TABLE_DEAD_LETTERS, stats, log, maxBatch: o.maxBatch, partitionLocks: false }) });
       }
       const started = performance.now();
       const swap = o.from !== undefined
@@ -421,7 +423,7 @@ async function buildFromKafka(x: BuildContext & { kafka: Kafka; admin: Admin }):
     for (const r of runs) {
       r.consumer = await startGroupConsumer(x.kafka, r.g.shadow, r.topics, r.processor, log, (e) => { fatal ??= e; }, {
         sessionTimeoutMs: o.sessionTimeoutMs, concurrency: o.concurrency, startFrom: 'earliest', acceptHistoryGap: o.allowPartial === true,
-        limit: limitOf(r), limitRetryMs: 100,
+        limit: limitOf(r), limitRetryMs: 100, testHooks: o.testHooks,
       });
     }
     let attempts = 0;
@@ -533,18 +535,6 @@ async function applyBatch(batch: RawMessage[], x: BuildContext, limits: Array<Re
 }
 
 /**
- * TEST-ONLY hook, never set it in production: `SC_TEST_CRASH_IN_SWAP=locked|renamed` kills this
- * process with SIGKILL inside a MariaDB swap: `locked` once the live group's locks are held and the
- * state says swapping, `renamed` right after the RENAME, before its bookkeeping (fingerprint,
- * state). test/integration/rebuild-live.int.test.ts resumes the rebuild after each.
- */
-function crashHookInSwap(phase: 'locked' | 'renamed', log: Logger): void {
-  if (process.env.SC_TEST_CRASH_IN_SWAP !== phase) return;
-  log.warn('SC_TEST_CRASH_IN_SWAP: killing the process inside the swap', { phase });
-  process.kill(process.pid, 'SIGKILL');
-}
-
-/**
  * MariaDB: lock every partition of the live groups, wait (bounded) until the shadow stands at the
  * targets, hand positions over, RENAME, record. undefined: not this time (locks not granted, the
  * shadow did not get there in time, or with `wait` false not there at once); the build goes on.
@@ -569,7 +559,7 @@ async function swapMysql(x: BuildContext, endsNow: () => Promise<PartitionEnds[]
     }
     const lockedAt = performance.now();
     await c.exec(c.sql.setState(x.names, 'swapping', sqlNow()));
-    crashHookInSwap('locked', log);
+    (o.testHooks ?? NO_TEST_HOOKS).inSwap('locked', log);
     // The partitions' ends matter only where the live group has no position (the target is the
     // end); reading them is a round trip per topic, so not while the live group waits without need.
     const unbounded = runs.some((r, i) => r.g.others.length === 0 && (partsBefore[i] ?? []).some((p) => p.live === undefined));
@@ -615,7 +605,7 @@ async function swapMysql(x: BuildContext, endsNow: () => Promise<PartitionEnds[]
     const renameAt = performance.now();
     for (const st of c.sql.renames(pairs)) await c.exec(st);
     const renamedAt = performance.now();
-    crashHookInSwap('renamed', log);
+    (o.testHooks ?? NO_TEST_HOOKS).inSwap('renamed', log);
     await finishSwap(c, { renames: x.renames, groups: runs.map((r) => r.g) }, x.names, x.fingerprints);
     swapped = { swapMs: 0, attempts: 0, moved };
     phases = { locks_ms: Math.round(lockedAt - t0), reach_ms: Math.round(reachedAt - lockedAt), rename_ms: Math.round(renamedAt - renameAt), bookkeeping_ms: Math.round(performance.now() - renamedAt) };

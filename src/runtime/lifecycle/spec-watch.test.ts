@@ -8,6 +8,7 @@ import { GroupProcessor } from '../processor.js';
 import { groupRoutes } from '../routes.js';
 import { newStats } from '../stats.js';
 import { engineSql } from '../../sql/engine-sql.js';
+import { TABLE_DEAD_LETTERS } from '../dead-letters.js';
 
 const SPEC = `
 projection: watched
@@ -57,7 +58,7 @@ describe('spec watch', () => {
     await recordFingerprints(db.url, db.plan, ['watched']);
     const stats = newStats();
     const specWatch = await readSpecWatch(db.sink, ['watched']);
-    const processor = new GroupProcessor({ sink: db.sink, routes: groupRoutes(db.plan, 'g'), deadLetters: { mode: 'table', send: async () => undefined }, stats, log: silentLogger, specWatch });
+    const processor = new GroupProcessor({ sink: db.sink, routes: groupRoutes(db.plan, 'g'), deadLetters: TABLE_DEAD_LETTERS, stats, log: silentLogger, specWatch });
     await processor.process([msg('a', 'one')]);
     expect(readRows(db.file, 'things')).toEqual([{ id: 'a', name: 'one' }]);
 
@@ -76,7 +77,7 @@ describe('spec watch', () => {
   it('takes no partition locks on SQLite, and none when told not to', async () => {
     const seen: unknown[] = [];
     const sink = { ...db.sink, transaction: <T>(fn: Parameters<typeof db.sink.transaction<T>>[0], guard?: Parameters<typeof db.sink.transaction<T>>[1]) => { seen.push(guard); return db.sink.transaction(fn, guard); } };
-    const p = new GroupProcessor({ sink, routes: groupRoutes(db.plan, 'g'), deadLetters: { mode: 'table', send: async () => undefined }, stats: newStats(), log: silentLogger });
+    const p = new GroupProcessor({ sink, routes: groupRoutes(db.plan, 'g'), deadLetters: TABLE_DEAD_LETTERS, stats: newStats(), log: silentLogger });
     await p.process([msg('c', 'three')]);
     expect(seen.filter((g) => g !== undefined)).toEqual([]);
   });

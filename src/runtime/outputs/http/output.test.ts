@@ -21,6 +21,7 @@ import { openSqliteSink } from '../../sink-sqlite.js';
 import type { Sink } from '../../sink.js';
 import { newStats } from '../../stats.js';
 import { openGroupOutputs, type GroupOutputs, type HttpRequest, type HttpResponse } from './index.js';
+import { TABLE_DEAD_LETTERS } from '../../dead-letters.js';
 
 const spec = (maxRecords: number, maxBytes = 1_000_000) => `
 projection: sync
@@ -62,7 +63,7 @@ async function open(text: string, script: Script) {
   const waits: number[] = [];
   const outputs = (await openGroupOutputs(plan, 'g', {
     sink, log: silentLogger, env: {}, bounded: false, random: () => 1,
-    deadLetters: { mode: 'table', send: async () => undefined },
+    deadLetters: TABLE_DEAD_LETTERS,
     transport: async (req) => {
       requests.push(req);
       const next = script.shift() ?? { status: 200, retryAfter: null, excerpt: 'ok' };
@@ -72,7 +73,7 @@ async function open(text: string, script: Script) {
     clock: { now: () => now, sleep: async (ms) => { waits.push(ms); now += ms; return true; } },
   })) as GroupOutputs;
   const routes = groupRoutes(plan, 'g');
-  const processor = new GroupProcessor({ sink, routes, deadLetters: { mode: 'table', send: async () => undefined }, stats: newStats(), log: silentLogger, effects: [outputs.effect] });
+  const processor = new GroupProcessor({ sink, routes, deadLetters: TABLE_DEAD_LETTERS, stats: newStats(), log: silentLogger, effects: [outputs.effect] });
   return {
     plan, sink, outputs, processor, requests, waits,
     async close() {

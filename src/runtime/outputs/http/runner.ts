@@ -18,6 +18,7 @@ import { substituteEnv, type Env } from '../../../spec/env.js';
 import { deadLetterRow, type DeadLetter, type DeadLetterSink } from '../../dead-letters.js';
 import type { Logger } from '../../log.js';
 import type { Sink } from '../../sink.js';
+import { NO_TEST_HOOKS, type TestHooks } from '../../test-hooks.js';
 import { batchId } from './batch-id.js';
 import { isRetriedStatus, isSuccess, parseRetryAfter, retryDelayMs } from './retry-policy.js';
 import { byPartition, outboxSql, type Source } from './store.js';
@@ -49,6 +50,8 @@ export interface OutputDeps {
   deadLetters: DeadLetterSink;
   env: Env;
   random?: () => number;
+  /** Test-only crash points (default: none); `afterHttpSend` runs between a 2xx and its bookkeeping. */
+  testHooks?: TestHooks;
 }
 
 interface Batch {
@@ -57,15 +60,6 @@ interface Batch {
   records: number;
   sources: Source[];
 }
-
-/**
- * TEST-ONLY hook, never set it in production: `SC_TEST_CRASH_AFTER_HTTP_SEND=<n>` kills the
- * process with SIGKILL right after the n-th batch of the process was answered 2xx and before that
- * is recorded, the window where a crash makes a resend necessary. test/integration/http-output
- * uses it to prove the same batch (id and bytes) is sent again on restart.
- */
-const CRASH_AFTER_HTTP_SEND = Number(process.env.SC_TEST_CRASH_AFTER_HTTP_SEND ?? 0);
-let sendsAnswered = 0;
 
 /** Delivered and rejected batches are kept this long for inspection, then pruned. */
 const KEEP_DONE_MS = 60 * 60_000;
@@ -280,7 +274,7 @@ export class HttpOutputRunner {
       this.stats.attempts++;
       if (res !== undefined) this.stats.lastStatus = res.status;
       if (res !== undefined && isSuccess(res.status)) {
-        crashHookAfterSend(deps.log);
+        (deps.testHooks ?? NO_TEST_HOOKS).afterHttpSend(deps.log);
         await this.finish(batch, 'delivered', res.status, []);
         this.stats.batchesSent++;
         this.stats.recordsSent += batch.records;
@@ -365,12 +359,4 @@ export function resolveHeaders(def: HttpOutputDef, env: Env): Record<string, str
 function causeOf(e: Error): string {
   const c = (e as { cause?: unknown }).cause;
   return c instanceof Error ? ` (${c.message})` : '';
-}
-
-function crashHookAfterSend(log: Logger): void {
-  if (!(CRASH_AFTER_HTTP_SEND > 0)) return;
-  sendsAnswered++;
-  if (sendsAnswered < CRASH_AFTER_HTTP_SEND) return;
-  log.warn('SC_TEST_CRASH_AFTER_HTTP_SEND: killing the process between the send and its bookkeeping', { sends: sendsAnswered });
-  process.kill(process.pid, 'SIGKILL');
 }

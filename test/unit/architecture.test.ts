@@ -1,0 +1,184 @@
+/**
+ * The shape of src/ (issue 19, item 7). Fails when
+ * (a) an import runs against the pipeline spec → validate → compile → sql → runtime → testing → cli
+ *     (a module imports only from its own stage or earlier ones);
+ * (b) a driver (kafkajs, mysql2, better-sqlite3, pg, knex, fs) is imported outside its allow-list;
+ * (c) code outside src/sql/dialects/ branches on the database;
+ * (d) a production module other than the CLI's seam names an SC_TEST_* hook.
+ * Today's exceptions are ratchet lists, checked exactly: a new import or branch fails, and so does
+ * an entry whose count went down ("shrink the list"), so the lists only shrink as the reshape goes
+ * on. Tests (*.test.ts) are not part of the pipeline and are not checked.
+ */
+import { describe, expect, it } from 'vitest';
+import { dialectBranchesOf, importsOf, mentionsOf, ratchet, sourceFiles, type Hit } from '../helpers/source-scan.js';
+
+const PIPELINE = ['shared', 'spec', 'validate', 'compile', 'sql', 'runtime', 'testing', 'cli'] as const;
+type Stage = (typeof PIPELINE)[number];
+
+/** The files at the top of src/, which belong to no folder, and their stage. */
+const TOP_LEVEL: Record<string, Stage> = {
+  // Diagnostics are what every stage reports, from spec/ (the first) on; it imports only redact.ts.
+  'src/diagnostics.ts': 'shared',
+  // Output hygiene (credentials, terminal escapes) for diagnostics and the CLI; imports nothing.
+  'src/redact.ts': 'shared',
+  // The library's entry: re-exports every stage and nothing imports it, like the CLI.
+  'src/index.ts': 'cli',
+};
+
+function stageOf(file: string): Stage {
+  const top = TOP_LEVEL[file];
+  if (top !== undefined) return top;
+  const dir = file.split('/')[1] ?? '';
+  const stage = PIPELINE.find((s) => s === dir && s !== 'shared');
+  if (stage === undefined || file.split('/').length < 3) throw new Error(`${file}: no stage; put it in a stage's folder or list it in TOP_LEVEL with why`);
+  return stage;
+}
+const rank = (file: string): number => PIPELINE.indexOf(stageOf(file));
+
+/**
+ * (a) Imports against the pipeline, by importing file. validate/ checks compiled tables and hands
+ * back the Plan: it calls compile/ (compileTable, compilePlan, the Plan types and pure helpers) and
+ * sql/coerce.ts (a default's literal). Either those move ahead of validate/, or validate/ moves
+ * after compile/ and sql/ in the order; until issue 19 decides, they are counted here.
+ */
+const UPWARD_IMPORTS: Record<string, number> = {
+  'src/validate/cross.ts': 3,
+  'src/validate/guards.ts': 2,
+  'src/validate/index.ts': 3,
+  'src/validate/operations.ts': 3,
+  'src/validate/routes.ts': 1,
+  'src/validate/tables.ts': 3,
+  'src/validate/values.ts': 4,
+};
+
+/** (b) Where each driver may be imported (type-only imports too), each file with why. */
+const DRIVERS: Record<string, { module: RegExp; allowed: Record<string, string> }> = {
+  kafkajs: {
+    module: /^kafkajs$/,
+    allowed: {
+      'src/runtime/kafka-client.ts': 'creates the client, admin and dead-letter producer',
+      'src/runtime/kafka-log.ts': "maps kafkajs' log levels onto ours",
+      'src/runtime/group-consumer.ts': 'the consumer of one group (types)',
+      'src/runtime/placement.ts': 'seeks each assigned partition to the stored position (types)',
+      'src/runtime/lag.ts': 'end offsets through the admin (type)',
+      'src/runtime/status.ts': "`status`'s committed offsets (type)",
+      'src/runtime/runtime.ts': 'the producer partitioner and the admin (type)',
+      'src/runtime/lifecycle/rebuild.ts': "the rebuild's shadow consumers and admin (types)",
+    },
+  },
+  mysql2: {
+    module: /^mysql2(\/.*)?$/,
+    allowed: {
+      'src/runtime/sink-mysql.ts': "the MariaDB sink's pool",
+      'src/runtime/lifecycle/control.ts': "the rebuild's control connection (named locks, its state)",
+    },
+  },
+  'better-sqlite3': { module: /^better-sqlite3$/, allowed: { 'src/runtime/sink-sqlite.ts': 'the SQLite sink' } },
+  pg: { module: /^pg(\/.*)?$/, allowed: {} },
+  knex: {
+    module: /^knex(\/.*)?$/,
+    allowed: {
+      'src/sql/connection.ts': 'opens the connections of ddl --apply, migrations and introspection (bound for sql/dialects/*/connect)',
+      'src/sql/ddl.ts': 'a string builder only: knex without a connection never loads a driver',
+      'src/sql/apply.ts': 'runs DDL on a connection its caller opened (type)',
+      'src/sql/introspect.ts': 'reads the schema on a connection its caller opened (type)',
+      'src/testing/runner.ts': 'empties the tables of `test --database-url` between cases (type)',
+    },
+  },
+  fs: {
+    module: /^(node:)?fs(\/promises)?$/,
+    allowed: {
+      'src/spec/load.ts': 'the spec reader',
+      'src/spec/schema-file.ts': 'the JSON schemas shipped with the package',
+      'src/runtime/ndjson-source.ts': 'reads run --from files',
+      'src/runtime/progress.ts': "counts a file's lines for the progress total",
+      'src/runtime/runtime.ts': 'checks that a --from path is a readable file before starting',
+      'src/runtime/version.ts': "the package's version from package.json",
+      'src/cli/database.ts': 'whether the embedded database file exists',
+      'src/testing/runner.ts': 'a fresh SQLite file per case, copied from a template',
+    },
+  },
+};
+
+/** (c) Branches on the database outside src/sql/dialects/, by file. */
+const DIALECT_BRANCHES: Record<string, number> = {
+  // The URL parser: the one switch on the URL that stays (next to openSink) once dialects have folders.
+  'src/sql/connection.ts': 2,
+  'src/sql/engine-sql.ts': 7,
+  'src/sql/rebuild-sql.ts': 6,
+  'src/sql/ddl.ts': 4,
+  'src/sql/apply.ts': 3,
+  'src/sql/migrate.ts': 3,
+  'src/sql/migrate-run.ts': 1,
+  'src/sql/introspect.ts': 1,
+  'src/sql/existing.ts': 1,
+  'src/runtime/outputs/http/store.ts': 7,
+  'src/runtime/lifecycle/rebuild.ts': 5,
+  'src/runtime/lifecycle/control.ts': 1,
+  'src/runtime/runtime.ts': 1,
+  'src/runtime/processor.ts': 1,
+  'src/runtime/sink.ts': 1,
+  'src/runtime/sink-mysql.ts': 1,
+  'src/runtime/sink-sqlite.ts': 1,
+  'src/runtime/advice.ts': 1,
+  'src/testing/runner.ts': 1,
+};
+
+/** (d) The one module that reads the test-only crash hooks (runtime/test-hooks.ts says why). */
+const TEST_HOOK_READER = 'src/cli/test-hooks.ts';
+
+const FILES = sourceFiles();
+const IMPORTS = FILES.flatMap(importsOf);
+const line = (i: { file: string; line: number }): string => `${i.file}:${i.line}`;
+
+describe('architecture of src/', () => {
+  it('gives every file a stage', () => {
+    expect(() => FILES.forEach(stageOf)).not.toThrow();
+  });
+
+  it('imports only along the pipeline (ratchet: UPWARD_IMPORTS)', () => {
+    const upward: Hit[] = IMPORTS.filter((i) => i.target?.startsWith('src/') === true && rank(i.target) > rank(i.file))
+      .map((i) => ({ file: i.file, line: i.line, text: `${stageOf(i.file)} imports ${i.specifier} (${stageOf(i.target as string)})` }));
+    expect(ratchet(upward, UPWARD_IMPORTS, 'import(s) against the pipeline')).toEqual([]);
+  });
+
+  it.each(Object.keys(DRIVERS))('imports %s only where it is allowed', (name) => {
+    const d = DRIVERS[name] as (typeof DRIVERS)[string];
+    const users = IMPORTS.filter((i) => d.module.test(i.specifier));
+    const problems = [
+      ...users.filter((i) => !(i.file in d.allowed)).map((i) => `${line(i)} imports ${i.specifier}: not allowed there`),
+      ...Object.keys(d.allowed).filter((f) => !users.some((i) => i.file === f)).map((f) => `${f} no longer imports ${name}: remove it from the list`),
+    ];
+    expect(problems).toEqual([]);
+  });
+
+  it('branches on the database only in src/sql/dialects/ (ratchet: DIALECT_BRANCHES)', () => {
+    const hits = FILES.filter((f) => !f.startsWith('src/sql/dialects/')).flatMap(dialectBranchesOf);
+    expect(ratchet(hits, DIALECT_BRANCHES, 'dialect branch(es)')).toEqual([]);
+  });
+
+  it('reads the test-only crash hooks in one place', () => {
+    const hits = FILES.filter((f) => f !== TEST_HOOK_READER).flatMap((f) => mentionsOf(f, 'SC_TEST_')).map(line);
+    expect(hits).toEqual([]);
+    expect(mentionsOf(TEST_HOOK_READER, 'SC_TEST_').length).toBeGreaterThan(0);
+  });
+});
+
+describe('the ratchet', () => {
+  const hit = (file: string, n: number): Hit => ({ file, line: n, text: 'x' });
+  it('fails on a new entry and on a count above the list', () => {
+    expect(ratchet([hit('a.ts', 1), hit('a.ts', 2), hit('b.ts', 1)], { 'a.ts': 1 }, 'hit(s)')).toEqual([
+      'a.ts: 2 hit(s), the list allows 1: 1: x | 2: x',
+      'b.ts: 1 hit(s), the list allows 0: 1: x',
+    ]);
+  });
+  it('fails on a count below the list: shrink it', () => {
+    expect(ratchet([hit('a.ts', 1)], { 'a.ts': 2, 'b.ts': 1 }, 'hit(s)')).toEqual([
+      'a.ts: 1 hit(s), the list says 2: shrink the list to 1',
+      'b.ts: 0 hit(s), the list says 1: shrink the list to 0 (remove the entry)',
+    ]);
+  });
+  it('passes when the counts match exactly', () => {
+    expect(ratchet([hit('a.ts', 1)], { 'a.ts': 1 }, 'hit(s)')).toEqual([]);
+  });
+});
