@@ -4,8 +4,8 @@
  */
 import type { ChangeBuilder, Statement } from '../sql/statement.js';
 import { engineSql, type EngineSql, type SqlDialect } from '../sql/engine-sql.js';
-import { mysqlChanges } from '../sql/mysql/changes.js';
-import { sqliteChanges } from '../sql/sqlite/changes.js';
+import { mysqlChanges } from '../sql/dialects/mysql/changes.js';
+import { sqliteChanges } from '../sql/dialects/sqlite/changes.js';
 
 export interface Tx {
   /** Run a statement; resolves to the number of rows it changed. */
