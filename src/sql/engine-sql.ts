@@ -4,9 +4,11 @@
  * partition in a rebalance can never move a position back.
  */
 import type { SqlValue } from './coerce.js';
+import type { SqlDialect } from './dialect.js';
+import { dialectOf } from './dialects/index.js';
 import type { Statement } from './statement.js';
 
-export type SqlDialect = 'mysql' | 'sqlite';
+export type { SqlDialect } from './dialect.js';
 
 export interface ProcessedRow {
   group: string;
@@ -49,7 +51,7 @@ export interface DeadLetterRow {
 }
 
 export function engineSql(dialect: SqlDialect) {
-  const q = dialect === 'mysql' ? (n: string) => '`' + n + '`' : (n: string) => `"${n}"`;
+  const q = dialectOf(dialect).quote;
   // `n` tuples of `width` placeholders; one string repeat, not an array per tuple (a claim has up to 1,000).
   const tuples = (n: number, width: number) => {
     const tuple = `(${'?,'.repeat(width - 1)}?)`;

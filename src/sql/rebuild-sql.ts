@@ -3,7 +3,8 @@
  * state rows (sc_rebuilds), moving a group's positions and processed ids, the table renames of the
  * swap and the spec fingerprint it records.
  */
-import type { SqlDialect } from './engine-sql.js';
+import type { SqlDialect } from './dialect.js';
+import { dialectOf } from './dialects/index.js';
 import type { Statement } from './statement.js';
 
 export interface RebuildRow {
@@ -21,7 +22,7 @@ export interface RebuildRow {
 export type RebuildState = 'building' | 'swapping' | 'swapped';
 
 export function rebuildSql(dialect: SqlDialect) {
-  const q = dialect === 'mysql' ? (n: string) => '`' + n.replace(/`/g, '``') + '`' : (n: string) => `"${n.replace(/"/g, '""')}"`;
+  const q = dialectOf(dialect).quote;
   const marks = (n: number) => Array.from({ length: n }, () => '?').join(',');
   const upsert = (table: string, cols: string[], key: string[], params: Statement['params']): Statement => {
     const head = `INSERT INTO ${q(table)} (${cols.map(q).join(',')}) VALUES (${marks(cols.length)})`;

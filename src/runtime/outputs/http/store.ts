@@ -3,7 +3,8 @@
  * outbox is only ever read by key, which is the sequence records were consumed in, per partition.
  */
 import type { SqlValue } from '../../../sql/coerce.js';
-import type { SqlDialect } from '../../../sql/engine-sql.js';
+import type { SqlDialect } from '../../../sql/dialect.js';
+import { dialectOf } from '../../../sql/dialects/index.js';
 import type { Statement } from '../../../sql/statement.js';
 
 export interface RecordRow {
@@ -40,7 +41,7 @@ export interface BatchRow {
 export type Source = [topic: string, partition: number, offset: number];
 
 export function outboxSql(dialect: SqlDialect) {
-  const q = dialect === 'mysql' ? (n: string) => '`' + n + '`' : (n: string) => `"${n}"`;
+  const q = dialectOf(dialect).quote;
   const tuples = (n: number, width: number) => Array.from({ length: n }, () => `(${Array.from({ length: width }, () => '?').join(',')})`).join(',');
   const insert = (table: string, cols: string[], rows: SqlValue[][], ignore: boolean): Statement => {
     const head = `INSERT INTO ${q(table)} (${cols.map(q).join(',')}) VALUES ${tuples(rows.length, cols.length)}`;
