@@ -18,4 +18,23 @@ export interface Dialect {
   readonly quote: (identifier: string) => string;
   /** DROP INDEX: MariaDB names the table, SQLite's index names are per database. */
   readonly dropIndex: (index: string, table: string) => string;
+  /**
+   * `INSERT INTO … VALUES …` made to skip the rows whose key exists. MariaDB's IGNORE also turns
+   * other errors into warnings, so callers only use it for values known to fit their columns.
+   */
+  readonly insertIgnore: (insert: string) => string;
+  /**
+   * `INSERT INTO … VALUES …` made to update the existing row of a duplicate `key` instead, with
+   * `assignments` (`col = expr` texts; `excluded(col)` is the value the insert carried).
+   */
+  readonly upsert: (insert: string, key: readonly string[], assignments: readonly string[]) => string;
+  /** In an upsert's assignments, the value the INSERT carried for `column`. */
+  readonly excluded: (column: string) => string;
+  /**
+   * A SELECT made a locking read where the database needs one to keep concurrent transactions
+   * from reading the same rows; where transactions take turns anyway, the SELECT unchanged.
+   */
+  readonly lockingRead: (select: string) => string;
+  /** DELETE FROM `table` WHERE `where`, at most `limit` rows (a bounded batch of a prune). */
+  readonly deleteLimited: (table: string, where: string, limit: number) => string;
 }

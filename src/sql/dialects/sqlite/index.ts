@@ -7,4 +7,13 @@ export const sqlite: Dialect = {
   quote,
   // SQLite's index names are per database, so DROP INDEX names no table.
   dropIndex: (index) => `drop index ${quote(index)}`,
+  insertIgnore: (insert) => `${insert} ON CONFLICT DO NOTHING`,
+  // https://sqlite.org/lang_upsert.html: the conflict target names the key.
+  upsert: (insert, key, assignments) => `${insert} ON CONFLICT (${key.map(quote).join(',')}) DO UPDATE SET ${assignments.join(', ')}`,
+  excluded: (column) => `excluded.${quote(column)}`,
+  // One writer at a time: SQLite's write lock already makes transactions take turns.
+  lockingRead: (select) => select,
+  // DELETE … LIMIT needs SQLITE_ENABLE_UPDATE_DELETE_LIMIT, which builds leave out by default
+  // (https://sqlite.org/lang_delete.html), so the limit goes on a rowid subquery.
+  deleteLimited: (table, where, limit) => `DELETE FROM ${quote(table)} WHERE rowid IN (SELECT rowid FROM ${quote(table)} WHERE ${where} LIMIT ${limit})`,
 };
