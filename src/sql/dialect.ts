@@ -24,12 +24,19 @@ export interface Dialect {
    */
   readonly insertIgnore: (insert: string) => string;
   /**
+   * `INSERT INTO … VALUES …` made to keep the existing row of a duplicate `key`, without
+   * IGNORE's downgrading of other errors: a value too long for its column still fails.
+   */
+  readonly insertOrKeep: (insert: string, key: string) => string;
+  /**
    * `INSERT INTO … VALUES …` made to update the existing row of a duplicate `key` instead, with
    * `assignments` (`col = expr` texts; `excluded(col)` is the value the insert carried).
    */
   readonly upsert: (insert: string, key: readonly string[], assignments: readonly string[]) => string;
   /** In an upsert's assignments, the value the INSERT carried for `column`. */
   readonly excluded: (column: string) => string;
+  /** The larger of two values (SQL expressions): positions only move forward. */
+  readonly greatest: (a: string, b: string) => string;
   /**
    * A SELECT made a locking read where the database needs one to keep concurrent transactions
    * from reading the same rows; where transactions take turns anyway, the SELECT unchanged.
@@ -37,4 +44,10 @@ export interface Dialect {
   readonly lockingRead: (select: string) => string;
   /** DELETE FROM `table` WHERE `where`, at most `limit` rows (a bounded batch of a prune). */
   readonly deleteLimited: (table: string, where: string, limit: number) => string;
+  /**
+   * A SELECT of one text: the `projection=fingerprint` pairs of sc_spec_fingerprints whose
+   * projection is in `marks` (a list of placeholders), sorted by projection, comma-separated;
+   * NULL when there are none. `locking` reads the latest committed rows, not the snapshot.
+   */
+  readonly selectFingerprintText: (marks: string, locking: boolean) => string;
 }

@@ -41,4 +41,11 @@ describe('quote', () => {
     expect(mysql.deleteLimited('t', 'a < ?', 10)).toBe('DELETE FROM `t` WHERE a < ? LIMIT 10');
     expect(sqlite.deleteLimited('t', 'a < ?', 10)).toBe('DELETE FROM "t" WHERE rowid IN (SELECT rowid FROM "t" WHERE a < ? LIMIT 10)');
   });
+
+  it('keeps the existing row without IGNORE, and takes the larger of two values', () => {
+    expect(mysql.insertOrKeep(head, 'k')).toBe(`${head} ON DUPLICATE KEY UPDATE \`k\` = \`k\``);
+    expect(sqlite.insertOrKeep('INSERT …', 'k')).toBe('INSERT … ON CONFLICT DO NOTHING');
+    expect(mysql.greatest('a', 'b')).toBe('GREATEST(a, b)');
+    expect(sqlite.greatest('a', 'b')).toBe('MAX(a, b)');
+  });
 });

@@ -7,10 +7,16 @@ export const mysql: Dialect = {
   quote,
   dropIndex: (index, table) => `drop index ${quote(index)} on ${quote(table)}`,
   insertIgnore: (insert) => insert.replace(/^INSERT INTO/u, 'INSERT IGNORE INTO'),
+  // Assigning the key to itself changes nothing and, unlike IGNORE, keeps other errors errors.
+  insertOrKeep: (insert, key) => `${insert} ON DUPLICATE KEY UPDATE ${quote(key)} = ${quote(key)}`,
   // The conflict is on any unique key, so the key is not named (https://mariadb.com/kb/en/insert-on-duplicate-key-update/).
   upsert: (insert, _key, assignments) => `${insert} ON DUPLICATE KEY UPDATE ${assignments.join(', ')}`,
   excluded: (column) => `VALUES(${quote(column)})`,
+  greatest: (a, b) => `GREATEST(${a}, ${b})`,
   // InnoDB reads a snapshot unless told to lock (https://mariadb.com/kb/en/select/#for-update).
   lockingRead: (select) => `${select} FOR UPDATE`,
   deleteLimited: (table, where, limit) => `DELETE FROM ${quote(table)} WHERE ${where} LIMIT ${limit}`,
+  // LOCK IN SHARE MODE: a locking read sees the latest committed rows whatever the snapshot.
+  selectFingerprintText: (marks, locking) =>
+    `SELECT GROUP_CONCAT(${quote('projection')}, '=', ${quote('fingerprint')} ORDER BY ${quote('projection')} SEPARATOR ',') FROM ${quote('sc_spec_fingerprints')} WHERE ${quote('projection')} IN (${marks})${locking ? ' LOCK IN SHARE MODE' : ''}`,
 };
