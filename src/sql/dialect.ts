@@ -28,6 +28,8 @@ export interface Dialect {
    * IGNORE's downgrading of other errors: a value too long for its column still fails.
    */
   readonly insertOrKeep: (insert: string, key: string) => string;
+  /** The verb of an `INSERT … SELECT` that skips the rows whose key exists. */
+  readonly insertIgnoreInto: string;
   /**
    * `INSERT INTO … VALUES …` made to update the existing row of a duplicate `key` instead, with
    * `assignments` (`col = expr` texts; `excluded(col)` is the value the insert carried).
@@ -50,4 +52,11 @@ export interface Dialect {
    * NULL when there are none. `locking` reads the latest committed rows, not the snapshot.
    */
   readonly selectFingerprintText: (marks: string, locking: boolean) => string;
+  /** A SELECT of the `name` of each table of this database among those in `marks` (placeholders). */
+  readonly selectTables: (marks: string) => string;
+  /**
+   * The statements renaming tables, each pair [from, to] in sequence, run in one transaction by
+   * the rebuild's swap; as few as the database allows, so readers never find a table missing.
+   */
+  readonly renameTables: (pairs: ReadonlyArray<readonly [string, string]>) => string[];
 }

@@ -48,4 +48,11 @@ describe('quote', () => {
     expect(mysql.greatest('a', 'b')).toBe('GREATEST(a, b)');
     expect(sqlite.greatest('a', 'b')).toBe('MAX(a, b)');
   });
+
+  it('renames tables in one statement on MariaDB, one a pair on SQLite', () => {
+    const pairs: Array<[string, string]> = [['a', 'b'], ['c', 'd']];
+    expect(mysql.renameTables(pairs)).toEqual(['RENAME TABLE `a` TO `b`, `c` TO `d`']);
+    expect(sqlite.renameTables(pairs)).toEqual(['ALTER TABLE "a" RENAME TO "b"', 'ALTER TABLE "c" RENAME TO "d"']);
+    expect(mysql.renameTables([])).toEqual([]);
+  });
 });

@@ -9,6 +9,9 @@ export const sqlite: Dialect = {
   dropIndex: (index) => `drop index ${quote(index)}`,
   insertIgnore: (insert) => `${insert} ON CONFLICT DO NOTHING`,
   insertOrKeep: (insert) => `${insert} ON CONFLICT DO NOTHING`,
+  // An upsert clause after INSERT … SELECT needs a WHERE to parse (https://sqlite.org/lang_upsert.html);
+  // the OR IGNORE conflict resolution does not.
+  insertIgnoreInto: 'INSERT OR IGNORE INTO',
   // https://sqlite.org/lang_upsert.html: the conflict target names the key.
   upsert: (insert, key, assignments) => `${insert} ON CONFLICT (${key.map(quote).join(',')}) DO UPDATE SET ${assignments.join(', ')}`,
   excluded: (column) => `excluded.${quote(column)}`,
@@ -23,4 +26,7 @@ export const sqlite: Dialect = {
   // no lock is needed, as transactions take turns.
   selectFingerprintText: (marks) =>
     `SELECT group_concat(x, ',') FROM (SELECT ${quote('projection')} || '=' || ${quote('fingerprint')} AS x FROM ${quote('sc_spec_fingerprints')} WHERE ${quote('projection')} IN (${marks}) ORDER BY ${quote('projection')})`,
+  selectTables: (marks) => `SELECT name AS name FROM sqlite_master WHERE type = 'table' AND name IN (${marks})`,
+  // ALTER TABLE renames one table; the swap's transaction makes the sequence atomic.
+  renameTables: (pairs) => pairs.map(([a, b]) => `ALTER TABLE ${quote(a)} RENAME TO ${quote(b)}`),
 };
