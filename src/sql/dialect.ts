@@ -4,6 +4,7 @@
  * folder rather than new `=== 'mysql'` branches. The interface grows one part at a time as the
  * statements move into the folders (issue 19).
  */
+import type { ChangeBuilder } from './statement.js';
 
 /** The databases the runtime writes to. */
 export type SqlDialect = 'mysql' | 'sqlite';
@@ -14,6 +15,14 @@ export type SqlDialect = 'mysql' | 'sqlite';
  */
 export interface Dialect {
   readonly name: SqlDialect;
+  /** How this database's statements apply a group of folded row changes (sql/fold.ts). */
+  readonly changes: ChangeBuilder;
+  /**
+   * The database has named locks (GET_LOCK), which live transactions and a rebuild's swap take
+   * per partition (runtime/lifecycle/swap-lock.ts). Without them none are needed: SQLite's write
+   * lock already makes its transactions take turns.
+   */
+  readonly namedLocks: boolean;
   /** The identifier quoted, its embedded quote characters doubled: any name is safe to splice. */
   readonly quote: (identifier: string) => string;
   /** DROP INDEX: MariaDB names the table, SQLite's index names are per database. */

@@ -1,9 +1,12 @@
 /** MariaDB (10.11) and MySQL 8: the Dialect the mysql:// URLs use. */
 import type { Dialect } from '../../dialect.js';
+import { mysqlChanges } from './changes.js';
 import { quote } from './quote.js';
 
 export const mysql: Dialect = {
   name: 'mysql',
+  changes: mysqlChanges,
+  namedLocks: true,
   quote,
   dropIndex: (index, table) => `drop index ${quote(index)} on ${quote(table)}`,
   insertIgnore: (insert) => insert.replace(/^INSERT INTO/u, 'INSERT IGNORE INTO'),
