@@ -1,9 +1,11 @@
 /**
  * What differs between the databases the engine writes to. Each database is one folder of
  * sql/dialects/ implementing this interface (kysely's src/dialect/<db>/), so adding one is a new
- * folder rather than new `=== 'mysql'` branches. The interface grows one part at a time as the
- * statements move into the folders (issue 19).
+ * folder rather than new branches on the dialect's name. The interface grows one part at a time
+ * as the statements move into the folders (issue 19).
  */
+import type { Knex } from 'knex';
+import type { LiveTable } from './live-schema.js';
 import type { ChangeBuilder } from './statement.js';
 
 /** The databases the runtime writes to. */
@@ -68,4 +70,6 @@ export interface Dialect {
    * the rebuild's swap; as few as the database allows, so readers never find a table missing.
    */
   readonly renameTables: (pairs: ReadonlyArray<readonly [string, string]>) => string[];
+  /** Every table of the connected database, by name, read from its catalogue (sql/introspect.ts). */
+  readonly introspect: (db: Knex) => Promise<Map<string, LiveTable>>;
 }

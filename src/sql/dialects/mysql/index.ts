@@ -1,6 +1,7 @@
 /** MariaDB (10.11) and MySQL 8: the Dialect the mysql:// URLs use. */
 import type { Dialect } from '../../dialect.js';
 import { mysqlChanges } from './changes.js';
+import { mysqlSchema } from './introspect.js';
 import { quote } from './quote.js';
 
 export const mysql: Dialect = {
@@ -26,4 +27,5 @@ export const mysql: Dialect = {
   selectTables: (marks) => `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name IN (${marks})`,
   // One RENAME TABLE renames every pair atomically (https://mariadb.com/kb/en/rename-table/).
   renameTables: (pairs) => (pairs.length === 0 ? [] : [`RENAME TABLE ${pairs.map(([a, b]) => `${quote(a)} TO ${quote(b)}`).join(', ')}`]),
+  introspect: mysqlSchema,
 };

@@ -1,6 +1,7 @@
 /** SQLite (better-sqlite3): the Dialect the sqlite: URLs use. */
 import type { Dialect } from '../../dialect.js';
 import { sqliteChanges } from './changes.js';
+import { sqliteSchema } from './introspect.js';
 import { quote } from './quote.js';
 
 export const sqlite: Dialect = {
@@ -32,4 +33,5 @@ export const sqlite: Dialect = {
   selectTables: (marks) => `SELECT name AS name FROM sqlite_master WHERE type = 'table' AND name IN (${marks})`,
   // ALTER TABLE renames one table; the swap's transaction makes the sequence atomic.
   renameTables: (pairs) => pairs.map(([a, b]) => `ALTER TABLE ${quote(a)} RENAME TO ${quote(b)}`),
+  introspect: sqliteSchema,
 };
