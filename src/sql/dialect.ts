@@ -72,4 +72,17 @@ export interface Dialect {
   readonly renameTables: (pairs: ReadonlyArray<readonly [string, string]>) => string[];
   /** Every table of the connected database, by name, read from its catalogue (sql/introspect.ts). */
   readonly introspect: (db: Knex) => Promise<Map<string, LiveTable>>;
+  /** The collation key string columns get on this server (ddl.ts KEY_COLLATIONS). */
+  readonly keyCollation: (db: Knex) => Promise<string>;
+  /** A key string column's collation is the engine's to check (MariaDB); SQLite compares bytes anyway. */
+  readonly checksKeyCollation: boolean;
+  /** ALTER TABLE can change an existing column; SQLite's can only add one. */
+  readonly altersColumns: boolean;
+  /** ALTER TABLE can add a column of the primary key. */
+  readonly addsKeyColumns: boolean;
+  /**
+   * Index names are per table (MariaDB). Where they are per database, another table's index can
+   * hold a name, and CREATE INDEX IF NOT EXISTS would silently do nothing.
+   */
+  readonly indexNamesPerTable: boolean;
 }

@@ -84,7 +84,7 @@ function columnChanges(table: TableDef, live: LiveTable, dialect: MigrationDiale
     if (l === undefined) {
       const noValue = !c.nullable && expectedDefault(c) === null;
       if (noValue) out.push(change(table.name, c.name, 'add not null column', `${type} not null without a default: existing rows have no value for it`, []));
-      else if (dialect === 'sqlite' && keyed.has(c.name)) out.push(change(table.name, c.name, 'change primary key', `SQLite cannot add a key column to ${table.name}`, []));
+      else if (!dialectOf(dialect).addsKeyColumns && keyed.has(c.name)) out.push(change(table.name, c.name, 'change primary key', `SQLite cannot add a key column to ${table.name}`, []));
       else out.push(change(table.name, c.name, 'add column', describe(type, c), [alterColumnSql(table, c, dialect, 'add', keyCollation)]));
       continue;
     }
@@ -97,7 +97,7 @@ function columnChanges(table: TableDef, live: LiveTable, dialect: MigrationDiale
     // The worst of the changes decides; SQLite alters no existing column at all.
     const unsafe = kinds.find((k) => !SAFE.has(k));
     const kind: ChangeKind = unsafe ?? (kinds.length === 1 ? (kinds[0] as ChangeKind) : 'widen');
-    if (dialect === 'sqlite' && unsafe === undefined) {
+    if (!dialectOf(dialect).altersColumns && unsafe === undefined) {
       out.push({ table: table.name, column: c.name, kind, safe: false, detail: `${detail} (SQLite cannot alter a column)`, sql: [] });
       continue;
     }

@@ -1,7 +1,7 @@
 /** MariaDB (10.11) and MySQL 8: the Dialect the mysql:// URLs use. */
 import type { Dialect } from '../../dialect.js';
 import { mysqlChanges } from './changes.js';
-import { mysqlSchema } from './introspect.js';
+import { mysqlSchema, serverKeyCollation } from './introspect.js';
 import { quote } from './quote.js';
 
 export const mysql: Dialect = {
@@ -28,4 +28,9 @@ export const mysql: Dialect = {
   // One RENAME TABLE renames every pair atomically (https://mariadb.com/kb/en/rename-table/).
   renameTables: (pairs) => (pairs.length === 0 ? [] : [`RENAME TABLE ${pairs.map(([a, b]) => `${quote(a)} TO ${quote(b)}`).join(', ')}`]),
   introspect: mysqlSchema,
+  keyCollation: serverKeyCollation,
+  checksKeyCollation: true,
+  altersColumns: true,
+  addsKeyColumns: true,
+  indexNamesPerTable: true,
 };

@@ -1,5 +1,6 @@
 /** MariaDB/MySQL introspection: information_schema of DATABASE(). */
 import type { Knex } from 'knex';
+import { KEY_COLLATIONS } from '../../ddl.js';
 import { tableOf, unquoteDefault, type LiveTable } from '../../live-schema.js';
 
 interface MysqlColumnRow {
@@ -78,4 +79,11 @@ export async function mysqlSchema(db: Knex): Promise<Map<string, LiveTable>> {
     idx.columns.push(s.column_name);
   }
   return tables;
+}
+
+/** The best key collation the server has (see KEY_COLLATIONS). */
+export async function serverKeyCollation(db: Knex): Promise<string> {
+  const [rows] = (await db.raw(`show collation where charset = 'utf8mb4'`)) as [Array<Record<string, unknown>>];
+  const have = new Set(rows.map((r) => String(r.Collation ?? r.collation)));
+  return KEY_COLLATIONS.find((c) => have.has(c)) ?? 'utf8mb4_bin';
 }

@@ -1,5 +1,6 @@
 /** SQLite (better-sqlite3): the Dialect the sqlite: URLs use. */
 import type { Dialect } from '../../dialect.js';
+import { KEY_COLLATION } from '../../ddl.js';
 import { sqliteChanges } from './changes.js';
 import { sqliteSchema } from './introspect.js';
 import { quote } from './quote.js';
@@ -34,4 +35,11 @@ export const sqlite: Dialect = {
   // ALTER TABLE renames one table; the swap's transaction makes the sequence atomic.
   renameTables: (pairs) => pairs.map(([a, b]) => `ALTER TABLE ${quote(a)} RENAME TO ${quote(b)}`),
   introspect: sqliteSchema,
+  // Unused by SQLite's DDL: its key columns compare bytes without a collation.
+  keyCollation: () => Promise.resolve(KEY_COLLATION),
+  checksKeyCollation: false,
+  // https://www.sqlite.org/lang_altertable.html: ADD COLUMN only, and not of a key.
+  altersColumns: false,
+  addsKeyColumns: false,
+  indexNamesPerTable: false,
 };
