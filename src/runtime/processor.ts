@@ -7,6 +7,7 @@
  * Transient database errors retry the unit with backoff; a data error splits the unit in halves
  * until the event at fault is alone, and that event is dead-lettered.
  */
+import { dialectOf } from '../sql/dialects/index.js';
 import { fold, chunks, chunksBy, rowBytes, splitByBytes } from '../sql/fold.js';
 import type { Statement } from '../sql/statement.js';
 import { sqlNow, type ProcessedRow } from '../sql/engine-sql.js';
@@ -171,7 +172,7 @@ export class GroupProcessor {
   /** The locks and the fingerprint check of a transaction that moves these partitions' positions. */
   private guard(keys: Iterable<string>): TxGuard | undefined {
     const locks: string[] = [];
-    if (this.o.partitionLocks !== false && this.o.sink.dialect === 'mysql') {
+    if (this.o.partitionLocks !== false && dialectOf(this.o.sink.dialect).namedLocks) {
       for (const k of keys) {
         let name = this.lockNames.get(k);
         if (name === undefined) {

@@ -30,8 +30,7 @@ import { VERSION } from './version.js';
 import { StopRequestedError, StopSignal } from './stop-signal.js';
 import { pruneProcessed } from './retention.js';
 import { groupRoutes, type GroupRoutes } from './routes.js';
-import { openMysqlSink } from './sink-mysql.js';
-import { openSqliteSink } from './sink-sqlite.js';
+import { openSink } from './open-sink.js';
 import type { Sink } from './sink.js';
 import { describeCounts, newStats, noopBreakdown, percentile, type GroupStats } from './stats.js';
 import type { TestHooks } from './test-hooks.js';
@@ -152,7 +151,8 @@ interface GroupRun {
 export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   const log = o.logger ?? createLogger(o.logFormat ?? 'text');
   const plan = o.plan ?? planOf(o.config ?? 'projections');
-  const target = parseDatabaseUrl(o.databaseUrl);
+  // A malformed URL fails here, before any other check or connection.
+  parseDatabaseUrl(o.databaseUrl);
   const fromPaths = o.from === undefined ? undefined : Array.isArray(o.from) ? o.from : [o.from];
   if (fromPaths !== undefined && fromPaths.length === 0) throw new ConfigError('--from: no file given');
   if (o.from === undefined && (o.brokers === undefined || o.brokers.length === 0)) throw new ConfigError('no Kafka brokers: give --brokers or KAFKA_BROKERS, or read a file with --from');
@@ -282,7 +282,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     }
     if (o.createTables !== false) await untilStop('preparing the schema', prepareSchema(o.databaseUrl, plan, log, { migrate: o.migrate === true, acceptSpec: o.acceptSpec === true, advice: { from: o.from, source: o.source, config: o.config, databaseUrl: o.databaseUrl } }));
     if (stopSignal.requested) throw new StopRequestedError('starting');
-    sink = target.kind === 'mysql' ? await openMysqlSink(o.databaseUrl, (o.concurrency ?? DEFAULT_CONCURRENCY) * plan.groups.length, { lockTimeoutS: o.lockTimeoutS }) : openSqliteSink(o.databaseUrl);
+    sink = await openSink(o.databaseUrl, { connections: (o.concurrency ?? DEFAULT_CONCURRENCY) * plan.groups.length, lockTimeoutS: o.lockTimeoutS });
     let deadLetters: DeadLetterSink = TABLE_DEAD_LETTERS;
     if (kafka !== undefined && producer !== undefined) {
       await untilStop('connecting the dead-letter producer', producer.connect());

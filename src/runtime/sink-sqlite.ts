@@ -1,7 +1,7 @@
 /** SQLite sink (the embedded default) over better-sqlite3, with prepared statements cached by text. */
 import Database from 'better-sqlite3';
 import { parseDatabaseUrl } from '../sql/connection.js';
-import { SC_ADD, scAddImpl } from '../sql/sqlite/functions.js';
+import { SC_ADD, scAddImpl } from '../sql/dialects/sqlite/functions.js';
 import { fingerprintText, sinkParts, type Sink, type Tx, type TxGuard, type TxStart } from './sink.js';
 
 export function openSqliteSink(databaseUrl: string): Sink {
@@ -12,7 +12,7 @@ export function openSqliteSink(databaseUrl: string): Sink {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 5000');
-  // Exact, range-checked increments (sql/sqlite/functions.ts); integers arrive as bigint.
+  // Exact, range-checked increments (sql/dialects/sqlite/functions.ts); integers arrive as bigint.
   db.function(SC_ADD, { deterministic: true, safeIntegers: true }, scAddImpl);
   const cache = new Map<string, Database.Statement>();
   const prepare = (sql: string) => {

@@ -4,8 +4,7 @@
  */
 import type { ChangeBuilder, Statement } from '../sql/statement.js';
 import { engineSql, type EngineSql, type SqlDialect } from '../sql/engine-sql.js';
-import { mysqlChanges } from '../sql/mysql/changes.js';
-import { sqliteChanges } from '../sql/sqlite/changes.js';
+import { dialectOf } from '../sql/dialects/index.js';
 
 export interface Tx {
   /** Run a statement; resolves to the number of rows it changed. */
@@ -63,5 +62,5 @@ export interface Sink {
 }
 
 export function sinkParts(dialect: SqlDialect): Pick<Sink, 'dialect' | 'changes' | 'engine'> {
-  return { dialect, changes: dialect === 'mysql' ? mysqlChanges : sqliteChanges, engine: engineSql(dialect) };
+  return { dialect, changes: dialectOf(dialect).changes, engine: engineSql(dialect) };
 }

@@ -7,8 +7,9 @@ import type { Knex } from 'knex';
 import type { ColumnDef, TableDef } from '../compile/plan.js';
 import { openKnex, parseDatabaseUrl } from './connection.js';
 import type { DatabaseKind } from './connection.js';
-import { columnDefault, columnSqlType, KEY_COLLATION, KEY_COLLATIONS, keyedColumns, tableStatements } from './ddl.js';
+import { columnDefault, columnSqlType, keyedColumns, tableStatements } from './ddl.js';
 import type { IndexStatement } from './ddl.js';
+import { dialectOf } from './dialects/index.js';
 import { introspect } from './introspect.js';
 import type { LiveColumn, LiveTable } from './introspect.js';
 
@@ -43,7 +44,7 @@ export async function applyDdl(databaseUrl: string, tables: readonly TableDef[])
   const db = openKnex(databaseUrl);
   const report: ApplyReport = { created: [], indexesCreated: [], columnsAdded: [], differences: [], unchanged: [], warnings: [] };
   try {
-    const keyCollation = kind === 'mysql' ? await serverKeyCollation(db) : KEY_COLLATION;
+    const keyCollation = await dialectOf(kind).keyCollation(db);
     if (keyCollation === 'utf8mb4_bin') {
       report.warnings.push('the server has no NO PAD binary collation (utf8mb4_nopad_bin, utf8mb4_0900_bin): key columns use utf8mb4_bin, where keys and event ids that differ only in trailing spaces are one');
     }
@@ -55,7 +56,7 @@ export async function applyDdl(databaseUrl: string, tables: readonly TableDef[])
     const createIndexes = async (table: string, indexes: IndexStatement[]): Promise<void> => {
       for (const index of indexes) {
         const owner = owners.get(index.name);
-        if (kind !== 'mysql' && owner !== undefined && owner !== table) {
+        if (!dialectOf(kind).indexNamesPerTable && owner !== undefined && owner !== table) {
           report.differences.push({ table, column: `(index ${index.name})`, expected: describeIndex(index), actual: `name taken by an index of table ${owner}` });
           continue;
         }
@@ -88,13 +89,6 @@ export async function applyDdl(databaseUrl: string, tables: readonly TableDef[])
     await db.destroy();
   }
   return report;
-}
-
-/** The best key collation the server has (see KEY_COLLATIONS). */
-export async function serverKeyCollation(db: Knex): Promise<string> {
-  const [rows] = (await db.raw(`show collation where charset = 'utf8mb4'`)) as [Array<Record<string, unknown>>];
-  const have = new Set(rows.map((r) => String(r.Collation ?? r.collation)));
-  return KEY_COLLATIONS.find((c) => have.has(c)) ?? 'utf8mb4_bin';
 }
 
 /**
@@ -187,7 +181,7 @@ function diffColumns(table: TableDef, live: LiveTable, kind: DatabaseKind, keyCo
       out.push({ table: table.name, column: c.name, expected, actual: 'missing' });
     } else if (l.type !== type || l.nullable !== c.nullable || !sameDefault(c, l.default, expectedDefault(c))) {
       out.push({ table: table.name, column: c.name, expected, actual: describe(l.type, l.nullable, l.default) });
-    } else if (kind === 'mysql' && c.type === 'string' && keyed.has(c.name) && l.collation !== keyCollation) {
+    } else if (dialectOf(kind).checksKeyCollation && c.type === 'string' && keyed.has(c.name) && l.collation !== keyCollation) {
       // A key made by an older version (utf8mb4_bin, PAD SPACE) or by hand: 'k' and 'k ' are one row there.
       out.push({ table: table.name, column: c.name, expected: `${expected} collate ${keyCollation}`, actual: `${describe(l.type, l.nullable, l.default)} collate ${l.collation ?? 'none'}` });
     }

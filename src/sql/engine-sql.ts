@@ -1,12 +1,15 @@
 /**
- * The engine's own statements: processed event ids, consumer positions and dead letters, for
- * both dialects. Positions only move forward (GREATEST / MAX), so a consumer that lost its
- * partition in a rebalance can never move a position back.
+ * The engine's own statements: processed event ids, consumer positions and dead letters,
+ * written once; what differs by database comes from its Dialect (sql/dialects/). Positions only
+ * move forward (Dialect.greatest), so a consumer that lost its partition in a rebalance can
+ * never move a position back.
  */
 import type { SqlValue } from './coerce.js';
+import type { SqlDialect } from './dialect.js';
+import { dialectOf } from './dialects/index.js';
 import type { Statement } from './statement.js';
 
-export type SqlDialect = 'mysql' | 'sqlite';
+export type { SqlDialect } from './dialect.js';
 
 export interface ProcessedRow {
   group: string;
@@ -49,7 +52,8 @@ export interface DeadLetterRow {
 }
 
 export function engineSql(dialect: SqlDialect) {
-  const q = dialect === 'mysql' ? (n: string) => '`' + n + '`' : (n: string) => `"${n}"`;
+  const d = dialectOf(dialect);
+  const q = d.quote;
   // `n` tuples of `width` placeholders; one string repeat, not an array per tuple (a claim has up to 1,000).
   const tuples = (n: number, width: number) => {
     const tuple = `(${'?,'.repeat(width - 1)}?)`;
@@ -71,9 +75,7 @@ export function engineSql(dialect: SqlDialect) {
      */
     claimProcessed(rows: ProcessedRow[]): Statement {
       const ins = this.insertProcessed(rows);
-      return dialect === 'mysql'
-        ? { sql: `INSERT IGNORE${ins.sql.slice('INSERT'.length)} RETURNING ${q('event_id')} AS event_id`, params: ins.params }
-        : { sql: `${ins.sql} ON CONFLICT DO NOTHING RETURNING ${q('event_id')} AS event_id`, params: ins.params };
+      return { sql: `${d.insertIgnore(ins.sql)} RETURNING ${q('event_id')} AS event_id`, params: ins.params };
     },
     insertProcessed(rows: ProcessedRow[]): Statement {
       const cols = ['consumer_group', 'event_id', 'entity_id', 'entity_version', 'event_type', 'processed_at'];
@@ -95,9 +97,10 @@ export function engineSql(dialect: SqlDialect) {
       const cols = ['consumer_group', 'topic', 'partition', 'next_offset', 'updated_at'];
       const params: SqlValue[] = rows.flatMap((r) => [r.group, r.topic, r.partition, r.nextOffset, r.at]);
       const head = `INSERT INTO ${q('sc_consumer_positions')} (${cols.map(q).join(',')}) VALUES ${tuples(rows.length, cols.length)}`;
-      const sql = dialect === 'mysql'
-        ? `${head} ON DUPLICATE KEY UPDATE ${q('next_offset')} = GREATEST(${q('next_offset')}, VALUES(${q('next_offset')})), ${q('updated_at')} = VALUES(${q('updated_at')})`
-        : `${head} ON CONFLICT (${['consumer_group', 'topic', 'partition'].map(q).join(',')}) DO UPDATE SET ${q('next_offset')} = MAX(${q('next_offset')}, excluded.${q('next_offset')}), ${q('updated_at')} = excluded.${q('updated_at')}`;
+      const sql = d.upsert(head, ['consumer_group', 'topic', 'partition'], [
+        `${q('next_offset')} = ${d.greatest(q('next_offset'), d.excluded('next_offset'))}`,
+        `${q('updated_at')} = ${d.excluded('updated_at')}`,
+      ]);
       return { sql, params };
     },
     /**
@@ -134,16 +137,14 @@ export function engineSql(dialect: SqlDialect) {
       const cols = ['consumer_group', 'kind', 'lines', 'bytes', 'sha256', 'updated_at'];
       const head = `INSERT INTO ${q('sc_sources')} (${cols.map(q).join(',')}) VALUES ${tuples(1, cols.length)}`;
       const set = ['kind', 'lines', 'bytes', 'sha256', 'updated_at'];
-      const sql = dialect === 'mysql'
-        ? `${head} ON DUPLICATE KEY UPDATE ${set.map((c) => `${q(c)} = VALUES(${q(c)})`).join(', ')}`
-        : `${head} ON CONFLICT (${q('consumer_group')}) DO UPDATE SET ${set.map((c) => `${q(c)} = excluded.${q(c)}`).join(', ')}`;
+      const sql = d.upsert(head, ['consumer_group'], set.map((c) => `${q(c)} = ${d.excluded(c)}`));
       return { sql, params: [r.group, r.kind, r.lines, r.bytes, r.sha256, r.at] };
     },
     insertDeadLetters(rows: DeadLetterRow[]): Statement {
       const cols = ['dlq_id', 'topic', 'partition', 'offset', 'consumer_group', 'projection', 'reason', 'key_bytes', 'value_bytes', 'created_at'];
       const params: SqlValue[] = rows.flatMap((r) => [r.id, r.topic, r.partition, r.offset, r.group, r.projection, r.reason, r.key, r.value, r.at]);
       const head = `INSERT INTO ${q('sc_dead_letters')} (${cols.map(q).join(',')}) VALUES ${tuples(rows.length, cols.length)}`;
-      return { sql: dialect === 'mysql' ? `${head} ON DUPLICATE KEY UPDATE ${q('dlq_id')} = ${q('dlq_id')}` : `${head} ON CONFLICT DO NOTHING`, params };
+      return { sql: d.insertOrKeep(head, 'dlq_id'), params };
     },
     /**
      * The stored spec fingerprints of these projections as one text, `projection=fingerprint`
@@ -151,10 +152,7 @@ export function engineSql(dialect: SqlDialect) {
      * latest committed rows whatever the transaction's snapshot (MariaDB).
      */
     selectFingerprints(projections: string[], locking = false): Statement {
-      const marks = projections.map(() => '?').join(',');
-      const sql = dialect === 'mysql'
-        ? `SELECT GROUP_CONCAT(${q('projection')}, '=', ${q('fingerprint')} ORDER BY ${q('projection')} SEPARATOR ',') FROM ${q('sc_spec_fingerprints')} WHERE ${q('projection')} IN (${marks})${locking ? ' LOCK IN SHARE MODE' : ''}`
-        : `SELECT group_concat(x, ',') FROM (SELECT ${q('projection')} || '=' || ${q('fingerprint')} AS x FROM ${q('sc_spec_fingerprints')} WHERE ${q('projection')} IN (${marks}) ORDER BY ${q('projection')})`;
+      const sql = d.selectFingerprintText(projections.map(() => '?').join(','), locking);
       return { sql: `SELECT (${sql}) AS fp`, params: projections };
     },
     /**
@@ -170,9 +168,7 @@ export function engineSql(dialect: SqlDialect) {
       return { sql: `SELECT ${locks.map((_, i) => `RELEASE_LOCK(?) AS r${i}`).join(', ')}`, params: locks };
     },
     pruneProcessed(before: string, limit: number): Statement {
-      return dialect === 'mysql'
-        ? { sql: `DELETE FROM ${q('sc_processed_events')} WHERE ${q('processed_at')} < ? LIMIT ${limit}`, params: [before] }
-        : { sql: `DELETE FROM ${q('sc_processed_events')} WHERE rowid IN (SELECT rowid FROM ${q('sc_processed_events')} WHERE ${q('processed_at')} < ? LIMIT ${limit})`, params: [before] };
+      return { sql: d.deleteLimited('sc_processed_events', `${q('processed_at')} < ?`, limit), params: [before] };
     },
   };
 }

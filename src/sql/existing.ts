@@ -6,7 +6,8 @@
  * only when a batch had no-ops: never on the hot path.
  */
 import type { SqlValue } from './coerce.js';
-import type { SqlDialect } from './engine-sql.js';
+import type { SqlDialect } from './dialect.js';
+import { dialectOf } from './dialects/index.js';
 import type { DeleteRow, UpdateRow } from './rows.js';
 import type { Statement } from './statement.js';
 
@@ -25,7 +26,7 @@ export interface ExistingQuery extends Statement {
 export function existingRows(dialect: SqlDialect, rows: ReadonlyArray<UpdateRow | DeleteRow>): ExistingQuery[] {
   const first = rows[0];
   if (first === undefined) return [];
-  const q = dialect === 'mysql' ? (n: string) => '`' + n + '`' : (n: string) => `"${n}"`;
+  const q = dialectOf(dialect).quote;
   const guard = first.guard === undefined ? '' : `, t.${q(first.guard)} AS v`;
   const on = first.where.map((c, i) => `t.${q(c)} = s.w${i}`).join(' AND ');
   const out: ExistingQuery[] = [];

@@ -3,9 +3,8 @@
  * `apply` runs the safe statements in sequence. What is not safe is returned, never run.
  */
 import type { TableDef } from '../compile/plan.js';
-import { serverKeyCollation } from './apply.js';
 import { openKnex, parseDatabaseUrl } from './connection.js';
-import { KEY_COLLATION } from './ddl.js';
+import { dialectOf } from './dialects/index.js';
 import { introspect } from './introspect.js';
 import { planMigrations, type Migration, type MigrationDialect } from './migrate.js';
 
@@ -23,7 +22,7 @@ export async function migrateDatabase(databaseUrl: string, tables: readonly Tabl
   const dialect = parseDatabaseUrl(databaseUrl).kind;
   const db = openKnex(databaseUrl);
   try {
-    const keyCollation = dialect === 'mysql' ? await serverKeyCollation(db) : KEY_COLLATION;
+    const keyCollation = await dialectOf(dialect).keyCollation(db);
     const migrations = planMigrations(tables, await introspect(db, dialect), dialect, keyCollation);
     const applied: Migration[] = [];
     if (o.apply) {

@@ -17,9 +17,11 @@
 import type { ColumnDef, TableDef } from '../compile/plan.js';
 import { covers, expectedDefault, sameDefault } from './apply.js';
 import { alterColumnSql, columnSqlType, KEY_COLLATION, keyedColumns, tableStatements } from './ddl.js';
+import type { SqlDialect } from './dialect.js';
+import { dialectOf } from './dialects/index.js';
 import type { LiveTable } from './introspect.js';
 
-export type MigrationDialect = 'mysql' | 'sqlite';
+export type MigrationDialect = SqlDialect;
 
 export type ChangeKind =
   | 'create table' | 'add column' | 'add index' | 'change index' | 'widen' | 'make nullable' | 'change default'
@@ -61,7 +63,7 @@ export function planMigrations(tables: readonly TableDef[], live: ReadonlyMap<st
     for (const index of statements.indexes) {
       const byName = existing.indexes.find((l) => l.name === index.name);
       if (byName !== undefined && !covers(byName, index)) {
-        const drop = dialect === 'mysql' ? `drop index \`${index.name}\` on \`${table.name}\`` : `drop index "${index.name}"`;
+        const drop = dialectOf(dialect).dropIndex(index.name, table.name);
         out.push(change(table.name, undefined, 'change index', `${index.name}: (${byName.columns.join(', ')}) → (${index.columns.join(', ')})`, [drop, index.sql]));
       } else if (byName === undefined && !existing.indexes.some((l) => covers(l, index))) {
         out.push(change(table.name, undefined, 'add index', `${index.unique ? 'unique ' : ''}${index.name} (${index.columns.join(', ')})`, [index.sql]));
@@ -82,7 +84,7 @@ function columnChanges(table: TableDef, live: LiveTable, dialect: MigrationDiale
     if (l === undefined) {
       const noValue = !c.nullable && expectedDefault(c) === null;
       if (noValue) out.push(change(table.name, c.name, 'add not null column', `${type} not null without a default: existing rows have no value for it`, []));
-      else if (dialect === 'sqlite' && keyed.has(c.name)) out.push(change(table.name, c.name, 'change primary key', `SQLite cannot add a key column to ${table.name}`, []));
+      else if (!dialectOf(dialect).addsKeyColumns && keyed.has(c.name)) out.push(change(table.name, c.name, 'change primary key', `SQLite cannot add a key column to ${table.name}`, []));
       else out.push(change(table.name, c.name, 'add column', describe(type, c), [alterColumnSql(table, c, dialect, 'add', keyCollation)]));
       continue;
     }
@@ -95,7 +97,7 @@ function columnChanges(table: TableDef, live: LiveTable, dialect: MigrationDiale
     // The worst of the changes decides; SQLite alters no existing column at all.
     const unsafe = kinds.find((k) => !SAFE.has(k));
     const kind: ChangeKind = unsafe ?? (kinds.length === 1 ? (kinds[0] as ChangeKind) : 'widen');
-    if (dialect === 'sqlite' && unsafe === undefined) {
+    if (!dialectOf(dialect).altersColumns && unsafe === undefined) {
       out.push({ table: table.name, column: c.name, kind, safe: false, detail: `${detail} (SQLite cannot alter a column)`, sql: [] });
       continue;
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { addNumeric, formatScaled, negateNumeric, scaledDecimal, sumAmounts } from './numeric.js';
-import { scAddImpl } from './sqlite/functions.js';
+import { scAddImpl } from './dialects/sqlite/functions.js';
 
 const dec = { type: 'decimal', precision: 12, scale: 2 } as const;
 

@@ -1,9 +1,11 @@
 /**
- * The statements of a blue-green rebuild (runtime/lifecycle/rebuild.ts), for both dialects: its
- * state rows (sc_rebuilds), moving a group's positions and processed ids, the table renames of the
- * swap and the spec fingerprint it records.
+ * The statements of a blue-green rebuild (runtime/lifecycle/rebuild.ts): its state rows
+ * (sc_rebuilds), moving a group's positions and processed ids, the table renames of the swap and
+ * the spec fingerprint it records. Written once; what differs by database comes from its Dialect
+ * (sql/dialects/).
  */
-import type { SqlDialect } from './engine-sql.js';
+import type { SqlDialect } from './dialect.js';
+import { dialectOf } from './dialects/index.js';
 import type { Statement } from './statement.js';
 
 export interface RebuildRow {
@@ -21,15 +23,13 @@ export interface RebuildRow {
 export type RebuildState = 'building' | 'swapping' | 'swapped';
 
 export function rebuildSql(dialect: SqlDialect) {
-  const q = dialect === 'mysql' ? (n: string) => '`' + n.replace(/`/g, '``') + '`' : (n: string) => `"${n.replace(/"/g, '""')}"`;
+  const d = dialectOf(dialect);
+  const q = d.quote;
   const marks = (n: number) => Array.from({ length: n }, () => '?').join(',');
   const upsert = (table: string, cols: string[], key: string[], params: Statement['params']): Statement => {
     const head = `INSERT INTO ${q(table)} (${cols.map(q).join(',')}) VALUES (${marks(cols.length)})`;
     const rest = cols.filter((c) => !key.includes(c));
-    const sql = dialect === 'mysql'
-      ? `${head} ON DUPLICATE KEY UPDATE ${rest.map((c) => `${q(c)} = VALUES(${q(c)})`).join(', ')}`
-      : `${head} ON CONFLICT (${key.map(q).join(',')}) DO UPDATE SET ${rest.map((c) => `${q(c)} = excluded.${q(c)}`).join(', ')}`;
-    return { sql, params };
+    return { sql: d.upsert(head, key, rest.map((c) => `${q(c)} = ${d.excluded(c)}`)), params };
   };
   return {
     selectRebuilds(): Statement {
@@ -50,9 +50,7 @@ export function rebuildSql(dialect: SqlDialect) {
     },
     /** At most `limit` rows a statement on MariaDB, so a large group never makes one huge transaction. */
     deleteProcessed(group: string, limit: number): Statement {
-      return dialect === 'mysql'
-        ? { sql: `DELETE FROM ${q('sc_processed_events')} WHERE ${q('consumer_group')} = ? LIMIT ${limit}`, params: [group] }
-        : { sql: `DELETE FROM ${q('sc_processed_events')} WHERE rowid IN (SELECT rowid FROM ${q('sc_processed_events')} WHERE ${q('consumer_group')} = ? LIMIT ${limit})`, params: [group] };
+      return { sql: d.deleteLimited('sc_processed_events', `${q('consumer_group')} = ?`, limit), params: [group] };
     },
     /** A position set to exactly this value (the swap hands the shadow's positions to the live group). */
     setPosition(group: string, topic: string, partition: number, nextOffset: number, at: string): Statement {
@@ -62,9 +60,8 @@ export function rebuildSql(dialect: SqlDialect) {
     /** The shadow group's processed ids into the live group's (those processed at or after `since` only, when given). */
     copyProcessed(from: string, to: string, since?: string): Statement {
       const cols = ['event_id', 'entity_id', 'entity_version', 'event_type', 'processed_at'];
-      const verb = dialect === 'mysql' ? 'INSERT IGNORE INTO' : 'INSERT OR IGNORE INTO';
       return {
-        sql: `${verb} ${q('sc_processed_events')} (${q('consumer_group')}, ${cols.map(q).join(', ')}) SELECT ?, ${cols.map(q).join(', ')} FROM ${q('sc_processed_events')} WHERE ${q('consumer_group')} = ?${since !== undefined ? ` AND ${q('processed_at')} >= ?` : ''}`,
+        sql: `${d.insertIgnoreInto} ${q('sc_processed_events')} (${q('consumer_group')}, ${cols.map(q).join(', ')}) SELECT ?, ${cols.map(q).join(', ')} FROM ${q('sc_processed_events')} WHERE ${q('consumer_group')} = ?${since !== undefined ? ` AND ${q('processed_at')} >= ?` : ''}`,
         params: since !== undefined ? [to, from, since] : [to, from],
       };
     },
@@ -73,19 +70,14 @@ export function rebuildSql(dialect: SqlDialect) {
     },
     /** Which of these tables exist. */
     existingTables(names: string[]): Statement {
-      return dialect === 'mysql'
-        ? { sql: `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name IN (${marks(names.length)})`, params: names }
-        : { sql: `SELECT name AS name FROM sqlite_master WHERE type = 'table' AND name IN (${marks(names.length)})`, params: names };
+      return { sql: d.selectTables(marks(names.length)), params: names };
     },
     /**
      * The swap's renames, each pair [from, to] in sequence. MariaDB: ONE statement, atomic (no
      * reader ever finds a table missing); SQLite: one ALTER a pair, inside the swap's transaction.
      */
     renames(pairs: Array<[string, string]>): Statement[] {
-      if (pairs.length === 0) return [];
-      return dialect === 'mysql'
-        ? [{ sql: `RENAME TABLE ${pairs.map(([a, b]) => `${q(a)} TO ${q(b)}`).join(', ')}`, params: [] }]
-        : pairs.map(([a, b]) => ({ sql: `ALTER TABLE ${q(a)} RENAME TO ${q(b)}`, params: [] }));
+      return d.renameTables(pairs).map((sql) => ({ sql, params: [] }));
     },
     dropTable(name: string): Statement {
       return { sql: `DROP TABLE IF EXISTS ${q(name)}`, params: [] };

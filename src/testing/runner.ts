@@ -15,8 +15,7 @@ import { lineToMessage } from '../runtime/ndjson-source.js';
 import { silentLogger } from '../runtime/log.js';
 import { GroupProcessor } from '../runtime/processor.js';
 import { groupRoutes } from '../runtime/routes.js';
-import { openMysqlSink } from '../runtime/sink-mysql.js';
-import { openSqliteSink } from '../runtime/sink-sqlite.js';
+import { openSink } from '../runtime/open-sink.js';
 import type { Sink } from '../runtime/sink.js';
 import { newStats } from '../runtime/stats.js';
 import type { RawMessage } from '../runtime/message.js';
@@ -53,7 +52,7 @@ export async function runCase(plan: Plan, fixture: FixtureCase, target: { templa
       await applyDdl(url, [...plan.tables, ...engineTablesFor(plan)]);
       await truncate(url, plan);
     }
-    sink = url.startsWith('sqlite:') ? openSqliteSink(url) : await openMysqlSink(url);
+    sink = await openSink(url);
     const rec = recorder();
     const processors: Array<{ routes: ReturnType<typeof groupRoutes>; processor: GroupProcessor; outputs?: GroupOutputs }> = [];
     for (const g of plan.groups) {

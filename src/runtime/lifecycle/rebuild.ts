@@ -26,7 +26,6 @@ import type { Plan } from '../../compile/plan.js';
 import { shadowPlan, ShadowPlanError, type ShadowGroup, type ShadowPlan, type TableRename } from '../../compile/shadow.js';
 import { formatDiagnostics } from '../../diagnostics.js';
 import { applyDdl, ApplyError } from '../../sql/apply.js';
-import { parseDatabaseUrl } from '../../sql/connection.js';
 import { sqlNow } from '../../sql/engine-sql.js';
 import { ENGINE_TABLES, REBUILDS_TABLE } from '../../sql/engine-tables.js';
 import type { RebuildRow, RebuildState } from '../../sql/rebuild-sql.js';
@@ -42,8 +41,7 @@ import type { RawMessage } from '../message.js';
 import { GroupProcessor, StoppedError } from '../processor.js';
 import { createProgress, type Progress } from '../progress.js';
 import { groupRoutes, type GroupRoutes } from '../routes.js';
-import { openMysqlSink } from '../sink-mysql.js';
-import { openSqliteSink } from '../sink-sqlite.js';
+import { openSink } from '../open-sink.js';
 import type { Sink, Tx } from '../sink.js';
 import { newStats, type GroupStats } from '../stats.js';
 import { sleep } from '../retry.js';
@@ -152,7 +150,6 @@ export async function rebuild(o: RebuildOptions): Promise<RebuildReport> {
     throw e;
   }
   if (o.from === undefined && (o.brokers === undefined || o.brokers.length === 0)) throw new RebuildError('no Kafka brokers: give --brokers or KAFKA_BROKERS, or rebuild from a file with --from');
-  const dialect = parseDatabaseUrl(o.databaseUrl).kind;
   try {
     await applyDdl(o.databaseUrl, [...ENGINE_TABLES, REBUILDS_TABLE]);
   } catch (e) {
@@ -163,7 +160,7 @@ export async function rebuild(o: RebuildOptions): Promise<RebuildReport> {
     const shape = projectionShape(plan, p);
     return [p.name, { fingerprint: fingerprintOf(shape), shape: JSON.stringify(shape) }] as const;
   }));
-  const sink = dialect === 'mysql' ? await openMysqlSink(o.databaseUrl, (o.concurrency ?? 2) * first.groups.length + 1) : openSqliteSink(o.databaseUrl);
+  const sink = await openSink(o.databaseUrl, { connections: (o.concurrency ?? 2) * first.groups.length + 1 });
   let control: Control | undefined;
   let kafka: Kafka | undefined;
   let admin: Admin | undefined;
@@ -738,9 +735,8 @@ export interface CleanupReport {
  */
 export async function cleanupRebuilds(o: CleanupOptions): Promise<CleanupReport> {
   const log = o.logger ?? silentLogger;
-  const kind = parseDatabaseUrl(o.databaseUrl).kind;
   await applyDdl(o.databaseUrl, [...ENGINE_TABLES, REBUILDS_TABLE]);
-  const sink = kind === 'mysql' ? await openMysqlSink(o.databaseUrl, 1) : openSqliteSink(o.databaseUrl);
+  const sink = await openSink(o.databaseUrl, { connections: 1 });
   const c = await openControl(o.databaseUrl, sink);
   try {
     const rows = (await readRows(c)).filter((r) => o.projections === undefined || o.projections.includes(r.projection));
@@ -770,8 +766,7 @@ export async function cleanupRebuilds(o: CleanupOptions): Promise<CleanupReport>
 
 /** The recorded rebuilds (for `status`). */
 export async function listRebuilds(databaseUrl: string): Promise<RebuildRow[]> {
-  const kind = parseDatabaseUrl(databaseUrl).kind;
-  const sink = kind === 'mysql' ? await openMysqlSink(databaseUrl, 1) : openSqliteSink(databaseUrl);
+  const sink = await openSink(databaseUrl, { connections: 1 });
   const c = await openControl(databaseUrl, sink);
   try {
     if ((await existing(c, [REBUILDS_TABLE.name])).size === 0) return [];

@@ -1,9 +1,12 @@
 /**
- * Statements on the HTTP outputs' engine tables (sql/engine-tables.ts), for both dialects. The
- * outbox is only ever read by key, which is the sequence records were consumed in, per partition.
+ * Statements on the HTTP outputs' engine tables (sql/engine-tables.ts), written once: what
+ * differs by database (upserts, locking reads, bounded deletes) comes from its Dialect
+ * (sql/dialects/). The outbox is only ever read by key, which is the sequence records were
+ * consumed in, per partition.
  */
 import type { SqlValue } from '../../../sql/coerce.js';
-import type { SqlDialect } from '../../../sql/engine-sql.js';
+import type { SqlDialect } from '../../../sql/dialect.js';
+import { dialectOf } from '../../../sql/dialects/index.js';
 import type { Statement } from '../../../sql/statement.js';
 
 export interface RecordRow {
@@ -40,12 +43,12 @@ export interface BatchRow {
 export type Source = [topic: string, partition: number, offset: number];
 
 export function outboxSql(dialect: SqlDialect) {
-  const q = dialect === 'mysql' ? (n: string) => '`' + n + '`' : (n: string) => `"${n}"`;
+  const d = dialectOf(dialect);
+  const q = d.quote;
   const tuples = (n: number, width: number) => Array.from({ length: n }, () => `(${Array.from({ length: width }, () => '?').join(',')})`).join(',');
   const insert = (table: string, cols: string[], rows: SqlValue[][], ignore: boolean): Statement => {
     const head = `INSERT INTO ${q(table)} (${cols.map(q).join(',')}) VALUES ${tuples(rows.length, cols.length)}`;
-    const sql = !ignore ? head : dialect === 'mysql' ? head.replace(/^INSERT INTO/u, 'INSERT IGNORE INTO') : `${head} ON CONFLICT DO NOTHING`;
-    return { sql, params: rows.flat() };
+    return { sql: ignore ? d.insertIgnore(head) : head, params: rows.flat() };
   };
   return {
     insertRecords(rows: RecordRow[]): Statement {
@@ -64,26 +67,21 @@ export function outboxSql(dialect: SqlDialect) {
      */
     selectHashes(output: string, hashes: string[], now: string): Statement {
       const sql = `SELECT ${q('hash')} AS hash FROM ${q('sc_http_content_hashes')} WHERE ${q('output')} = ? AND ${q('expires_at')} > ? AND ${q('hash')} IN (${hashes.map(() => '?').join(',')})`;
-      return { sql: dialect === 'mysql' ? `${sql} FOR UPDATE` : sql, params: [output, now, ...hashes] };
+      return { sql: d.lockingRead(sql), params: [output, now, ...hashes] };
     },
     /** Remember hashes until `expires`; an expired one is renewed. */
     upsertHashes(output: string, hashes: string[], expires: string): Statement {
       const head = `INSERT INTO ${q('sc_http_content_hashes')} (${['output', 'hash', 'expires_at'].map(q).join(',')}) VALUES ${tuples(hashes.length, 3)}`;
-      const sql = dialect === 'mysql'
-        ? `${head} ON DUPLICATE KEY UPDATE ${q('expires_at')} = VALUES(${q('expires_at')})`
-        : `${head} ON CONFLICT (${q('output')}, ${q('hash')}) DO UPDATE SET ${q('expires_at')} = excluded.${q('expires_at')}`;
-      return { sql, params: hashes.flatMap((h) => [output, h, expires]) };
+      return { sql: d.upsert(head, ['output', 'hash'], [`${q('expires_at')} = ${d.excluded('expires_at')}`]), params: hashes.flatMap((h) => [output, h, expires]) };
     },
     pruneHashes(now: string, limit: number): Statement {
-      return dialect === 'mysql'
-        ? { sql: `DELETE FROM ${q('sc_http_content_hashes')} WHERE ${q('expires_at')} <= ? LIMIT ${limit}`, params: [now] }
-        : { sql: `DELETE FROM ${q('sc_http_content_hashes')} WHERE rowid IN (SELECT rowid FROM ${q('sc_http_content_hashes')} WHERE ${q('expires_at')} <= ? LIMIT ${limit})`, params: [now] };
+      return { sql: d.deleteLimited('sc_http_content_hashes', `${q('expires_at')} <= ?`, limit), params: [now] };
     },
     /** The first `limit` buffered records by key; locked on MySQL so two instances never cut the same records. */
     selectRecords(output: string, limit: number): Statement {
       const byKey = ['topic', 'partition', 'offset', 'seq'].map(q).join(',');
       return {
-        sql: `SELECT ${q('topic')} AS topic, ${q('partition')} AS ${q('partition')}, ${q('offset')} AS ${q('offset')}, ${q('seq')} AS seq, ${q('list')} AS list, ${q('record')} AS record, ${q('bytes')} AS bytes FROM ${q('sc_http_records')} WHERE ${q('output')} = ? ORDER BY ${byKey} LIMIT ${limit}${dialect === 'mysql' ? ' FOR UPDATE' : ''}`,
+        sql: d.lockingRead(`SELECT ${q('topic')} AS topic, ${q('partition')} AS ${q('partition')}, ${q('offset')} AS ${q('offset')}, ${q('seq')} AS seq, ${q('list')} AS list, ${q('record')} AS record, ${q('bytes')} AS bytes FROM ${q('sc_http_records')} WHERE ${q('output')} = ? ORDER BY ${byKey} LIMIT ${limit}`),
         params: [output],
       };
     },
@@ -117,9 +115,7 @@ export function outboxSql(dialect: SqlDialect) {
       return { sql: `UPDATE ${q('sc_http_batches')} SET ${q('status')} = ?, ${q('last_status')} = ?, ${q('done_at')} = ? WHERE ${q('output')} = ? AND ${q('batch_id')} = ? AND ${q('status')} = 'pending'`, params: [status, httpStatus, at, output, batchId] };
     },
     pruneBatches(output: string, before: string, limit: number): Statement {
-      return dialect === 'mysql'
-        ? { sql: `DELETE FROM ${q('sc_http_batches')} WHERE ${q('output')} = ? AND ${q('status')} <> 'pending' AND ${q('done_at')} < ? LIMIT ${limit}`, params: [output, before] }
-        : { sql: `DELETE FROM ${q('sc_http_batches')} WHERE rowid IN (SELECT rowid FROM ${q('sc_http_batches')} WHERE ${q('output')} = ? AND ${q('status')} <> 'pending' AND ${q('done_at')} < ? LIMIT ${limit})`, params: [output, before] };
+      return { sql: d.deleteLimited('sc_http_batches', `${q('output')} = ? AND ${q('status')} <> 'pending' AND ${q('done_at')} < ?`, limit), params: [output, before] };
     },
     selectMessages(output: string, topic: string, partition: number, offsets: number[]): Statement {
       return {

@@ -5,13 +5,13 @@
  * Upserts use ON CONFLICT … DO UPDATE … WHERE (https://sqlite.org/lang_upsert.html), whose
  * assignments all read the old row, so the version guard is a plain WHERE.
  */
-import type { SqlValue } from '../coerce.js';
-import type { StatementGroup } from '../fold.js';
-import type { ChangeBuilder, Statement } from '../statement.js';
-import type { DeleteRow, InsertRow, SetPart, UpdateRow } from '../rows.js';
+import type { SqlValue } from '../../coerce.js';
+import type { StatementGroup } from '../../fold.js';
+import type { ChangeBuilder, Statement } from '../../statement.js';
+import type { DeleteRow, InsertRow, SetPart, UpdateRow } from '../../rows.js';
+import { quote as q } from './quote.js';
 import { scAdd } from './functions.js';
 
-const q = (name: string): string => `"${name}"`;
 
 export const sqliteChanges: ChangeBuilder = {
   build(group: StatementGroup): Statement[] {

@@ -7,13 +7,13 @@
  * - updates, increments, deletes: a join with a derived table of the rows' values
  *   (SELECT ? AS … UNION ALL SELECT …), so one statement changes many rows and never creates one.
  */
-import type { SqlValue } from '../coerce.js';
-import { chunks, type StatementGroup } from '../fold.js';
-import { MAX_ROWS_PER_STATEMENT, type ChangeBuilder, type Statement } from '../statement.js';
-import type { DeleteRow, InsertRow, SetPart, UpdateRow } from '../rows.js';
-import { addNumeric, type Numeric } from '../numeric.js';
+import type { SqlValue } from '../../coerce.js';
+import { chunks, type StatementGroup } from '../../fold.js';
+import { MAX_ROWS_PER_STATEMENT, type ChangeBuilder, type Statement } from '../../statement.js';
+import type { DeleteRow, InsertRow, SetPart, UpdateRow } from '../../rows.js';
+import { quote as q } from './quote.js';
+import { addNumeric, type Numeric } from '../../numeric.js';
 
-export const q = (name: string): string => '`' + name + '`';
 
 export const mysqlChanges: ChangeBuilder = {
   build(group: StatementGroup): Statement[] {

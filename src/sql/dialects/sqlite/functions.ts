@@ -5,8 +5,8 @@
  * REAL past 2^63), where MariaDB adds exactly and rejects what does not fit. `sc_add` adds as
  * MariaDB does and throws a NumericRangeError (a data error: the event is dead-lettered) instead.
  */
-import type { SqlValue } from '../coerce.js';
-import { addNumeric, type Numeric } from '../numeric.js';
+import type { SqlValue } from '../../coerce.js';
+import { addNumeric, type Numeric } from '../../numeric.js';
 
 export const SC_ADD = 'sc_add';
 

@@ -1,6 +1,6 @@
 /** The exact SQL and parameters each dialect builds for each kind of row change (kysely's testSql style). */
 import { describe, expect, it } from 'vitest';
-import type { InsertRow, UpdateRow, DeleteRow } from './rows.js';
+import type { InsertRow, UpdateRow, DeleteRow } from '../rows.js';
 import { mysqlChanges } from './mysql/changes.js';
 import { sqliteChanges } from './sqlite/changes.js';
 

@@ -1,0 +1,88 @@
+/**
+ * What differs between the databases the engine writes to. Each database is one folder of
+ * sql/dialects/ implementing this interface (kysely's src/dialect/<db>/), so adding one is a new
+ * folder rather than new branches on the dialect's name. The interface grows one part at a time
+ * as the statements move into the folders (issue 19).
+ */
+import type { Knex } from 'knex';
+import type { LiveTable } from './live-schema.js';
+import type { ChangeBuilder } from './statement.js';
+
+/** The databases the runtime writes to. */
+export type SqlDialect = 'mysql' | 'sqlite';
+
+/**
+ * A database's own syntax. The members are function-valued properties, not methods, so they can
+ * be passed around unbound (`columns.map(d.quote)`).
+ */
+export interface Dialect {
+  readonly name: SqlDialect;
+  /** How this database's statements apply a group of folded row changes (sql/fold.ts). */
+  readonly changes: ChangeBuilder;
+  /**
+   * The database has named locks (GET_LOCK), which live transactions and a rebuild's swap take
+   * per partition (runtime/lifecycle/swap-lock.ts). Without them none are needed: SQLite's write
+   * lock already makes its transactions take turns.
+   */
+  readonly namedLocks: boolean;
+  /** The identifier quoted, its embedded quote characters doubled: any name is safe to splice. */
+  readonly quote: (identifier: string) => string;
+  /** DROP INDEX: MariaDB names the table, SQLite's index names are per database. */
+  readonly dropIndex: (index: string, table: string) => string;
+  /**
+   * `INSERT INTO … VALUES …` made to skip the rows whose key exists. MariaDB's IGNORE also turns
+   * other errors into warnings, so callers only use it for values known to fit their columns.
+   */
+  readonly insertIgnore: (insert: string) => string;
+  /**
+   * `INSERT INTO … VALUES …` made to keep the existing row of a duplicate `key`, without
+   * IGNORE's downgrading of other errors: a value too long for its column still fails.
+   */
+  readonly insertOrKeep: (insert: string, key: string) => string;
+  /** The verb of an `INSERT … SELECT` that skips the rows whose key exists. */
+  readonly insertIgnoreInto: string;
+  /**
+   * `INSERT INTO … VALUES …` made to update the existing row of a duplicate `key` instead, with
+   * `assignments` (`col = expr` texts; `excluded(col)` is the value the insert carried).
+   */
+  readonly upsert: (insert: string, key: readonly string[], assignments: readonly string[]) => string;
+  /** In an upsert's assignments, the value the INSERT carried for `column`. */
+  readonly excluded: (column: string) => string;
+  /** The larger of two values (SQL expressions): positions only move forward. */
+  readonly greatest: (a: string, b: string) => string;
+  /**
+   * A SELECT made a locking read where the database needs one to keep concurrent transactions
+   * from reading the same rows; where transactions take turns anyway, the SELECT unchanged.
+   */
+  readonly lockingRead: (select: string) => string;
+  /** DELETE FROM `table` WHERE `where`, at most `limit` rows (a bounded batch of a prune). */
+  readonly deleteLimited: (table: string, where: string, limit: number) => string;
+  /**
+   * A SELECT of one text: the `projection=fingerprint` pairs of sc_spec_fingerprints whose
+   * projection is in `marks` (a list of placeholders), sorted by projection, comma-separated;
+   * NULL when there are none. `locking` reads the latest committed rows, not the snapshot.
+   */
+  readonly selectFingerprintText: (marks: string, locking: boolean) => string;
+  /** A SELECT of the `name` of each table of this database among those in `marks` (placeholders). */
+  readonly selectTables: (marks: string) => string;
+  /**
+   * The statements renaming tables, each pair [from, to] in sequence, run in one transaction by
+   * the rebuild's swap; as few as the database allows, so readers never find a table missing.
+   */
+  readonly renameTables: (pairs: ReadonlyArray<readonly [string, string]>) => string[];
+  /** Every table of the connected database, by name, read from its catalogue (sql/introspect.ts). */
+  readonly introspect: (db: Knex) => Promise<Map<string, LiveTable>>;
+  /** The collation key string columns get on this server (ddl.ts KEY_COLLATIONS). */
+  readonly keyCollation: (db: Knex) => Promise<string>;
+  /** A key string column's collation is the engine's to check (MariaDB); SQLite compares bytes anyway. */
+  readonly checksKeyCollation: boolean;
+  /** ALTER TABLE can change an existing column; SQLite's can only add one. */
+  readonly altersColumns: boolean;
+  /** ALTER TABLE can add a column of the primary key. */
+  readonly addsKeyColumns: boolean;
+  /**
+   * Index names are per table (MariaDB). Where they are per database, another table's index can
+   * hold a name, and CREATE INDEX IF NOT EXISTS would silently do nothing.
+   */
+  readonly indexNamesPerTable: boolean;
+}
