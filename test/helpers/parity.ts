@@ -92,3 +92,25 @@ export async function readRows(url: string, table: string, orderBy: string[]): P
     await c.end();
   }
 }
+
+/**
+ * Messages of one topic applied to a fresh SQLite file per `run` (the files removed by `cleanup`,
+ * for an afterEach): the rows of `table` by `key`, and the dead letters' reasons by offset.
+ */
+export function sqliteRunner(plan: Plan, topic: string) {
+  const files: Array<{ remove: () => void }> = [];
+  return {
+    msg: (offset: number, text: string, key: Buffer | null = null): RawMessage => ({ topic, partition: 0, offset, key, value: Buffer.from(text, 'utf8') }),
+    async run(messages: RawMessage[], table: string, key: string): Promise<{ rows: Array<Record<string, Cell>>; dead: Map<number, string> }> {
+      const f = sqliteFile();
+      files.push(f);
+      await applyMessages(f.url, plan, messages, 50);
+      const rows = await readRows(f.url, table, [key]);
+      const dead = new Map((await readRows(f.url, 'sc_dead_letters', ['dlq_id'])).map((r) => [Number(r.offset), String(r.reason)]));
+      return { rows, dead };
+    },
+    cleanup(): void {
+      for (const f of files.splice(0)) f.remove();
+    },
+  };
+}

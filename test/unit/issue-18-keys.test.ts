@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RawMessage } from '../../src/runtime/message.js';
-import { applyMessages, planOf, readRows, sqliteFile } from '../helpers/parity.js';
+import { planOf, sqliteRunner } from '../helpers/parity.js';
 
 const plan = planOf(`
 projection: keys
@@ -30,25 +30,9 @@ on:
       by: { hits: 1 }
       create_missing: true
 `);
-let files: Array<{ remove: () => void }> = [];
-afterEach(() => {
-  for (const f of files) f.remove();
-  files = [];
-});
-
-function msg(offset: number, text: string, key: Buffer | null = null): RawMessage {
-  return { topic: 'keys', partition: 0, offset, key, value: Buffer.from(text, 'utf8') };
-}
-
-/** Apply the messages to a fresh SQLite file: the rows of `table` by `key`, and the dead letters' reasons by offset. */
-async function run(messages: RawMessage[], table: string, key: string): Promise<{ rows: Array<Record<string, unknown>>; dead: Map<number, string> }> {
-  const f = sqliteFile();
-  files.push(f);
-  await applyMessages(f.url, plan, messages, 50);
-  const rows = await readRows(f.url, table, [key]);
-  const dead = new Map((await readRows(f.url, 'sc_dead_letters', ['dlq_id'])).map((r) => [Number(r.offset), String(r.reason)]));
-  return { rows, dead };
-}
+const runner = sqliteRunner(plan, 'keys');
+const { msg, run } = runner;
+afterEach(() => runner.cleanup());
 
 describe('issue 18 item 4: a key that is not UTF-8 is never read as U+FFFD', () => {
   const keyed = (offset: number, key: Buffer | null): RawMessage => msg(offset, `{"event_type":"keyed","event_id":"k${offset}"}`, key);

@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RawMessage } from '../../src/runtime/message.js';
-import { applyMessages, planOf, readRows, sqliteFile } from '../helpers/parity.js';
+import { planOf, sqliteRunner } from '../helpers/parity.js';
 
 const SPEC = `
 projection: nums
@@ -29,25 +29,9 @@ on:
 `;
 
 const plan = planOf(SPEC);
-let files: Array<{ remove: () => void }> = [];
-afterEach(() => {
-  for (const f of files) f.remove();
-  files = [];
-});
-
-function msg(offset: number, text: string, key: Buffer | null = null): RawMessage {
-  return { topic: 'nums', partition: 0, offset, key, value: Buffer.from(text, 'utf8') };
-}
-
-/** Apply the messages to a fresh SQLite file: the rows of `table` by `key`, and the dead letters' reasons by offset. */
-async function run(messages: RawMessage[], table: string, key: string): Promise<{ rows: Array<Record<string, unknown>>; dead: Map<number, string> }> {
-  const f = sqliteFile();
-  files.push(f);
-  await applyMessages(f.url, plan, messages, 50);
-  const rows = await readRows(f.url, table, [key]);
-  const dead = new Map((await readRows(f.url, 'sc_dead_letters', ['dlq_id'])).map((r) => [Number(r.offset), String(r.reason)]));
-  return { rows, dead };
-}
+const runner = sqliteRunner(plan, 'nums');
+const { msg, run } = runner;
+afterEach(() => runner.cleanup());
 
 const put = (offset: number, k: string, field: string, raw: string): RawMessage =>
   msg(offset, `{"event_type":"put","event_id":"p${offset}","k":"${k}","${field}":${raw}}`);
