@@ -109,7 +109,6 @@ const DIALECT_BRANCHES: Record<string, number> = {
   'src/sql/connection.ts': 2,
   // The one openSink(url) the issue allows beside the dialect folders: the URL picks the sink.
   'src/runtime/open-sink.ts': 2,
-  'src/sql/ddl.ts': 4,
   'src/runtime/lifecycle/control.ts': 1,
   'src/runtime/sink-mysql.ts': 1,
   'src/runtime/sink-sqlite.ts': 1,
