@@ -5,51 +5,21 @@
  */
 import knexFactory from 'knex';
 import type { Knex } from 'knex';
+import { parseMysqlUrl, type MysqlTarget } from './dialects/mysql/url.js';
+import { isSqliteUrl, parseSqliteUrl, type SqliteTarget } from './dialects/sqlite/url.js';
 
 /** The databases `--database-url` can point at. Postgres DDL can be printed, not applied. */
-export type DatabaseKind = 'mysql' | 'sqlite';
+export type DatabaseKind = DatabaseTarget['kind'];
 
-export type DatabaseTarget =
-  | {
-      kind: 'mysql';
-      host: string;
-      port: number;
-      login: string;
-      password: string;
-      database: string;
-    }
-  | { kind: 'sqlite'; filename: string };
+export type DatabaseTarget = MysqlTarget | SqliteTarget;
+export { isSqliteUrl };
 
 /**
- * Parses `mysql://login:pass@host:port/db` (also `mariadb://`), `sqlite:./path.db`,
- * `sqlite:/abs/path.db` and `sqlite::memory:`. Throws with the accepted forms otherwise.
+ * The one switch on a URL's form: a SQLite file's URL, else a server's, whose parser throws
+ * with the forms every database accepts. Each form is parsed in its dialect's folder.
  */
 export function parseDatabaseUrl(databaseUrl: string): DatabaseTarget {
-  if (databaseUrl.startsWith('sqlite:')) {
-    // `sqlite:///abs` is the URL-ish spelling of `sqlite:/abs`; keep both.
-    const rest = databaseUrl.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
-    if (rest === '') throw new Error(`database URL ${databaseUrl}: missing file name (sqlite:./file.db)`);
-    return { kind: 'sqlite', filename: rest };
-  }
-  let url: URL;
-  try {
-    url = new URL(databaseUrl);
-  } catch {
-    throw new Error(`database URL is not a URL; expected mysql://login:pass@host:3306/db or sqlite:./file.db`);
-  }
-  if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:') {
-    throw new Error(`database URL scheme ${url.protocol} is not supported; use mysql:// or sqlite:`);
-  }
-  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
-  if (database === '') throw new Error(`database URL ${url.host}: missing database name (mysql://…/db)`);
-  return {
-    kind: 'mysql',
-    host: url.hostname || '127.0.0.1',
-    port: url.port === '' ? 3306 : Number(url.port),
-    login: decodeURIComponent(url.username),
-    password: decodeURIComponent(url.password),
-    database,
-  };
+  return isSqliteUrl(databaseUrl) ? parseSqliteUrl(databaseUrl) : parseMysqlUrl(databaseUrl);
 }
 
 /** Opens a knex instance for the URL. The caller owns it and must `destroy()` it. */

@@ -105,14 +105,12 @@ const DRIVERS: Record<string, { module: RegExp; allowed: Record<string, string> 
 
 /** (c) Branches on the database outside src/sql/dialects/, by file. */
 const DIALECT_BRANCHES: Record<string, number> = {
-  // The URL parser: the one switch on the URL that stays (next to openSink) once dialects have folders.
-  'src/sql/connection.ts': 2,
+  // openKnex's connection options. (Its URL parser picks the form with the folders' isSqliteUrl,
+  // the one switch on a URL beside openSink; each form is parsed in sql/dialects/<d>/url.ts.)
+  'src/sql/connection.ts': 1,
   // The one openSink(url) the issue allows beside the dialect folders: the URL picks the sink.
   'src/runtime/open-sink.ts': 2,
   'src/runtime/lifecycle/control.ts': 1,
-  'src/runtime/sink-mysql.ts': 1,
-  'src/runtime/sink-sqlite.ts': 1,
-  'src/runtime/advice.ts': 1,
 };
 
 /** (d) The one module that reads the test-only crash hooks (runtime/test-hooks.ts says why). */
