@@ -110,7 +110,6 @@ const DIALECT_BRANCHES: Record<string, number> = {
   'src/sql/connection.ts': 1,
   // The one openSink(url) the issue allows beside the dialect folders: the URL picks the sink.
   'src/runtime/open-sink.ts': 2,
-  'src/runtime/lifecycle/control.ts': 1,
 };
 
 /** (d) The one module that reads the test-only crash hooks (runtime/test-hooks.ts says why). */
