@@ -7,6 +7,8 @@
  * was built from, when `status` prints it), it says so in `<…>`: a template, not a command line.
  */
 
+import { isSqliteUrl } from '../sql/connection.js';
+
 /** What the command printing the advice ran on. */
 export interface AdviceContext {
   /** The NDJSON file(s) it read (`run --from`, `rebuild --from`), one after another. */
@@ -36,7 +38,7 @@ export function advice(ctx: AdviceContext | undefined, command: Command, ...args
   if (readsHistory && c.from !== undefined) for (const f of Array.isArray(c.from) ? c.from : [c.from]) parts.push('--from', shellWord(f));
   if (command === 'run' && c.from !== undefined && c.source !== undefined) parts.push('--source', shellWord(c.source));
   const url = c.databaseUrl;
-  const sqlite = url?.startsWith('sqlite:') === true;
+  const sqlite = url !== undefined && isSqliteUrl(url);
   if (readsHistory && c.from === undefined && c.sourceUnknown === true && sqlite) parts.push('--from', '<the NDJSON file it was built from>');
   if (url !== undefined && sqlite) {
     // The command's own default: the embedded file, for cleanup always and for run/rebuild with --from.

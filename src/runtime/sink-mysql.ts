@@ -1,6 +1,7 @@
 /** MySQL/MariaDB sink over a mysql2 pool. */
 import mysql from 'mysql2/promise';
-import { credentials, parseDatabaseUrl } from '../sql/connection.js';
+import { credentials } from '../sql/connection.js';
+import { parseMysqlUrl } from '../sql/dialects/mysql/url.js';
 import { fingerprintText, LockWaitError, sinkParts, type Sink, type Tx, type TxStart } from './sink.js';
 
 interface CallbackConnection {
@@ -21,8 +22,7 @@ export const DEFAULT_LOCK_TIMEOUT_S = 5;
 
 export async function openMysqlSink(databaseUrl: string, poolSize = 4, o: MysqlSinkOptions = {}): Promise<Sink> {
   const lockTimeoutS = o.lockTimeoutS ?? DEFAULT_LOCK_TIMEOUT_S;
-  const target = parseDatabaseUrl(databaseUrl);
-  if (target.kind !== 'mysql') throw new Error('openMysqlSink needs a mysql:// URL');
+  const target = parseMysqlUrl(databaseUrl);
   const pool = mysql.createPool({
     host: target.host, port: target.port, ...credentials(target), database: target.database,
     connectionLimit: poolSize, charset: 'utf8mb4', timezone: 'Z', dateStrings: true,

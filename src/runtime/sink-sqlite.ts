@@ -1,12 +1,11 @@
 /** SQLite sink (the embedded default) over better-sqlite3, with prepared statements cached by text. */
 import Database from 'better-sqlite3';
-import { parseDatabaseUrl } from '../sql/connection.js';
 import { SC_ADD, scAddImpl } from '../sql/dialects/sqlite/functions.js';
+import { parseSqliteUrl } from '../sql/dialects/sqlite/url.js';
 import { fingerprintText, sinkParts, type Sink, type Tx, type TxGuard, type TxStart } from './sink.js';
 
 export function openSqliteSink(databaseUrl: string): Sink {
-  const target = parseDatabaseUrl(databaseUrl);
-  if (target.kind !== 'sqlite') throw new Error('openSqliteSink needs a sqlite: URL');
+  const target = parseSqliteUrl(databaseUrl);
   const db = new Database(target.filename);
   // WAL with synchronous=NORMAL survives a killed process (not a power cut) and is fast.
   db.pragma('journal_mode = WAL');

@@ -1,48 +1,29 @@
 /**
  * CREATE TABLE / CREATE INDEX text for a plan's tables. knex is used only as a string
  * builder (no connection): it quotes identifiers and escapes default values per dialect.
- * Column types come from one table, `columnSqlType`, which `apply.ts` also uses to compare
- * the live schema, so the printed DDL and the drift check cannot disagree.
+ * What differs by database (column types, table options, key collation) is its folder's
+ * DdlSyntax (sql/dialects/<d>/ddl.ts). Column types come from one function, `columnSqlType`,
+ * which `apply.ts` also uses to compare the live schema, so the printed DDL and the drift check
+ * cannot disagree.
  */
 import { createHash } from 'node:crypto';
 import knexFactory from 'knex';
 import type { Knex } from 'knex';
 import type { ColumnDef, TableDef } from '../compile/plan.js';
-import type { ColumnType, Scalar } from '../spec/types.js';
+import type { Scalar } from '../spec/types.js';
 import { coerce } from './coerce.js';
+import type { DdlDialect } from './dialect.js';
+import { ddlSyntaxOf } from './dialects/ddl.js';
 
-export type Dialect = 'mysql' | 'postgres' | 'sqlite';
-
-type TypeMap = (c: ColumnDef) => Record<Dialect, string>;
+/** The databases `ddl` prints for (the library's public name for them). */
+export type Dialect = DdlDialect;
 
 /**
- * mysql `text` is MEDIUMTEXT: TEXT holds 65,535 bytes, only ~16k utf8mb4 characters, while a
- * Kafka message may reach 1 MB by default; MEDIUMTEXT (16 MB) holds any single value and costs
- * one length byte less than LONGTEXT (https://mariadb.com/kb/en/mediumtext/).
- * mysql `json` is an alias of LONGTEXT with a JSON_VALID check on MariaDB
- * (https://mariadb.com/kb/en/json-data-type/). SQLite has no date type: datetimes are UTC
- * text 'YYYY-MM-DD HH:MM:SS.mmm', which sorts like the time it names.
+ * The SQL column type of a column in a dialect, lower case, as `ddl` prints it. Each dialect's
+ * types are in its folder (sql/dialects/<d>/ddl.ts), with why.
  */
-const TYPES: Record<ColumnType, TypeMap> = {
-  string: (c) => same(`varchar(${c.length ?? 255})`),
-  text: () => ({ mysql: 'mediumtext', postgres: 'text', sqlite: 'text' }),
-  int: () => ({ mysql: 'int', postgres: 'integer', sqlite: 'integer' }),
-  bigint: () => same('bigint'),
-  decimal: (c) => same(`decimal(${c.precision ?? 18},${c.scale ?? 2})`),
-  // MariaDB's BOOLEAN is a synonym of TINYINT(1); spell it the way information_schema reads back.
-  boolean: () => ({ mysql: 'tinyint(1)', postgres: 'boolean', sqlite: 'integer' }),
-  // Milliseconds: event timestamps carry them, and DATETIME alone would truncate them.
-  datetime: () => ({ mysql: 'datetime(3)', postgres: 'timestamp(3)', sqlite: 'text' }),
-  json: () => ({ mysql: 'json', postgres: 'jsonb', sqlite: 'text' }),
-};
-
-function same(type: string): Record<Dialect, string> {
-  return { mysql: type, postgres: type, sqlite: type };
-}
-
-/** The SQL column type of a column in a dialect, lower case, as `ddl` prints it. */
 export function columnSqlType(column: ColumnDef, dialect: Dialect): string {
-  return TYPES[column.type](column)[dialect];
+  return ddlSyntaxOf(dialect).types[column.type](column);
 }
 
 /** Postgres truncates identifiers past 63 bytes (NAMEDATALEN-1), MySQL rejects past 64. */
@@ -91,7 +72,6 @@ export interface TableStatements {
   indexes: IndexStatement[];
 }
 
-const CLIENTS: Record<Dialect, string> = { mysql: 'mysql2', postgres: 'pg', sqlite: 'better-sqlite3' };
 const builders = new Map<Dialect, Knex>();
 
 function builder(dialect: Dialect): Knex {
@@ -99,7 +79,7 @@ function builder(dialect: Dialect): Knex {
   if (k === undefined) {
     // No `connection`: knex then never loads a driver and only compiles SQL text.
     k = knexFactory({
-      client: CLIENTS[dialect],
+      client: ddlSyntaxOf(dialect).client,
       useNullAsDefault: true,
       // knex deprecates createTableIfNotExists because later ALTERs would run anyway;
       // `tableStatements` checks that knex produced exactly one statement, so that is moot.
@@ -133,9 +113,7 @@ export function columnDefault(column: ColumnDef): Scalar | undefined {
 function defaultValue(k: Knex, column: ColumnDef, dialect: Dialect): Knex.Raw | string | undefined {
   const value = columnDefault(column);
   if (value === undefined || value === null) return undefined;
-  if (typeof value === 'boolean') {
-    return k.raw(dialect === 'postgres' ? String(value) : value ? '1' : '0');
-  }
+  if (typeof value === 'boolean') return k.raw(ddlSyntaxOf(dialect).booleanLiteral(value));
   const numeric = column.type === 'int' || column.type === 'bigint' || column.type === 'decimal';
   if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`default ${value} is not a finite number`);
   // Numbers unquoted, so DECIMAL defaults are not parsed from text; coerce checked the digits.
@@ -149,6 +127,7 @@ function defaultValue(k: Knex, column: ColumnDef, dialect: Dialect): Knex.Raw | 
  */
 export function tableStatements(table: TableDef, dialect: Dialect, keyCollation: string = KEY_COLLATION): TableStatements {
   const k = builder(dialect);
+  const options = ddlSyntaxOf(dialect).tableOptions;
   const keyed = keyedColumns(table);
   const compiled = k.schema
     .createTableIfNotExists(table.name, (t) => {
@@ -157,11 +136,10 @@ export function tableStatements(table: TableDef, dialect: Dialect, keyCollation:
       // strings may total 768 characters (https://mariadb.com/kb/en/innodb-limitations/).
       // Nothing is shortened here: validation reports keys that do not fit.
       if (table.key.length > 0) t.primary(table.key);
-      if (dialect === 'mysql') {
-        // utf8mb4 is full Unicode; MariaDB's `utf8` is 3-byte and rejects emoji.
-        t.engine('InnoDB');
-        t.charset('utf8mb4');
-        t.collate('utf8mb4_unicode_ci');
+      if (options !== undefined) {
+        t.engine(options.engine);
+        t.charset(options.charset);
+        t.collate(options.collate);
       }
     })
     .toSQL();
@@ -178,10 +156,8 @@ export function tableStatements(table: TableDef, dialect: Dialect, keyCollation:
 
 function defineColumn(k: Knex, t: Knex.CreateTableBuilder, column: ColumnDef, keyed: Set<string>, dialect: Dialect, keyCollation: string): Knex.ColumnBuilder {
   const c = t.specificType(column.name, columnSqlType(column, dialect));
-  // Keys compare exactly, as they do on SQLite and Postgres: under the table's _ci
-  // collation 'abc', 'ABC' and 'abç' would be one key on MySQL and three elsewhere, and
-  // under a PAD SPACE one 'abc' and 'abc '.
-  if (dialect === 'mysql' && column.type === 'string' && keyed.has(column.name)) c.collate(keyCollation);
+  // Keys compare exactly on every database (sql/dialects/mysql/ddl.ts says why MariaDB needs this).
+  if (ddlSyntaxOf(dialect).collatesKeys && column.type === 'string' && keyed.has(column.name)) c.collate(keyCollation);
   if (column.nullable) c.nullable();
   else c.notNullable();
   const dflt = defaultValue(k, column, dialect);
@@ -226,9 +202,8 @@ export function createTableStatements(tables: readonly TableDef[], dialect: Dial
 
 /** The printable script: a header comment, then each statement ended by `;`. */
 export function ddlScript(tables: readonly TableDef[], dialect: Dialect): string {
-  const target = dialect === 'mysql' ? ' (MariaDB 10.11; also MySQL 8 except CREATE INDEX IF NOT EXISTS)' : '';
   const header =
-    `-- sc-project ddl for ${dialect}${target}; tables: ${tables.length}.\n` +
+    `-- sc-project ddl for ${dialect}${ddlSyntaxOf(dialect).scriptTarget}; tables: ${tables.length}.\n` +
     '-- Generated from the projection specs; change the specs, not this file.\n';
   const statements = createTableStatements(tables, dialect);
   return statements.length === 0 ? header : `${header}${statements.join(';\n')};\n`;

@@ -5,11 +5,35 @@
  * as the statements move into the folders (issue 19).
  */
 import type { Knex } from 'knex';
+import type { ColumnDef } from '../compile/plan.js';
+import type { ColumnType } from '../spec/types.js';
 import type { LiveTable } from './live-schema.js';
 import type { ChangeBuilder } from './statement.js';
 
 /** The databases the runtime writes to. */
 export type SqlDialect = 'mysql' | 'sqlite';
+
+/** The databases `sc-project ddl` prints a schema for: PostgreSQL's is printed, not applied yet. */
+export type DdlDialect = SqlDialect | 'postgres';
+
+/**
+ * How a database's CREATE TABLE differs; sql/ddl.ts builds the rest with knex (as a string
+ * builder), the same for all, so a new database states only these.
+ */
+export interface DdlSyntax {
+  /** knex's client for this database: its identifier quoting and literal escaping, no connection. */
+  readonly client: string;
+  /** The column type of each spec type, lower case, as `ddl` prints it and apply.ts compares it. */
+  readonly types: Readonly<Record<ColumnType, (c: ColumnDef) => string>>;
+  /** A boolean default, as the column type stores it. */
+  readonly booleanLiteral: (value: boolean) => string;
+  /** The table's storage engine and character set, where the database has them. */
+  readonly tableOptions?: { readonly engine: string; readonly charset: string; readonly collate: string };
+  /** Key and unique string columns name the key collation (ddl.ts KEY_COLLATIONS). */
+  readonly collatesKeys: boolean;
+  /** What the script's header says after the database's name: the servers it is written for. */
+  readonly scriptTarget: string;
+}
 
 /**
  * A database's own syntax. The members are function-valued properties, not methods, so they can

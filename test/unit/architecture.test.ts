@@ -78,7 +78,9 @@ const DRIVERS: Record<string, { module: RegExp; allowed: Record<string, string> 
   knex: {
     module: /^knex(\/.*)?$/,
     allowed: {
-      'src/sql/connection.ts': 'opens the connections of ddl --apply, migrations and introspection (bound for sql/dialects/*/connect)',
+      'src/sql/connection.ts': "openKnex returns the dialect folder's connection (type)",
+      'src/sql/dialects/mysql/connect.ts': 'opens the MariaDB connections of ddl --apply, migrations, introspection and status',
+      'src/sql/dialects/sqlite/connect.ts': 'opens the SQLite connections of ddl --apply, migrations, introspection and status',
       'src/sql/ddl.ts': 'a string builder only: knex without a connection never loads a driver',
       'src/sql/apply.ts': 'runs DDL on a connection its caller opened (type)',
       'src/sql/introspect.ts': 'reads the schema on a connection its caller opened (type)',
@@ -105,16 +107,10 @@ const DRIVERS: Record<string, { module: RegExp; allowed: Record<string, string> 
 
 /** (c) Branches on the database outside src/sql/dialects/, by file. */
 const DIALECT_BRANCHES: Record<string, number> = {
-  // The URL parser: the one switch on the URL that stays (next to openSink) once dialects have folders.
-  'src/sql/connection.ts': 2,
+  // (src/sql/connection.ts picks a URL's folder with isSqliteUrl: the one switch on a URL beside
+  // openSink; each folder parses its URLs (url.ts) and opens its knex connection (connect.ts).)
   // The one openSink(url) the issue allows beside the dialect folders: the URL picks the sink.
   'src/runtime/open-sink.ts': 2,
-  'src/sql/ddl.ts': 4,
-  'src/runtime/lifecycle/rebuild.ts': 2,
-  'src/runtime/lifecycle/control.ts': 1,
-  'src/runtime/sink-mysql.ts': 1,
-  'src/runtime/sink-sqlite.ts': 1,
-  'src/runtime/advice.ts': 1,
 };
 
 /** (d) The one module that reads the test-only crash hooks (runtime/test-hooks.ts says why). */

@@ -1,11 +1,13 @@
 /**
- * A rebuild's control connection: its state rows, the swap's locks and renames. On MariaDB a
- * dedicated connection (GET_LOCK locks belong to a session, and RENAME TABLE must run on the one that
- * holds them; a killed process's session drops them); on SQLite the sink's one connection, whose
- * transactions already take turns with the shadow's.
+ * A rebuild's control connection: its state rows, the swap's locks and renames. With named locks
+ * (MariaDB) a dedicated connection (GET_LOCK locks belong to a session, and RENAME TABLE must run
+ * on the one that holds them; a killed process's session drops them); without them (SQLite) the
+ * sink's one connection, whose transactions already take turns with the shadow's.
  */
 import mysql from 'mysql2/promise';
-import { credentials, parseDatabaseUrl } from '../../sql/connection.js';
+import { credentials } from '../../sql/connection.js';
+import { dialectOf } from '../../sql/dialects/index.js';
+import { parseMysqlUrl } from '../../sql/dialects/mysql/url.js';
 import { engineSql, type EngineSql, type SqlDialect } from '../../sql/engine-sql.js';
 import { rebuildSql, type RebuildSql } from '../../sql/rebuild-sql.js';
 import type { Statement } from '../../sql/statement.js';
@@ -25,10 +27,9 @@ export interface Control {
 }
 
 export async function openControl(databaseUrl: string, sink: Sink): Promise<Control> {
-  const target = parseDatabaseUrl(databaseUrl);
-  if (target.kind === 'sqlite') {
+  if (!dialectOf(sink.dialect).namedLocks) {
     return {
-      dialect: 'sqlite', sql: rebuildSql('sqlite'), engine: engineSql('sqlite'),
+      dialect: sink.dialect, sql: rebuildSql(sink.dialect), engine: engineSql(sink.dialect),
       query: (st) => sink.transaction((tx) => tx.query(st)),
       exec: (st) => sink.transaction((tx) => tx.exec(st)),
       transaction: (fn) => sink.transaction(fn),
@@ -37,6 +38,8 @@ export async function openControl(databaseUrl: string, sink: Sink): Promise<Cont
       close: async () => undefined,
     };
   }
+  // Named locks are MariaDB's GET_LOCK: its session is a mysql2 connection.
+  const target = parseMysqlUrl(databaseUrl);
   const conn = await mysql.createConnection({
     host: target.host, port: target.port, ...credentials(target), database: target.database,
     charset: 'utf8mb4', timezone: 'Z', dateStrings: true, supportBigNumbers: true, bigNumberStrings: true, connectTimeout: 5000,
@@ -46,7 +49,7 @@ export async function openControl(databaseUrl: string, sink: Sink): Promise<Cont
     exec: async (s) => Number(((await conn.query(s.sql, s.params))[0] as { affectedRows?: number }).affectedRows ?? 0),
     query: async (s) => (await conn.query(s.sql, s.params))[0] as Array<Record<string, unknown>>,
   };
-  const engine = engineSql('mysql');
+  const engine = engineSql(target.kind);
   // One statement at a time on the connection: a refresh must not run inside the swap's transaction.
   let queue: Promise<unknown> = Promise.resolve();
   const serial = <T>(fn: () => Promise<T>): Promise<T> => {
@@ -55,7 +58,7 @@ export async function openControl(databaseUrl: string, sink: Sink): Promise<Cont
     return next;
   };
   return {
-    dialect: 'mysql', sql: rebuildSql('mysql'), engine,
+    dialect: target.kind, sql: rebuildSql(target.kind), engine,
     query: (st) => serial(() => tx.query(st)),
     exec: (st) => serial(() => tx.exec(st)),
     transaction: (fn) => serial(async () => {

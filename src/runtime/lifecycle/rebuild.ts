@@ -26,6 +26,7 @@ import type { Plan } from '../../compile/plan.js';
 import { shadowPlan, ShadowPlanError, type ShadowGroup, type ShadowPlan, type TableRename } from '../../compile/shadow.js';
 import { formatDiagnostics } from '../../diagnostics.js';
 import { applyDdl, ApplyError } from '../../sql/apply.js';
+import { dialectOf } from '../../sql/dialects/index.js';
 import { sqlNow } from '../../sql/engine-sql.js';
 import { ENGINE_TABLES, REBUILDS_TABLE } from '../../sql/engine-tables.js';
 import type { RebuildRow, RebuildState } from '../../sql/rebuild-sql.js';
@@ -454,7 +455,7 @@ async function buildFromKafka(x: BuildContext & { kafka: Kafka; admin: Admin }):
       previous = remaining;
       if (remaining > NEARLY_THERE && (remaining > (o.swapWithin ?? DEFAULT_SWAP_WITHIN) || gaining)) continue;
       attempts++;
-      const outcome = c.dialect === 'mysql' ? await swapMysql(x, async () => partitionEnds(admin, topics), true) : await swapSqlite(x, ends);
+      const outcome = dialectOf(c.dialect).namedLocks ? await swapUnderLocks(x, async () => partitionEnds(admin, topics), true) : await swapInOneTransaction(x, ends);
       if (outcome !== undefined) return { ...outcome, attempts };
     }
   } finally {
@@ -472,7 +473,7 @@ async function buildFromFile(from: string | string[], x: BuildContext): Promise<
     for (let attempts = 1; attempts <= 5; attempts++) {
       for (const r of runs) await refreshLive(c, r);
       await readFile(paths, x, progress);
-      const outcome = c.dialect === 'mysql' ? await swapMysql(x, async () => [], false) : await swapSqlite(x, []);
+      const outcome = dialectOf(c.dialect).namedLocks ? await swapUnderLocks(x, async () => [], false) : await swapInOneTransaction(x, []);
       if (outcome !== undefined) return { ...outcome, attempts };
       x.log.info('rebuild: the live group moved on while the file was read: reading on', { attempt: attempts });
     }
@@ -532,11 +533,11 @@ async function applyBatch(batch: RawMessage[], x: BuildContext, limits: Array<Re
 }
 
 /**
- * MariaDB: lock every partition of the live groups, wait (bounded) until the shadow stands at the
+ * A database with named locks (MariaDB): lock every partition of the live groups, wait (bounded) until the shadow stands at the
  * targets, hand positions over, RENAME, record. undefined: not this time (locks not granted, the
  * shadow did not get there in time, or with `wait` false not there at once); the build goes on.
  */
-async function swapMysql(x: BuildContext, endsNow: () => Promise<PartitionEnds[]>, wait: boolean): Promise<SwapOutcome | undefined> {
+async function swapUnderLocks(x: BuildContext, endsNow: () => Promise<PartitionEnds[]>, wait: boolean): Promise<SwapOutcome | undefined> {
   const { o, log, control: c, runs } = x;
   const ends = await endsNow();
   const partsBefore = await Promise.all(runs.map((r) => positionsOf(c.query, c, r, ends)));
@@ -618,8 +619,11 @@ async function swapMysql(x: BuildContext, endsNow: () => Promise<PartitionEnds[]
   }
 }
 
-/** SQLite: one write transaction; not ready (the live group moved meanwhile): roll back and go on. */
-async function swapSqlite(x: BuildContext, ends: PartitionEnds[]): Promise<SwapOutcome | undefined> {
+/**
+ * A database without named locks (SQLite), whose write transactions take turns anyway: one write
+ * transaction; not ready (the live group moved meanwhile): roll back and go on.
+ */
+async function swapInOneTransaction(x: BuildContext, ends: PartitionEnds[]): Promise<SwapOutcome | undefined> {
   const { control: c, runs } = x;
   const t0 = performance.now();
   class NotYet extends Error {}
