@@ -22,6 +22,8 @@ import { deadLetterRowBytes, fittedDeadLetterRow, type DeadLetter, type DeadLett
 import { backoffDelay, classify, sleep, DEFAULT_BACKOFF, type Backoff } from './retry.js';
 import { addSkippedTypes, recordCommit, type GroupStats } from './stats.js';
 import { explainNoops } from './noop.js';
+import { DataError, FatalError, GapError, PositionsChangedError, StoppedError } from './commit/errors.js';
+import { bisect } from './commit/bisect.js';
 import type { Logger } from './log.js';
 import { rowsKey, type BatchObserver } from './metrics.js';
 
@@ -82,37 +84,7 @@ export interface ProcessorOptions {
   positionsGroup?: string;
 }
 
-/** Thrown when the runtime stops while a unit waits to retry: nothing was committed. */
-export class StoppedError extends Error {
-  constructor() { super('stopped before the batch could commit'); }
-}
-
-/**
- * The stored positions are not what this processor's cache says (another member moved them, or
- * the database was restored, replaced or emptied under the engine). Nothing of the unit was
- * committed; the cache is dropped, and the caller must place the partition again from the
- * database (seek) instead of trusting what it had read.
- */
-export class PositionsChangedError extends Error {
-  constructor(readonly topic: string, readonly partition: number, readonly expected: number | undefined) {
-    super(`the stored position of ${topic}/${partition} is no longer ${expected === undefined ? 'absent' : expected}: it changed under the engine`);
-  }
-}
-
-/**
- * A batch starts after the partition's expected next offset: applying it would skip the
- * messages between. The caller seeks to `expected` (a fetch that raced the seek on joining).
- */
-export class GapError extends Error {
-  constructor(readonly topic: string, readonly partition: number, readonly expected: number, readonly first: number) {
-    super(`batch of ${topic}/${partition} starts at offset ${first}, the stored position is ${expected}`);
-  }
-}
-
-/** A database error that retrying and splitting cannot fix (schema, permissions): the group stops. */
-export class FatalError extends Error {
-  constructor(message: string, cause: unknown) { super(message, { cause }); }
-}
+export { StoppedError, PositionsChangedError, GapError, FatalError } from './commit/errors.js';
 
 interface Prepared {
   event: DecodedEvent;
@@ -266,10 +238,12 @@ export class GroupProcessor {
     });
     this.o.stats.alreadyApplied += messages.length - fresh.length;
     try {
+      // One attempt function and one `sent` set per unit: per batch, never per message.
       for (const unit of chunks(fresh, this.o.maxBatch ?? Number.MAX_SAFE_INTEGER)) {
         if (hooks.stopping?.()) throw new StoppedError();
         for (const e of this.o.effects ?? []) await e.admit?.(hooks);
-        await this.commit(unit, hooks, new Map(), new Set(), stored);
+        const sent = new Set<RawMessage>();
+        await bisect(unit, (part, rejected) => this.commit(part, hooks, rejected === undefined ? undefined : `database rejected the event: ${rejected.message}`, sent, stored));
       }
     } catch (e) {
       // Only the cache: the start places of other partitions still hold.
@@ -278,7 +252,7 @@ export class GroupProcessor {
     }
   }
 
-  private prepare(messages: RawMessage[], forced: Map<RawMessage, string>): Unit {
+  private prepare(messages: RawMessage[], forced: string | undefined): Unit {
     const unit: Unit = { events: [], letters: [], skipped: 0, duplicates: 0 };
     const seen = new Set<string>();
     // `$now`: one instant for the unit, so a retried unit writes what its first attempt would have.
@@ -293,7 +267,7 @@ export class GroupProcessor {
     return unit;
   }
 
-  private prepareOne(msg: RawMessage, forced: Map<RawMessage, string>, unit: Unit, seen: Set<string>, now: string): void {
+  private prepareOne(msg: RawMessage, forced: string | undefined, unit: Unit, seen: Set<string>, now: string): void {
     const { routes } = this.o;
     const decoded = routes.decode(msg);
     if (isBad(decoded)) {
@@ -318,9 +292,8 @@ export class GroupProcessor {
       unit.letters.push({ msg, group: this.posGroup, projection: null, eventType: type, reason: decoded.noId });
       return;
     }
-    const forcedReason = forced.get(msg);
-    if (forcedReason !== undefined) {
-      unit.letters.push({ msg, group: this.posGroup, projection: handlers.map((h) => h.projection).join(','), eventType: type, reason: forcedReason });
+    if (forced !== undefined) {
+      unit.letters.push({ msg, group: this.posGroup, projection: handlers.map((h) => h.projection).join(','), eventType: type, reason: forced });
       return;
     }
     if (decoded.id !== undefined) {
@@ -390,58 +363,47 @@ export class GroupProcessor {
   }
 
   /**
-   * `sent` holds the messages already published to the dead-letter topic by an attempt that then
-   * failed (topic mode publishes before the transaction): a split never publishes them twice.
+   * One attempt of bisect.ts: prepare and commit the messages, or throw DataError. `forced` is
+   * the reason to dead-letter the only message (the database refused it alone). `sent` holds the
+   * messages already published to the dead-letter topic by an attempt that then failed (topic
+   * mode publishes before the transaction): a split never publishes them twice.
    */
-  private async commit(messages: RawMessage[], hooks: ProcessorHooks, forced: Map<RawMessage, string>, sent: Set<RawMessage>, known: Map<string, number>): Promise<void> {
-    if (messages.length === 0) return;
+  private async commit(messages: RawMessage[], hooks: ProcessorHooks, forced: string | undefined, sent: Set<RawMessage>, known: Map<string, number>): Promise<void> {
     const unit = this.prepare(messages, forced);
     const { sink, deadLetters, stats } = this.o;
-    try {
-      const started = performance.now();
-      const fresh = await this.retrying(hooks, () => `commit of ${describe(messages)}`, async () => {
-        const unsent = deadLetters.mode === 'table' ? [] : unit.letters.filter((d) => !sent.has(d.msg));
-        if (unsent.length > 0) {
-          await deadLetters.send(unsent);
-          for (const d of unsent) sent.add(d.msg);
-        }
-        return sink.transaction((tx, start) => {
-          this.checkSpec(start);
-          return this.write(tx, messages, unit, hooks, known);
-        }, this.guard(spans(messages).keys()));
-      });
-      for (const f of unit.after ?? []) f();
-      const ms = performance.now() - started;
-      recordCommit(stats, ms);
-      stats.events += messages.length;
-      // An event all of whose operations were missed changed nothing: it is missed, not applied.
-      const applied = fresh.filter((p) => p.missed === 0 || p.rows.length > 0);
-      this.o.observer?.committed(ms / 1000, messages.length, byProjection(applied), lettersByProjection(unit.letters), unit.written ?? new Map());
-      stats.applied += applied.length;
-      stats.missed += fresh.reduce((n, p) => n + p.missed, 0);
-      stats.noop += unit.noop ?? 0;
-      stats.noopStale += unit.noopStale ?? 0;
-      if (unit.noopBy !== undefined) for (const [k, n] of unit.noopBy) stats.noopBy.set(k, (stats.noopBy.get(k) ?? 0) + n);
-      stats.duplicates += unit.duplicates + unit.events.length - fresh.length;
-      stats.skippedUnhandled += unit.skipped;
-      if (unit.skippedTypes !== undefined) addSkippedTypes(stats, unit.skippedTypes);
-      stats.deadLettered += unit.letters.length;
-      stats.batches++;
-      for (const d of unit.letters) this.o.log.warn('dead-lettered', { topic: d.msg.topic, partition: d.msg.partition, offset: d.msg.offset, group: d.group, projection: d.projection, event_type: d.eventType, reason: d.reason });
-      // `known` is the map the positions were read into; if a rebalance dropped the cache
-      // meanwhile, the next batch reads the database again.
-      for (const [k, span] of spans(messages)) known.set(k, span.next);
-    } catch (e) {
-      if (!(e instanceof DataError)) throw e;
-      if (messages.length > 1) {
-        const half = Math.ceil(messages.length / 2);
-        await this.commit(messages.slice(0, half), hooks, forced, sent, known);
-        await this.commit(messages.slice(half), hooks, forced, sent, known);
-        return;
+    const started = performance.now();
+    const fresh = await this.retrying(hooks, () => `commit of ${describe(messages)}`, async () => {
+      const unsent = deadLetters.mode === 'table' ? [] : unit.letters.filter((d) => !sent.has(d.msg));
+      if (unsent.length > 0) {
+        await deadLetters.send(unsent);
+        for (const d of unsent) sent.add(d.msg);
       }
-      const [msg] = messages as [RawMessage];
-      await this.commit(messages, hooks, new Map([[msg, `database rejected the event: ${e.message}`]]), sent, known);
-    }
+      return sink.transaction((tx, start) => {
+        this.checkSpec(start);
+        return this.write(tx, messages, unit, hooks, known);
+      }, this.guard(spans(messages).keys()));
+    });
+    for (const f of unit.after ?? []) f();
+    const ms = performance.now() - started;
+    recordCommit(stats, ms);
+    stats.events += messages.length;
+    // An event all of whose operations were missed changed nothing: it is missed, not applied.
+    const applied = fresh.filter((p) => p.missed === 0 || p.rows.length > 0);
+    this.o.observer?.committed(ms / 1000, messages.length, byProjection(applied), lettersByProjection(unit.letters), unit.written ?? new Map());
+    stats.applied += applied.length;
+    stats.missed += fresh.reduce((n, p) => n + p.missed, 0);
+    stats.noop += unit.noop ?? 0;
+    stats.noopStale += unit.noopStale ?? 0;
+    if (unit.noopBy !== undefined) for (const [k, n] of unit.noopBy) stats.noopBy.set(k, (stats.noopBy.get(k) ?? 0) + n);
+    stats.duplicates += unit.duplicates + unit.events.length - fresh.length;
+    stats.skippedUnhandled += unit.skipped;
+    if (unit.skippedTypes !== undefined) addSkippedTypes(stats, unit.skippedTypes);
+    stats.deadLettered += unit.letters.length;
+    stats.batches++;
+    for (const d of unit.letters) this.o.log.warn('dead-lettered', { topic: d.msg.topic, partition: d.msg.partition, offset: d.msg.offset, group: d.group, projection: d.projection, event_type: d.eventType, reason: d.reason });
+    // `known` is the map the positions were read into; if a rebalance dropped the cache
+    // meanwhile, the next batch reads the database again.
+    for (const [k, span] of spans(messages)) known.set(k, span.next);
   }
 
   private async write(tx: Tx, messages: RawMessage[], unit: Unit, hooks: ProcessorHooks, known: Map<string, number>): Promise<Prepared[]> {
@@ -592,8 +554,6 @@ export class GroupProcessor {
     if (hooks.stopping?.()) throw new StoppedError();
   }
 }
-
-class DataError extends Error {}
 
 /**
  * Row changes whose statement matches at most one row each (a `where` is a key or a unique key),
