@@ -11,7 +11,7 @@ import { dialectOf } from '../sql/dialects/index.js';
 import { fold, chunks, chunksBy, rowBytes, splitByBytes } from '../sql/fold.js';
 import type { Statement } from '../sql/statement.js';
 import { sqlNow, type ProcessedRow } from '../sql/engine-sql.js';
-import { LockWaitError, type Sink, type Tx, type TxGuard, type TxStart } from './sink.js';
+import type { Sink, Tx, TxGuard, TxStart } from './sink.js';
 import { partitionLockName } from './lifecycle/swap-lock.js';
 import { SpecChangedError, type SpecWatch } from './lifecycle/spec-watch.js';
 import { DEFAULT_ROUTE, type GroupRoutes, type Handler } from './routes.js';
@@ -19,11 +19,12 @@ import { isBad, type DecodedEvent, type RawMessage } from './message.js';
 import { EventError } from './event-error.js';
 import { rowIdentity, type RowChange } from '../sql/rows.js';
 import { deadLetterRowBytes, fittedDeadLetterRow, type DeadLetter, type DeadLetterSink } from './dead-letters.js';
-import { backoffDelay, classify, sleep, DEFAULT_BACKOFF, type Backoff } from './retry.js';
+import type { Backoff } from './retry.js';
 import { addSkippedTypes, recordCommit, type GroupStats } from './stats.js';
 import { explainNoops } from './noop.js';
-import { DataError, FatalError, GapError, PositionsChangedError, StoppedError } from './commit/errors.js';
+import { FatalError, GapError, PositionsChangedError, StoppedError } from './commit/errors.js';
 import { bisect } from './commit/bisect.js';
+import { retrying, type RetryContext } from './commit/retrying.js';
 import type { Logger } from './log.js';
 import { rowsKey, type BatchObserver } from './metrics.js';
 
@@ -132,8 +133,12 @@ export class GroupProcessor {
   /** The consumer-group name of the positions (ProcessorOptions.positionsGroup). */
   private readonly posGroup: string;
 
+  /** Where the retry loop reports (commit/retrying.ts): once per processor, not per unit. */
+  private readonly retry: RetryContext;
+
   constructor(private readonly o: ProcessorOptions) {
     this.posGroup = o.positionsGroup ?? o.routes.group;
+    this.retry = { group: o.routes.group, log: o.log, stats: o.stats, ...(o.observer !== undefined ? { observer: o.observer } : {}), ...(o.backoff !== undefined ? { backoff: o.backoff } : {}) };
   }
 
   /** The fingerprints this processor's transactions expect (ProcessorOptions.specWatch). */
@@ -184,7 +189,7 @@ export class GroupProcessor {
   /** Store a partition's position where none is (`--start-from latest`) or past a deleted gap (positions never move back). */
   async initPosition(topic: string, partition: number, offset: number, hooks: ProcessorHooks = {}): Promise<void> {
     const row = { group: this.posGroup, topic, partition, nextOffset: offset, at: sqlNow() };
-    await this.retrying(hooks, () => 'store the start position', () => this.o.sink.transaction((tx, start) => {
+    await retrying(this.retry, hooks, () => 'store the start position', () => this.o.sink.transaction((tx, start) => {
       this.checkSpec(start);
       return tx.exec(this.o.sink.engine.upsertPositions([row]));
     }, this.guard([posKey(topic, partition)])));
@@ -194,7 +199,7 @@ export class GroupProcessor {
   /** The stored next offset of every partition of the group. */
   async storedPositions(hooks: ProcessorHooks = {}): Promise<Map<string, number>> {
     if (this.positions === undefined) {
-      const rows = await this.retrying(hooks, () => 'read positions', () => this.o.sink.transaction((tx) => tx.query(this.o.sink.engine.selectPositions(this.posGroup))));
+      const rows = await retrying(this.retry, hooks, () => 'read positions', () => this.o.sink.transaction((tx) => tx.query(this.o.sink.engine.selectPositions(this.posGroup))));
       this.positions = new Map(rows.map((r) => [posKey(String(r.topic), Number(r.partition)), Number(r.next_offset)]));
     }
     return this.positions;
@@ -372,7 +377,7 @@ export class GroupProcessor {
     const unit = this.prepare(messages, forced);
     const { sink, deadLetters, stats } = this.o;
     const started = performance.now();
-    const fresh = await this.retrying(hooks, () => `commit of ${describe(messages)}`, async () => {
+    const fresh = await retrying(this.retry, hooks, () => `commit of ${describe(messages)}`, async () => {
       const unsent = deadLetters.mode === 'table' ? [] : unit.letters.filter((d) => !sent.has(d.msg));
       if (unsent.length > 0) {
         await deadLetters.send(unsent);
@@ -515,43 +520,6 @@ export class GroupProcessor {
     if (fresh.length === all.length) return all;
     const kept = new Set<Prepared>(fresh);
     return all.filter((p) => p.event.id === undefined || kept.has(p));
-  }
-
-  /**
-   * Run fn until it succeeds: transient errors wait and retry, data errors surface as DataError.
-   * `what` names the work for logs and errors; it is only built when one is written.
-   */
-  private async retrying<T>(hooks: ProcessorHooks, what: () => string, fn: () => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const out = await fn();
-        if (attempt > 0) this.o.observer?.unavailable(false);
-        return out;
-      } catch (e) {
-        if (e instanceof PositionsChangedError || e instanceof SpecChangedError) throw e;
-        const kind = classify(e);
-        const message = e instanceof Error ? e.message : String(e);
-        if (kind === 'data') throw new DataError(message);
-        if (kind === 'fatal') throw new FatalError(`group ${this.o.routes.group}: ${what()} failed: ${message}`, e);
-        this.o.stats.retries++;
-        // Waiting out a swap is not the database being down (readiness, metrics).
-        if (!(e instanceof LockWaitError)) this.o.observer?.unavailable(true);
-        const delay = backoffDelay(attempt, this.o.backoff ?? DEFAULT_BACKOFF);
-        if (e instanceof LockWaitError) this.o.log.info('waiting for a rebuild\'s swap (the partition lock is held), retrying', { group: this.o.routes.group, what: what(), attempt: attempt + 1, delay_ms: delay, lock_timeout_s: e.timeoutS });
-        else this.o.log.warn('database unavailable, retrying', { group: this.o.routes.group, what: what(), attempt: attempt + 1, delay_ms: delay, error: message });
-        await this.pause(delay, hooks);
-      }
-    }
-  }
-
-  private async pause(ms: number, hooks: ProcessorHooks): Promise<void> {
-    const until = Date.now() + ms;
-    while (Date.now() < until) {
-      if (hooks.stopping?.()) throw new StoppedError();
-      await sleep(Math.min(1000, until - Date.now()));
-      await hooks.heartbeat?.().catch(() => undefined);
-    }
-    if (hooks.stopping?.()) throw new StoppedError();
   }
 }
 
