@@ -10,7 +10,7 @@
 import { dialectOf } from '../sql/dialects/index.js';
 import { fold, chunks, chunksBy, rowBytes, splitByBytes } from '../sql/fold.js';
 import type { Statement } from '../sql/statement.js';
-import { sqlNow, type ProcessedRow } from '../sql/engine-sql.js';
+import { sqlNow } from '../sql/engine-sql.js';
 import type { Sink, Tx, TxGuard, TxStart } from './sink.js';
 import { partitionLockName } from './lifecycle/swap-lock.js';
 import { SpecChangedError, type SpecWatch } from './lifecycle/spec-watch.js';
@@ -19,12 +19,13 @@ import { isBad, type DecodedEvent, type RawMessage } from './message.js';
 import { EventError } from './event-error.js';
 import { rowIdentity, type RowChange } from '../sql/rows.js';
 import { deadLetterRowBytes, fittedDeadLetterRow, type DeadLetter, type DeadLetterSink } from './dead-letters.js';
-import type { Backoff } from './retry.js';
+import { isDuplicateKey, type Backoff } from './retry.js';
 import { addSkippedTypes, recordCommit, type GroupStats } from './stats.js';
 import { explainNoops } from './noop.js';
 import { FatalError, GapError, PositionsChangedError, StoppedError } from './commit/errors.js';
 import { bisect } from './commit/bisect.js';
 import { retrying, type RetryContext } from './commit/retrying.js';
+import { claimIds, ID_CHUNK } from './commit/claims.js';
 import type { Logger } from './log.js';
 import { rowsKey, type BatchObserver } from './metrics.js';
 
@@ -116,7 +117,6 @@ interface Unit {
   noopBy?: Map<string, number>;
 }
 
-const ID_CHUNK = 1000;
 /** Unexpected evaluation errors in a row, with no good event between, after which a group stops. */
 const MAX_UNEXPECTED_IN_A_ROW = 100;
 const posKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
@@ -414,7 +414,7 @@ export class GroupProcessor {
   private async write(tx: Tx, messages: RawMessage[], unit: Unit, hooks: ProcessorHooks, known: Map<string, number>): Promise<Prepared[]> {
     const { sink, routes } = this.o;
     const at = sqlNow();
-    const fresh = await this.claim(tx, unit.events, at);
+    const fresh = await claimIds(tx, sink, routes, unit.events, at);
     // Set on every attempt: a retried transaction replaces what a rolled-back one recorded.
     const written = this.o.observer !== undefined ? new Map<string, number>() : undefined;
     unit.written = written;
@@ -486,41 +486,6 @@ export class GroupProcessor {
     await hooks.inTransaction?.(tx, at);
     return fresh;
   }
-
-  /**
-   * Record the events' ids as processed; the events whose ids were not recorded before, in
-   * sequence. Events without an id claim nothing: the positions written in this same
-   * transaction are what keeps them from being applied twice.
-   */
-  private async claim(tx: Tx, all: Prepared[], at: string): Promise<Prepared[]> {
-    const { sink, routes } = this.o;
-    const events = all.filter((p): p is WithId => p.event.id !== undefined);
-    if (events.length === 0) return all;
-    if (sink.returning) {
-      const claimed = new Set<string>();
-      for (const part of chunks(events, ID_CHUNK)) {
-        for (const r of await tx.query(sink.engine.claimProcessed(part.map((p) => processedRow(routes, p, at))))) claimed.add(String(r.event_id));
-      }
-      return all.filter((p) => p.event.id === undefined || claimed.has(p.event.id));
-    }
-    const done = new Set<string>();
-    for (const ids of chunks(events.map((p) => p.event.id), ID_CHUNK)) {
-      for (const r of await tx.query(sink.engine.selectProcessed(routes.group, ids))) done.add(String(r.event_id));
-    }
-    const fresh = events.filter((p) => !done.has(p.event.id));
-    // Claim the event ids first: a concurrent consumer of the same events blocks here and then
-    // fails on the duplicate key, instead of applying the effects a second time.
-    for (const part of chunks(fresh, ID_CHUNK)) {
-      try {
-        await tx.exec(sink.engine.insertProcessed(part.map((p) => processedRow(routes, p, at))));
-      } catch (e) {
-        throw isDuplicateKey(e) ? Object.assign(new Error(`event ids claimed concurrently by another consumer of group ${routes.group}`), { code: 'SC_CLAIM_CONFLICT' }) : e;
-      }
-    }
-    if (fresh.length === all.length) return all;
-    const kept = new Set<Prepared>(fresh);
-    return all.filter((p) => p.event.id === undefined || kept.has(p));
-  }
 }
 
 /**
@@ -564,12 +529,6 @@ function lettersByProjection(letters: DeadLetter[]): Map<string, number> {
   return out;
 }
 
-/** MySQL 1062 ER_DUP_ENTRY, SQLite SQLITE_CONSTRAINT_PRIMARYKEY. */
-function isDuplicateKey(e: unknown): boolean {
-  const x = e as { errno?: unknown; code?: unknown };
-  return x?.errno === 1062 || x?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-}
-
 /** `topic/partition offsets first–last`, per partition, for error messages and logs. */
 function describe(messages: RawMessage[]): string {
   const ranges = new Map<string, [number, number]>();
@@ -611,22 +570,4 @@ function spans(messages: RawMessage[]): Map<string, PartitionSpan> {
     if (m.offset + 1 > cur.next) cur.next = m.offset + 1;
   }
   return out;
-}
-
-type WithId = Prepared & { event: { id: string } };
-
-function processedRow(routes: GroupRoutes, p: WithId, at: string): ProcessedRow {
-  const entity = routes.entityOf(p.event.value);
-  // Only scalars have a text: String() of an object like {"toString": 1} throws, and any other
-  // object would be recorded as "[object Object]".
-  const version = routes.versionOf(p.event.value);
-  return {
-    group: routes.group,
-    eventId: p.event.id,
-    entityId: typeof entity === 'string' || typeof entity === 'number' ? String(entity).slice(0, 255) : null,
-    entityVersion: typeof version === 'number' && Number.isSafeInteger(version) ? version : null,
-    // An event a default route took may have no type; the column is NOT NULL.
-    eventType: (p.event.type ?? '').slice(0, 128),
-    at,
-  };
 }
