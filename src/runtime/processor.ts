@@ -19,13 +19,14 @@ import { isBad, type DecodedEvent, type RawMessage } from './message.js';
 import { EventError } from './event-error.js';
 import { rowIdentity, type RowChange } from '../sql/rows.js';
 import { deadLetterRowBytes, fittedDeadLetterRow, type DeadLetter, type DeadLetterSink } from './dead-letters.js';
-import { isDuplicateKey, type Backoff } from './retry.js';
+import type { Backoff } from './retry.js';
 import { addSkippedTypes, recordCommit, type GroupStats } from './stats.js';
 import { explainNoops } from './noop.js';
-import { FatalError, GapError, PositionsChangedError, StoppedError } from './commit/errors.js';
+import { FatalError, PositionsChangedError, StoppedError } from './commit/errors.js';
 import { bisect } from './commit/bisect.js';
 import { retrying, type RetryContext } from './commit/retrying.js';
 import { claimIds, ID_CHUNK } from './commit/claims.js';
+import { checkGaps, movePositions, posKey, spans, unapplied } from './commit/positions.js';
 import type { Logger } from './log.js';
 import { rowsKey, type BatchObserver } from './metrics.js';
 
@@ -119,7 +120,6 @@ interface Unit {
 
 /** Unexpected evaluation errors in a row, with no good event between, after which a group stops. */
 const MAX_UNEXPECTED_IN_A_ROW = 100;
-const posKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 export class GroupProcessor {
   private positions: Map<string, number> | undefined;
@@ -219,28 +219,10 @@ export class GroupProcessor {
     const stored = await this.storedPositions(hooks);
     // The database's position is the truth both ways: a batch that starts past it (Kafka's
     // committed offset ahead of a restored database, or a fetch that raced the seek) is refused.
-    const gapAllowed = hooks.gapAllowed;
-    if (gapAllowed !== undefined) {
-      for (const [k, span] of spans(messages)) {
-        const expected = stored.get(k) ?? this.starts.get(k);
-        if (expected === undefined || span.first <= expected) continue;
-        if (!gapAllowed(span.topic, span.partition, expected)) throw new GapError(span.topic, span.partition, expected, span.first);
-      }
-    }
+    if (hooks.gapAllowed !== undefined) checkGaps(messages, stored, this.starts, hooks.gapAllowed);
     // Offsets below the stored position were committed to the database before a crash or a
-    // rebalance, even if Kafka's committed offset lags behind: skip them. A Kafka batch is one
-    // partition, so the position is looked up per run of one partition, not per message.
-    let runTopic: string | undefined;
-    let runPartition = -1;
-    let runFrom = 0;
-    const fresh = messages.filter((m) => {
-      if (m.topic !== runTopic || m.partition !== runPartition) {
-        runTopic = m.topic;
-        runPartition = m.partition;
-        runFrom = stored.get(posKey(m.topic, m.partition)) ?? 0;
-      }
-      return m.offset >= runFrom;
-    });
+    // rebalance, even if Kafka's committed offset lags behind: skip them.
+    const fresh = unapplied(messages, stored);
     this.o.stats.alreadyApplied += messages.length - fresh.length;
     try {
       // One attempt function and one `sent` set per unit: per batch, never per message.
@@ -469,20 +451,7 @@ export class GroupProcessor {
     }
     // Each position moves from the value this processor read, or is inserted where it read none:
     // if the row is not what the cache says, the whole unit rolls back (PositionsChangedError).
-    for (const [k, { topic, partition, next }] of spans(messages)) {
-      const row = { group: this.posGroup, topic, partition, nextOffset: next, at };
-      const expected = known.get(k);
-      if (expected === undefined) {
-        try {
-          await tx.exec(sink.engine.insertPosition(row));
-        } catch (e) {
-          if (isDuplicateKey(e)) throw new PositionsChangedError(topic, row.partition, undefined);
-          throw e;
-        }
-      } else if ((await tx.exec(sink.engine.movePosition(row, expected))) !== 1) {
-        throw new PositionsChangedError(topic, row.partition, expected);
-      }
-    }
+    await movePositions(tx, sink.engine, this.posGroup, messages, known, at);
     await hooks.inTransaction?.(tx, at);
     return fresh;
   }
@@ -539,35 +508,4 @@ function describe(messages: RawMessage[]): string {
     else r[1] = Math.max(r[1], m.offset);
   }
   return [...ranges].map(([k, [a, b]]) => (a === b ? `${k} offset ${a}` : `${k} offsets ${a}–${b}`)).join(', ');
-}
-
-interface PartitionSpan {
-  topic: string;
-  partition: number;
-  /** The lowest offset of the partition among the messages. */
-  first: number;
-  /** One past the highest: the position the partition moves to. */
-  next: number;
-}
-
-/**
- * Per partition (by posKey), the offsets the messages span. Messages come in runs of one
- * partition (a Kafka batch is one), so the key is built once per run, not once per message.
- */
-function spans(messages: RawMessage[]): Map<string, PartitionSpan> {
-  const out = new Map<string, PartitionSpan>();
-  let cur: PartitionSpan | undefined;
-  for (const m of messages) {
-    if (cur === undefined || cur.topic !== m.topic || cur.partition !== m.partition) {
-      const k = posKey(m.topic, m.partition);
-      cur = out.get(k);
-      if (cur === undefined) {
-        cur = { topic: m.topic, partition: m.partition, first: m.offset, next: m.offset + 1 };
-        out.set(k, cur);
-      }
-    }
-    if (m.offset < cur.first) cur.first = m.offset;
-    if (m.offset + 1 > cur.next) cur.next = m.offset + 1;
-  }
-  return out;
 }
