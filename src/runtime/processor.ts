@@ -7,13 +7,11 @@
  * Transient database errors retry the unit with backoff; a data error splits the unit in halves
  * until the event at fault is alone, and that event is dead-lettered.
  */
-import { dialectOf } from '../sql/dialects/index.js';
 import { fold, chunks, chunksBy, rowBytes, splitByBytes } from '../sql/fold.js';
 import type { Statement } from '../sql/statement.js';
 import { sqlNow } from '../sql/engine-sql.js';
-import type { Sink, Tx, TxGuard, TxStart } from './sink.js';
-import { partitionLockName } from './lifecycle/swap-lock.js';
-import { SpecChangedError, type SpecWatch } from './lifecycle/spec-watch.js';
+import type { Sink, Tx } from './sink.js';
+import type { SpecWatch } from './lifecycle/spec-watch.js';
 import { DEFAULT_ROUTE, type GroupRoutes, type Handler } from './routes.js';
 import { isBad, type DecodedEvent, type RawMessage } from './message.js';
 import { EventError } from './event-error.js';
@@ -27,6 +25,7 @@ import { bisect } from './commit/bisect.js';
 import { retrying, type RetryContext } from './commit/retrying.js';
 import { claimIds, ID_CHUNK } from './commit/claims.js';
 import { checkGaps, movePositions, posKey, spans, unapplied } from './commit/positions.js';
+import { SwapGuard } from './commit/swap-guard.js';
 import type { Logger } from './log.js';
 import { rowsKey, type BatchObserver } from './metrics.js';
 
@@ -127,8 +126,8 @@ export class GroupProcessor {
   private unexpectedInARow = 0;
   /** Where a partition with no stored position starts (set when the consumer places it). */
   private readonly starts = new Map<string, number>();
-  /** Partition → its swap-lock name (a hash: computed once). */
-  private readonly lockNames = new Map<string, string>();
+  /** The partition locks and the fingerprint check of every transaction (commit/swap-guard.ts). */
+  private readonly swap: SwapGuard;
 
   /** The consumer-group name of the positions (ProcessorOptions.positionsGroup). */
   private readonly posGroup: string;
@@ -138,41 +137,13 @@ export class GroupProcessor {
 
   constructor(private readonly o: ProcessorOptions) {
     this.posGroup = o.positionsGroup ?? o.routes.group;
+    this.swap = new SwapGuard({ group: o.routes.group, dialect: o.sink.dialect, ...(o.partitionLocks !== undefined ? { partitionLocks: o.partitionLocks } : {}), ...(o.specWatch !== undefined ? { specWatch: o.specWatch } : {}) });
     this.retry = { group: o.routes.group, log: o.log, stats: o.stats, ...(o.observer !== undefined ? { observer: o.observer } : {}), ...(o.backoff !== undefined ? { backoff: o.backoff } : {}) };
   }
 
   /** The fingerprints this processor's transactions expect (ProcessorOptions.specWatch). */
   get specWatch(): SpecWatch | undefined {
     return this.o.specWatch;
-  }
-
-  /** The locks and the fingerprint check of a transaction that moves these partitions' positions. */
-  private guard(keys: Iterable<string>): TxGuard | undefined {
-    const locks: string[] = [];
-    if (this.o.partitionLocks !== false && dialectOf(this.o.sink.dialect).namedLocks) {
-      for (const k of keys) {
-        let name = this.lockNames.get(k);
-        if (name === undefined) {
-          const [topic, partition] = k.split('\u0000') as [string, string];
-          name = partitionLockName(this.o.routes.group, topic, Number(partition));
-          this.lockNames.set(k, name);
-        }
-        locks.push(name);
-      }
-      // One sequence for every transaction, should one ever take several (a file's unit).
-      locks.sort();
-    }
-    const watch = this.o.specWatch;
-    if (locks.length === 0 && watch === undefined) return undefined;
-    return { locks, ...(watch !== undefined ? { fingerprints: watch.projections } : {}) };
-  }
-
-  /** Before the first write: the group's projections must still be built by the specs it started with. */
-  private checkSpec(start: TxStart): void {
-    const watch = this.o.specWatch;
-    // undefined: the sink read nothing (a wrapper that drops the guard); comparing that would
-    // reload the group at every transaction.
-    if (watch !== undefined && start.fingerprints !== undefined && start.fingerprints !== watch.expected) throw new SpecChangedError(this.o.routes.group, watch.expected, start.fingerprints);
   }
 
   /** Forget cached positions (after a rebalance another member may have moved them). */
@@ -190,9 +161,9 @@ export class GroupProcessor {
   async initPosition(topic: string, partition: number, offset: number, hooks: ProcessorHooks = {}): Promise<void> {
     const row = { group: this.posGroup, topic, partition, nextOffset: offset, at: sqlNow() };
     await retrying(this.retry, hooks, () => 'store the start position', () => this.o.sink.transaction((tx, start) => {
-      this.checkSpec(start);
+      this.swap.check(start);
       return tx.exec(this.o.sink.engine.upsertPositions([row]));
-    }, this.guard([posKey(topic, partition)])));
+    }, this.swap.of([posKey(topic, partition)])));
     this.positions = undefined;
   }
 
@@ -366,9 +337,9 @@ export class GroupProcessor {
         for (const d of unsent) sent.add(d.msg);
       }
       return sink.transaction((tx, start) => {
-        this.checkSpec(start);
+        this.swap.check(start);
         return this.write(tx, messages, unit, hooks, known);
-      }, this.guard(spans(messages).keys()));
+      }, this.swap.of(spans(messages).keys()));
     });
     for (const f of unit.after ?? []) f();
     const ms = performance.now() - started;
