@@ -7,21 +7,25 @@
  * Transient database errors retry the unit with backoff; a data error splits the unit in halves
  * until the event at fault is alone, and that event is dead-lettered.
  */
-import { dialectOf } from '../sql/dialects/index.js';
 import { fold, chunks, chunksBy, rowBytes, splitByBytes } from '../sql/fold.js';
 import type { Statement } from '../sql/statement.js';
-import { sqlNow, type ProcessedRow } from '../sql/engine-sql.js';
-import { LockWaitError, type Sink, type Tx, type TxGuard, type TxStart } from './sink.js';
-import { partitionLockName } from './lifecycle/swap-lock.js';
-import { SpecChangedError, type SpecWatch } from './lifecycle/spec-watch.js';
+import { sqlNow } from '../sql/engine-sql.js';
+import type { Sink, Tx } from './sink.js';
+import type { SpecWatch } from './lifecycle/spec-watch.js';
 import { DEFAULT_ROUTE, type GroupRoutes, type Handler } from './routes.js';
 import { isBad, type DecodedEvent, type RawMessage } from './message.js';
 import { EventError } from './event-error.js';
 import { rowIdentity, type RowChange } from '../sql/rows.js';
 import { deadLetterRowBytes, fittedDeadLetterRow, type DeadLetter, type DeadLetterSink } from './dead-letters.js';
-import { backoffDelay, classify, sleep, DEFAULT_BACKOFF, type Backoff } from './retry.js';
+import type { Backoff } from './retry.js';
 import { addSkippedTypes, recordCommit, type GroupStats } from './stats.js';
 import { explainNoops } from './noop.js';
+import { FatalError, PositionsChangedError, StoppedError } from './commit/errors.js';
+import { bisect } from './commit/bisect.js';
+import { retrying, type RetryContext } from './commit/retrying.js';
+import { claimIds, ID_CHUNK } from './commit/claims.js';
+import { checkGaps, movePositions, posKey, spans, unapplied } from './commit/positions.js';
+import { SwapGuard } from './commit/swap-guard.js';
 import type { Logger } from './log.js';
 import { rowsKey, type BatchObserver } from './metrics.js';
 
@@ -82,37 +86,7 @@ export interface ProcessorOptions {
   positionsGroup?: string;
 }
 
-/** Thrown when the runtime stops while a unit waits to retry: nothing was committed. */
-export class StoppedError extends Error {
-  constructor() { super('stopped before the batch could commit'); }
-}
-
-/**
- * The stored positions are not what this processor's cache says (another member moved them, or
- * the database was restored, replaced or emptied under the engine). Nothing of the unit was
- * committed; the cache is dropped, and the caller must place the partition again from the
- * database (seek) instead of trusting what it had read.
- */
-export class PositionsChangedError extends Error {
-  constructor(readonly topic: string, readonly partition: number, readonly expected: number | undefined) {
-    super(`the stored position of ${topic}/${partition} is no longer ${expected === undefined ? 'absent' : expected}: it changed under the engine`);
-  }
-}
-
-/**
- * A batch starts after the partition's expected next offset: applying it would skip the
- * messages between. The caller seeks to `expected` (a fetch that raced the seek on joining).
- */
-export class GapError extends Error {
-  constructor(readonly topic: string, readonly partition: number, readonly expected: number, readonly first: number) {
-    super(`batch of ${topic}/${partition} starts at offset ${first}, the stored position is ${expected}`);
-  }
-}
-
-/** A database error that retrying and splitting cannot fix (schema, permissions): the group stops. */
-export class FatalError extends Error {
-  constructor(message: string, cause: unknown) { super(message, { cause }); }
-}
+export { StoppedError, PositionsChangedError, GapError, FatalError } from './commit/errors.js';
 
 interface Prepared {
   event: DecodedEvent;
@@ -143,10 +117,8 @@ interface Unit {
   noopBy?: Map<string, number>;
 }
 
-const ID_CHUNK = 1000;
 /** Unexpected evaluation errors in a row, with no good event between, after which a group stops. */
 const MAX_UNEXPECTED_IN_A_ROW = 100;
-const posKey = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 export class GroupProcessor {
   private positions: Map<string, number> | undefined;
@@ -154,48 +126,24 @@ export class GroupProcessor {
   private unexpectedInARow = 0;
   /** Where a partition with no stored position starts (set when the consumer places it). */
   private readonly starts = new Map<string, number>();
-  /** Partition → its swap-lock name (a hash: computed once). */
-  private readonly lockNames = new Map<string, string>();
+  /** The partition locks and the fingerprint check of every transaction (commit/swap-guard.ts). */
+  private readonly swap: SwapGuard;
 
   /** The consumer-group name of the positions (ProcessorOptions.positionsGroup). */
   private readonly posGroup: string;
 
+  /** Where the retry loop reports (commit/retrying.ts): once per processor, not per unit. */
+  private readonly retry: RetryContext;
+
   constructor(private readonly o: ProcessorOptions) {
     this.posGroup = o.positionsGroup ?? o.routes.group;
+    this.swap = new SwapGuard({ group: o.routes.group, dialect: o.sink.dialect, ...(o.partitionLocks !== undefined ? { partitionLocks: o.partitionLocks } : {}), ...(o.specWatch !== undefined ? { specWatch: o.specWatch } : {}) });
+    this.retry = { group: o.routes.group, log: o.log, stats: o.stats, ...(o.observer !== undefined ? { observer: o.observer } : {}), ...(o.backoff !== undefined ? { backoff: o.backoff } : {}) };
   }
 
   /** The fingerprints this processor's transactions expect (ProcessorOptions.specWatch). */
   get specWatch(): SpecWatch | undefined {
     return this.o.specWatch;
-  }
-
-  /** The locks and the fingerprint check of a transaction that moves these partitions' positions. */
-  private guard(keys: Iterable<string>): TxGuard | undefined {
-    const locks: string[] = [];
-    if (this.o.partitionLocks !== false && dialectOf(this.o.sink.dialect).namedLocks) {
-      for (const k of keys) {
-        let name = this.lockNames.get(k);
-        if (name === undefined) {
-          const [topic, partition] = k.split('\u0000') as [string, string];
-          name = partitionLockName(this.o.routes.group, topic, Number(partition));
-          this.lockNames.set(k, name);
-        }
-        locks.push(name);
-      }
-      // One sequence for every transaction, should one ever take several (a file's unit).
-      locks.sort();
-    }
-    const watch = this.o.specWatch;
-    if (locks.length === 0 && watch === undefined) return undefined;
-    return { locks, ...(watch !== undefined ? { fingerprints: watch.projections } : {}) };
-  }
-
-  /** Before the first write: the group's projections must still be built by the specs it started with. */
-  private checkSpec(start: TxStart): void {
-    const watch = this.o.specWatch;
-    // undefined: the sink read nothing (a wrapper that drops the guard); comparing that would
-    // reload the group at every transaction.
-    if (watch !== undefined && start.fingerprints !== undefined && start.fingerprints !== watch.expected) throw new SpecChangedError(this.o.routes.group, watch.expected, start.fingerprints);
   }
 
   /** Forget cached positions (after a rebalance another member may have moved them). */
@@ -212,17 +160,17 @@ export class GroupProcessor {
   /** Store a partition's position where none is (`--start-from latest`) or past a deleted gap (positions never move back). */
   async initPosition(topic: string, partition: number, offset: number, hooks: ProcessorHooks = {}): Promise<void> {
     const row = { group: this.posGroup, topic, partition, nextOffset: offset, at: sqlNow() };
-    await this.retrying(hooks, () => 'store the start position', () => this.o.sink.transaction((tx, start) => {
-      this.checkSpec(start);
+    await retrying(this.retry, hooks, () => 'store the start position', () => this.o.sink.transaction((tx, start) => {
+      this.swap.check(start);
       return tx.exec(this.o.sink.engine.upsertPositions([row]));
-    }, this.guard([posKey(topic, partition)])));
+    }, this.swap.of([posKey(topic, partition)])));
     this.positions = undefined;
   }
 
   /** The stored next offset of every partition of the group. */
   async storedPositions(hooks: ProcessorHooks = {}): Promise<Map<string, number>> {
     if (this.positions === undefined) {
-      const rows = await this.retrying(hooks, () => 'read positions', () => this.o.sink.transaction((tx) => tx.query(this.o.sink.engine.selectPositions(this.posGroup))));
+      const rows = await retrying(this.retry, hooks, () => 'read positions', () => this.o.sink.transaction((tx) => tx.query(this.o.sink.engine.selectPositions(this.posGroup))));
       this.positions = new Map(rows.map((r) => [posKey(String(r.topic), Number(r.partition)), Number(r.next_offset)]));
     }
     return this.positions;
@@ -242,34 +190,18 @@ export class GroupProcessor {
     const stored = await this.storedPositions(hooks);
     // The database's position is the truth both ways: a batch that starts past it (Kafka's
     // committed offset ahead of a restored database, or a fetch that raced the seek) is refused.
-    const gapAllowed = hooks.gapAllowed;
-    if (gapAllowed !== undefined) {
-      for (const [k, span] of spans(messages)) {
-        const expected = stored.get(k) ?? this.starts.get(k);
-        if (expected === undefined || span.first <= expected) continue;
-        if (!gapAllowed(span.topic, span.partition, expected)) throw new GapError(span.topic, span.partition, expected, span.first);
-      }
-    }
+    if (hooks.gapAllowed !== undefined) checkGaps(messages, stored, this.starts, hooks.gapAllowed);
     // Offsets below the stored position were committed to the database before a crash or a
-    // rebalance, even if Kafka's committed offset lags behind: skip them. A Kafka batch is one
-    // partition, so the position is looked up per run of one partition, not per message.
-    let runTopic: string | undefined;
-    let runPartition = -1;
-    let runFrom = 0;
-    const fresh = messages.filter((m) => {
-      if (m.topic !== runTopic || m.partition !== runPartition) {
-        runTopic = m.topic;
-        runPartition = m.partition;
-        runFrom = stored.get(posKey(m.topic, m.partition)) ?? 0;
-      }
-      return m.offset >= runFrom;
-    });
+    // rebalance, even if Kafka's committed offset lags behind: skip them.
+    const fresh = unapplied(messages, stored);
     this.o.stats.alreadyApplied += messages.length - fresh.length;
     try {
+      // One attempt function and one `sent` set per unit: per batch, never per message.
       for (const unit of chunks(fresh, this.o.maxBatch ?? Number.MAX_SAFE_INTEGER)) {
         if (hooks.stopping?.()) throw new StoppedError();
         for (const e of this.o.effects ?? []) await e.admit?.(hooks);
-        await this.commit(unit, hooks, new Map(), new Set(), stored);
+        const sent = new Set<RawMessage>();
+        await bisect(unit, (part, rejected) => this.commit(part, hooks, rejected === undefined ? undefined : `database rejected the event: ${rejected.message}`, sent, stored));
       }
     } catch (e) {
       // Only the cache: the start places of other partitions still hold.
@@ -278,7 +210,7 @@ export class GroupProcessor {
     }
   }
 
-  private prepare(messages: RawMessage[], forced: Map<RawMessage, string>): Unit {
+  private prepare(messages: RawMessage[], forced: string | undefined): Unit {
     const unit: Unit = { events: [], letters: [], skipped: 0, duplicates: 0 };
     const seen = new Set<string>();
     // `$now`: one instant for the unit, so a retried unit writes what its first attempt would have.
@@ -293,7 +225,7 @@ export class GroupProcessor {
     return unit;
   }
 
-  private prepareOne(msg: RawMessage, forced: Map<RawMessage, string>, unit: Unit, seen: Set<string>, now: string): void {
+  private prepareOne(msg: RawMessage, forced: string | undefined, unit: Unit, seen: Set<string>, now: string): void {
     const { routes } = this.o;
     const decoded = routes.decode(msg);
     if (isBad(decoded)) {
@@ -318,9 +250,8 @@ export class GroupProcessor {
       unit.letters.push({ msg, group: this.posGroup, projection: null, eventType: type, reason: decoded.noId });
       return;
     }
-    const forcedReason = forced.get(msg);
-    if (forcedReason !== undefined) {
-      unit.letters.push({ msg, group: this.posGroup, projection: handlers.map((h) => h.projection).join(','), eventType: type, reason: forcedReason });
+    if (forced !== undefined) {
+      unit.letters.push({ msg, group: this.posGroup, projection: handlers.map((h) => h.projection).join(','), eventType: type, reason: forced });
       return;
     }
     if (decoded.id !== undefined) {
@@ -390,64 +321,53 @@ export class GroupProcessor {
   }
 
   /**
-   * `sent` holds the messages already published to the dead-letter topic by an attempt that then
-   * failed (topic mode publishes before the transaction): a split never publishes them twice.
+   * One attempt of bisect.ts: prepare and commit the messages, or throw DataError. `forced` is
+   * the reason to dead-letter the only message (the database refused it alone). `sent` holds the
+   * messages already published to the dead-letter topic by an attempt that then failed (topic
+   * mode publishes before the transaction): a split never publishes them twice.
    */
-  private async commit(messages: RawMessage[], hooks: ProcessorHooks, forced: Map<RawMessage, string>, sent: Set<RawMessage>, known: Map<string, number>): Promise<void> {
-    if (messages.length === 0) return;
+  private async commit(messages: RawMessage[], hooks: ProcessorHooks, forced: string | undefined, sent: Set<RawMessage>, known: Map<string, number>): Promise<void> {
     const unit = this.prepare(messages, forced);
     const { sink, deadLetters, stats } = this.o;
-    try {
-      const started = performance.now();
-      const fresh = await this.retrying(hooks, () => `commit of ${describe(messages)}`, async () => {
-        const unsent = deadLetters.mode === 'table' ? [] : unit.letters.filter((d) => !sent.has(d.msg));
-        if (unsent.length > 0) {
-          await deadLetters.send(unsent);
-          for (const d of unsent) sent.add(d.msg);
-        }
-        return sink.transaction((tx, start) => {
-          this.checkSpec(start);
-          return this.write(tx, messages, unit, hooks, known);
-        }, this.guard(spans(messages).keys()));
-      });
-      for (const f of unit.after ?? []) f();
-      const ms = performance.now() - started;
-      recordCommit(stats, ms);
-      stats.events += messages.length;
-      // An event all of whose operations were missed changed nothing: it is missed, not applied.
-      const applied = fresh.filter((p) => p.missed === 0 || p.rows.length > 0);
-      this.o.observer?.committed(ms / 1000, messages.length, byProjection(applied), lettersByProjection(unit.letters), unit.written ?? new Map());
-      stats.applied += applied.length;
-      stats.missed += fresh.reduce((n, p) => n + p.missed, 0);
-      stats.noop += unit.noop ?? 0;
-      stats.noopStale += unit.noopStale ?? 0;
-      if (unit.noopBy !== undefined) for (const [k, n] of unit.noopBy) stats.noopBy.set(k, (stats.noopBy.get(k) ?? 0) + n);
-      stats.duplicates += unit.duplicates + unit.events.length - fresh.length;
-      stats.skippedUnhandled += unit.skipped;
-      if (unit.skippedTypes !== undefined) addSkippedTypes(stats, unit.skippedTypes);
-      stats.deadLettered += unit.letters.length;
-      stats.batches++;
-      for (const d of unit.letters) this.o.log.warn('dead-lettered', { topic: d.msg.topic, partition: d.msg.partition, offset: d.msg.offset, group: d.group, projection: d.projection, event_type: d.eventType, reason: d.reason });
-      // `known` is the map the positions were read into; if a rebalance dropped the cache
-      // meanwhile, the next batch reads the database again.
-      for (const [k, span] of spans(messages)) known.set(k, span.next);
-    } catch (e) {
-      if (!(e instanceof DataError)) throw e;
-      if (messages.length > 1) {
-        const half = Math.ceil(messages.length / 2);
-        await this.commit(messages.slice(0, half), hooks, forced, sent, known);
-        await this.commit(messages.slice(half), hooks, forced, sent, known);
-        return;
+    const started = performance.now();
+    const fresh = await retrying(this.retry, hooks, () => `commit of ${describe(messages)}`, async () => {
+      const unsent = deadLetters.mode === 'table' ? [] : unit.letters.filter((d) => !sent.has(d.msg));
+      if (unsent.length > 0) {
+        await deadLetters.send(unsent);
+        for (const d of unsent) sent.add(d.msg);
       }
-      const [msg] = messages as [RawMessage];
-      await this.commit(messages, hooks, new Map([[msg, `database rejected the event: ${e.message}`]]), sent, known);
-    }
+      return sink.transaction((tx, start) => {
+        this.swap.check(start);
+        return this.write(tx, messages, unit, hooks, known);
+      }, this.swap.of(spans(messages).keys()));
+    });
+    for (const f of unit.after ?? []) f();
+    const ms = performance.now() - started;
+    recordCommit(stats, ms);
+    stats.events += messages.length;
+    // An event all of whose operations were missed changed nothing: it is missed, not applied.
+    const applied = fresh.filter((p) => p.missed === 0 || p.rows.length > 0);
+    this.o.observer?.committed(ms / 1000, messages.length, byProjection(applied), lettersByProjection(unit.letters), unit.written ?? new Map());
+    stats.applied += applied.length;
+    stats.missed += fresh.reduce((n, p) => n + p.missed, 0);
+    stats.noop += unit.noop ?? 0;
+    stats.noopStale += unit.noopStale ?? 0;
+    if (unit.noopBy !== undefined) for (const [k, n] of unit.noopBy) stats.noopBy.set(k, (stats.noopBy.get(k) ?? 0) + n);
+    stats.duplicates += unit.duplicates + unit.events.length - fresh.length;
+    stats.skippedUnhandled += unit.skipped;
+    if (unit.skippedTypes !== undefined) addSkippedTypes(stats, unit.skippedTypes);
+    stats.deadLettered += unit.letters.length;
+    stats.batches++;
+    for (const d of unit.letters) this.o.log.warn('dead-lettered', { topic: d.msg.topic, partition: d.msg.partition, offset: d.msg.offset, group: d.group, projection: d.projection, event_type: d.eventType, reason: d.reason });
+    // `known` is the map the positions were read into; if a rebalance dropped the cache
+    // meanwhile, the next batch reads the database again.
+    for (const [k, span] of spans(messages)) known.set(k, span.next);
   }
 
   private async write(tx: Tx, messages: RawMessage[], unit: Unit, hooks: ProcessorHooks, known: Map<string, number>): Promise<Prepared[]> {
     const { sink, routes } = this.o;
     const at = sqlNow();
-    const fresh = await this.claim(tx, unit.events, at);
+    const fresh = await claimIds(tx, sink, routes, unit.events, at);
     // Set on every attempt: a retried transaction replaces what a rolled-back one recorded.
     const written = this.o.observer !== undefined ? new Map<string, number>() : undefined;
     unit.written = written;
@@ -502,98 +422,11 @@ export class GroupProcessor {
     }
     // Each position moves from the value this processor read, or is inserted where it read none:
     // if the row is not what the cache says, the whole unit rolls back (PositionsChangedError).
-    for (const [k, { topic, partition, next }] of spans(messages)) {
-      const row = { group: this.posGroup, topic, partition, nextOffset: next, at };
-      const expected = known.get(k);
-      if (expected === undefined) {
-        try {
-          await tx.exec(sink.engine.insertPosition(row));
-        } catch (e) {
-          if (isDuplicateKey(e)) throw new PositionsChangedError(topic, row.partition, undefined);
-          throw e;
-        }
-      } else if ((await tx.exec(sink.engine.movePosition(row, expected))) !== 1) {
-        throw new PositionsChangedError(topic, row.partition, expected);
-      }
-    }
+    await movePositions(tx, sink.engine, this.posGroup, messages, known, at);
     await hooks.inTransaction?.(tx, at);
     return fresh;
   }
-
-  /**
-   * Record the events' ids as processed; the events whose ids were not recorded before, in
-   * sequence. Events without an id claim nothing: the positions written in this same
-   * transaction are what keeps them from being applied twice.
-   */
-  private async claim(tx: Tx, all: Prepared[], at: string): Promise<Prepared[]> {
-    const { sink, routes } = this.o;
-    const events = all.filter((p): p is WithId => p.event.id !== undefined);
-    if (events.length === 0) return all;
-    if (sink.returning) {
-      const claimed = new Set<string>();
-      for (const part of chunks(events, ID_CHUNK)) {
-        for (const r of await tx.query(sink.engine.claimProcessed(part.map((p) => processedRow(routes, p, at))))) claimed.add(String(r.event_id));
-      }
-      return all.filter((p) => p.event.id === undefined || claimed.has(p.event.id));
-    }
-    const done = new Set<string>();
-    for (const ids of chunks(events.map((p) => p.event.id), ID_CHUNK)) {
-      for (const r of await tx.query(sink.engine.selectProcessed(routes.group, ids))) done.add(String(r.event_id));
-    }
-    const fresh = events.filter((p) => !done.has(p.event.id));
-    // Claim the event ids first: a concurrent consumer of the same events blocks here and then
-    // fails on the duplicate key, instead of applying the effects a second time.
-    for (const part of chunks(fresh, ID_CHUNK)) {
-      try {
-        await tx.exec(sink.engine.insertProcessed(part.map((p) => processedRow(routes, p, at))));
-      } catch (e) {
-        throw isDuplicateKey(e) ? Object.assign(new Error(`event ids claimed concurrently by another consumer of group ${routes.group}`), { code: 'SC_CLAIM_CONFLICT' }) : e;
-      }
-    }
-    if (fresh.length === all.length) return all;
-    const kept = new Set<Prepared>(fresh);
-    return all.filter((p) => p.event.id === undefined || kept.has(p));
-  }
-
-  /**
-   * Run fn until it succeeds: transient errors wait and retry, data errors surface as DataError.
-   * `what` names the work for logs and errors; it is only built when one is written.
-   */
-  private async retrying<T>(hooks: ProcessorHooks, what: () => string, fn: () => Promise<T>): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const out = await fn();
-        if (attempt > 0) this.o.observer?.unavailable(false);
-        return out;
-      } catch (e) {
-        if (e instanceof PositionsChangedError || e instanceof SpecChangedError) throw e;
-        const kind = classify(e);
-        const message = e instanceof Error ? e.message : String(e);
-        if (kind === 'data') throw new DataError(message);
-        if (kind === 'fatal') throw new FatalError(`group ${this.o.routes.group}: ${what()} failed: ${message}`, e);
-        this.o.stats.retries++;
-        // Waiting out a swap is not the database being down (readiness, metrics).
-        if (!(e instanceof LockWaitError)) this.o.observer?.unavailable(true);
-        const delay = backoffDelay(attempt, this.o.backoff ?? DEFAULT_BACKOFF);
-        if (e instanceof LockWaitError) this.o.log.info('waiting for a rebuild\'s swap (the partition lock is held), retrying', { group: this.o.routes.group, what: what(), attempt: attempt + 1, delay_ms: delay, lock_timeout_s: e.timeoutS });
-        else this.o.log.warn('database unavailable, retrying', { group: this.o.routes.group, what: what(), attempt: attempt + 1, delay_ms: delay, error: message });
-        await this.pause(delay, hooks);
-      }
-    }
-  }
-
-  private async pause(ms: number, hooks: ProcessorHooks): Promise<void> {
-    const until = Date.now() + ms;
-    while (Date.now() < until) {
-      if (hooks.stopping?.()) throw new StoppedError();
-      await sleep(Math.min(1000, until - Date.now()));
-      await hooks.heartbeat?.().catch(() => undefined);
-    }
-    if (hooks.stopping?.()) throw new StoppedError();
-  }
 }
-
-class DataError extends Error {}
 
 /**
  * Row changes whose statement matches at most one row each (a `where` is a key or a unique key),
@@ -636,12 +469,6 @@ function lettersByProjection(letters: DeadLetter[]): Map<string, number> {
   return out;
 }
 
-/** MySQL 1062 ER_DUP_ENTRY, SQLite SQLITE_CONSTRAINT_PRIMARYKEY. */
-function isDuplicateKey(e: unknown): boolean {
-  const x = e as { errno?: unknown; code?: unknown };
-  return x?.errno === 1062 || x?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
-}
-
 /** `topic/partition offsets first–last`, per partition, for error messages and logs. */
 function describe(messages: RawMessage[]): string {
   const ranges = new Map<string, [number, number]>();
@@ -652,53 +479,4 @@ function describe(messages: RawMessage[]): string {
     else r[1] = Math.max(r[1], m.offset);
   }
   return [...ranges].map(([k, [a, b]]) => (a === b ? `${k} offset ${a}` : `${k} offsets ${a}–${b}`)).join(', ');
-}
-
-interface PartitionSpan {
-  topic: string;
-  partition: number;
-  /** The lowest offset of the partition among the messages. */
-  first: number;
-  /** One past the highest: the position the partition moves to. */
-  next: number;
-}
-
-/**
- * Per partition (by posKey), the offsets the messages span. Messages come in runs of one
- * partition (a Kafka batch is one), so the key is built once per run, not once per message.
- */
-function spans(messages: RawMessage[]): Map<string, PartitionSpan> {
-  const out = new Map<string, PartitionSpan>();
-  let cur: PartitionSpan | undefined;
-  for (const m of messages) {
-    if (cur === undefined || cur.topic !== m.topic || cur.partition !== m.partition) {
-      const k = posKey(m.topic, m.partition);
-      cur = out.get(k);
-      if (cur === undefined) {
-        cur = { topic: m.topic, partition: m.partition, first: m.offset, next: m.offset + 1 };
-        out.set(k, cur);
-      }
-    }
-    if (m.offset < cur.first) cur.first = m.offset;
-    if (m.offset + 1 > cur.next) cur.next = m.offset + 1;
-  }
-  return out;
-}
-
-type WithId = Prepared & { event: { id: string } };
-
-function processedRow(routes: GroupRoutes, p: WithId, at: string): ProcessedRow {
-  const entity = routes.entityOf(p.event.value);
-  // Only scalars have a text: String() of an object like {"toString": 1} throws, and any other
-  // object would be recorded as "[object Object]".
-  const version = routes.versionOf(p.event.value);
-  return {
-    group: routes.group,
-    eventId: p.event.id,
-    entityId: typeof entity === 'string' || typeof entity === 'number' ? String(entity).slice(0, 255) : null,
-    entityVersion: typeof version === 'number' && Number.isSafeInteger(version) ? version : null,
-    // An event a default route took may have no type; the column is NOT NULL.
-    eventType: (p.event.type ?? '').slice(0, 128),
-    at,
-  };
 }

@@ -52,6 +52,12 @@ export function classify(err: unknown): ErrorClass {
   return 'fatal';
 }
 
+/** MySQL 1062 ER_DUP_ENTRY, SQLite SQLITE_CONSTRAINT_PRIMARYKEY. */
+export function isDuplicateKey(e: unknown): boolean {
+  const x = e as { errno?: unknown; code?: unknown };
+  return x?.errno === 1062 || x?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}
+
 export interface Backoff {
   initialMs: number;
   maxMs: number;
