@@ -19,26 +19,32 @@ export const INT_RANGE = { int: [-(2n ** 31n), 2n ** 31n - 1n], bigint: [-(2n **
 
 const NUMBER_TEXT = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/u;
 
+/** A number's text as digits × 10^exponent (`12.5e3`: 125 × 10^2); undefined when it is no number. */
+function numberParts(text: string): { negative: boolean; digits: bigint; digitCount: number; exponent: number } | undefined {
+  const m = NUMBER_TEXT.exec(text);
+  if (m === null) return undefined;
+  const [, sign, int = '', frac = '', exp] = m;
+  if (int === '' && frac === '') return undefined;
+  const digitText = `${int}${frac}`;
+  return { negative: sign === '-', digits: BigInt(digitText || '0'), digitCount: digitText.length, exponent: Number(exp ?? 0) - frac.length };
+}
+
 /**
  * A decimal's text (or a finite number, by its shortest round-trip text) as an integer count of
  * 10^-scale, rounded half away from zero. Undefined when the text is no number.
  */
 export function scaledDecimal(v: string | number | bigint, scale: number): bigint | undefined {
   if (typeof v === 'bigint') return v * 10n ** BigInt(scale);
-  const text = typeof v === 'number' ? String(v) : v;
-  const m = NUMBER_TEXT.exec(text);
-  if (m === null) return undefined;
-  const [, sign, int = '', frac = '', exp] = m;
-  if (int === '' && frac === '') return undefined;
+  const parts = numberParts(typeof v === 'number' ? String(v) : v);
+  if (parts === undefined) return undefined;
+  const { negative, digits, digitCount } = parts;
   // digits × 10^shift is the value × 10^scale.
-  const digitText = `${int}${frac}`;
-  const digits = BigInt(digitText || '0');
-  const shift = scale - frac.length + Number(exp ?? 0);
+  const shift = scale + parts.exponent;
   if (digits === 0n) return 0n;
   // Exact text may carry any exponent (1e-400, 1e999999999): past these bounds the value rounds
   // to 0, or is far beyond any column (MAX_SHIFT digits), without a BigInt power of that size.
-  if (-shift > digitText.length) return 0n;
-  if (shift > MAX_SHIFT) return sign === '-' ? -BEYOND_ANY_COLUMN : BEYOND_ANY_COLUMN;
+  if (-shift > digitCount) return 0n;
+  if (shift > MAX_SHIFT) return negative ? -BEYOND_ANY_COLUMN : BEYOND_ANY_COLUMN;
   let n: bigint;
   if (shift >= 0) n = digits * 10n ** BigInt(shift);
   else {
@@ -46,7 +52,7 @@ export function scaledDecimal(v: string | number | bigint, scale: number): bigin
     n = digits / unit;
     if ((digits % unit) * 2n >= unit) n += 1n;
   }
-  return sign === '-' ? -n : n;
+  return negative ? -n : n;
 }
 
 /** A decimal holds at most 65 digits, a BIGINT 19: a larger shift only says "out of range". */
@@ -59,25 +65,21 @@ const BEYOND_ANY_COLUMN = 10n ** BigInt(MAX_SHIFT);
  * as ±10^MAX_SHIFT, out of every range that reads them.
  */
 export function floorOfText(text: string): bigint | undefined {
-  const m = NUMBER_TEXT.exec(text);
-  if (m === null) return undefined;
-  const [, sign, int = '', frac = '', exp] = m;
-  if (int === '' && frac === '') return undefined;
-  const digitText = `${int}${frac}`;
-  const digits = BigInt(digitText || '0');
-  const shift = Number(exp ?? 0) - frac.length;
+  const parts = numberParts(text);
+  if (parts === undefined) return undefined;
+  const { negative, digits, digitCount, exponent: shift } = parts;
   let whole: bigint;
   let rest = false;
   if (digits === 0n) whole = 0n;
   else if (shift > MAX_SHIFT) whole = BEYOND_ANY_COLUMN;
   else if (shift >= 0) whole = digits * 10n ** BigInt(shift);
-  else if (-shift > digitText.length) [whole, rest] = [0n, true];
+  else if (-shift > digitCount) [whole, rest] = [0n, true];
   else {
     const unit = 10n ** BigInt(-shift);
     whole = digits / unit;
     rest = digits % unit !== 0n;
   }
-  return sign === '-' ? -whole - (rest ? 1n : 0n) : whole;
+  return negative ? -whole - (rest ? 1n : 0n) : whole;
 }
 
 /** `scaled` × 10^-scale as text with exactly `scale` fraction digits; zero is never negative. */
