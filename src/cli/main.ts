@@ -3,7 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { EXIT_FAILED, EXIT_USAGE, type CommandResult } from './io.js';
 import type { RunOptions } from './run.js';
 import { VERSION } from '../runtime/version.js';
-import { DEFAULT_MAX_LINE_BYTES } from '../runtime/ndjson-source.js';
+import { DEFAULT_MAX_LINE_BYTES } from '../runtime/line-limit.js';
 import { safeOutput } from '../redact.js';
 import { testHooksFromEnv } from './test-hooks.js';
 
@@ -21,6 +21,10 @@ const configOption = () =>
     .default(DEFAULT_CONFIG)
     .argParser((value: string, previous: string[]) => (previous === DEFAULT_CONFIG ? [value] : [...previous, value]));
 const DEFAULT_CONFIG = ['projections'];
+
+/** `--max-line-bytes`, for run and rebuild (both read --from files with one reader). */
+const maxLineBytesOption = () =>
+  new Option('--max-line-bytes <n>', 'with --from: a longer line is a dead letter with its first bytes').default(String(DEFAULT_MAX_LINE_BYTES));
 
 export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) => void): Command {
   const program = new Command('sc-project')
@@ -61,7 +65,7 @@ export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) =
     .addOption(new Option('--brokers <list>', 'Kafka brokers, host:port,...').env('KAFKA_BROKERS'))
     .option('--from <file>', 'read messages from an NDJSON file ({"topic","key","value"} a line) instead of Kafka; - reads standard input; repeat it for several files, read one after another as one stream', collect)
     .option('--source <name>', 'with --from: a named source, whose positions are its own (for a file that does not continue the recorded one)')
-    .option('--max-line-bytes <n>', 'with --from: a longer line is a dead letter with its first bytes', String(DEFAULT_MAX_LINE_BYTES))
+    .addOption(maxLineBytesOption())
     .addOption(new Option('--log-format <format>', 'text or json').default('text'))
     .option('--stats-interval <seconds>', 'seconds between stats lines (0: none)', '10')
     .option('--max-batch <n>', 'at most n messages per transaction (1: one transaction per message)')
@@ -96,7 +100,7 @@ export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) =
     .addOption(new Option('--database-url <url>', 'mysql://login:pass@host:port/db or sqlite:./file.db (default with --from: sqlite:./sc-project.db)').env('DATABASE_URL'))
     .addOption(new Option('--brokers <list>', 'Kafka brokers, host:port,...').env('KAFKA_BROKERS'))
     .option('--from <file>', 'rebuild from NDJSON files (the embedded default, read as run --from reads them) instead of Kafka', collect)
-    .option('--max-line-bytes <n>', 'with --from: a longer line is a dead letter with its first bytes', String(DEFAULT_MAX_LINE_BYTES))
+    .addOption(maxLineBytesOption())
     .option('--allow-partial', "rebuild although a partition's earliest offset is above 0 (history deleted by retention)")
     .option('--drop-old', 'drop the replaced tables after the swap (default: kept as <table>__old until sc-project cleanup)')
     .option('--no-progress', 'no progress bar (on a terminal) or progress lines (elsewhere)')

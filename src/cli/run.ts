@@ -5,7 +5,7 @@
  */
 import { parseListen } from '../runtime/http-server.js';
 import { ConfigError, createRuntime, type RunSummary } from '../runtime/runtime.js';
-import { DEFAULT_MAX_LINE_BYTES } from '../runtime/ndjson-source.js';
+import { DEFAULT_MAX_LINE_BYTES } from '../runtime/line-limit.js';
 import { describeCounts, noopBreakdown } from '../runtime/stats.js';
 import { NO_TEST_HOOKS, type TestHooks } from '../runtime/test-hooks.js';
 import { EMBEDDED_DATABASE_URL } from './database.js';

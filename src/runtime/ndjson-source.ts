@@ -16,11 +16,11 @@ import { createReadStream, statSync } from 'node:fs';
 import type { RawMessage } from './message.js';
 import { invalidLine, lineToMessage } from './ndjson-line.js';
 import { countLines } from './progress.js';
+import { DEFAULT_MAX_LINE_BYTES } from './line-limit.js';
 
 export { INVALID_LINE_TOPIC, lineToMessage, wrappersToMessages } from './ndjson-line.js';
 
-/** A line longer than this is a dead letter unless the run raises it (`--max-line-bytes`). */
-export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
+export { DEFAULT_MAX_LINE_BYTES } from './line-limit.js';
 /** Bytes of an over-long line kept in its dead letter. */
 const HEAD_BYTES = 4096;
 const EMPTY = Buffer.alloc(0);
