@@ -2,7 +2,7 @@
 /**
  * Where a batch's time goes: `node bench/breakdown.mjs [--count N] [--batch B] [--seed S]`.
  *
- * Drives the engine's own GroupProcessor (dist/runtime/processor.js) in-process, without Kafka,
+ * Drives the engine's own GroupProcessor (dist/runtime/commit/processor.js) in-process, without Kafka,
  * over the benchmark stream, into a fresh MariaDB database, with a sink wrapper that times every
  * statement by kind (processed-id lookup, processed-id claim, each folded table statement,
  * positions), the client-side formatting of parameters (mysql2's format, the same work
@@ -29,11 +29,11 @@ const server = new URL(arg('--database-url', process.env.DATABASE_URL ?? 'mysql:
 
 const imp = (p) => import(pathToFileURL(path.join(ROOT, p)).href);
 const { validatePaths, applyDdl } = await imp('dist/index.js');
-const { GroupProcessor } = await imp('dist/runtime/processor.js');
-const { groupRoutes } = await imp('dist/runtime/routes.js');
-const { openMysqlSink } = await imp('dist/runtime/sink-mysql.js');
-const { newStats } = await imp('dist/runtime/stats.js');
-const { silentLogger } = await imp('dist/runtime/log.js');
+const { GroupProcessor } = await imp('dist/runtime/commit/processor.js');
+const { groupRoutes } = await imp('dist/runtime/apply/routes.js');
+const { openMysqlSink } = await imp('dist/runtime/sinks/mysql.js');
+const { newStats } = await imp('dist/runtime/ops/stats.js');
+const { silentLogger } = await imp('dist/runtime/ops/log.js');
 const { ENGINE_TABLES } = await imp('dist/sql/engine-tables.js');
 const gen = await imp('scripts/generate-events.mjs');
 const mysql = (await import('mysql2/promise')).default;

@@ -12,7 +12,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { generateMessages } from '../scripts/generate-events.mjs';
-import { envelopeDecoder } from '../dist/runtime/message.js';
+import { envelopeDecoder } from '../dist/runtime/apply/message.js';
 
 const arg = process.argv.indexOf('--count');
 const count = arg > 0 ? Number(process.argv[arg + 1]) : 20_000;

@@ -907,7 +907,7 @@ async function ceiling(specs, fromDb, toDb) {
   }
   await src.end();
   const dst = await connect(toDb);
-  // The runtime's session: strict mode and UTC (src/runtime/sink-mysql.ts).
+  // The runtime's session: strict mode and UTC (src/runtime/sinks/mysql.ts).
   await dst.query("SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO', time_zone = '+00:00'");
   let statements = 0, transactions = 0, rows = 0;
   const t0 = performance.now();

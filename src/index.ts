@@ -13,12 +13,12 @@ export type { Plan, CompiledProjection, TableDef, ColumnDef, Operation } from '.
 export { ddlScript, type Dialect } from './sql/ddl.js';
 export { applyDdl, type ApplyReport } from './sql/apply.js';
 export type { ProjectionSpec } from './spec/types.js';
-export type { GroupStats } from './runtime/stats.js';
-export { collectStatus, formatStatus, type StatusReport, type StatusOptions } from './runtime/status.js';
-export { EngineMetrics, METRIC_NAMES, type OutputMetrics, type OutputCounters } from './runtime/metrics.js';
-export { createProgress, type Progress, type ProgressOptions } from './runtime/progress.js';
+export type { GroupStats } from './runtime/ops/stats.js';
+export { collectStatus, formatStatus, type StatusReport, type StatusOptions } from './runtime/ops/status.js';
+export { EngineMetrics, METRIC_NAMES, type OutputMetrics, type OutputCounters } from './runtime/ops/metrics.js';
+export { createProgress, type Progress, type ProgressOptions } from './runtime/ops/progress.js';
 export { specStatus, recordFingerprints, type ProjectionSpecStatus } from './runtime/lifecycle/fingerprints.js';
-export { rebuild, cleanupRebuilds, listRebuilds, RebuildError, type RebuildOptions, type RebuildReport, type CleanupOptions, type CleanupReport } from './runtime/lifecycle/rebuild.js';
+export { rebuild, cleanupRebuilds, listRebuilds, RebuildError, type RebuildOptions, type RebuildReport, type CleanupOptions, type CleanupReport } from './runtime/rebuild/rebuild.js';
 export { shadowPlan, shadowTableName, shadowGroupName, type ShadowPlan, type TableRename } from './compile/shadow.js';
 export { migrateDatabase, type MigrationReport } from './sql/migrate-run.js';
 export { planMigrations, formatMigrations, type Migration, type ChangeKind } from './sql/migrate.js';

@@ -6,7 +6,7 @@ import { formatDiagnostics } from '../diagnostics.js';
 import { ddlScript, type Dialect } from '../sql/ddl.js';
 import { engineTablesFor } from '../sql/engine-tables.js';
 import { formatMigrations } from '../sql/migrate.js';
-import { advice } from '../runtime/advice.js';
+import { advice } from '../runtime/ops/advice.js';
 import { migrateDatabase, type MigrationReport } from '../sql/migrate-run.js';
 import { validatePaths } from '../validate/index.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, result, type CommandResult } from './io.js';

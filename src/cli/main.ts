@@ -3,7 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { EXIT_FAILED, EXIT_USAGE, type CommandResult } from './io.js';
 import type { RunOptions } from './run.js';
 import { VERSION } from '../runtime/version.js';
-import { DEFAULT_MAX_LINE_BYTES } from '../runtime/line-limit.js';
+import { DEFAULT_MAX_LINE_BYTES } from '../runtime/sources/ndjson/line-limit.js';
 import { safeOutput } from '../redact.js';
 import { testHooksFromEnv } from './test-hooks.js';
 

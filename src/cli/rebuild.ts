@@ -1,7 +1,7 @@
-/** `sc-project rebuild` and `sc-project cleanup`: thin commands over runtime/lifecycle/rebuild.ts. */
-import { createLogger } from '../runtime/log.js';
-import { adviceOf, cleanupRebuilds, rebuild, RebuildError, type RebuildReport } from '../runtime/lifecycle/rebuild.js';
-import { advice, type AdviceContext } from '../runtime/advice.js';
+/** `sc-project rebuild` and `sc-project cleanup`: thin commands over runtime/rebuild/rebuild.ts. */
+import { createLogger } from '../runtime/ops/log.js';
+import { adviceOf, cleanupRebuilds, rebuild, RebuildError, type RebuildReport } from '../runtime/rebuild/rebuild.js';
+import { advice, type AdviceContext } from '../runtime/ops/advice.js';
 import { NO_TEST_HOOKS, type TestHooks } from '../runtime/test-hooks.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, result, type CommandResult } from './io.js';
 import { parseMaxLineBytes } from './run.js';

@@ -3,10 +3,10 @@
  * (or until the file is drained). SIGINT/SIGTERM stop gracefully; a second signal exits at once,
  * which is still safe: the database holds the truth and the next run resumes from it.
  */
-import { parseListen } from '../runtime/http-server.js';
+import { parseListen } from '../runtime/ops/http-server.js';
 import { ConfigError, createRuntime, type RunSummary } from '../runtime/runtime.js';
-import { DEFAULT_MAX_LINE_BYTES } from '../runtime/line-limit.js';
-import { describeCounts, noopBreakdown } from '../runtime/stats.js';
+import { DEFAULT_MAX_LINE_BYTES } from '../runtime/sources/ndjson/line-limit.js';
+import { describeCounts, noopBreakdown } from '../runtime/ops/stats.js';
 import { NO_TEST_HOOKS, type TestHooks } from '../runtime/test-hooks.js';
 import { EMBEDDED_DATABASE_URL } from './database.js';
 import { EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, result, type CommandResult } from './io.js';

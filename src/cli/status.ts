@@ -1,6 +1,6 @@
 /** `sc-project status`: where every group stands (positions, offsets, lag, dead letters); exit 1 over --max-lag. */
 import { formatDiagnostics } from '../diagnostics.js';
-import { collectStatus, formatStatus } from '../runtime/status.js';
+import { collectStatus, formatStatus } from '../runtime/ops/status.js';
 import { validatePaths } from '../validate/index.js';
 import { existingDatabase } from './database.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, result, type CommandResult } from './io.js';

@@ -15,7 +15,7 @@
  * - `SC_TEST_CRASH_IN_SWAP=locked|renamed` kills the process with SIGKILL inside a MariaDB swap
  *   (see TestHooks.inSwap). test/integration/rebuild-live.int.test.ts resumes the rebuild after each.
  */
-import type { Logger } from '../runtime/log.js';
+import type { Logger } from '../runtime/ops/log.js';
 import { NO_TEST_HOOKS, type TestHooks } from '../runtime/test-hooks.js';
 
 export function testHooksFromEnv(env: NodeJS.ProcessEnv): TestHooks {

@@ -143,7 +143,7 @@ function metaReader(name: MetaName): Evaluator {
 
 /**
  * Thrown when an expression reads `$source.key` of a message whose key is not valid UTF-8; the
- * operation that evaluated it dead-letters the event with the reason (runtime/bind.ts).
+ * operation that evaluated it dead-letters the event with the reason (runtime/apply/bind.ts).
  */
 export class KeyNotUtf8 extends Error {
   constructor(readonly key: Buffer) {

@@ -1,6 +1,6 @@
 /**
  * A JSON number that a double cannot hold exactly (9007199254740993, 1.00499999999999999999,
- * 1e-400, 1e400), kept as the text the producer wrote. The decoder (runtime/json-text.ts) makes
+ * 1e-400, 1e400), kept as the text the producer wrote. The decoder (runtime/apply/json-text.ts) makes
  * one only on the rare path, for numbers JSON.parse would round; every other number stays a JS
  * number. Column coercion stores the text exactly or refuses it with a reason, a json column
  * writes it digit for digit, and nothing reads it as a rounded double by accident.

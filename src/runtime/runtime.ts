@@ -9,30 +9,30 @@ import type { Plan } from '../compile/plan.js';
 import { formatDiagnostics } from '../diagnostics.js';
 import { parseDatabaseUrl } from '../sql/connection.js';
 import { validatePaths } from '../validate/index.js';
-import { TABLE_DEAD_LETTERS, type DeadLetterSink } from './dead-letters.js';
-import { DEFAULT_CONCURRENCY, startGroupConsumer, type GroupConsumerHandle } from './group-consumer.js';
-import { ensureDeadLetterTopics, ensureTopics, kafkaClient, kafkaDeadLetters, missingTopics } from './kafka-client.js';
-import { createLogger, type Logger, type LogFormat } from './log.js';
+import { TABLE_DEAD_LETTERS, type DeadLetterSink } from './outputs/dead-letters/index.js';
+import { DEFAULT_CONCURRENCY, startGroupConsumer, type GroupConsumerHandle } from './sources/kafka/consumer.js';
+import { ensureDeadLetterTopics, ensureTopics, kafkaClient, kafkaDeadLetters, missingTopics } from './sources/kafka/client.js';
+import { createLogger, type Logger, type LogFormat } from './ops/log.js';
 import { prepareSchema } from './lifecycle/schema.js';
 import { fingerprintMap, readSpecWatch, SpecChangedError, type SpecWatch } from './lifecycle/spec-watch.js';
 import { fingerprintOf, projectionShape } from '../compile/fingerprint.js';
-import { countInput, readSource, SourceMismatchError, type Fingerprint } from './ndjson-source.js';
-import { describeInput, expectedPrefix, mismatchMessage, positionsGroup, recordIn, refuseFileRecord, SourceRefusedError, sourceNameProblem, storedSource } from './file-source.js';
-import type { RawMessage } from './message.js';
-import type { StartFrom } from './placement.js';
-import { GroupProcessor, StoppedError } from './processor.js';
-import { liveness, readiness, type HealthReport, type HealthState } from './health.js';
-import { startOpsServer, type OpsServer } from './http-server.js';
-import { computeLag, partitionEnds, partitionKey, storedMap } from './lag.js';
-import { EngineMetrics, type PartitionLag } from './metrics.js';
-import { createProgress } from './progress.js';
+import { countInput, readSource, SourceMismatchError, type Fingerprint } from './sources/ndjson/reader.js';
+import { describeInput, expectedPrefix, mismatchMessage, positionsGroup, recordIn, refuseFileRecord, SourceRefusedError, sourceNameProblem, storedSource } from './sources/ndjson/record.js';
+import type { RawMessage } from './apply/message.js';
+import type { StartFrom } from './sources/kafka/placement.js';
+import { GroupProcessor, StoppedError } from './commit/processor.js';
+import { liveness, readiness, type HealthReport, type HealthState } from './ops/health.js';
+import { startOpsServer, type OpsServer } from './ops/http-server.js';
+import { computeLag, partitionEnds, partitionKey, storedMap } from './ops/lag.js';
+import { EngineMetrics, type PartitionLag } from './ops/metrics.js';
+import { createProgress } from './ops/progress.js';
 import { VERSION } from './version.js';
 import { StopRequestedError, StopSignal } from './stop-signal.js';
-import { pruneProcessed } from './retention.js';
-import { groupRoutes, type GroupRoutes } from './routes.js';
-import { openSink } from './open-sink.js';
-import type { Sink } from './sink.js';
-import { describeCounts, newStats, noopBreakdown, percentile, type GroupStats } from './stats.js';
+import { pruneProcessed } from './ops/retention.js';
+import { groupRoutes, type GroupRoutes } from './apply/routes.js';
+import { openSink } from './sinks/open.js';
+import type { Sink } from './sinks/sink.js';
+import { describeCounts, newStats, noopBreakdown, percentile, type GroupStats } from './ops/stats.js';
 import type { TestHooks } from './test-hooks.js';
 import { fetchTransport, openGroupOutputs, systemClock, type Clock, type GroupOutputs, type OutputStats, type Transport } from './outputs/http/index.js';
 
@@ -46,7 +46,7 @@ export interface RuntimeOptions {
   /**
    * Read messages from NDJSON files instead of Kafka (`-`: standard input), one after another as one
    * stream; the run ends when the last does. The stored positions must come from this stream's
-   * first lines, or the run is refused (file-source.ts).
+   * first lines, or the run is refused (sources/ndjson/record.ts).
    */
   from?: string | string[];
   /** A file run's named source: positions of its own (`group@NAME`), apart from the default source's. */
@@ -564,7 +564,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     const dlq = await untilStop('checking the dead-letter topics', ensureDeadLetterTopics(kafka, topics));
     for (const t of dlq.created) log.info('created dead-letter topic', { topic: t, max_message_bytes: dlq.limits.get(t) ?? null });
     for (const [t, n] of dlq.limits) dlqLimits.set(t, n);
-    // A group whose positions a file run recorded holds line numbers, not offsets (file-source.ts).
+    // A group whose positions a file run recorded holds line numbers, not offsets (sources/ndjson/record.ts).
     for (const g of groups) {
       try {
         await untilStop('checking the stored positions\' source', refuseFileRecord(sink as Sink, g.routes.group));

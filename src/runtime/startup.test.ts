@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from './log.js';
+import { silentLogger } from './ops/log.js';
 import { ConfigError, createRuntime } from './runtime.js';
 
 describe('start-up checks', () => {

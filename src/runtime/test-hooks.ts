@@ -4,7 +4,7 @@
  * the CLI (src/cli/test-hooks.ts, the process boundary) builds hooks that act, from SC_TEST_*
  * variables, because the crash tests run the real bin as a child process.
  */
-import type { Logger } from './log.js';
+import type { Logger } from './ops/log.js';
 
 /** Where in a MariaDB swap `inSwap` is called. */
 export type SwapPhase = 'locked' | 'renamed';

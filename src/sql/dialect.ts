@@ -45,7 +45,7 @@ export interface Dialect {
   readonly changes: ChangeBuilder;
   /**
    * The database has named locks (GET_LOCK), which live transactions and a rebuild's swap take
-   * per partition (runtime/lifecycle/swap-lock.ts). Without them none are needed: SQLite's write
+   * per partition (runtime/rebuild/swap-lock.ts). Without them none are needed: SQLite's write
    * lock already makes its transactions take turns.
    */
   readonly namedLocks: boolean;

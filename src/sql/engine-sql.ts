@@ -159,7 +159,7 @@ export function engineSql(dialect: SqlDialect) {
      * MariaDB: take the named locks, each within `timeoutS` (`l0`, `l1`… are 1 when granted). The
      * fingerprints are read by a statement of their own once they are granted: read in this one, a
      * live transaction waiting for its lock made a swap's fingerprint upsert wait too, until the
-     * lock timeout (see sink-mysql.ts).
+     * lock timeout (see runtime/sinks/mysql.ts).
      */
     takeLocks(locks: string[], timeoutS: number): Statement {
       return { sql: `SELECT ${locks.map((_, i) => `GET_LOCK(?, ?) AS l${i}`).join(', ')}`, params: locks.flatMap((l) => [l, timeoutS]) };

@@ -95,7 +95,7 @@ const specFingerprints: TableDef = {
 };
 
 /**
- * Which input the stored positions of a file run belong to (runtime/file-source.ts): a file's
+ * Which input the stored positions of a file run belong to (runtime/sources/ndjson/record.ts): a file's
  * offsets are line numbers, so a position means nothing without the lines it counted. One row per
  * positions group (the consumer group, or `group@name` for a named source), written in the
  * transaction that moves those positions: the fingerprint (line count, byte length, SHA-256) of the
@@ -217,7 +217,7 @@ export function engineTablesFor(plan: { outputs?: unknown[] }): TableDef[] {
 }
 
 /**
- * Blue-green rebuilds under way or done (runtime/lifecycle/rebuild.ts), one row per projection:
+ * Blue-green rebuilds under way or done (runtime/rebuild/rebuild.ts), one row per projection:
  * a second `rebuild` resumes from it after any crash, `status` shows it and `cleanup` knows which
  * tables to drop. `tables` is the JSON of the renames ({live, next, old} per table); `tag` names
  * the shadow tables' indexes. Created by the rebuild commands, not by `run`.

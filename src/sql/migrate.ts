@@ -145,7 +145,7 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
 /**
  * The printable plan of `ddl --diff`: the safe statements, and for each change that is not safe
  * what a rebuild does instead. `owner` names the projection of a table, and `rebuild` the command
- * line that rebuilds it where the caller ran (runtime/advice.ts: its flags).
+ * line that rebuilds it where the caller ran (runtime/ops/advice.ts: its flags).
  */
 export function formatMigrations(migrations: readonly Migration[], dialect: MigrationDialect, owner: (table: string) => string | undefined, rebuild: (projection: string) => string = (p) => `sc-project rebuild ${p}`): string {
   const safe = migrations.filter((m) => m.safe).length;

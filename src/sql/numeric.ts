@@ -5,7 +5,7 @@
  * BIGINT reject what is out of their range (https://mariadb.com/kb/en/decimal/,
  * https://mariadb.com/kb/en/out-of-range-values/). SQLite has no DECIMAL and no range checks, so
  * values are rounded and checked here, and increments on SQLite run through `addNumeric` as a SQL
- * function (sink-sqlite.ts) instead of `col + ?` in floating point.
+ * function (runtime/sinks/sqlite.ts) instead of `col + ?` in floating point.
  */
 import type { SqlValue } from './coerce.js';
 

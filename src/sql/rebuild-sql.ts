@@ -1,5 +1,5 @@
 /**
- * The statements of a blue-green rebuild (runtime/lifecycle/rebuild.ts): its state rows
+ * The statements of a blue-green rebuild (runtime/rebuild/rebuild.ts): its state rows
  * (sc_rebuilds), moving a group's positions and processed ids, the table renames of the swap and
  * the spec fingerprint it records. Written once; what differs by database comes from its Dialect
  * (sql/dialects/).

@@ -11,19 +11,19 @@ import type { Plan } from '../compile/plan.js';
 import { applyDdl } from '../sql/apply.js';
 import { openKnex } from '../sql/connection.js';
 import { engineTablesFor } from '../sql/engine-tables.js';
-import { lineToMessage } from '../runtime/ndjson-source.js';
-import { silentLogger } from '../runtime/log.js';
-import { GroupProcessor } from '../runtime/processor.js';
-import { groupRoutes } from '../runtime/routes.js';
-import { openSink } from '../runtime/open-sink.js';
-import type { Sink } from '../runtime/sink.js';
-import { newStats } from '../runtime/stats.js';
-import type { RawMessage } from '../runtime/message.js';
+import { lineToMessage } from '../runtime/sources/ndjson/reader.js';
+import { silentLogger } from '../runtime/ops/log.js';
+import { GroupProcessor } from '../runtime/commit/processor.js';
+import { groupRoutes } from '../runtime/apply/routes.js';
+import { openSink } from '../runtime/sinks/open.js';
+import type { Sink } from '../runtime/sinks/sink.js';
+import { newStats } from '../runtime/ops/stats.js';
+import type { RawMessage } from '../runtime/apply/message.js';
 import { compareTable, type Row, type TableDiff } from './compare.js';
 import type { FixtureCase } from './fixtures.js';
 import { compareSent, recorder } from './http.js';
 import { openGroupOutputs, type GroupOutputs } from '../runtime/outputs/http/index.js';
-import { TABLE_DEAD_LETTERS } from '../runtime/dead-letters.js';
+import { TABLE_DEAD_LETTERS } from '../runtime/outputs/dead-letters/index.js';
 
 export interface CaseResult {
   fixture: FixtureCase;

@@ -6,13 +6,13 @@
  * unit test runs it on SQLite, the integration test on MariaDB.
  */
 import type { Plan } from '../../src/compile/plan.js';
-import { silentLogger } from '../../src/runtime/log.js';
-import type { RawMessage } from '../../src/runtime/message.js';
-import { GroupProcessor } from '../../src/runtime/processor.js';
-import { groupRoutes } from '../../src/runtime/routes.js';
-import type { Sink } from '../../src/runtime/sink.js';
-import { newStats, type GroupStats } from '../../src/runtime/stats.js';
-import { TABLE_DEAD_LETTERS } from '../../src/runtime/dead-letters.js';
+import { silentLogger } from '../../src/runtime/ops/log.js';
+import type { RawMessage } from '../../src/runtime/apply/message.js';
+import { GroupProcessor } from '../../src/runtime/commit/processor.js';
+import { groupRoutes } from '../../src/runtime/apply/routes.js';
+import type { Sink } from '../../src/runtime/sinks/sink.js';
+import { newStats, type GroupStats } from '../../src/runtime/ops/stats.js';
+import { TABLE_DEAD_LETTERS } from '../../src/runtime/outputs/dead-letters/index.js';
 
 /** How `rider.rated` updates the ride: as the issue wrote it, with the ride's version, or unguarded. */
 export type RatedVariant = 'original' | 'version' | 'unguarded';

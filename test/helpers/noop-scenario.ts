@@ -4,15 +4,15 @@
  * and both dialects must count the same no-ops for it.
  */
 import type { Plan } from '../../src/compile/plan.js';
-import { silentLogger } from '../../src/runtime/log.js';
-import type { RawMessage } from '../../src/runtime/message.js';
-import { GroupProcessor } from '../../src/runtime/processor.js';
-import { groupRoutes } from '../../src/runtime/routes.js';
-import type { Sink } from '../../src/runtime/sink.js';
-import { newStats, type GroupStats } from '../../src/runtime/stats.js';
+import { silentLogger } from '../../src/runtime/ops/log.js';
+import type { RawMessage } from '../../src/runtime/apply/message.js';
+import { GroupProcessor } from '../../src/runtime/commit/processor.js';
+import { groupRoutes } from '../../src/runtime/apply/routes.js';
+import type { Sink } from '../../src/runtime/sinks/sink.js';
+import { newStats, type GroupStats } from '../../src/runtime/ops/stats.js';
 import { parseSpecText } from '../../src/spec/load.js';
 import { validateLoaded } from '../../src/validate/index.js';
-import { TABLE_DEAD_LETTERS } from '../../src/runtime/dead-letters.js';
+import { TABLE_DEAD_LETTERS } from '../../src/runtime/outputs/dead-letters/index.js';
 
 export const NOOP_SPEC = `
 projection: noops

@@ -8,16 +8,16 @@ import { join } from 'node:path';
 import type { Plan } from '../../src/compile/plan.js';
 import { applyDdl } from '../../src/sql/apply.js';
 import { ENGINE_TABLES } from '../../src/sql/engine-tables.js';
-import { silentLogger } from '../../src/runtime/log.js';
-import type { RawMessage } from '../../src/runtime/message.js';
-import { GroupProcessor } from '../../src/runtime/processor.js';
-import { groupRoutes } from '../../src/runtime/routes.js';
-import { openMysqlSink } from '../../src/runtime/sink-mysql.js';
-import { openSqliteSink } from '../../src/runtime/sink-sqlite.js';
-import type { Sink } from '../../src/runtime/sink.js';
-import { newStats, type GroupStats } from '../../src/runtime/stats.js';
+import { silentLogger } from '../../src/runtime/ops/log.js';
+import type { RawMessage } from '../../src/runtime/apply/message.js';
+import { GroupProcessor } from '../../src/runtime/commit/processor.js';
+import { groupRoutes } from '../../src/runtime/apply/routes.js';
+import { openMysqlSink } from '../../src/runtime/sinks/mysql.js';
+import { openSqliteSink } from '../../src/runtime/sinks/sqlite.js';
+import type { Sink } from '../../src/runtime/sinks/sink.js';
+import { newStats, type GroupStats } from '../../src/runtime/ops/stats.js';
 import { validatePaths } from '../../src/validate/index.js';
-import { TABLE_DEAD_LETTERS } from '../../src/runtime/dead-letters.js';
+import { TABLE_DEAD_LETTERS } from '../../src/runtime/outputs/dead-letters/index.js';
 
 /** The plan of one spec file's text; throws with the diagnostics when it does not validate. */
 export function planOf(yaml: string): Plan {

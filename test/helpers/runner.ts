@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../../src/runtime/runtime.js';
-import type { Logger } from '../../src/runtime/log.js';
+import type { Logger } from '../../src/runtime/ops/log.js';
 import { KAFKA_BROKERS } from './services.js';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));

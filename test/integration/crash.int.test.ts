@@ -2,7 +2,7 @@
  * Crashes of the `sc-project run` process (kill -9, no cleanup at all) at several points of a
  * ~20k-message run, a restart each time: the final tables equal the model and a clean run's.
  * Then the narrowest window: a crash after the database transaction committed and before the
- * Kafka offset commit (SC_TEST_CRASH_AFTER_DB_COMMIT, a test-only hook in group-consumer.ts); the
+ * Kafka offset commit (SC_TEST_CRASH_AFTER_DB_COMMIT, a test-only hook in runtime/sources/kafka/consumer.ts); the
  * restart must not apply anything twice (the Δ counters would show it).
  *
  * A restarted member waits for the killed member's Kafka session (10 s in these tests) to expire

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/compile/plan.js';
-import { silentLogger } from '../../src/runtime/log.js';
+import { silentLogger } from '../../src/runtime/ops/log.js';
 import { createRuntime } from '../../src/runtime/runtime.js';
 import { validatePaths } from '../../src/validate/index.js';
 import { createTopics, deleteTopics, diffTables, isolatedSpecs, kafka, publish, readExpected, readNdjsonFile, waitDrained } from '../helpers/e2e.js';

@@ -10,7 +10,7 @@ import mysql from 'mysql2/promise';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openKnex } from '../../src/sql/connection.js';
 import { createRuntime } from '../../src/runtime/runtime.js';
-import { silentLogger } from '../../src/runtime/log.js';
+import { silentLogger } from '../../src/runtime/ops/log.js';
 import { freshDatabase, skipWithout } from '../helpers/services.js';
 
 const skip = skipWithout('DATABASE_URL');

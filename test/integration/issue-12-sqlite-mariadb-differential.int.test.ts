@@ -13,7 +13,7 @@ import type { ColumnDef, Plan } from '../../src/compile/plan.js';
 import { formatScaled, scaledDecimal } from '../../src/sql/numeric.js';
 import { applyMessages, planOf, readRows, sqliteFile, type Cell } from '../helpers/parity.js';
 import { freshDatabase, skipWithout } from '../helpers/services.js';
-import type { RawMessage } from '../../src/runtime/message.js';
+import type { RawMessage } from '../../src/runtime/apply/message.js';
 
 const SEED = Number(process.env.SC_PARITY_SEED ?? 20261201);
 const RUNS = Number(process.env.SC_PARITY_RUNS ?? 12);

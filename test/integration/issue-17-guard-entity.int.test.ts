@@ -7,7 +7,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/compile/plan.js';
-import { openMysqlSink } from '../../src/runtime/sink-mysql.js';
+import { openMysqlSink } from '../../src/runtime/sinks/mysql.js';
 import { parseSpecText } from '../../src/spec/load.js';
 import { applyDdl } from '../../src/sql/apply.js';
 import { ENGINE_TABLES } from '../../src/sql/engine-tables.js';

@@ -12,7 +12,7 @@ import { createTopics, deleteTopics, readTopics, testKafka, waitDrained } from '
 import { startInProcess } from '../helpers/runner.js';
 import { skipWithout, uniqueName } from '../helpers/services.js';
 import { createRuntime } from '../../src/runtime/runtime.js';
-import { silentLogger } from '../../src/runtime/log.js';
+import { silentLogger } from '../../src/runtime/ops/log.js';
 
 const skip = skipWithout('KAFKA_BROKERS');
 

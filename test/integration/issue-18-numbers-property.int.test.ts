@@ -16,7 +16,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatScaled, scaledDecimal } from '../../src/sql/numeric.js';
 import { createRuntime } from '../../src/runtime/runtime.js';
-import { silentLogger } from '../../src/runtime/log.js';
+import { silentLogger } from '../../src/runtime/ops/log.js';
 import { createTopics, deleteTopics, endOffsets, readTopics, testKafka, waitDrained } from '../helpers/kafka.js';
 import { canonicalJson, draftsArb, eventBytes, expected, FIELDS, messageKey, ndjsonLine, type Draft, type Field, type Shape } from '../helpers/number-events.js';
 import { readRows, type Cell } from '../helpers/parity.js';

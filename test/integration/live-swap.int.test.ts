@@ -9,7 +9,7 @@
  */
 import mysql from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
-import { partitionLockName } from '../../src/runtime/lifecycle/swap-lock.js';
+import { partitionLockName } from '../../src/runtime/rebuild/swap-lock.js';
 import { recordFingerprints } from '../../src/runtime/lifecycle/fingerprints.js';
 import { migrateDatabase } from '../../src/sql/migrate-run.js';
 import { engineTablesFor } from '../../src/sql/engine-tables.js';

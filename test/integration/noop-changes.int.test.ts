@@ -8,18 +8,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openMysqlSink } from '../../src/runtime/sink-mysql.js';
-import { openSqliteSink } from '../../src/runtime/sink-sqlite.js';
-import type { Sink } from '../../src/runtime/sink.js';
+import { openMysqlSink } from '../../src/runtime/sinks/mysql.js';
+import { openSqliteSink } from '../../src/runtime/sinks/sqlite.js';
+import type { Sink } from '../../src/runtime/sinks/sink.js';
 import { applyDdl } from '../../src/sql/apply.js';
 import { ENGINE_TABLES } from '../../src/sql/engine-tables.js';
-import { silentLogger } from '../../src/runtime/log.js';
-import { GroupProcessor } from '../../src/runtime/processor.js';
-import { groupRoutes } from '../../src/runtime/routes.js';
-import { noopBreakdown } from '../../src/runtime/stats.js';
+import { silentLogger } from '../../src/runtime/ops/log.js';
+import { GroupProcessor } from '../../src/runtime/commit/processor.js';
+import { groupRoutes } from '../../src/runtime/apply/routes.js';
+import { noopBreakdown } from '../../src/runtime/ops/stats.js';
 import { NOOP_BREAKDOWN, NOOP_EXPECTED, noopPlan, runNoopScenario } from '../helpers/noop-scenario.js';
 import { freshDatabase, skipWithout } from '../helpers/services.js';
-import { TABLE_DEAD_LETTERS } from '../../src/runtime/dead-letters.js';
+import { TABLE_DEAD_LETTERS } from '../../src/runtime/outputs/dead-letters/index.js';
 
 const skip = skipWithout('DATABASE_URL');
 

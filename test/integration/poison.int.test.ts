@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openKnex } from '../../src/sql/connection.js';
 import { createRuntime } from '../../src/runtime/runtime.js';
-import { silentLogger } from '../../src/runtime/log.js';
+import { silentLogger } from '../../src/runtime/ops/log.js';
 import { createTopics, readTopics, testKafka, waitDrained } from '../helpers/kafka.js';
 import { startInProcess } from '../helpers/runner.js';
 import { freshDatabase, skipWithout, uniqueName } from '../helpers/services.js';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Partitioners } from 'kafkajs';
 import { describe, expect, it } from 'vitest';
-import { rebuild } from '../../src/runtime/lifecycle/rebuild.js';
+import { rebuild } from '../../src/runtime/rebuild/rebuild.js';
 import { createTopics, dbPositions, deleteTopics, testKafka, waitDrained, withAdmin } from '../helpers/kafka.js';
 import { cardEvents, tableNames, tableRows, writeCardsSpec, type CardEvent } from '../helpers/rebuild-scenario.js';
 import { BIN, ROOT, startInProcess } from '../helpers/runner.js';

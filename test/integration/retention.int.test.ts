@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
 import { createRuntime } from '../../src/runtime/runtime.js';
-import { silentLogger } from '../../src/runtime/log.js';
+import { silentLogger } from '../../src/runtime/ops/log.js';
 import { applyDdl } from '../../src/sql/apply.js';
 import { ENGINE_TABLES } from '../../src/sql/engine-tables.js';
 import { sqlNow } from '../../src/sql/engine-sql.js';

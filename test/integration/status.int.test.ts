@@ -11,7 +11,7 @@ import { BIN, ROOT, spawnRun, stopChild } from '../helpers/runner.js';
 import { testResources } from '../helpers/scenario.js';
 import { KAFKA_BROKERS, skipWithout } from '../helpers/services.js';
 import { BAD_KINDS, generateStream } from '../helpers/stream.js';
-import type { StatusReport } from '../../src/runtime/status.js';
+import type { StatusReport } from '../../src/runtime/ops/status.js';
 
 const skip = skipWithout('DATABASE_URL', 'KAFKA_BROKERS');
 

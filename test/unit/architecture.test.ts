@@ -56,24 +56,24 @@ const DRIVERS: Record<string, { module: RegExp; allowed: Record<string, string> 
   kafkajs: {
     module: /^kafkajs$/,
     allowed: {
-      'src/runtime/kafka-client.ts': 'creates the client, admin and dead-letter producer',
-      'src/runtime/kafka-log.ts': "maps kafkajs' log levels onto ours",
-      'src/runtime/group-consumer.ts': 'the consumer of one group (types)',
-      'src/runtime/placement.ts': 'seeks each assigned partition to the stored position (types)',
-      'src/runtime/lag.ts': 'end offsets through the admin (type)',
-      'src/runtime/status.ts': "`status`'s committed offsets (type)",
+      'src/runtime/sources/kafka/client.ts': 'creates the client, admin and dead-letter producer',
+      'src/runtime/sources/kafka/kafka-log.ts': "maps kafkajs' log levels onto ours",
+      'src/runtime/sources/kafka/consumer.ts': 'the consumer of one group (types)',
+      'src/runtime/sources/kafka/placement.ts': 'seeks each assigned partition to the stored position (types)',
+      'src/runtime/ops/lag.ts': 'end offsets through the admin (type)',
+      'src/runtime/ops/status.ts': "`status`'s committed offsets (type)",
       'src/runtime/runtime.ts': 'the producer partitioner and the admin (type)',
-      'src/runtime/lifecycle/rebuild.ts': "the rebuild's shadow consumers and admin (types)",
+      'src/runtime/rebuild/rebuild.ts': "the rebuild's shadow consumers and admin (types)",
     },
   },
   mysql2: {
     module: /^mysql2(\/.*)?$/,
     allowed: {
-      'src/runtime/sink-mysql.ts': "the MariaDB sink's pool",
-      'src/runtime/lifecycle/control.ts': "the rebuild's control connection (named locks, its state)",
+      'src/runtime/sinks/mysql.ts': "the MariaDB sink's pool",
+      'src/runtime/rebuild/control.ts': "the rebuild's control connection (named locks, its state)",
     },
   },
-  'better-sqlite3': { module: /^better-sqlite3$/, allowed: { 'src/runtime/sink-sqlite.ts': 'the SQLite sink' } },
+  'better-sqlite3': { module: /^better-sqlite3$/, allowed: { 'src/runtime/sinks/sqlite.ts': 'the SQLite sink' } },
   pg: { module: /^pg(\/.*)?$/, allowed: {} },
   knex: {
     module: /^knex(\/.*)?$/,
@@ -95,8 +95,8 @@ const DRIVERS: Record<string, { module: RegExp; allowed: Record<string, string> 
     allowed: {
       'src/spec/load.ts': 'the spec reader',
       'src/spec/schema-file.ts': 'the JSON schemas shipped with the package',
-      'src/runtime/ndjson-source.ts': 'reads run --from files',
-      'src/runtime/progress.ts': "counts a file's lines for the progress total",
+      'src/runtime/sources/ndjson/reader.ts': 'reads run --from files',
+      'src/runtime/ops/progress.ts': "counts a file's lines for the progress total",
       'src/runtime/runtime.ts': 'checks that a --from path is a readable file before starting',
       'src/runtime/version.ts': "the package's version from package.json",
       'src/cli/database.ts': 'whether the embedded database file exists',
@@ -110,7 +110,7 @@ const DIALECT_BRANCHES: Record<string, number> = {
   // (src/sql/connection.ts picks a URL's folder with isSqliteUrl: the one switch on a URL beside
   // openSink; each folder parses its URLs (url.ts) and opens its knex connection (connect.ts).)
   // The one openSink(url) the issue allows beside the dialect folders: the URL picks the sink.
-  'src/runtime/open-sink.ts': 2,
+  'src/runtime/sinks/open.ts': 2,
 };
 
 /** (d) The one module that reads the test-only crash hooks (runtime/test-hooks.ts says why). */

@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { validatePaths } from '../../src/validate/index.js';
 import { createRuntime } from '../../src/runtime/runtime.js';
-import { silentLogger } from '../../src/runtime/log.js';
+import { silentLogger } from '../../src/runtime/ops/log.js';
 
 interface FlatRecord { key: string; value: string; id: number; isUpdate: boolean; quantity: number }
 interface FlatStats { records?: number; updates?: number; rows?: number; quantitySum?: number }

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { EngineMetrics } from '../../src/runtime/metrics.js';
+import { EngineMetrics } from '../../src/runtime/ops/metrics.js';
 
 interface Target { refId: string; expr: string }
 interface Panel { id: number; type: string; title: string; gridPos: { x: number; y: number; w: number; h: number }; targets: Target[]; datasource: { type: string; uid: string } }

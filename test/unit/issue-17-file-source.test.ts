@@ -10,7 +10,7 @@ import { PassThrough } from 'node:stream';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRuntime, type RuntimeOptions } from '../../src/runtime/runtime.js';
-import { silentLogger } from '../../src/runtime/log.js';
+import { silentLogger } from '../../src/runtime/ops/log.js';
 
 const SPEC = `projection: notes
 group: g-notes

@@ -3,7 +3,7 @@
  * later, different event with the id "100" was dropped as a duplicate.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RawMessage } from '../../src/runtime/message.js';
+import type { RawMessage } from '../../src/runtime/apply/message.js';
 import { applyMessages, planOf, readRows, sqliteFile } from '../helpers/parity.js';
 
 const plan = planOf(`

@@ -3,7 +3,7 @@
  * entities shared one row. A key that is not valid UTF-8 is a dead letter where a value reads it.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RawMessage } from '../../src/runtime/message.js';
+import type { RawMessage } from '../../src/runtime/apply/message.js';
 import { planOf, sqliteRunner } from '../helpers/parity.js';
 
 const plan = planOf(`

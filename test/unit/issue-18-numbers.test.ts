@@ -5,7 +5,7 @@
  * its JSON text (`1e2` is not the id "100").
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RawMessage } from '../../src/runtime/message.js';
+import type { RawMessage } from '../../src/runtime/apply/message.js';
 import { planOf, sqliteRunner } from '../helpers/parity.js';
 
 const SPEC = `

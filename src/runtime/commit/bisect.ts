@@ -31,7 +31,7 @@ export async function bisect<T>(items: T[], attempt: Attempt<T>, rejected?: Data
     }
     // Alone: attempted once more with the refusal, which sets the item aside. (Were that refused
     // too, it is attempted again, as the processor always did: dead-letter rows are fitted to
-    // their columns, dead-letters.ts, so that is not expected.)
+    // their columns, outputs/dead-letters, so that is not expected.)
     await bisect(items, attempt, e);
   }
 }

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { claimIds, processedRow } from './claims.js';
 import { engineSql } from '../../sql/engine-sql.js';
 import type { Statement } from '../../sql/statement.js';
-import type { Tx } from '../sink.js';
-import type { DecodedEvent } from '../message.js';
+import type { Tx } from '../sinks/sink.js';
+import type { DecodedEvent } from '../apply/message.js';
 
 const AT = '2026-01-01 00:00:00.000';
 const routes = {

@@ -6,10 +6,10 @@
  */
 import { chunks } from '../../sql/fold.js';
 import type { ProcessedRow } from '../../sql/engine-sql.js';
-import type { Sink, Tx } from '../sink.js';
-import type { GroupRoutes } from '../routes.js';
-import type { DecodedEvent } from '../message.js';
-import { isDuplicateKey } from '../retry.js';
+import type { Sink, Tx } from '../sinks/sink.js';
+import type { GroupRoutes } from '../apply/routes.js';
+import type { DecodedEvent } from '../apply/message.js';
+import { isDuplicateKey } from './retry.js';
 
 /** Ids (and dead-letter rows) per statement: far below any placeholder or packet limit. */
 export const ID_CHUNK = 1000;

@@ -3,8 +3,8 @@ import { checkGaps, movePositions, posKey, spans, unapplied } from './positions.
 import { GapError, PositionsChangedError } from './errors.js';
 import { engineSql } from '../../sql/engine-sql.js';
 import type { Statement } from '../../sql/statement.js';
-import type { Tx } from '../sink.js';
-import type { RawMessage } from '../message.js';
+import type { Tx } from '../sinks/sink.js';
+import type { RawMessage } from '../apply/message.js';
 
 const m = (topic: string, partition: number, offset: number): RawMessage => ({ topic, partition, offset, key: null, value: null });
 const AT = '2026-01-01 00:00:00.000';

@@ -6,9 +6,9 @@
  * unit's transaction, which rolls the unit back when the stored row is not what was read.
  */
 import type { EngineSql } from '../../sql/engine-sql.js';
-import type { Tx } from '../sink.js';
-import type { RawMessage } from '../message.js';
-import { isDuplicateKey } from '../retry.js';
+import type { Tx } from '../sinks/sink.js';
+import type { RawMessage } from '../apply/message.js';
+import { isDuplicateKey } from './retry.js';
 import { GapError, PositionsChangedError } from './errors.js';
 
 /** The key of a partition in the position maps. */

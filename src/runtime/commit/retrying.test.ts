@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { decide, pause, retrying, type Clock, type RetryContext } from './retrying.js';
 import { DataError, FatalError, PositionsChangedError, StoppedError } from './errors.js';
-import { LockWaitError } from '../sink.js';
+import { LockWaitError } from '../sinks/sink.js';
 import { SpecChangedError } from '../lifecycle/spec-watch.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../ops/log.js';
 
 /** A clock whose sleep returns at once and moves time on by what was asked. */
 function fakeClock(): Clock & { slept: number[] } {

@@ -6,11 +6,11 @@
  * anything else stops the group (FatalError). The clock is injected, so the loop is tested
  * without a database and without waiting.
  */
-import { LockWaitError } from '../sink.js';
+import { LockWaitError } from '../sinks/sink.js';
 import { SpecChangedError } from '../lifecycle/spec-watch.js';
-import { backoffDelay, classify, sleep, DEFAULT_BACKOFF, type Backoff } from '../retry.js';
-import type { Logger } from '../log.js';
-import type { BatchObserver } from '../metrics.js';
+import { backoffDelay, classify, sleep, DEFAULT_BACKOFF, type Backoff } from './retry.js';
+import type { Logger } from '../ops/log.js';
+import type { BatchObserver } from '../ops/metrics.js';
 import { DataError, FatalError, PositionsChangedError, StoppedError } from './errors.js';
 
 /** What a failed attempt leads to. */

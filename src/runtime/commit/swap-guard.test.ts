@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SwapGuard } from './swap-guard.js';
 import { posKey } from './positions.js';
-import { partitionLockName } from '../lifecycle/swap-lock.js';
+import { partitionLockName } from '../rebuild/swap-lock.js';
 import { SpecChangedError } from '../lifecycle/spec-watch.js';
 
 const watch = { projections: ['p1', 'p2'], expected: 'p1=a,p2=b' };

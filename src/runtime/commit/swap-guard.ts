@@ -1,6 +1,6 @@
 /**
  * The swap guard of a group's transactions. A rebuild swaps the live tables for the shadow ones
- * under the partitions' named locks (runtime/lifecycle/swap-lock.ts): every transaction that moves
+ * under the partitions' named locks (runtime/rebuild/swap-lock.ts): every transaction that moves
  * a partition's position holds that partition's lock, so no unit commits into a table being
  * renamed. And each transaction reads the group's stored spec fingerprints once the locks are
  * held: a difference (a swap or a migration under the running group) rolls it back with
@@ -8,8 +8,8 @@
  */
 import { dialectOf } from '../../sql/dialects/index.js';
 import type { SqlDialect } from '../../sql/dialect.js';
-import type { TxGuard, TxStart } from '../sink.js';
-import { partitionLockName } from '../lifecycle/swap-lock.js';
+import type { TxGuard, TxStart } from '../sinks/sink.js';
+import { partitionLockName } from '../rebuild/swap-lock.js';
 import { SpecChangedError, type SpecWatch } from '../lifecycle/spec-watch.js';
 
 export interface SwapGuardOptions {

@@ -8,8 +8,8 @@ import type { Plan } from '../../compile/plan.js';
 import { applyDdl } from '../../sql/apply.js';
 import { engineTablesFor } from '../../sql/engine-tables.js';
 import { migrateDatabase } from '../../sql/migrate-run.js';
-import { advice, type AdviceContext } from '../advice.js';
-import type { Logger } from '../log.js';
+import { advice, type AdviceContext } from '../ops/advice.js';
+import type { Logger } from '../ops/log.js';
 import { recordFingerprints, specStatus } from './fingerprints.js';
 
 export interface SchemaOptions {

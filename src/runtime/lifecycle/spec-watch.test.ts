@@ -2,13 +2,13 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readRows, sqlitePlan, type SqlitePlan } from '../../../test/helpers/sqlite-plan.js';
 import { recordFingerprints } from './fingerprints.js';
 import { changedProjections, fingerprintMap, readSpecWatch, SpecChangedError } from './spec-watch.js';
-import { silentLogger } from '../log.js';
-import type { RawMessage } from '../message.js';
-import { GroupProcessor } from '../processor.js';
-import { groupRoutes } from '../routes.js';
-import { newStats } from '../stats.js';
+import { silentLogger } from '../ops/log.js';
+import type { RawMessage } from '../apply/message.js';
+import { GroupProcessor } from '../commit/processor.js';
+import { groupRoutes } from '../apply/routes.js';
+import { newStats } from '../ops/stats.js';
 import { engineSql } from '../../sql/engine-sql.js';
-import { TABLE_DEAD_LETTERS } from '../dead-letters.js';
+import { TABLE_DEAD_LETTERS } from '../outputs/dead-letters/index.js';
 
 const SPEC = `
 projection: watched

@@ -6,7 +6,7 @@
  * the runtime then reloads the specs and resumes the group from the database's positions, or
  * stops it when the specs it can read are not the ones the tables were built with.
  */
-import { fingerprintText, type Sink } from '../sink.js';
+import { fingerprintText, type Sink } from '../sinks/sink.js';
 
 export interface SpecWatch {
   /** The group's projections, sorted. */

@@ -3,7 +3,7 @@
  * processor (records written in its batch transactions) and one flusher per output.
  */
 import type { Plan } from '../../../compile/plan.js';
-import type { BatchEffect } from '../../processor.js';
+import type { BatchEffect } from '../../commit/processor.js';
 import { outboxEffect } from './effect.js';
 import { HttpOutputRunner, type OutputDeps, type OutputStats } from './runner.js';
 

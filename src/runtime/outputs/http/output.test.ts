@@ -13,15 +13,15 @@ import { parseSpecText } from '../../../spec/load.js';
 import { applyDdl } from '../../../sql/apply.js';
 import { engineTablesFor } from '../../../sql/engine-tables.js';
 import { validateLoaded } from '../../../validate/index.js';
-import { silentLogger } from '../../log.js';
-import type { RawMessage } from '../../message.js';
-import { GroupProcessor } from '../../processor.js';
-import { groupRoutes } from '../../routes.js';
-import { openSqliteSink } from '../../sink-sqlite.js';
-import type { Sink } from '../../sink.js';
-import { newStats } from '../../stats.js';
+import { silentLogger } from '../../ops/log.js';
+import type { RawMessage } from '../../apply/message.js';
+import { GroupProcessor } from '../../commit/processor.js';
+import { groupRoutes } from '../../apply/routes.js';
+import { openSqliteSink } from '../../sinks/sqlite.js';
+import type { Sink } from '../../sinks/sink.js';
+import { newStats } from '../../ops/stats.js';
 import { openGroupOutputs, type GroupOutputs, type HttpRequest, type HttpResponse } from './index.js';
-import { TABLE_DEAD_LETTERS } from '../../dead-letters.js';
+import { TABLE_DEAD_LETTERS } from '../dead-letters/index.js';
 
 const spec = (maxRecords: number, maxBytes = 1_000_000) => `
 projection: sync

@@ -11,13 +11,13 @@
 import type { HttpOutputDef } from '../../../compile/plan.js';
 import { bindValue, type Evaluator } from '../../../compile/evaluate.js';
 import { jsonText } from '../../../compile/exact-number.js';
-import { parseJson } from '../../json-text.js';
+import { parseJson } from '../../apply/json-text.js';
 import { sqlNow } from '../../../sql/engine-sql.js';
 import { chunks } from '../../../sql/fold.js';
 import { substituteEnv, type Env } from '../../../spec/env.js';
-import { deadLetterRow, type DeadLetter, type DeadLetterSink } from '../../dead-letters.js';
-import type { Logger } from '../../log.js';
-import type { Sink } from '../../sink.js';
+import { deadLetterRow, type DeadLetter, type DeadLetterSink } from '../dead-letters/index.js';
+import type { Logger } from '../../ops/log.js';
+import type { Sink } from '../../sinks/sink.js';
 import { NO_TEST_HOOKS, type TestHooks } from '../../test-hooks.js';
 import { batchId } from './batch-id.js';
 import { isRetriedStatus, isSuccess, parseRetryAfter, retryDelayMs } from './retry-policy.js';

@@ -1,7 +1,7 @@
 /**
  * A knex connection to MariaDB, for `ddl --apply`, migrations, introspection and `status`, with
  * the options that change how values read back (time zone, big numbers, date strings) the same
- * as the sink's (runtime/sink-mysql.ts).
+ * as the sink's (runtime/sinks/mysql.ts).
  */
 import knexFactory from 'knex';
 import type { Knex } from 'knex';

@@ -1,0 +1,156 @@
+/**
+ * A message as any source delivers it, and its decoding into an event. A message that cannot be
+ * decoded is a BadMessage with a reason: it goes to the dead-letter sink, never silently away.
+ *
+ * A value that is JSON but has no usable event type (not an object; a type field that is
+ * missing, null, empty or not a string) decodes to an event without `type`: only a default route
+ * can take it, and `untyped` says why, for the dead letter when none does. Likewise an event
+ * without an id (`noId`) can only go to a default route, unless the envelope says `id: none`.
+ */
+import { isUtf8 } from 'node:buffer';
+import { EVENT_ID_LENGTH } from '../../sql/engine-tables.js';
+import { compilePath } from '../../compile/accessor.js';
+import { NO_ID, type EnvelopePaths } from '../../compile/plan.js';
+import { ExactNumber, jsonText } from '../../compile/exact-number.js';
+import { inexactNumberIn, mayHoldInexactNumber, parseExact, rawJsonAt } from './json-text.js';
+
+export interface RawMessage {
+  topic: string;
+  partition: number;
+  offset: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  /** Milliseconds since the epoch, when the source knows it. */
+  timestamp?: number;
+  /** Set by a source that could not even read the message (a broken NDJSON line): the reason. */
+  invalid?: string;
+}
+
+export interface DecodedEvent {
+  msg: RawMessage;
+  /** The value parsed: an object whenever `type` is set, any JSON value otherwise. */
+  value: unknown;
+  /** The event type: a non-empty string at the envelope's type path. */
+  type?: string;
+  /** Why there is no `type` (the dead letter's reason when no default route takes the event). */
+  untyped?: string;
+  /** The type field's value as text when there is one (`$type`), else null. */
+  typeText: string | null;
+  /** The event id; absent under `id: none` or when the message has none (see `noId`). */
+  id?: string;
+  /** Why there is no id although the envelope expects one. */
+  noId?: string;
+}
+
+export interface BadMessage {
+  msg: RawMessage;
+  reason: string;
+}
+
+export type Decoder = (msg: RawMessage) => DecodedEvent | BadMessage;
+
+export function isBad(x: DecodedEvent | BadMessage): x is BadMessage {
+  return 'reason' in x;
+}
+
+/** Build the decoder of one envelope: the paths are compiled once. */
+export function envelopeDecoder(envelope: EnvelopePaths): Decoder {
+  const typeOf = compilePath(envelope.type).get;
+  const idPath = envelope.id === NO_ID ? undefined : compilePath(envelope.id);
+  const idOf = idPath?.get;
+  return (msg) => {
+    if (msg.invalid !== undefined) return { msg, reason: msg.invalid };
+    if (msg.value === null || msg.value.length === 0) return { msg, reason: 'empty message value (tombstone or no bytes)' };
+    // toString('utf8') would replace invalid bytes with U+FFFD and store text the producer never
+    // sent; isUtf8 (simdutf) checks first at a fraction of the decoding's cost.
+    if (!isUtf8(msg.value)) return { msg, reason: `value is not valid UTF-8 (first invalid byte at offset ${invalidUtf8Offset(msg.value)})` };
+    const json = msg.value.toString('utf8');
+    let value: unknown;
+    try {
+      value = JSON.parse(json);
+    } catch (e) {
+      return { msg, reason: `value is not JSON: ${e instanceof Error ? e.message : String(e)}` };
+    }
+    // A number JSON.parse rounded (past 2^53, past 15 digits, 1e-400): parsed again, keeping it
+    // exact, so it is stored as written or refused, never rounded. A regex on every message,
+    // the lossless parse only on the rare one.
+    if (mayHoldInexactNumber(json) && inexactNumberIn(json)) {
+      try {
+        value = parseExact(json);
+      } catch (e) {
+        // JSON.parse accepted the text: only its depth (lossless-json recurses) can fail here.
+        return { msg, reason: `value holds a number JSON.parse cannot read exactly and is too deeply nested to read it exactly (${e instanceof Error ? e.message : String(e)})` };
+      }
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      return { msg, value, typeText: null, untyped: `value is JSON but not an object (got ${kindOf(value)})` };
+    }
+    const field = typeOf(value);
+    const event: DecodedEvent = { msg, value, typeText: typeText(field) };
+    if (typeof field === 'string' && field !== '') event.type = field;
+    else event.untyped = field === undefined ? `missing event type at ${envelope.type}` : `event type at ${envelope.type} is ${field === '' ? 'an empty string' : kindOf(field)}`;
+    if (idOf === undefined) return event;
+    const id = idOf(value);
+    if ((typeof id !== 'string' || id === '') && typeof id !== 'number' && !(id instanceof ExactNumber)) {
+      event.noId = `missing event id at ${envelope.id}`;
+      return event;
+    }
+    const text = typeof id === 'string' ? id : id instanceof ExactNumber ? id.text : numericIdText(id, json, idPath?.segments ?? null);
+    // Longer ids could not be recorded as processed exactly (the column holds EVENT_ID_LENGTH).
+    if (text.length > EVENT_ID_LENGTH && [...text].length > EVENT_ID_LENGTH) return { msg, reason: `event id at ${envelope.id} is longer than ${EVENT_ID_LENGTH} characters` };
+    // "\ud800" is valid JSON but has no UTF-8 form: the database would store U+FFFD, and
+    // "e\ud800" and "e\udfff" would become one id.
+    if (LONE_SURROGATE.test(text)) return { msg, reason: `event id at ${envelope.id} holds a lone UTF-16 surrogate, which has no UTF-8 form` };
+    event.id = text;
+    return event;
+  };
+}
+
+/** In a `u` regex a surrogate pair is one code point, so \p{Cs} matches only unpaired halves. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * A numeric id is its JSON text, as the producer wrote it: the number 77 and the string "77" are
+ * one id, but `1e2` is not "100" and `1.50` is not "1.5" (JSON.parse makes each pair one number,
+ * so a later, different event would be dropped as a duplicate), and JSON.parse rounds numbers
+ * past 2^53. So a numeric id is read back from the message text; string ids, the common case,
+ * never pay for it.
+ */
+function numericIdText(id: number, json: string, segments: Array<string | number> | null): string {
+  return (segments === null ? undefined : rawJsonAt(json, segments)) ?? String(id);
+}
+
+/** Offset of the first byte that breaks UTF-8 (RFC 3629: no overlongs, surrogates or > U+10FFFF). */
+export function invalidUtf8Offset(b: Uint8Array): number {
+  for (let i = 0; i < b.length; ) {
+    const c = b[i] as number;
+    const [n, min] = c < 0x80 ? [0, 0] : c >= 0xc2 && c <= 0xdf ? [1, 0x80] : c >= 0xe0 && c <= 0xef ? [2, 0x800] : c >= 0xf0 && c <= 0xf4 ? [3, 0x10000] : [-1, 0];
+    if (n < 0) return i;
+    let cp = n === 0 ? c : c & (0x3f >> n);
+    for (let k = 1; k <= n; k++) {
+      const d = b[i + k];
+      if (d === undefined || (d & 0xc0) !== 0x80) return i;
+      cp = (cp << 6) | (d & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    i += n + 1;
+  }
+  return b.length;
+}
+
+function kindOf(v: unknown): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'an array';
+  if (v instanceof ExactNumber) return 'a number';
+  if (typeof v === 'object') return 'an object';
+  if (typeof v === 'number') return 'a number';
+  if (typeof v === 'boolean') return 'a boolean';
+  return typeof v;
+}
+
+/** `$type`: a string as it is, another scalar as its JSON text, nothing for null or missing. */
+function typeText(v: unknown): string | null {
+  if (v === undefined || v === null) return null;
+  if (typeof v === 'string') return v;
+  return jsonText(v) ?? null;
+}

@@ -1,0 +1,100 @@
+/**
+ * A consumer group's routing table: topic → event type → the bound operations of every
+ * projection of the group that reads that topic and handles that type.
+ *
+ * Default routes are per projection: a projection's `default` takes every message of its topics
+ * that none of ITS type handlers takes (a type it does not name, no usable type, a value that is
+ * not an object), whatever the other projections of the group do with it. A message is
+ * unhandled only when no projection of the group takes it, by type or by default.
+ */
+import { PathSlots, type Extractor } from '../../compile/extract.js';
+import { compilePath } from '../../compile/accessor.js';
+import type { CompiledProjection, EnvelopePaths, Operation, Plan, TableDef } from '../../compile/plan.js';
+import { bindOperation, type BoundOperation } from './bind.js';
+import { envelopeDecoder, type Decoder, type RawMessage } from './message.js';
+
+/** The event type reported for what a default route does (errors, dead letters). */
+export const DEFAULT_ROUTE = '(default)';
+
+export interface Handler {
+  projection: string;
+  ops: BoundOperation[];
+  /** Every event path the ops read, in one call (their `paths` argument). */
+  extract: Extractor;
+  /** A default route: it also takes values that are not objects, and events without an id. */
+  default?: boolean;
+}
+
+export interface GroupRoutes {
+  group: string;
+  topics: string[];
+  projections: CompiledProjection[];
+  envelope: EnvelopePaths;
+  decode: Decoder;
+  entityOf: (event: unknown) => unknown;
+  versionOf: (event: unknown) => unknown;
+  /**
+   * Handlers of a topic's event type (`undefined` type: an event without a usable type), in
+   * the sequence of the plan's projections; undefined when none takes it, by type or by default.
+   */
+  route(topic: string, type: string | undefined): Handler[] | undefined;
+  /** Whether this group reads the message's topic (broken source lines go to every group's dead letters). */
+  accepts(msg: RawMessage): boolean;
+  /** Whether an unhandled type on this topic goes to the dead-letter sink (else it is skipped). */
+  unhandledToDlq(topic: string): boolean;
+}
+
+interface TopicRoutes {
+  byType: Map<string, Handler[]>;
+  /** What takes a type no projection of the topic names, or no type: every default route. */
+  other: Handler[] | undefined;
+}
+
+export function groupRoutes(plan: Plan, group: string): GroupRoutes {
+  const projections = plan.projections.filter((p) => p.group === group);
+  const first = projections[0];
+  if (first === undefined) throw new Error(`no projection in group ${group}`);
+  const tables = new Map<string, TableDef>(plan.tables.map((t) => [t.name, t]));
+  const bind = (p: CompiledProjection, eventType: string, ops: Operation[], isDefault: boolean): Handler => {
+    const slots = new PathSlots();
+    const bound = ops.map((op) => bindOperation(op, tables, p.envelope, { projection: p.name, eventType }, slots));
+    return { projection: p.name, ops: bound, extract: slots.extractor(), default: isDefault };
+  };
+  const readers = new Map<string, CompiledProjection[]>();
+  const dlqTopics = new Set<string>();
+  for (const p of projections) {
+    for (const topic of p.topics) {
+      if (p.unhandled === 'dlq') dlqTopics.add(topic);
+      readers.set(topic, [...(readers.get(topic) ?? []), p]);
+    }
+  }
+  const byTopic = new Map<string, TopicRoutes>();
+  for (const [topic, ps] of readers) {
+    const typed = new Map(ps.map((p) => [p, new Map(Object.entries(p.handlers).map(([type, ops]) => [type, bind(p, type, ops, false)]))]));
+    const defaults = new Map(ps.flatMap((p) => (p.default === undefined ? [] : [[p, bind(p, DEFAULT_ROUTE, p.default, true)] as const])));
+    const types = new Set(ps.flatMap((p) => Object.keys(p.handlers)));
+    const byType = new Map<string, Handler[]>();
+    for (const type of types) {
+      byType.set(type, ps.flatMap((p) => typed.get(p)?.get(type) ?? defaults.get(p) ?? []));
+    }
+    byTopic.set(topic, { byType, other: defaults.size > 0 ? [...defaults.values()] : undefined });
+  }
+  // Validation requires one envelope per group: the group's event ids must mean one thing.
+  const envelope = first.envelope;
+  return {
+    group,
+    topics: [...byTopic.keys()].sort(),
+    projections,
+    envelope,
+    decode: envelopeDecoder(envelope),
+    entityOf: compilePath(envelope.entity).get,
+    versionOf: compilePath(envelope.version).get,
+    route: (topic, type) => {
+      const t = byTopic.get(topic);
+      if (t === undefined) return undefined;
+      return (type === undefined ? undefined : t.byType.get(type)) ?? t.other;
+    },
+    accepts: (msg) => msg.invalid !== undefined || byTopic.has(msg.topic),
+    unhandledToDlq: (topic) => dlqTopics.has(topic),
+  };
+}
