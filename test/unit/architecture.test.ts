@@ -1,7 +1,7 @@
 /**
  * The shape of src/ (issue 19, item 7). Fails when
- * (a) an import runs against the pipeline spec → validate → compile → sql → runtime → testing → cli
- *     (a module imports only from its own stage or earlier ones);
+ * (a) an import runs against the pipeline spec → compile → sql → validate → runtime → testing → cli
+ *     (a module imports only from its own stage or earlier ones; PIPELINE says why validate/ comes after sql/);
  * (b) a driver (kafkajs, mysql2, better-sqlite3, pg, knex, fs) is imported outside its allow-list;
  * (c) code outside src/sql/dialects/ branches on the database;
  * (d) a production module other than the CLI's seam names an SC_TEST_* hook.
@@ -12,7 +12,15 @@
 import { describe, expect, it } from 'vitest';
 import { dialectBranchesOf, importsOf, mentionsOf, ratchet, sourceFiles, type Hit } from '../helpers/source-scan.js';
 
-const PIPELINE = ['shared', 'spec', 'validate', 'compile', 'sql', 'runtime', 'testing', 'cli'] as const;
+/**
+ * The order imports follow. A spec flows spec → validate → compile → sql → runtime, but validate/
+ * is the front door of the pure front half, not a stage before compile/: it checks a spec by
+ * compiling it (compileTable, compilePlan, the value forms and paths) and a column default by the
+ * literal check the engine itself applies (sql/coerce.ts), then hands back the Plan. Checking with
+ * the very functions that compile and write keeps the two from disagreeing, so validate/ imports
+ * compile/ and sql/, and neither of them ever imports validate/ (issue 19 decided it this way).
+ */
+const PIPELINE = ['shared', 'spec', 'compile', 'sql', 'validate', 'runtime', 'testing', 'cli'] as const;
 type Stage = (typeof PIPELINE)[number];
 
 /** The files at the top of src/, which belong to no folder, and their stage. */
@@ -35,21 +43,8 @@ function stageOf(file: string): Stage {
 }
 const rank = (file: string): number => PIPELINE.indexOf(stageOf(file));
 
-/**
- * (a) Imports against the pipeline, by importing file. validate/ checks compiled tables and hands
- * back the Plan: it calls compile/ (compileTable, compilePlan, the Plan types and pure helpers) and
- * sql/coerce.ts (a default's literal). Either those move ahead of validate/, or validate/ moves
- * after compile/ and sql/ in the order; until issue 19 decides, they are counted here.
- */
-const UPWARD_IMPORTS: Record<string, number> = {
-  'src/validate/cross.ts': 3,
-  'src/validate/guards.ts': 2,
-  'src/validate/index.ts': 3,
-  'src/validate/operations.ts': 3,
-  'src/validate/routes.ts': 1,
-  'src/validate/tables.ts': 3,
-  'src/validate/values.ts': 4,
-};
+/** (a) Imports against the pipeline, by importing file: none (a ratchet list, kept for a future exception). */
+const UPWARD_IMPORTS: Record<string, number> = {};
 
 /** (b) Where each driver may be imported (type-only imports too), each file with why. */
 const DRIVERS: Record<string, { module: RegExp; allowed: Record<string, string> }> = {
