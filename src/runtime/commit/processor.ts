@@ -3,11 +3,11 @@
  *
  * For a unit of messages it decodes, routes and evaluates every event's row changes (pure), then
  * in ONE transaction: drops event ids already processed, records the new ones, applies the
- * folded statements, writes the dead letters (table mode) and moves the group's positions.
+ * folded statements, writes the dead letters (to a table; a topic's go before) and moves the group's positions.
  * Transient database errors retry the unit with backoff; a data error splits the unit in halves
  * until the event at fault is alone, and that event is dead-lettered.
  */
-import { fold, chunks, chunksBy, rowBytes, splitByBytes } from '../../sql/fold.js';
+import { fold, chunks, rowBytes, splitByBytes } from '../../sql/fold.js';
 import type { Statement } from '../../sql/statement.js';
 import { sqlNow } from '../../sql/engine-sql.js';
 import type { Sink, Tx } from '../sinks/sink.js';
@@ -16,14 +16,14 @@ import { DEFAULT_ROUTE, type GroupRoutes, type Handler } from '../apply/routes.j
 import { isBad, type DecodedEvent, type RawMessage } from '../apply/message.js';
 import { EventError } from '../apply/event-error.js';
 import { rowIdentity, type RowChange } from '../../sql/rows.js';
-import { deadLetterRowBytes, fittedDeadLetterRow, type DeadLetter, type DeadLetterSink } from '../outputs/dead-letters/index.js';
+import type { DeadLetter, DeadLetterSink } from '../outputs/dead-letters/index.js';
 import type { Backoff } from './retry.js';
 import { addSkippedTypes, recordCommit, type GroupStats } from '../ops/stats.js';
 import { explainNoops } from './noop.js';
 import { FatalError, PositionsChangedError, StoppedError } from './errors.js';
 import { bisect } from './bisect.js';
 import { retrying, type RetryContext } from './retrying.js';
-import { claimIds, ID_CHUNK } from './claims.js';
+import { claimIds } from './claims.js';
 import { checkGaps, movePositions, posKey, spans, unapplied } from './positions.js';
 import { SwapGuard } from './swap-guard.js';
 import type { Logger } from '../ops/log.js';
@@ -323,19 +323,15 @@ export class GroupProcessor {
   /**
    * One attempt of bisect.ts: prepare and commit the messages, or throw DataError. `forced` is
    * the reason to dead-letter the only message (the database refused it alone). `sent` holds the
-   * messages already published to the dead-letter topic by an attempt that then failed (topic
-   * mode publishes before the transaction): a split never publishes them twice.
+   * messages already sent by an attempt that then failed (a dead-letter topic sends before the
+   * transaction): a split never sends them twice.
    */
   private async commit(messages: RawMessage[], hooks: ProcessorHooks, forced: string | undefined, sent: Set<RawMessage>, known: Map<string, number>): Promise<void> {
     const unit = this.prepare(messages, forced);
     const { sink, deadLetters, stats } = this.o;
     const started = performance.now();
     const fresh = await retrying(this.retry, hooks, () => `commit of ${describe(messages)}`, async () => {
-      const unsent = deadLetters.mode === 'table' ? [] : unit.letters.filter((d) => !sent.has(d.msg));
-      if (unsent.length > 0) {
-        await deadLetters.send(unsent);
-        for (const d of unsent) sent.add(d.msg);
-      }
+      if (unit.letters.length > 0) await deadLetters.send(unit.letters, sent);
       return sink.transaction((tx, start) => {
         this.swap.check(start);
         return this.write(tx, messages, unit, hooks, known);
@@ -371,13 +367,7 @@ export class GroupProcessor {
     // Set on every attempt: a retried transaction replaces what a rolled-back one recorded.
     const written = this.o.observer !== undefined ? new Map<string, number>() : undefined;
     unit.written = written;
-    if (this.o.deadLetters.mode === 'table' && unit.letters.length > 0) {
-      const limit = sink.maxStatementBytes;
-      const letterRows = unit.letters.map((d) => fittedDeadLetterRow(d, limit === undefined ? undefined : limit - 4096));
-      for (const part of chunks(letterRows, ID_CHUNK)) {
-        for (const run of limit === undefined ? [part] : chunksBy(part, deadLetterRowBytes, limit)) await tx.exec(sink.engine.insertDeadLetters(run));
-      }
-    }
+    if (unit.letters.length > 0) await this.o.deadLetters.write(tx, sink, unit.letters);
     const rows = fresh.flatMap((p) => p.rows);
     let noop = 0;
     let stale = 0;

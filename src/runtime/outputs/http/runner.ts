@@ -15,7 +15,7 @@ import { parseJson } from '../../apply/json-text.js';
 import { sqlNow } from '../../../sql/engine-sql.js';
 import { chunks } from '../../../sql/fold.js';
 import { substituteEnv, type Env } from '../../../spec/env.js';
-import { deadLetterRow, type DeadLetter, type DeadLetterSink } from '../dead-letters/index.js';
+import type { DeadLetter, DeadLetterSink } from '../dead-letters/index.js';
 import type { Logger } from '../../ops/log.js';
 import type { Sink } from '../../sinks/sink.js';
 import { NO_TEST_HOOKS, type TestHooks } from '../../test-hooks.js';
@@ -315,18 +315,19 @@ export class HttpOutputRunner {
     });
     // A dead-letter topic is written before the batch is marked rejected: a crash in between
     // sends the letters again (dead letters are at least once), never loses them.
-    if (deps.deadLetters.mode === 'external' && letters.length > 0) await deps.deadLetters.send(letters);
-    await this.finish(batch, 'rejected', res.status, deps.deadLetters.mode === 'table' ? letters : []);
+    if (letters.length > 0) await deps.deadLetters.send(letters);
+    await this.finish(batch, 'rejected', res.status, letters);
     this.stats.batchesRejected++;
     this.stats.deadLettered += letters.length;
     deps.log.error('HTTP batch rejected: its messages went to the dead-letter sink', { output: def.name, batch_id: batch.batchId, status: res.status, messages: letters.length, records: batch.records, answer: res.excerpt.slice(0, 200) });
   }
 
-  private async finish(batch: Batch, status: 'delivered' | 'rejected', httpStatus: number, tableLetters: DeadLetter[]): Promise<void> {
+  /** Mark the batch done; a rejected one's letters are written in the same transaction (a dead-letter table's rows). */
+  private async finish(batch: Batch, status: 'delivered' | 'rejected', httpStatus: number, letters: DeadLetter[]): Promise<void> {
     const { def, deps } = this;
     const at = sqlNow(new Date(deps.clock.now()));
     await deps.sink.transaction(async (tx) => {
-      for (const part of chunks(tableLetters, 500)) await tx.exec(deps.sink.engine.insertDeadLetters(part.map(deadLetterRow)));
+      if (letters.length > 0) await deps.deadLetters.write(tx, deps.sink, letters);
       await tx.exec(this.sql.finish(def.name, batch.batchId, status, httpStatus, at));
       for (const g of byPartition(batch.sources)) {
         for (const part of chunks(g.offsets, 500)) await tx.exec(this.sql.deleteDoneMessages(def.name, g.topic, g.partition, part));
