@@ -65,7 +65,7 @@ export async function openGroupOutputs(plan: Plan, group: string, deps: OpenDeps
   if (effect === undefined) return undefined;
   return {
     // One kind open (always, today): its effect as it is, with nothing between it and each event.
-    effect: effects.length === 1 ? effect : combined(effects),
+    effect: effects.length === 1 ? effect : combineEffects(effects),
     runners: list,
     start: () => list.forEach((r) => r.start()),
     async drain() {
@@ -79,7 +79,7 @@ export async function openGroupOutputs(plan: Plan, group: string, deps: OpenDeps
 }
 
 /** The effects of several kinds as one: each prepares and writes its own part, in KINDS' sequence. */
-function combined(effects: BatchEffect[]): BatchEffect {
+export function combineEffects(effects: BatchEffect[]): BatchEffect {
   return {
     prepare: (event) => effects.map((e) => e.prepare(event)),
     async write(tx, events, at) {
