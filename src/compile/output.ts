@@ -38,6 +38,8 @@ export function compileOutput(name: string, spec: OutputSpec, where: { projectio
   const d = OUTPUT_DEFAULTS;
   const maxRecords = spec.flush?.max_records ?? d.maxRecords;
   const def: HttpOutputDef = {
+    // The spec's `http:` block: the one kind there is today.
+    kind: 'http',
     name,
     projection: where.projection,
     group: where.group,

@@ -160,6 +160,7 @@ export interface AppendOp {
  * never appears in a printed plan: the runtime resolves them at start.
  */
 export interface HttpOutputDef {
+  kind: 'http';
   name: string;
   projection: string;
   group: string;
@@ -178,6 +179,14 @@ export interface HttpOutputDef {
   maxBuffered: number;
   source: SourceRef;
 }
+
+/**
+ * An output of the plan, discriminated on `kind` (only 'http' today; the spec's syntax names no
+ * kind: compile sets it from the block the output is written in). runtime/outputs/registry.ts maps
+ * each kind to how a group's outputs of that kind are opened, so a new kind is a member here, a
+ * folder under runtime/outputs/ and one registry line.
+ */
+export type OutputDef = HttpOutputDef;
 
 export interface SourceRef {
   file: string;
@@ -212,8 +221,8 @@ export interface Plan {
   /** Every table of every projection, once, sorted by name. */
   tables: TableDef[];
   groups: ConsumerGroupPlan[];
-  /** HTTP outputs of every projection, sorted by name (only when there are any). */
-  outputs?: HttpOutputDef[];
+  /** Outputs of every projection, of every kind, sorted by name (only when there are any). */
+  outputs?: OutputDef[];
 }
 
 /** `envelope: { id: none }`: messages carry no id; exactly-once rests on the stored positions alone. */

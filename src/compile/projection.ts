@@ -2,7 +2,7 @@
 import type { OperationSpec, ProjectionSpec } from '../spec/types.js';
 import { compileOperation, operationTarget } from './operations/index.js';
 import { compileAppend, compileOutput, isAppendOp, isTableOp } from './output.js';
-import { DEFAULT_ENVELOPE, type AppendOp, type CompiledProjection, type ConsumerGroupPlan, type HttpOutputDef, type Plan, type SourceRef, type TableDef } from './plan.js';
+import { DEFAULT_ENVELOPE, type AppendOp, type CompiledProjection, type ConsumerGroupPlan, type OutputDef, type Plan, type SourceRef, type TableDef } from './plan.js';
 import { compileTable } from './table.js';
 
 export interface SourcedSpec {
@@ -10,7 +10,7 @@ export interface SourcedSpec {
   source: SourceRef;
 }
 
-export function compileProjection({ spec, source }: SourcedSpec): { projection: CompiledProjection; tables: TableDef[]; outputs: HttpOutputDef[] } {
+export function compileProjection({ spec, source }: SourcedSpec): { projection: CompiledProjection; tables: TableDef[]; outputs: OutputDef[] } {
   const envelope = { ...DEFAULT_ENVELOPE, ...spec.envelope };
   const tables = Object.entries(spec.tables ?? {}).map(([name, t]) => compileTable(name, t));
   const byName = new Map(tables.map((t) => [t.name, t]));
@@ -50,7 +50,7 @@ export function compileProjection({ spec, source }: SourcedSpec): { projection: 
 export function compilePlan(specs: SourcedSpec[]): Plan {
   const projections: CompiledProjection[] = [];
   const tables = new Map<string, TableDef>();
-  const outputs: HttpOutputDef[] = [];
+  const outputs: OutputDef[] = [];
   for (const s of specs) {
     const compiled = compileProjection(s);
     projections.push(compiled.projection);

@@ -9,6 +9,11 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { OTHER_TYPES, splitNoopKey, type GroupStats } from './stats.js';
 import { VERSION } from '../version.js';
+import { METRIC_NAMES } from './metric-names.js';
+import { registerOutputMetrics, type OutputCounters, type OutputMetrics } from './output-metrics.js';
+
+export { METRIC_NAMES } from './metric-names.js';
+export type { OutputCounters, OutputMetrics } from './output-metrics.js';
 
 /** What the processor reports for each transaction it committed (and for its retries). */
 export interface BatchObserver {
@@ -23,33 +28,6 @@ export interface BatchObserver {
 
 /** Key of `rows` in BatchObserver.committed: table and operation (insert, update, delete, ...). */
 export const rowsKey = (table: string, operation: string): string => `${table}\u0000${operation}`;
-
-/**
- * What an output other than SQL (HTTP) reports, per request or batch, never per message:
- * `output` is the output's name in its spec (bounded: never a URL with ids in it).
- */
-export interface OutputMetrics {
-  /** A batch was delivered (acknowledged by the receiver): its messages and the bytes sent. */
-  delivered(output: string, messages: number, bytes: number): void;
-  /** A delivery failed and will be tried again. */
-  retried(output: string): void;
-  /** A delivery was given up on (dead-lettered or fatal). */
-  failed(output: string): void;
-}
-
-/**
- * Counters an HTTP output keeps itself (read at scrape time; its stats object fits as it is).
- * Fields it does not keep read as 0.
- */
-export interface OutputCounters {
-  batchesSent?: number;
-  recordsSent?: number;
-  bytesSent?: number;
-  retries?: number;
-  batchesRejected?: number;
-  buffered?: Record<string, number>;
-  pendingRecords?: number;
-}
 
 /** A group as the metrics see it: its stats, and what the runtime's monitor knows of its lag. */
 export interface MetricGroup {
@@ -79,29 +57,6 @@ export interface MetricSources {
   outputs?(): Record<string, OutputCounters>;
 }
 
-export const METRIC_NAMES = {
-  messages: 'sc_project_messages_total',
-  rows: 'sc_project_rows_written_total',
-  batches: 'sc_project_batches_total',
-  batchSize: 'sc_project_batch_size_messages',
-  commit: 'sc_project_commit_duration_seconds',
-  statements: 'sc_project_statements_total',
-  noop: 'sc_project_noop_changes_total',
-  retries: 'sc_project_database_retries_total',
-  databaseUp: 'sc_project_database_up',
-  outage: 'sc_project_database_outage_seconds',
-  lag: 'sc_project_consumer_lag_messages',
-  endOffset: 'sc_project_partition_end_offset',
-  storedPosition: 'sc_project_stored_position',
-  ready: 'sc_project_ready',
-  outputDeliveries: 'sc_project_output_deliveries_total',
-  outputMessages: 'sc_project_output_messages_total',
-  outputBytes: 'sc_project_output_bytes_total',
-  outputRetries: 'sc_project_output_retries_total',
-  outputFailures: 'sc_project_output_failures_total',
-  outputWaiting: 'sc_project_output_waiting_messages',
-  buildInfo: 'sc_project_build_info',
-} as const;
 
 /** Outcomes counted from GroupStats (group level: decided before a projection is chosen); `skipped` goes by event type. */
 const GROUP_OUTCOMES: Array<[string, (s: GroupStats) => number]> = [
@@ -123,8 +78,6 @@ export class EngineMetrics {
   private readonly counts = new Map<string, GroupCounts>();
   private readonly batchSize: Histogram<'group'>;
   private readonly commit: Histogram<'group'>;
-  /** What outputs reported through `outputs` (added to what their own counters say). */
-  private readonly pushed = new Map<string, Required<Pick<OutputCounters, 'batchesSent' | 'recordsSent' | 'bytesSent' | 'retries' | 'batchesRejected'>>>();
   private sources: MetricSources | undefined;
 
   constructor(o: { defaultMetrics?: boolean } = {}) {
@@ -217,28 +170,7 @@ export class EngineMetrics {
     perPartition(METRIC_NAMES.lag, 'Messages behind: the partition end offset minus the position stored in the database', (l) => l.lag);
     perPartition(METRIC_NAMES.endOffset, 'The partition end offset (high watermark)', (l) => l.end);
     perPartition(METRIC_NAMES.storedPosition, 'The next offset to read, as stored in the database with the rows', (l) => l.stored);
-    const perOutput = (name: string, help: string, field: 'batchesSent' | 'recordsSent' | 'bytesSent' | 'retries' | 'batchesRejected') => new Counter({
-      name, help, labelNames: ['output'], registers,
-      collect() {
-        this.reset();
-        const own = self.sources?.outputs?.() ?? {};
-        for (const output of new Set([...Object.keys(own), ...self.pushed.keys()])) this.inc({ output }, (own[output]?.[field] ?? 0) + (self.pushed.get(output)?.[field] ?? 0));
-      },
-    });
-    perOutput(METRIC_NAMES.outputDeliveries, 'HTTP output batches delivered (acknowledged)', 'batchesSent');
-    perOutput(METRIC_NAMES.outputMessages, 'Records in delivered HTTP output batches', 'recordsSent');
-    perOutput(METRIC_NAMES.outputBytes, 'Bytes of request bodies of delivered HTTP output batches', 'bytesSent');
-    perOutput(METRIC_NAMES.outputRetries, 'HTTP output deliveries that failed and are tried again', 'retries');
-    perOutput(METRIC_NAMES.outputFailures, 'HTTP output batches given up on (rejected by the receiver)', 'batchesRejected');
-    new Gauge({
-      name: METRIC_NAMES.outputWaiting, help: 'Records of an HTTP output not delivered yet (buffered and in pending batches)', labelNames: ['output'], registers,
-      collect() {
-        this.reset();
-        for (const [output, c] of Object.entries(self.sources?.outputs?.() ?? {})) {
-          this.set({ output }, Object.values(c.buffered ?? {}).reduce((a, n) => a + n, 0) + (c.pendingRecords ?? 0));
-        }
-      },
-    });
+    this.outputs = registerOutputMetrics(registers, () => self.sources?.outputs?.() ?? {});
   }
 
   /** Where the gauges read live state; set by the runtime once its groups exist. */
@@ -271,25 +203,7 @@ export class EngineMetrics {
   }
 
   /** For outputs that report as they go rather than keep counters (MetricSources.outputs). */
-  readonly outputs: OutputMetrics = {
-    delivered: (output, messages, bytes) => {
-      const p = this.pushedOf(output);
-      p.batchesSent++;
-      p.recordsSent += messages;
-      p.bytesSent += bytes;
-    },
-    retried: (output) => { this.pushedOf(output).retries++; },
-    failed: (output) => { this.pushedOf(output).batchesRejected++; },
-  };
-
-  private pushedOf(output: string) {
-    let p = this.pushed.get(output);
-    if (p === undefined) {
-      p = { batchesSent: 0, recordsSent: 0, bytesSent: 0, retries: 0, batchesRejected: 0 };
-      this.pushed.set(output, p);
-    }
-    return p;
-  }
+  readonly outputs: OutputMetrics;
 
   /** The exposition text and its content type. */
   async scrape(): Promise<{ contentType: string; body: string }> {
