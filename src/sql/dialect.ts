@@ -36,6 +36,18 @@ export interface DdlSyntax {
 }
 
 /**
+ * What a database driver's errors mean to the engine. `classify` answers only for this driver's
+ * own errors (their codes do not overlap: mysql2's numeric errno, SQLite's SQLITE_* codes), so the
+ * runtime can ask every dialect without knowing which one failed (runtime/commit/retry.ts).
+ */
+export interface DialectErrors {
+  /** transient: the server or connection is unwell; data: a value of the batch is rejected; undefined: neither, or not this driver's. */
+  readonly classify: (err: object) => 'transient' | 'data' | undefined;
+  /** A primary or unique key already taken (an id claimed, a position inserted, concurrently). */
+  readonly isDuplicateKey: (err: object) => boolean;
+}
+
+/**
  * A database's own syntax. The members are function-valued properties, not methods, so they can
  * be passed around unbound (`columns.map(d.quote)`).
  */
@@ -43,6 +55,8 @@ export interface Dialect {
   readonly name: SqlDialect;
   /** How this database's statements apply a group of folded row changes (sql/fold.ts). */
   readonly changes: ChangeBuilder;
+  /** What its driver's errors mean: retry, dead-letter, or neither. */
+  readonly errors: DialectErrors;
   /**
    * The database has named locks (GET_LOCK), which live transactions and a rebuild's swap take
    * per partition (runtime/rebuild/swap-lock.ts). Without them none are needed: SQLite's write

@@ -11,3 +11,6 @@ const DIALECTS: Readonly<Record<SqlDialect, Dialect>> = { mysql, sqlite };
 export function dialectOf(kind: SqlDialect): Dialect {
   return DIALECTS[kind];
 }
+
+/** Every dialect, for what must be asked of all (an error's meaning: sql/dialect.ts DialectErrors). */
+export const ALL_DIALECTS: readonly Dialect[] = Object.values(DIALECTS);

@@ -2,11 +2,13 @@
 import type { Dialect } from '../../dialect.js';
 import { mysqlChanges } from './changes.js';
 import { mysqlSchema, serverKeyCollation } from './introspect.js';
+import { mysqlErrors } from './errors.js';
 import { quote } from './quote.js';
 
 export const mysql: Dialect = {
   name: 'mysql',
   changes: mysqlChanges,
+  errors: mysqlErrors,
   namedLocks: true,
   quote,
   dropIndex: (index, table) => `drop index ${quote(index)} on ${quote(table)}`,

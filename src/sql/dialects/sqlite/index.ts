@@ -3,11 +3,13 @@ import type { Dialect } from '../../dialect.js';
 import { KEY_COLLATION } from '../../ddl.js';
 import { sqliteChanges } from './changes.js';
 import { sqliteSchema } from './introspect.js';
+import { sqliteErrors } from './errors.js';
 import { quote } from './quote.js';
 
 export const sqlite: Dialect = {
   name: 'sqlite',
   changes: sqliteChanges,
+  errors: sqliteErrors,
   namedLocks: false,
   quote,
   // SQLite's index names are per database, so DROP INDEX names no table.
