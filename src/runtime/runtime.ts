@@ -14,13 +14,13 @@ import { DEFAULT_CONCURRENCY, startGroupConsumer, type GroupConsumerHandle } fro
 import { ensureDeadLetterTopics, ensureTopics, kafkaClient, kafkaDeadLetters, missingTopics } from './sources/kafka/client.js';
 import { createLogger, type Logger, type LogFormat } from './ops/log.js';
 import { prepareSchema } from './lifecycle/schema.js';
-import { fingerprintMap, readSpecWatch, SpecChangedError, type SpecWatch } from './lifecycle/spec-watch.js';
+import { fingerprintMap, readSpecWatch, SpecChangedError } from './lifecycle/spec-watch.js';
 import { fingerprintOf, projectionShape } from '../compile/fingerprint.js';
 import { countInput, readSource, SourceMismatchError, type Fingerprint } from './sources/ndjson/reader.js';
 import { describeInput, expectedPrefix, mismatchMessage, positionsGroup, recordIn, refuseFileRecord, SourceRefusedError, sourceNameProblem, storedSource } from './sources/ndjson/record.js';
 import type { RawMessage } from './apply/message.js';
 import type { StartFrom } from './sources/kafka/placement.js';
-import { GroupProcessor, StoppedError } from './commit/processor.js';
+import { StoppedError } from './commit/processor.js';
 import { liveness, readiness, type HealthReport, type HealthState } from './ops/health.js';
 import { startOpsServer, type OpsServer } from './ops/http-server.js';
 import { computeLag, partitionEnds, partitionKey, storedMap } from './ops/lag.js';
@@ -29,12 +29,12 @@ import { createProgress } from './ops/progress.js';
 import { VERSION } from './version.js';
 import { StopRequestedError, StopSignal } from './stop-signal.js';
 import { pruneProcessed } from './ops/retention.js';
-import { groupRoutes, type GroupRoutes } from './apply/routes.js';
+import { assembleGroup, watchOf, type Group } from './engine.js';
 import { openSink } from './sinks/open.js';
 import type { Sink } from './sinks/sink.js';
 import { describeCounts, newStats, noopBreakdown, percentile, type GroupStats } from './ops/stats.js';
 import type { TestHooks } from './test-hooks.js';
-import { fetchTransport, openGroupOutputs, systemClock, type Clock, type GroupOutputs, type OutputStats, type Transport } from './outputs/http/index.js';
+import { fetchTransport, systemClock, type Clock, type OutputStats, type Transport } from './outputs/http/index.js';
 
 export interface RuntimeOptions {
   /** Spec files or folders (or give `plan`). */
@@ -129,21 +129,14 @@ export interface Runtime {
 
 export class ConfigError extends Error {}
 
-interface GroupRun {
-  routes: GroupRoutes;
-  processor: GroupProcessor;
-  stats: GroupStats;
+interface GroupRun extends Group {
   kafka?: GroupConsumerHandle;
-  /** The group's HTTP outputs, when its projections have any. */
-  outputs?: GroupOutputs;
   /** stats.events at the last stats line (for events_per_s). */
   lastEvents: number;
   /** The consumer is in the group (false while rebalancing, after a crash, before the join). */
   joined: boolean;
   /** From the monitor's last turn. */
   lag: PartitionLag[];
-  /** The plan the group runs (a reload after a rebuild's swap replaces it for this group only). */
-  plan: Plan;
   /** A reload in progress (several partitions' transactions may notice the same swap). */
   reloading?: Promise<void>;
 }
@@ -325,28 +318,13 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
 
   let sharedDeadLetters: DeadLetterSink = TABLE_DEAD_LETTERS;
 
-  /** A group's routes, outputs and processor under a plan; its stats carry over a reload. */
+  /** A group's routes, outputs and processor under a plan (engine.ts); its stats carry over a reload. */
   async function groupRun(p: Plan, group: string, stats: GroupStats): Promise<GroupRun> {
-    const s = sink as Sink;
-    const routes = groupRoutes(p, group);
-    const outputs = await openGroupOutputs(p, group, { sink: s, deadLetters: sharedDeadLetters, log, transport: o.httpTransport ?? fetchTransport, clock: o.clock ?? systemClock, env: process.env, bounded: o.from === undefined, testHooks: o.testHooks });
-    const effects = outputs === undefined ? [] : [outputs.effect];
-    const specWatch = await watchOf(s, routes.projections.map((x) => x.name));
-    return { routes, stats, lastEvents: 0, joined: false, lag: [], outputs, plan: p, processor: new GroupProcessor({ sink: s, routes, deadLetters: sharedDeadLetters, stats, log, maxBatch: o.maxBatch, observer: metrics?.observer(group), effects, specWatch, positionsGroup: positionsOf(group) }) };
-  }
-
-  /** What is stored for the group's projections now; none when the engine's tables were not made (createTables: false). */
-  async function watchOf(s: Sink, projections: string[]): Promise<SpecWatch | undefined> {
-    try {
-      return await readSpecWatch(s, projections);
-    } catch (e) {
-      const err = e as { errno?: unknown; message?: unknown };
-      if (err.errno === 1146 || /no such table/iu.test(String(err.message))) {
-        log.warn('no sc_spec_fingerprints table: a rebuild\'s swap under this run goes unnoticed', { projections: projections.join(',') });
-        return undefined;
-      }
-      throw e;
-    }
+    const g = await assembleGroup(p, group, {
+      sink: sink as Sink, deadLetters: sharedDeadLetters, log, stats, maxBatch: o.maxBatch, observer: metrics?.observer(group), positionsGroup: positionsOf(group), watchSpecs: true,
+      outputs: { transport: o.httpTransport ?? fetchTransport, clock: o.clock ?? systemClock, env: process.env, bounded: o.from === undefined, testHooks: o.testHooks },
+    });
+    return { ...g, lastEvents: 0, joined: false, lag: [] };
   }
 
   /**
@@ -384,7 +362,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
       return;
     }
     const mine = next.projections.filter((p) => p.group === group);
-    const stored = await watchOf(s, mine.map((p) => p.name));
+    const stored = await watchOf(s, mine.map((p) => p.name), log);
     const reloaded = new Map(mine.map((p) => [p.name, fingerprintOf(projectionShape(next, p))]));
     const storedNow = fingerprintMap(stored?.expected ?? null);
     const mismatch = [...new Set([...changed.map((c) => c.projection), ...reloaded.keys()])].sort().find((p) => reloaded.get(p) !== storedNow.get(p));

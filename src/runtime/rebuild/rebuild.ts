@@ -39,12 +39,11 @@ import { silentLogger, type Logger } from '../ops/log.js';
 import { countInput, INVALID_LINE_TOPIC, readSource, SourceMismatchError, type Fingerprint } from '../sources/ndjson/reader.js';
 import { describeInput, mismatchMessage } from '../sources/ndjson/record.js';
 import type { RawMessage } from '../apply/message.js';
-import { GroupProcessor, StoppedError } from '../commit/processor.js';
+import { StoppedError } from '../commit/processor.js';
 import { createProgress, type Progress } from '../ops/progress.js';
-import { groupRoutes, type GroupRoutes } from '../apply/routes.js';
+import { assembleGroup, type Group } from '../engine.js';
 import { openSink } from '../sinks/open.js';
 import type { Sink, Tx } from '../sinks/sink.js';
-import { newStats, type GroupStats } from '../ops/stats.js';
 import { sleep } from '../commit/retry.js';
 import { advice, type AdviceContext } from '../ops/advice.js';
 import { openControl, type Control } from './control.js';
@@ -120,11 +119,8 @@ const REBUILD_LOCK_WAIT_S = 10;
 const NEARLY_THERE = 100;
 const DELETE_CHUNK = 10_000;
 
-interface GroupRun {
+interface GroupRun extends Group {
   g: ShadowGroup;
-  routes: GroupRoutes;
-  processor: GroupProcessor;
-  stats: GroupStats;
   topics: string[];
   /** The live group's stored positions, refreshed. */
   live: Map<string, number>;
@@ -194,9 +190,9 @@ export async function rebuild(o: RebuildOptions): Promise<RebuildReport> {
         throw e;
       }
       for (const g of sp.groups) {
-        const routes = groupRoutes(sp.plan, g.shadow);
-        const stats = newStats();
-        runs.push({ g, routes, stats, topics: routes.topics, live: new Map(), processor: new GroupProcessor({ sink, routes, deadLetters: TABLE_DEAD_LETTERS, stats, log, maxBatch: o.maxBatch, partitionLocks: false }) });
+        // The shadow takes no partition locks (no swap waits for its own), and has no outputs.
+        const group = await assembleGroup(sp.plan, g.shadow, { sink, deadLetters: TABLE_DEAD_LETTERS, log, maxBatch: o.maxBatch, partitionLocks: false });
+        runs.push({ ...group, g, topics: group.routes.topics, live: new Map() });
       }
       const started = performance.now();
       const swap = o.from !== undefined
