@@ -16,11 +16,11 @@ import { createLogger, type Logger, type LogFormat } from './ops/log.js';
 import { prepareSchema } from './lifecycle/schema.js';
 import { fingerprintMap, readSpecWatch, SpecChangedError } from './lifecycle/spec-watch.js';
 import { fingerprintOf, projectionShape } from '../compile/fingerprint.js';
-import { countInput, readSource, SourceMismatchError, type Fingerprint } from './sources/ndjson/reader.js';
+import { countInput, SourceMismatchError, type Fingerprint } from './sources/ndjson/reader.js';
+import { ndjsonSource } from './sources/ndjson/source.js';
+import { applier, drive, notYetApplied } from './drive.js';
 import { describeInput, expectedPrefix, mismatchMessage, positionsGroup, recordIn, refuseFileRecord, SourceRefusedError, sourceNameProblem, storedSource } from './sources/ndjson/record.js';
-import type { RawMessage } from './apply/message.js';
 import type { StartFrom } from './sources/kafka/placement.js';
-import { StoppedError } from './commit/processor.js';
 import { liveness, readiness, type HealthReport, type HealthState } from './ops/health.js';
 import { startOpsServer, type OpsServer } from './ops/http-server.js';
 import { computeLag, partitionEnds, partitionKey, storedMap } from './ops/lag.js';
@@ -157,6 +157,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   // stop() during start-up: every step that may block (the broker unreachable, a join that waits
   // out a killed member's session) races this, so a stop never waits for them.
   const stopSignal = new StopSignal();
+  const abort = new AbortController();
   let starting: Promise<void> | undefined;
   let stopped: Promise<void> | undefined;
   let fileRun = false;
@@ -243,6 +244,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
       if (stopping) return stopped;
       stopping = true;
       stopSignal.request();
+      abort.abort();
       stopped = (async () => {
         // Start-up ends promptly once asked to stop (its blocking steps race the request); only
         // then are the consumers it started known, and nothing but this closes the pool.
@@ -468,47 +470,23 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     }
     const total = await countInput(paths);
     const progress = o.progress === true ? createProgress({ label: input, total, unit: 'lines', log }) : undefined;
-    // Until every recorded prefix is read and matched, nothing is applied: what may still need
-    // applying (normally nothing: a run stopped within a batch, a topic a group newly reads) waits.
-    let held: RawMessage[] | undefined = expect.size > 0 ? [] : undefined;
-    if (held !== undefined) for (const g of groups) await g.processor.storedPositions();
+    // Until every recorded prefix is read and matched, nothing is applied (sources/ndjson/source.ts).
+    if (expect.size > 0) for (const g of groups) await g.processor.storedPositions();
+    const source = ndjsonSource({ paths, batch: o.fileBatch ?? 5000, maxLineBytes: o.maxLineBytes, expect: [...expect.values()], holdBack: notYetApplied(groups), stdin: o.stdin });
     try {
-      for await (const batch of readSource(paths, { batch: o.fileBatch ?? 5000, maxLineBytes: o.maxLineBytes, expect: [...expect.values()], stop: stopSignal.promise, stdin: o.stdin })) {
-        let messages = batch.messages;
-        if (held !== undefined) {
-          for (const m of messages) {
-            let needed = false;
-            for (const g of groups) {
-              if (!g.routes.accepts(m)) continue;
-              if (m.offset >= (g.processor.knownPosition(m.topic, m.partition) ?? 0)) needed = true;
-              else g.stats.alreadyApplied++;
-            }
-            if (needed) held.push(m);
-          }
-          if (!batch.verified) continue;
-          messages = held;
-          held = undefined;
-        }
-        for (const g of groups) {
-          if (stopping) return;
-          const mine = messages.filter((m) => g.routes.accepts(m));
-          for (;;) {
-            try {
-              await g.processor.process(mine, { stopping: () => stopping, inTransaction: recordIn(s, positionsOf(g.routes.group), batch.end) });
-              break;
-            } catch (e) {
-              // Stopped between units or while waiting to retry: what committed stays committed.
-              if (e instanceof StoppedError) return;
-              if (!(e instanceof SpecChangedError)) throw e;
-              // The reloaded group's processor reads the positions again and skips what committed.
-              await specChanged(g, e);
-              if (fatal !== undefined) throw fatal;
-            }
-          }
-        }
+      await drive(source, groups, abort.signal, {
+        stopping: () => stopping,
+        hooks: (g, batch) => (batch.end === undefined ? {} : { inTransaction: recordIn(s, positionsOf(g.routes.group), batch.end) }),
+        reload: async (g, e) => {
+          await specChanged(g, e);
+          if (fatal !== undefined) throw fatal;
+        },
         // A message's offset is its line number: blank lines count as done too, as in the total.
-        if (progress !== undefined && batch.end.lines > progress.done) progress.advance(batch.end.lines - progress.done);
-      }
+        applied: (batch) => {
+          const lines = batch.end?.lines ?? 0;
+          if (progress !== undefined && lines > progress.done) progress.advance(lines - progress.done);
+        },
+      });
     } catch (e) {
       if (!(e instanceof SourceMismatchError)) throw e;
       const group = [...expect].find(([, f]) => f === e.expected)?.[0] ?? '?';
@@ -560,7 +538,9 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   /** Start (or, after a reload, start again) the group's consumer. */
   async function startConsumer(g: GroupRun): Promise<void> {
     if (kafka === undefined) return;
-    const c = await startGroupConsumer(kafka, g.routes.group, g.routes.topics, g.processor, log, (e) => {
+    // The consumer's own checks say when a batch stops (no stop before a group: one group a consumer);
+    // a changed spec goes back to it (onSpecChanged below), which stops it for the reload.
+    const c = await startGroupConsumer(kafka, g.routes.group, g.routes.topics, g.processor, applier([g], { stopping: () => false }), log, (e) => {
       // A failure after a requested stop (the pool closing under late work) must not turn the stop into a failed run.
       if (stopSignal.requested && fatal === undefined) {
         log.warn('error after the stop was requested (ignored: what committed stays committed)', { group: g.routes.group, error: e instanceof Error ? e.message : String(e) });

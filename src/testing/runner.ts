@@ -20,6 +20,8 @@ import { compareTable, type Row, type TableDiff } from './compare.js';
 import type { FixtureCase } from './fixtures.js';
 import { compareSent, recorder } from './http.js';
 import { assembleGroup, type Group } from '../runtime/engine.js';
+import { drive } from '../runtime/drive.js';
+import { memorySource } from '../runtime/sources/memory.js';
 import { TABLE_DEAD_LETTERS } from '../runtime/outputs/dead-letters/index.js';
 
 export interface CaseResult {
@@ -66,13 +68,13 @@ export async function runCase(plan: Plan, fixture: FixtureCase, target: { templa
       for (let pass = 1; pass <= 1 + fixture.replay; pass++) {
         // A replay is a redelivery at new offsets (a producer retry): only event ids protect it.
         const batch: RawMessage[] = messages.map((m) => ({ ...m, offset: m.offset + (pass - 1) * messages.length }));
+        const parts: RawMessage[][] = [];
         let from = 0;
         for (const at of [...fixture.flushes, batch.length]) {
-          const part = batch.slice(from, at);
+          parts.push(batch.slice(from, at));
           from = Math.max(from, at);
-          for (const p of processors) await p.processor.process(part.filter((m) => p.routes.accepts(m)));
-          await flush();
         }
+        await drive(memorySource(parts, flush), processors, new AbortController().signal, { stopping: () => false });
         const diffs = await compareAll(url, plan, fixture, pass);
         const sent = [...rec.sent.values()].reduce((n, b) => n + b.length, 0);
         if (pass === 1) {

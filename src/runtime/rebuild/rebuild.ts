@@ -36,10 +36,11 @@ import { startGroupConsumer, type GroupConsumerHandle } from '../sources/kafka/c
 import { kafkaClient } from '../sources/kafka/client.js';
 import { partitionEnds, type PartitionEnds } from '../ops/lag.js';
 import { silentLogger, type Logger } from '../ops/log.js';
-import { countInput, INVALID_LINE_TOPIC, readSource, SourceMismatchError, type Fingerprint } from '../sources/ndjson/reader.js';
+import { countInput, INVALID_LINE_TOPIC, SourceMismatchError, type Fingerprint } from '../sources/ndjson/reader.js';
+import { ndjsonSource } from '../sources/ndjson/source.js';
+import type { BatchOutcome } from '../sources/source.js';
+import { applier, drive } from '../drive.js';
 import { describeInput, mismatchMessage } from '../sources/ndjson/record.js';
-import type { RawMessage } from '../apply/message.js';
-import { StoppedError } from '../commit/processor.js';
 import { createProgress, type Progress } from '../ops/progress.js';
 import { assembleGroup, type Group } from '../engine.js';
 import { openSink } from '../sinks/open.js';
@@ -415,7 +416,8 @@ async function buildFromKafka(x: BuildContext & { kafka: Kafka; admin: Admin }):
   let fatal: unknown;
   try {
     for (const r of runs) {
-      r.consumer = await startGroupConsumer(x.kafka, r.g.shadow, r.topics, r.processor, log, (e) => { fatal ??= e; }, {
+      // The consumer holds back what is past the bound (limitOf) and says when a batch stops.
+      r.consumer = await startGroupConsumer(x.kafka, r.g.shadow, r.topics, r.processor, applier([r], { stopping: () => false }), log, (e) => { fatal ??= e; }, {
         sessionTimeoutMs: o.sessionTimeoutMs, concurrency: o.concurrency, startFrom: 'earliest', acceptHistoryGap: o.allowPartial === true,
         limit: limitOf(r), limitRetryMs: 100, testHooks: o.testHooks,
       });
@@ -485,47 +487,33 @@ async function buildFromFile(from: string | string[], x: BuildContext): Promise<
  * rebuilt tables would not match the positions they take over; refused while reading, so no swap.
  */
 async function readFile(paths: string[], x: BuildContext, progress: Progress | undefined): Promise<void> {
-  const limits = x.runs.map((r) => limitOf(r));
   const expect = new Map<Fingerprint, string>();
   for (const r of x.runs) {
     const [row] = await x.control.query(x.control.engine.selectSource(r.g.live));
     if (row !== undefined) expect.set({ lines: Number(row.lines), bytes: Number(row.bytes), sha256: String(row.sha256) }, r.g.live);
   }
-  const stop = x.o.signal === undefined ? undefined : new Promise<void>((resolve) => {
-    if (x.o.signal?.aborted === true) resolve();
-    x.o.signal?.addEventListener('abort', () => resolve(), { once: true });
-  });
+  const limits = new Map(x.runs.map((r) => [r, limitOf(r)]));
   let seen = 0;
+  let outcome: BatchOutcome;
   try {
-    for await (const { messages: batch, end } of readSource(paths, { batch: 5000, maxLineBytes: x.o.maxLineBytes, expect: [...expect.keys()], stop })) {
-      await applyBatch(batch, x, limits);
-      x.fileEnd = end;
-      const last = batch[batch.length - 1];
-      if (progress !== undefined && last !== undefined && last.offset + 1 > seen) {
-        progress.advance(Math.max(0, last.offset + 1 - progress.done));
-        seen = last.offset + 1;
-      }
-    }
+    // Each shadow group up to its live group's positions (limitOf).
+    outcome = await drive(ndjsonSource({ paths, batch: 5000, maxLineBytes: x.o.maxLineBytes, expect: [...expect.keys()] }), x.runs, x.o.signal ?? new AbortController().signal, {
+      stopping: () => aborted(x.o),
+      limit: (r, topic, partition) => limits.get(r)?.(topic, partition),
+      applied: ({ messages: batch, end }) => {
+        x.fileEnd = end;
+        const last = batch[batch.length - 1];
+        if (progress !== undefined && last !== undefined && last.offset + 1 > seen) {
+          progress.advance(Math.max(0, last.offset + 1 - progress.done));
+          seen = last.offset + 1;
+        }
+      },
+    });
   } catch (e) {
     if (!(e instanceof SourceMismatchError)) throw e;
     throw new RebuildError(`rebuild of ${x.names.join(', ')}: ${mismatchMessage(expect.get(e.expected) ?? '?', describeInput(paths), e.message, 'Nothing was swapped. Rebuild from the input the live group was run from (sc-project cleanup drops what this rebuild built).')}`);
   }
-  if (aborted(x.o)) throw stoppedError(x.names);
-}
-
-/** A batch into every shadow group, each up to its live group's positions. */
-async function applyBatch(batch: RawMessage[], x: BuildContext, limits: Array<ReturnType<typeof limitOf>>): Promise<void> {
-  for (const [i, r] of x.runs.entries()) {
-    if (aborted(x.o)) throw stoppedError(x.names);
-    const limit = limits[i] as ReturnType<typeof limitOf>;
-    const mine = batch.filter((m) => r.routes.accepts(m) && m.offset < (limit(m.topic, m.partition) ?? Number.MAX_SAFE_INTEGER));
-    try {
-      await r.processor.process(mine, { stopping: () => aborted(x.o) });
-    } catch (e) {
-      if (e instanceof StoppedError) throw stoppedError(x.names);
-      throw e;
-    }
-  }
+  if (outcome === 'stopped' || aborted(x.o)) throw stoppedError(x.names);
 }
 
 /**

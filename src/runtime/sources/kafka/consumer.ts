@@ -11,6 +11,7 @@ import type { RawMessage } from '../../apply/message.js';
 import { GapError, PositionsChangedError, StoppedError, type GroupProcessor } from '../../commit/processor.js';
 import { placePartitions, type StartFrom } from './placement.js';
 import type { Logger } from '../../ops/log.js';
+import type { OnBatch } from '../source.js';
 import { settleWithin, type StopSignal } from '../../stop-signal.js';
 import { SpecChangedError } from '../../lifecycle/spec-watch.js';
 import { retryTransient } from '../../commit/transient.js';
@@ -79,7 +80,13 @@ const DISCONNECT_WAIT_MS = 2500;
  */
 const JOINING_DISCONNECT_WAIT_MS = 500;
 
-export async function startGroupConsumer(kafka: Kafka, group: string, topics: string[], processor: GroupProcessor, log: Logger, onFatal: (e: unknown) => void, o: GroupConsumerOptions = {}): Promise<GroupConsumerHandle> {
+/**
+ * `processor` places the partitions (its stored positions); `onBatch` applies each batch
+ * (drive.ts: the same per-batch function as every other source). What is Kafka's own stays here:
+ * the bound's hold-back, seeking back on a gap, placing again when positions changed, committing
+ * the offsets once the database has.
+ */
+export async function startGroupConsumer(kafka: Kafka, group: string, topics: string[], processor: GroupProcessor, onBatch: OnBatch, log: Logger, onFatal: (e: unknown) => void, o: GroupConsumerOptions = {}): Promise<GroupConsumerHandle> {
   const sessionTimeoutMs = o.sessionTimeoutMs ?? 30_000;
   // Memory is bounded by the fetch size, not by the lag: one fetch holds at most FETCH_BYTES of
   // messages (FETCH_PARTITION_BYTES a partition), and the next fetch waits for the batches
@@ -253,13 +260,15 @@ export async function startGroupConsumer(kafka: Kafka, group: string, topics: st
       throw e;
     }
     try {
-      await processor.process(messages, {
+      const outcome = await onBatch({ messages, hooks: {
         heartbeat, stopping: () => stopRequested || !p.isRunning() || p.isStale() || rebalancing !== undefined,
         // A batch fetched from exactly the expected offset that starts later is Kafka's answer
         // (nothing between: compaction, transaction markers); one fetched from elsewhere (before a
         // seek took effect) is refused.
         gapAllowed: (_topic, _partition, expected) => fetchedOffset === expected,
-      });
+      } });
+      // Cut short between units: handled below as the processor's own StoppedError was.
+      if (outcome === 'stopped') throw new StoppedError();
     } catch (e) {
       if (e instanceof GapError) {
         log.info('batch starts past the stored position: seeking back', { group, topic: e.topic, partition: e.partition, first_offset: e.first, database: e.expected });
