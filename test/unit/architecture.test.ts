@@ -63,7 +63,7 @@ const DRIVERS: Record<string, { module: RegExp; allowed: Record<string, string> 
       'src/runtime/ops/lag.ts': 'end offsets through the admin (type)',
       'src/runtime/ops/status.ts': "`status`'s committed offsets (type)",
       'src/runtime/runtime.ts': 'the producer partitioner and the admin (type)',
-      'src/runtime/rebuild/rebuild.ts': "the rebuild's shadow consumers and admin (types)",
+      'src/runtime/rebuild/build.ts': "the rebuild's shadow consumers and admin (types)",
     },
   },
   mysql2: {
