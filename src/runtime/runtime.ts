@@ -27,7 +27,7 @@ import type { Sink } from './sinks/sink.js';
 import { DEFAULT_CONCURRENCY } from './sources/kafka/consumer.js';
 import { KafkaRun } from './sources/kafka/start.js';
 import { describeInput, positionsGroup } from './sources/ndjson/record.js';
-import { StopRequestedError, StopSignal } from './stop-signal.js';
+import { raceAbort, StopRequestedError } from './stop-signal.js';
 import { VERSION } from './version.js';
 
 export { ConfigError, type Runtime, type RuntimeOptions, type RunSummary } from './api.js';
@@ -52,9 +52,8 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   let stopped: Promise<void> | undefined;
   // stop() during start-up: every step that may block (the broker unreachable, a join that waits
   // out a killed member's session) races this, so a stop never waits for them.
-  const stopSignal = new StopSignal();
   const abort = new AbortController();
-  const untilStop = <T>(step: string, p: Promise<T>): Promise<T> => stopSignal.race(step, p);
+  const untilStop = <T>(step: string, p: Promise<T>): Promise<T> => raceAbort(step, p, abort.signal);
   let finish!: (s: RunSummary) => void;
   let fail!: (e: unknown) => void;
   const done = new Promise<RunSummary>((res, rej) => { finish = res; fail = rej; });
@@ -71,11 +70,11 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     void runtime.stop();
   };
   const reload = reloader({
-    log, given: o.plan, config: o.config, sink: () => sink as Sink, stopping: () => stopping, stopRequested: () => stopSignal.requested, stopOn,
+    log, given: o.plan, config: o.config, sink: () => sink as Sink, stopping: () => stopping, stopRequested: () => abort.signal.aborted, stopOn,
     assemble: (p, group, g) => groupRun(p, group, g.stats), restart: startConsumer,
   });
   const monitor = new Monitor<GroupRun>({
-    log, sink: () => sink, groups: () => groups, stopping: () => stopping, stopRequested: () => stopSignal.requested, untilStop, retrying: () => metrics?.retrying() === true,
+    log, sink: () => sink, groups: () => groups, stopping: () => stopping, stopRequested: () => abort.signal.aborted, untilStop, retrying: () => metrics?.retrying() === true,
     endOffsets: kafka === undefined ? undefined : () => kafka.endOffsets(topics, untilStop),
     onSwap: (g, e) => void reload.specChanged(g, e).catch((err: unknown) => reload.failed(g, err)),
   });
@@ -107,7 +106,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
         await starting;
       } catch (e) {
         // Asked to stop during start-up: not a failure; stop() closes everything and ends `done`.
-        if (stopSignal.requested && (e instanceof StopRequestedError || fatal === undefined)) {
+        if (abort.signal.aborted && (e instanceof StopRequestedError || fatal === undefined)) {
           log.info('stopped during start-up', { step: e instanceof Error ? e.message : String(e) });
           return;
         }
@@ -124,7 +123,6 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     async stop() {
       if (stopping) return stopped;
       stopping = true;
-      stopSignal.request();
       abort.abort();
       stopped = (async () => {
         // Start-up ends promptly once asked to stop (its blocking steps race the request); only
@@ -157,7 +155,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
       log.info('serving /metrics, /healthz and /readyz', { address: `http://${ops.host.includes(':') ? `[${ops.host}]` : ops.host}:${ops.port}` });
     }
     if (o.createTables !== false) await untilStop('preparing the schema', prepareSchema(o.databaseUrl, plan, log, { migrate: o.migrate === true, acceptSpec: o.acceptSpec === true, advice: { from: o.from, source: o.source, config: o.config, databaseUrl: o.databaseUrl } }));
-    if (stopSignal.requested) throw new StopRequestedError('starting');
+    if (abort.signal.aborted) throw new StopRequestedError('starting');
     const s = await openSink(o.databaseUrl, { connections: (o.concurrency ?? DEFAULT_CONCURRENCY) * plan.groups.length, lockTimeoutS: o.lockTimeoutS });
     sink = s;
     if (kafka !== undefined) deadLetters = await kafka.deadLetters(untilStop);
@@ -177,7 +175,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     if ((o.statsInterval ?? 10) > 0) timers.push(setInterval(() => logStats(log, groups, (o.statsInterval ?? 10)), (o.statsInterval ?? 10) * 1000));
     for (const g of groups) g.outputs?.start();
     if (o.from !== undefined) {
-      if (stopSignal.requested) throw new StopRequestedError('starting');
+      if (abort.signal.aborted) throw new StopRequestedError('starting');
       started = true;
       fileRun = true;
       const reloadOrStop = async (g: GroupRun, e: SpecChangedError): Promise<void> => {
@@ -214,7 +212,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     await kafka?.startGroup(g, {
       onFatal: (e) => {
         // A failure after a requested stop (the pool closing under late work) must not turn the stop into a failed run.
-        if (stopSignal.requested && fatal === undefined) {
+        if (abort.signal.aborted && fatal === undefined) {
           log.warn('error after the stop was requested (ignored: what committed stays committed)', { group: g.routes.group, error: e instanceof Error ? e.message : String(e) });
           return;
         }
@@ -222,7 +220,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
         stopOn(e, false);
       },
       onSpecChanged: (e) => void reload.specChanged(g, e).catch((err: unknown) => reload.failed(g, err)),
-    }, { sessionTimeoutMs: o.sessionTimeoutMs, concurrency: o.concurrency, startFrom: o.startFrom, acceptHistoryGap: o.acceptHistoryGap, stop: stopSignal, testHooks: o.testHooks });
+    }, { sessionTimeoutMs: o.sessionTimeoutMs, concurrency: o.concurrency, startFrom: o.startFrom, acceptHistoryGap: o.acceptHistoryGap, signal: abort.signal, testHooks: o.testHooks });
   }
 
   /** Once: a failed start-up, stop() and a file run's end may each ask for it. */

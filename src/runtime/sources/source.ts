@@ -24,11 +24,3 @@ export interface Source {
   /** Hand every batch to `onBatch`, one at a time; end at the input's end, on 'stopped', or once `signal` aborts. */
   run(onBatch: OnBatch, signal: AbortSignal): Promise<void>;
 }
-
-/** Resolves when `signal` aborts (never without one): for reads that block, raced against a stop. */
-export function abortPromise(signal: AbortSignal): Promise<void> {
-  return new Promise<void>((resolve) => {
-    if (signal.aborted) resolve();
-    else signal.addEventListener('abort', () => resolve(), { once: true });
-  });
-}

@@ -6,7 +6,8 @@
  * a group newly reads) waits, the rest is dropped.
  */
 import type { RawMessage } from '../../apply/message.js';
-import { abortPromise, type OnBatch, type Source } from '../source.js';
+import { abortPromise } from '../../stop-signal.js';
+import type { OnBatch, Source } from '../source.js';
 import { readSource, type Fingerprint } from './reader.js';
 
 export interface NdjsonSourceOptions {
