@@ -13,16 +13,15 @@ import { openKnex } from '../sql/connection.js';
 import { engineTablesFor } from '../sql/engine-tables.js';
 import { lineToMessage } from '../runtime/sources/ndjson/reader.js';
 import { silentLogger } from '../runtime/ops/log.js';
-import { GroupProcessor } from '../runtime/commit/processor.js';
-import { groupRoutes } from '../runtime/apply/routes.js';
 import { openSink } from '../runtime/sinks/open.js';
 import type { Sink } from '../runtime/sinks/sink.js';
-import { newStats } from '../runtime/ops/stats.js';
 import type { RawMessage } from '../runtime/apply/message.js';
 import { compareTable, type Row, type TableDiff } from './compare.js';
 import type { FixtureCase } from './fixtures.js';
 import { compareSent, recorder } from './http.js';
-import { openGroupOutputs, type GroupOutputs } from '../runtime/outputs/http/index.js';
+import { assembleGroup, type Group } from '../runtime/engine.js';
+import { drive } from '../runtime/drive.js';
+import { memorySource } from '../runtime/sources/memory.js';
 import { TABLE_DEAD_LETTERS } from '../runtime/outputs/dead-letters/index.js';
 
 export interface CaseResult {
@@ -54,13 +53,10 @@ export async function runCase(plan: Plan, fixture: FixtureCase, target: { templa
     }
     sink = await openSink(url);
     const rec = recorder();
-    const processors: Array<{ routes: ReturnType<typeof groupRoutes>; processor: GroupProcessor; outputs?: GroupOutputs }> = [];
+    const processors: Group[] = [];
     for (const g of plan.groups) {
-      const routes = groupRoutes(plan, g.group);
       // HTTP outputs run for real (outbox, batches, bodies) against a recording transport and a test clock.
-      const outputs = await openGroupOutputs(plan, g.group, { sink, deadLetters: TABLE_DEAD_LETTERS, log: silentLogger, transport: rec.transport, clock: rec.clock, env: process.env, bounded: false });
-      const p = { routes, outputs, processor: new GroupProcessor({ sink, routes, deadLetters: TABLE_DEAD_LETTERS, stats: newStats(), log: silentLogger, effects: outputs ? [outputs.effect] : [] }) };
-      processors.push(p);
+      processors.push(await assembleGroup(plan, g.group, { sink, deadLetters: TABLE_DEAD_LETTERS, log: silentLogger, outputs: { transport: rec.transport, clock: rec.clock, env: process.env, bounded: false } }));
     }
     const flush = async () => {
       rec.clock.tick(1000);
@@ -72,13 +68,13 @@ export async function runCase(plan: Plan, fixture: FixtureCase, target: { templa
       for (let pass = 1; pass <= 1 + fixture.replay; pass++) {
         // A replay is a redelivery at new offsets (a producer retry): only event ids protect it.
         const batch: RawMessage[] = messages.map((m) => ({ ...m, offset: m.offset + (pass - 1) * messages.length }));
+        const parts: RawMessage[][] = [];
         let from = 0;
         for (const at of [...fixture.flushes, batch.length]) {
-          const part = batch.slice(from, at);
+          parts.push(batch.slice(from, at));
           from = Math.max(from, at);
-          for (const p of processors) await p.processor.process(part.filter((m) => p.routes.accepts(m)));
-          await flush();
         }
+        await drive(memorySource(parts, flush), processors, new AbortController().signal, { stopping: () => false });
         const diffs = await compareAll(url, plan, fixture, pass);
         const sent = [...rec.sent.values()].reduce((n, b) => n + b.length, 0);
         if (pass === 1) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../ops/log.js';
-import { StopRequestedError, StopSignal } from '../stop-signal.js';
+import { StopRequestedError } from '../stop-signal.js';
 import { isTransient, retryTransient } from './transient.js';
 
 const unknownTopic = () => Object.assign(new Error('This server does not host this topic-partition'), { type: 'UNKNOWN_TOPIC_OR_PARTITION', retriable: true });
@@ -50,9 +50,9 @@ describe('retryTransient', () => {
     calls = 0;
     await expect(retryTransient('placing', async () => { calls++; abandoned = true; throw unknownTopic(); }, { log: quietLog([]), abandoned: () => abandoned, wait: async () => undefined })).rejects.toThrow('does not host');
     expect(calls).toBe(1);
-    const stop = new StopSignal();
-    const p = retryTransient('placing', async () => { throw unknownTopic(); }, { log: quietLog([]), stop, wait: () => new Promise(() => undefined) });
-    setTimeout(() => stop.request(), 10);
+    const stop = new AbortController();
+    const p = retryTransient('placing', async () => { throw unknownTopic(); }, { log: quietLog([]), signal: stop.signal, wait: () => new Promise(() => undefined) });
+    setTimeout(() => stop.abort(), 10);
     await expect(p).rejects.toBeInstanceOf(StopRequestedError);
   });
 });

@@ -9,13 +9,14 @@
  */
 import type { Logger } from '../ops/log.js';
 import { backoffDelay, classify, sleep } from './retry.js';
-import type { StopSignal } from '../stop-signal.js';
+import { raceAbort } from '../stop-signal.js';
 
 export interface TransientRetryOptions {
   log: Logger;
   /** Fields of each warning (group, …). */
   fields?: Record<string, unknown>;
-  stop?: StopSignal;
+  /** The run's stop: no retry once it aborted, and a wait to retry ends at once. */
+  signal?: AbortSignal;
   /** Also stop retrying when this says so (a newer assignment replaced this one's placement). */
   abandoned?: () => boolean;
   /** Errors that must not be retried whatever their class. */
@@ -43,11 +44,11 @@ export async function retryTransient<T>(step: string, fn: () => Promise<T>, o: T
     try {
       return await fn();
     } catch (e) {
-      if (o.fatal?.(e) === true || !isTransient(e) || o.stop?.requested === true || o.abandoned?.() === true) throw e;
+      if (o.fatal?.(e) === true || !isTransient(e) || o.signal?.aborted === true || o.abandoned?.() === true) throw e;
       if (now() - started >= giveUpAfterMs) throw e;
       const ms = backoffDelay(attempt, o.backoff ?? { initialMs: 250, maxMs: 5_000 });
       o.log.warn(`${step} failed (will try again)`, { ...o.fields, attempt: attempt + 1, retry_in_ms: ms, error: e instanceof Error ? e.message : String(e) });
-      await (o.stop === undefined ? wait(ms) : o.stop.race(step, wait(ms)));
+      await (o.signal === undefined ? wait(ms) : raceAbort(step, wait(ms), o.signal));
     }
   }
 }

@@ -11,20 +11,14 @@ import type { RawMessage } from '../../apply/message.js';
 import { GapError, PositionsChangedError, StoppedError, type GroupProcessor } from '../../commit/processor.js';
 import { placePartitions, type StartFrom } from './placement.js';
 import type { Logger } from '../../ops/log.js';
-import { settleWithin, type StopSignal } from '../../stop-signal.js';
+import type { OnBatch } from '../source.js';
+import { raceAbort, settleWithin } from '../../stop-signal.js';
+import { commit, heartbeatWarner, isRebalancing } from './batch-commit.js';
 import { SpecChangedError } from '../../lifecycle/spec-watch.js';
 import { retryTransient } from '../../commit/transient.js';
 import { NO_TEST_HOOKS, type TestHooks } from '../../test-hooks.js';
 
-/** The errors after which kafkajs rejoins the group (kafkajs src/errors.js, isRebalancing). */
-function isRebalancing(e: unknown): boolean {
-  const type = (e as { type?: unknown } | null)?.type;
-  return type === 'REBALANCE_IN_PROGRESS' || type === 'NOT_COORDINATOR_FOR_GROUP' || type === 'ILLEGAL_GENERATION';
-}
-
 export const DEFAULT_CONCURRENCY = 2;
-/** At most one 'heartbeat failed' warning per group in this many ms; the others are counted in the next. */
-const HEARTBEAT_WARN_EVERY_MS = 10_000;
 const FETCH_BYTES = 1536 * 1024;
 const FETCH_PARTITION_BYTES = 384 * 1024;
 
@@ -48,11 +42,11 @@ export interface GroupConsumerOptions {
   /** Continue from a partition's earliest offset when retention deleted messages never applied. */
   acceptHistoryGap?: boolean;
   /**
-   * The runtime's stop request: connecting and the first join (which waits out a killed member's
+   * The runtime's stop: connecting and the first join (which waits out a killed member's
    * session, or retries an unreachable broker for minutes) are raced against it, and the consumer
    * is disconnected at once (StopRequestedError) instead of being waited for.
    */
-  stop?: StopSignal;
+  signal?: AbortSignal;
   /**
    * A transaction found the group's stored spec fingerprints changed (a rebuild swapped its
    * tables): nothing of it was written, and this consumer starts no further batch. The runtime
@@ -79,7 +73,13 @@ const DISCONNECT_WAIT_MS = 2500;
  */
 const JOINING_DISCONNECT_WAIT_MS = 500;
 
-export async function startGroupConsumer(kafka: Kafka, group: string, topics: string[], processor: GroupProcessor, log: Logger, onFatal: (e: unknown) => void, o: GroupConsumerOptions = {}): Promise<GroupConsumerHandle> {
+/**
+ * `processor` places the partitions (its stored positions); `onBatch` applies each batch
+ * (drive.ts: the same per-batch function as every other source). What is Kafka's own stays here:
+ * the bound's hold-back, seeking back on a gap, placing again when positions changed, committing
+ * the offsets once the database has.
+ */
+export async function startGroupConsumer(kafka: Kafka, group: string, topics: string[], processor: GroupProcessor, onBatch: OnBatch, log: Logger, onFatal: (e: unknown) => void, o: GroupConsumerOptions = {}): Promise<GroupConsumerHandle> {
   const sessionTimeoutMs = o.sessionTimeoutMs ?? 30_000;
   // Memory is bounded by the fetch size, not by the lag: one fetch holds at most FETCH_BYTES of
   // messages (FETCH_PARTITION_BYTES a partition), and the next fetch waits for the batches
@@ -88,27 +88,15 @@ export async function startGroupConsumer(kafka: Kafka, group: string, topics: st
     retries: 10,
     // kafkajs restarts a crashed consumer on its own; never once a stop was asked for (a join
     // cut short by the disconnect crashes it, and the restart would reconnect behind the stop).
-    restartOnFailure: async () => !stopRequested && o.stop?.requested !== true,
+    restartOnFailure: async () => !stopAsked(),
   } });
   const lag = new Map<string, number>();
-  // The processor heartbeats between statements; while the broker is away each one fails, and a
-  // broker restart once gave ~430 identical warnings in 3 s. One line per interval, with a count.
-  let lastHeartbeatWarn = 0;
-  let suppressedHeartbeatWarns = 0;
-  const heartbeatWarning = (e: unknown): void => {
-    const now = Date.now();
-    if (now - lastHeartbeatWarn < HEARTBEAT_WARN_EVERY_MS) {
-      suppressedHeartbeatWarns++;
-      return;
-    }
-    log.warn('heartbeat failed (will try again)', { group, error: e instanceof Error ? e.message : String(e), ...(suppressedHeartbeatWarns > 0 ? { repeated: suppressedHeartbeatWarns } : {}) });
-    lastHeartbeatWarn = now;
-    suppressedHeartbeatWarns = 0;
-  };
-  let stopRequested = false;
+  const heartbeatWarning = heartbeatWarner(log, group);
+  let stopRequested = false; // this consumer's own stop: its stop(), or a reload's
+  const stopAsked = (): boolean => stopRequested || o.signal?.aborted === true; // or the run's
   let active = 0;
   const idle: Array<() => void> = [];
-  const race = <T>(step: string, p: Promise<T>): Promise<T> => (o.stop === undefined ? p : o.stop.race(step, p));
+  const race = <T>(step: string, p: Promise<T>): Promise<T> => (o.signal === undefined ? p : raceAbort(step, p, o.signal));
   // Batches wait for the placement of the current assignment: no batch of a partition is
   // applied before the partition was placed where the database says.
   let placed: Promise<void> = Promise.resolve();
@@ -119,7 +107,7 @@ export async function startGroupConsumer(kafka: Kafka, group: string, topics: st
   const place = (assignment: Record<string, number[]>): Promise<void> => {
     const mine = ++placements;
     return retryTransient('placing the partitions', () => placePartitions({ kafka, consumer, group, assignment, processor, log, startFrom: o.startFrom ?? 'earliest', acceptHistoryGap: o.acceptHistoryGap === true }), {
-      log, fields: { group }, ...(o.stop !== undefined ? { stop: o.stop } : {}), abandoned: () => mine !== placements || stopRequested,
+      log, fields: { group }, ...(o.signal !== undefined ? { signal: o.signal } : {}), abandoned: () => mine !== placements || stopRequested,
     }).catch((e: unknown) => {
       // Superseded while it waited to try again: the newer assignment's placement decides.
       if (mine !== placements && !stopRequested) {
@@ -131,7 +119,7 @@ export async function startGroupConsumer(kafka: Kafka, group: string, topics: st
   };
   // A placement failing once a stop was asked for (the pool closing under it) is not the group's error.
   const placementFailed = (e: unknown): void => {
-    if (stopRequested || o.stop?.requested === true) {
+    if (stopAsked()) {
       log.info('placement abandoned: stopping', { group, error: e instanceof Error ? e.message : String(e) });
       return;
     }
@@ -140,7 +128,7 @@ export async function startGroupConsumer(kafka: Kafka, group: string, topics: st
   };
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     // A join that completes after the stop was asked for reads no positions (the pool may be closing).
-    if (stopRequested || o.stop?.requested === true) return;
+    if (stopAsked()) return;
     processor.resetPositions();
     placed = place(payload.memberAssignment).catch(placementFailed);
   });
@@ -158,7 +146,7 @@ export async function startGroupConsumer(kafka: Kafka, group: string, topics: st
   try {
     await race('connecting to Kafka', consumer.connect());
     // Topics created a moment ago (or by another client) may not be in every broker's metadata yet.
-    await race('subscribing', retryTransient('subscribing', () => consumer.subscribe({ topics, fromBeginning: true }), { log, fields: { group }, ...(o.stop !== undefined ? { stop: o.stop } : {}) }));
+    await race('subscribing', retryTransient('subscribing', () => consumer.subscribe({ topics, fromBeginning: true }), { log, fields: { group }, ...(o.signal !== undefined ? { signal: o.signal } : {}) }));
     await race('joining the group', consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
@@ -253,13 +241,15 @@ export async function startGroupConsumer(kafka: Kafka, group: string, topics: st
       throw e;
     }
     try {
-      await processor.process(messages, {
+      const outcome = await onBatch({ messages, hooks: {
         heartbeat, stopping: () => stopRequested || !p.isRunning() || p.isStale() || rebalancing !== undefined,
         // A batch fetched from exactly the expected offset that starts later is Kafka's answer
         // (nothing between: compaction, transaction markers); one fetched from elsewhere (before a
         // seek took effect) is refused.
         gapAllowed: (_topic, _partition, expected) => fetchedOffset === expected,
-      });
+      } });
+      // Cut short between units: handled below as the processor's own StoppedError was.
+      if (outcome === 'stopped') throw new StoppedError();
     } catch (e) {
       if (e instanceof GapError) {
         log.info('batch starts past the stored position: seeking back', { group, topic: e.topic, partition: e.partition, first_offset: e.first, database: e.expected });
@@ -308,22 +298,3 @@ export async function startGroupConsumer(kafka: Kafka, group: string, topics: st
   }
 }
 
-/**
- * Commit a partition's next offset through the batch: `consumer.commitOffsets` silently does
- * nothing once the consumer is stopping, and a graceful stop must leave Kafka where the database is.
- */
-async function commit(p: EachBatchPayload, topic: string, partition: number, next: number): Promise<void> {
-  const offsets = { topics: [{ topic, partitions: [{ partition, offset: String(next) }] }] };
-  // Unlike consumer.commitOffsets this path has no retrier of its own: retry what kafkajs marks
-  // retriable (coordinator moving, say) a few times. A rebalance error goes up to kafkajs, which
-  // rejoins; the database position then makes the next owner skip what was applied.
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await p.commitOffsetsIfNecessary(offsets);
-      return;
-    } catch (e) {
-      if (attempt >= 4 || isRebalancing(e) || (e as { retriable?: unknown }).retriable !== true) throw e;
-      await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
-    }
-  }
-}
