@@ -34,6 +34,7 @@ const { groupRoutes } = await imp('dist/runtime/apply/routes.js');
 const { openMysqlSink } = await imp('dist/runtime/sinks/mysql.js');
 const { newStats } = await imp('dist/runtime/ops/stats.js');
 const { silentLogger } = await imp('dist/runtime/ops/log.js');
+const { TABLE_DEAD_LETTERS } = await imp('dist/runtime/outputs/dead-letters/index.js');
 const { ENGINE_TABLES } = await imp('dist/sql/engine-tables.js');
 const gen = await imp('scripts/generate-events.mjs');
 const mysql = (await import('mysql2/promise')).default;
@@ -116,7 +117,7 @@ try {
     },
     close: () => sink.close(),
   };
-  const deadLetters = { mode: 'table', send: async () => undefined };
+  const deadLetters = TABLE_DEAD_LETTERS;
   const summary = [];
   const wall0 = performance.now();
   for (const g of plan.groups) {
