@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
-# Local Kafka (KRaft, single node) + MariaDB for development and tests, without Docker.
+# Local Kafka (KRaft, single node) + MariaDB + PostgreSQL for development and tests, without Docker.
 #
-#   scripts/services.sh up      start both (idempotent) and print the env
-#   scripts/services.sh down    stop both (fine when nothing runs)
-#   scripts/services.sh status  one line per service; exit 0 only when both are up
+#   scripts/services.sh up      start all three (idempotent) and print the env
+#   scripts/services.sh down    stop them (fine when nothing runs)
+#   scripts/services.sh status  one line per service; exit 0 only when all are up
 #   scripts/services.sh env     print the env
 #
 # The last lines `up` and `env` print on stdout are
 #   export KAFKA_BROKERS=127.0.0.1:9092
 #   export DATABASE_URL=mysql://sc:sc@127.0.0.1:3306/sc_project
+#   export POSTGRES_URL=postgres://sc:sc@127.0.0.1:5432/sc_project
 # so callers can:  eval "$(scripts/services.sh up | grep '^export ')"
 # Everything else goes to stderr.
 #
 # If KAFKA_BROKERS and DATABASE_URL are both set, `up` only waits until those addresses accept
-# connections and prints them. (When they are exactly the local defaults above and nothing answers
+# connections (POSTGRES_URL's too, when it is set) and prints them. (When they are exactly the local defaults above and nothing answers
 # there, the local services are started as usual, so re-running `up` after an `eval` still works.)
 #
 # Environment knobs:
@@ -35,6 +36,7 @@ KAFKA_POM_DIR="$CACHE_DIR/kafka-pom"
 RUN_DIR="${SC_RUN_DIR:-/tmp/sc-project-services}"
 KAFKA_RUN="$RUN_DIR/kafka"
 MARIADB_RUN="$RUN_DIR/mariadb"
+PG_RUN="$RUN_DIR/postgres"
 JAVA="${JAVA:-java}"
 MVN="${MVN:-mvn}"
 
@@ -46,11 +48,15 @@ DB_PORT=3306
 DB_USER=sc
 DB_PASS=sc
 DB_NAME=sc_project
+PG_HOST=127.0.0.1
+PG_PORT=5432
 DEFAULT_KAFKA_BROKERS="$KAFKA_HOST:$KAFKA_PORT"
 DEFAULT_DATABASE_URL="mysql://$DB_USER:$DB_PASS@$DB_HOST:$DB_PORT/$DB_NAME"
+DEFAULT_POSTGRES_URL="postgres://$DB_USER:$DB_PASS@$PG_HOST:$PG_PORT/$DB_NAME"
 
 KAFKA_TIMEOUT=90
 MARIADB_TIMEOUT=60
+POSTGRES_TIMEOUT=60
 EXTERNAL_TIMEOUT=90
 
 # Jars that must be present for the cache to count as complete.
@@ -114,6 +120,7 @@ wait_pid_exit() {
 print_env() {
   printf 'export KAFKA_BROKERS=%q\n' "$1"
   printf 'export DATABASE_URL=%q\n' "$2"
+  printf 'export POSTGRES_URL=%q\n' "$3"
 }
 
 need_root() {
@@ -513,6 +520,106 @@ mariadb_down() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# PostgreSQL (Debian's package; a cluster of its own under $PG_RUN, run by the postgres user,
+# since PostgreSQL refuses to run as root)
+
+# The newest installed server's bin directory, or nothing.
+postgres_bin() {
+  local d
+  d="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
+  [[ -n "$d" && -x "$d/initdb" && -x "$d/pg_ctl" ]] && printf '%s\n' "$d"
+}
+
+postgres_install() {
+  if postgres_bin >/dev/null && id postgres >/dev/null 2>&1; then return 0; fi
+  log "installing postgresql with apt (one time)..."
+  need_root "installing PostgreSQL"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -o DPkg::Lock::Timeout=300 >&2 || die "apt-get update failed"
+  apt-get install -y -o DPkg::Lock::Timeout=300 postgresql >&2 || die "apt-get install postgresql failed"
+  postgres_bin >/dev/null || die "PostgreSQL's initdb/pg_ctl still missing after apt-get install"
+}
+
+# As the postgres user, with the cluster's binaries first on PATH.
+as_postgres() {
+  runuser -u postgres -- env PATH="$(postgres_bin):$PATH" "$@"
+}
+
+postgres_ready() {
+  local bin
+  bin="$(postgres_bin)" || return 1
+  "$bin/pg_isready" -q -h "$PG_HOST" -p "$PG_PORT" -t 2 >/dev/null 2>&1
+}
+
+postgres_pid() {
+  local pid
+  pid="$(head -n 1 "$PG_RUN/data/postmaster.pid" 2>/dev/null | tr -dc '0-9' || true)"
+  pid_matches "$pid" "postgres" && printf '%s\n' "$pid"
+}
+
+# The sc role (the cluster's superuser: tests create and drop databases) and its database.
+postgres_setup() {
+  local bin
+  bin="$(postgres_bin)"
+  if ! PGPASSWORD="$DB_PASS" "$bin/psql" -h "$PG_HOST" -p "$PG_PORT" -U "$DB_USER" -d postgres -tAc \
+      "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'" 2>>"$PG_RUN/setup.log" | grep -q 1; then
+    PGPASSWORD="$DB_PASS" "$bin/psql" -h "$PG_HOST" -p "$PG_PORT" -U "$DB_USER" -d postgres -qc \
+      "CREATE DATABASE $DB_NAME ENCODING 'UTF8' TEMPLATE template0" >&2 2>>"$PG_RUN/setup.log" \
+      || { tail_log "$PG_RUN/setup.log" 10; die "could not create the PostgreSQL database $DB_NAME"; }
+  fi
+}
+
+postgres_up() {
+  postgres_install
+  need_root "starting PostgreSQL"
+  if postgres_ready; then
+    log "PostgreSQL already running on $PG_HOST:$PG_PORT"
+    postgres_setup
+    return 0
+  fi
+  if port_open "$PG_HOST" "$PG_PORT"; then
+    die "port $PG_PORT is in use by something that is not a ready PostgreSQL"
+  fi
+  install -d -o postgres -g postgres -m 0700 "$PG_RUN"
+  if [[ ! -f "$PG_RUN/data/PG_VERSION" ]]; then
+    log "initialising a PostgreSQL cluster in $PG_RUN/data"
+    rm -rf "$PG_RUN/data"
+    # --pwfile must be a real file the postgres user can read (not a process substitution).
+    printf '%s\n' "$DB_PASS" >"$PG_RUN/pwfile"
+    chown postgres:postgres "$PG_RUN/pwfile"
+    chmod 0600 "$PG_RUN/pwfile"
+    as_postgres initdb -D "$PG_RUN/data" -U "$DB_USER" --pwfile="$PG_RUN/pwfile" -A scram-sha-256 -E UTF8 --locale=C.UTF-8 \
+      >>"$PG_RUN/initdb.log" 2>&1 || { tail_log "$PG_RUN/initdb.log"; die "initdb failed"; }
+    rm -f "$PG_RUN/pwfile"
+    cat >>"$PG_RUN/data/postgresql.conf" <<CONF
+listen_addresses = '$PG_HOST'
+port = $PG_PORT
+unix_socket_directories = '$PG_RUN'
+max_connections = 200
+shared_buffers = 256MB
+CONF
+  fi
+  log "starting PostgreSQL on $PG_HOST:$PG_PORT ..."
+  # pg_ctl -w waits until the server accepts connections (or fails with its log).
+  as_postgres pg_ctl -D "$PG_RUN/data" -l "$PG_RUN/server.log" -w -t "$POSTGRES_TIMEOUT" start >/dev/null 9>&- \
+    || { tail_log "$PG_RUN/server.log"; die "PostgreSQL did not start; log: $PG_RUN/server.log"; }
+  postgres_ready || { tail_log "$PG_RUN/server.log"; die "PostgreSQL started but does not answer on $PG_HOST:$PG_PORT"; }
+  postgres_setup
+  log "PostgreSQL ready on $PG_HOST:$PG_PORT${PG_RUN:+ (data $PG_RUN/data)}"
+}
+
+postgres_down() {
+  if [[ ! -f "$PG_RUN/data/postmaster.pid" ]] && ! postgres_ready; then
+    log "PostgreSQL: not running"
+    return 0
+  fi
+  log "stopping PostgreSQL..."
+  as_postgres pg_ctl -D "$PG_RUN/data" -m fast -w -t 60 stop >/dev/null 2>&1 \
+    || die "could not stop PostgreSQL (see $PG_RUN/server.log)"
+  log "PostgreSQL stopped"
+}
+
+# ---------------------------------------------------------------------------------------------
 # external services (KAFKA_BROKERS + DATABASE_URL given)
 
 # Print "host port" pairs for a broker list like "a:9092,b:9093".
@@ -525,7 +632,7 @@ brokers_hostports() {
   done
 }
 
-# Print "host port" of a mysql://user:pass@host:port/db URL.
+# Print "host port" of a mysql:// or postgres://user:pass@host:port/db URL (default port: $2 or 3306).
 dburl_hostport() {
   local rest="${1#*://}" hp host port
   rest="${rest##*@}"
@@ -533,7 +640,7 @@ dburl_hostport() {
   hp="${hp%%\?*}"
   host="${hp%:*}"
   port="${hp##*:}"
-  if [[ "$hp" != *:* ]]; then host="$hp"; port=3306; fi
+  if [[ "$hp" != *:* ]]; then host="$hp"; port="${2:-3306}"; fi
   printf '%s %s\n' "$host" "$port"
 }
 
@@ -542,7 +649,7 @@ all_accepting() {
   while read -r host port; do
     [[ -n "$host" ]] || continue
     port_open "$host" "$port" || return 1
-  done < <(brokers_hostports "$KAFKA_BROKERS"; dburl_hostport "$DATABASE_URL")
+  done < <(brokers_hostports "$KAFKA_BROKERS"; dburl_hostport "$DATABASE_URL"; [[ -z "${POSTGRES_URL:-}" ]] || dburl_hostport "$POSTGRES_URL" 5432)
 }
 
 external_mode() {
@@ -557,7 +664,7 @@ external_up() {
     sleep 1
   done
   log "external services accept connections"
-  print_env "$KAFKA_BROKERS" "$DATABASE_URL"
+  print_env "$KAFKA_BROKERS" "$DATABASE_URL" "${POSTGRES_URL:-$DEFAULT_POSTGRES_URL}"
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -574,8 +681,9 @@ cmd_up() {
   fi
   lock_run_dir
   mariadb_up
+  postgres_up
   kafka_up
-  print_env "$DEFAULT_KAFKA_BROKERS" "$DEFAULT_DATABASE_URL"
+  print_env "$DEFAULT_KAFKA_BROKERS" "$DEFAULT_DATABASE_URL" "$DEFAULT_POSTGRES_URL"
 }
 
 cmd_down() {
@@ -583,6 +691,7 @@ cmd_down() {
   local rc=0
   kafka_down || rc=1
   mariadb_down || rc=1
+  postgres_down || rc=1
   return $rc
 }
 
@@ -594,6 +703,10 @@ cmd_status() {
     if [[ $up -eq 1 ]]; then echo "kafka: running ($KAFKA_BROKERS, external)"; else echo "kafka: stopped ($KAFKA_BROKERS, external)"; ok=1; fi
     read -r host port < <(dburl_hostport "$DATABASE_URL")
     if port_open "$host" "$port"; then echo "mariadb: running ($host:$port, external)"; else echo "mariadb: stopped ($host:$port, external)"; ok=1; fi
+    if [[ -n "${POSTGRES_URL:-}" ]]; then
+      read -r host port < <(dburl_hostport "$POSTGRES_URL" 5432)
+      if port_open "$host" "$port"; then echo "postgres: running ($host:$port, external)"; else echo "postgres: stopped ($host:$port, external)"; ok=1; fi
+    fi
     return $ok
   fi
   pid="$(kafka_pid || true)"
@@ -612,14 +725,22 @@ cmd_status() {
   else
     echo "mariadb: stopped ($DB_HOST:$DB_PORT)"; ok=1
   fi
+  pid="$(postgres_pid || true)"
+  if port_open "$PG_HOST" "$PG_PORT"; then
+    echo "postgres: running ($PG_HOST:$PG_PORT${pid:+, pid $pid})"
+  elif [[ -n "$pid" ]]; then
+    echo "postgres: stopped (process $pid exists but $PG_HOST:$PG_PORT is not accepting)"; ok=1
+  else
+    echo "postgres: stopped ($PG_HOST:$PG_PORT)"; ok=1
+  fi
   return $ok
 }
 
 cmd_env() {
   if external_mode; then
-    print_env "$KAFKA_BROKERS" "$DATABASE_URL"
+    print_env "$KAFKA_BROKERS" "$DATABASE_URL" "${POSTGRES_URL:-$DEFAULT_POSTGRES_URL}"
   else
-    print_env "$DEFAULT_KAFKA_BROKERS" "$DEFAULT_DATABASE_URL"
+    print_env "$DEFAULT_KAFKA_BROKERS" "$DEFAULT_DATABASE_URL" "$DEFAULT_POSTGRES_URL"
   fi
 }
 
@@ -627,10 +748,11 @@ usage() {
   cat >&2 <<EOF
 usage: $(basename "$0") up|down|status|env
 
-  up      start Kafka $KAFKA_VERSION (KRaft, $KAFKA_HOST:$KAFKA_PORT) and MariaDB ($DB_HOST:$DB_PORT),
-          idempotent; prints 'export KAFKA_BROKERS=...' and 'export DATABASE_URL=...' last
-  down    stop both
-  status  one line per service; exit 0 when both are up
+  up      start Kafka $KAFKA_VERSION (KRaft, $KAFKA_HOST:$KAFKA_PORT), MariaDB ($DB_HOST:$DB_PORT) and
+          PostgreSQL ($PG_HOST:$PG_PORT), idempotent; prints the 'export KAFKA_BROKERS=...',
+          'export DATABASE_URL=...' and 'export POSTGRES_URL=...' lines last
+  down    stop all three
+  status  one line per service; exit 0 when all are up
   env     print the export lines
 
   eval "\$($(basename "$0") up | grep '^export ')"

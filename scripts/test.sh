@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite: starts Kafka and MariaDB (scripts/services.sh), builds, runs every test
+# The whole test suite: starts Kafka, MariaDB and PostgreSQL (scripts/services.sh), builds, runs every test
 # (unit and integration) and prints "N passed, M failed" from vitest's JSON report.
 set -uo pipefail
 cd "$(dirname "$0")/.."
