@@ -8,9 +8,26 @@
 // scheme://userinfo@ (the userinfo runs up to the first @ before any /, ?, # or whitespace).
 const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@]*@/gi;
 
-/** Every URL's userinfo replaced by `***`. */
+/** Every URL's userinfo, and every value given to hideSecret, replaced by `***`. */
 export function redactUrls(text: string): string {
-  return text.includes('@') ? text.replace(USERINFO, '$1***@') : text;
+  return hideSecrets(text.includes('@') ? text.replace(USERINFO, '$1***@') : text);
+}
+
+// Passwords read from a Kafka client configuration (or its files): a driver's message, a JAAS
+// line in an error or a log field must not show them, whoever wrote the text.
+const SECRETS = new Set<string>();
+// Shorter values would star out ordinary words; no real password is that short.
+const MIN_SECRET = 4;
+
+/** From now on `value` is printed as `***` in every log line and CLI output. */
+export function hideSecret(value: string): void {
+  if (value.length >= MIN_SECRET) SECRETS.add(value);
+}
+
+function hideSecrets(text: string): string {
+  let out = text;
+  for (const s of SECRETS) if (out.includes(s)) out = out.split(s).join('***');
+  return out;
 }
 
 // C0 controls, DEL, C1 controls (0x9B is a one-byte CSI), line and paragraph separators, and

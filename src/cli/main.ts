@@ -6,6 +6,7 @@ import { VERSION } from '../runtime/version.js';
 import { DEFAULT_MAX_LINE_BYTES } from '../runtime/sources/ndjson/line-limit.js';
 import { safeOutput } from '../redact.js';
 import { testHooksFromEnv } from './test-hooks.js';
+import { kafkaConfigOption } from './kafka-config.js';
 
 /** A repeatable option's values, as given, first first. */
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -63,6 +64,7 @@ export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) =
     .addOption(configOption())
     .addOption(new Option('--database-url <url>', 'mysql://login:pass@host:port/db or sqlite:./file.db (default with --from: sqlite:./sc-project.db)').env('DATABASE_URL'))
     .addOption(new Option('--brokers <list>', 'Kafka brokers, host:port,...').env('KAFKA_BROKERS'))
+    .addOption(kafkaConfigOption())
     .option('--from <file>', 'read messages from an NDJSON file ({"topic","key","value"} a line) instead of Kafka; - reads standard input; repeat it for several files, read one after another as one stream', collect)
     .option('--source <name>', 'with --from: a named source, whose positions are its own (for a file that does not continue the recorded one)')
     .addOption(maxLineBytesOption())
@@ -89,9 +91,10 @@ export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) =
     .addOption(configOption())
     .addOption(new Option('--database-url <url>', 'mysql://login:pass@host:port/db or sqlite:./file.db (default: sqlite:./sc-project.db, when run --from made it)').env('DATABASE_URL'))
     .addOption(new Option('--brokers <list>', 'Kafka brokers, host:port,... (without: the database side only)').env('KAFKA_BROKERS'))
+    .addOption(kafkaConfigOption())
     .addOption(new Option('--format <format>', 'text or json').default('text'))
     .option('--max-lag <n>', 'exit 1 when a partition lags more than n messages')
-    .action(async (o: { config: string[]; databaseUrl?: string; brokers?: string; format: string; maxLag?: string }) => done((await import('./status.js')).statusCommand(o)));
+    .action(async (o: import('./status.js').StatusCommandOptions) => done((await import('./status.js')).statusCommand(o)));
   program
     .command('rebuild')
     .description('rebuild projections from the whole history into shadow tables while the live ones keep serving, then swap them in atomically')
@@ -99,6 +102,7 @@ export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) =
     .addOption(configOption())
     .addOption(new Option('--database-url <url>', 'mysql://login:pass@host:port/db or sqlite:./file.db (default with --from: sqlite:./sc-project.db)').env('DATABASE_URL'))
     .addOption(new Option('--brokers <list>', 'Kafka brokers, host:port,...').env('KAFKA_BROKERS'))
+    .addOption(kafkaConfigOption())
     .option('--from <file>', 'rebuild from NDJSON files (the embedded default, read as run --from reads them) instead of Kafka', collect)
     .addOption(maxLineBytesOption())
     .option('--allow-partial', "rebuild although a partition's earliest offset is above 0 (history deleted by retention)")

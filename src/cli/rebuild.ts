@@ -6,11 +6,13 @@ import { NO_TEST_HOOKS, type TestHooks } from '../runtime/test-hooks.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, result, type CommandResult } from './io.js';
 import { parseMaxLineBytes } from './run.js';
 import { EMBEDDED_DATABASE_URL, existingDatabase } from './database.js';
+import { kafkaConnection } from './kafka-config.js';
 
 export interface RebuildCommandOptions {
   config: string[];
   databaseUrl?: string;
   brokers?: string;
+  kafkaConfig?: string;
   from?: string[];
   maxLineBytes?: string;
   allowPartial?: boolean;
@@ -34,6 +36,8 @@ export async function rebuildCommand(projections: string[], o: RebuildCommandOpt
   if (maxLineBytes === undefined) return result(EXIT_USAGE, '', `--max-line-bytes must be a whole number of bytes ≥ 1024, got ${o.maxLineBytes}\n`);
   const databaseUrl = o.databaseUrl ?? (o.from !== undefined ? EMBEDDED_DATABASE_URL : undefined);
   if (databaseUrl === undefined) return result(EXIT_USAGE, '', 'no database: give --database-url or DATABASE_URL\n');
+  const kafka = o.from === undefined ? kafkaConnection(o) : undefined;
+  if (kafka !== undefined && 'failure' in kafka) return kafka.failure;
   const controller = new AbortController();
   let signals = 0;
   const onSignal = () => {
@@ -45,7 +49,7 @@ export async function rebuildCommand(projections: string[], o: RebuildCommandOpt
   process.on('SIGTERM', onSignal);
   try {
     const report = await rebuild({
-      config: o.config, projections, databaseUrl, from: o.from, maxLineBytes, brokers: o.brokers?.split(',').map((b) => b.trim()).filter(Boolean),
+      config: o.config, projections, databaseUrl, from: o.from, maxLineBytes, brokers: kafka?.brokers, kafkaSecurity: kafka?.security,
       allowPartial: o.allowPartial, dropOld: o.dropOld, progress: o.progress, logger: createLogger(o.logFormat), clientId: o.clientId,
       concurrency, sessionTimeoutMs, signal: controller.signal, testHooks: hooks,
     });

@@ -9,12 +9,14 @@ import { DEFAULT_MAX_LINE_BYTES } from '../runtime/sources/ndjson/line-limit.js'
 import { describeCounts, noopBreakdown } from '../runtime/ops/stats.js';
 import { NO_TEST_HOOKS, type TestHooks } from '../runtime/test-hooks.js';
 import { EMBEDDED_DATABASE_URL } from './database.js';
+import { kafkaConnection } from './kafka-config.js';
 import { EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, result, type CommandResult } from './io.js';
 
 export interface RunOptions {
   config: string[];
   databaseUrl?: string;
   brokers?: string;
+  kafkaConfig?: string;
   from?: string[];
   source?: string;
   maxLineBytes?: string;
@@ -60,9 +62,12 @@ export async function runCommand(o: RunOptions, hooks: TestHooks = NO_TEST_HOOKS
   if (o.source !== undefined && o.from === undefined) return result(EXIT_USAGE, '', '--source names the input of a file run: give --from too\n');
   const databaseUrl = o.databaseUrl ?? (o.from !== undefined ? EMBEDDED_DATABASE_URL : undefined);
   if (databaseUrl === undefined) return result(EXIT_USAGE, '', 'no database: give --database-url or DATABASE_URL\n');
+  // A file run talks to no broker: its Kafka settings are not read (nor refused).
+  const kafka = o.from === undefined ? kafkaConnection(o) : undefined;
+  if (kafka !== undefined && 'failure' in kafka) return kafka.failure;
   try {
     const rt = await createRuntime({
-      config: o.config, databaseUrl, from: o.from, source: o.source, maxLineBytes, brokers: o.brokers?.split(',').map((b) => b.trim()).filter(Boolean),
+      config: o.config, databaseUrl, from: o.from, source: o.source, maxLineBytes, brokers: kafka?.brokers, kafkaSecurity: kafka?.security,
       logFormat: o.logFormat, statsInterval: Number(o.statsInterval), maxBatch, retentionMs, createTopics: o.createTopics, clientId: o.clientId, sessionTimeoutMs, concurrency,
       progress: o.from !== undefined && o.progress, http, outageThresholdMs,
       startFrom: o.startFrom, acceptHistoryGap: o.acceptHistoryGap, migrate: o.migrate, acceptSpec: o.acceptSpec, testHooks: hooks,

@@ -14,6 +14,7 @@ import type { Clock, OutputStats, Transport } from './outputs/http/index.js';
 import type { GroupConsumerHandle } from './sources/kafka/consumer.js';
 import type { StartFrom } from './sources/kafka/placement.js';
 import type { TestHooks } from './test-hooks.js';
+import type { KafkaSecurity } from './sources/kafka/security/options.js';
 import { sourceNameProblem } from './sources/ndjson/record.js';
 
 export interface RuntimeOptions {
@@ -23,6 +24,8 @@ export interface RuntimeOptions {
   databaseUrl: string;
   /** Kafka brokers; not needed with `from`. */
   brokers?: string[];
+  /** TLS and SASL for every Kafka client (sources/kafka/security/); absent: PLAINTEXT. */
+  kafkaSecurity?: KafkaSecurity;
   /**
    * Read messages from NDJSON files instead of Kafka (`-`: standard input), one after another as one
    * stream; the run ends when the last does. The stored positions must come from this stream's

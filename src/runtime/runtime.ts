@@ -61,7 +61,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   done.catch(() => undefined);
   const groups: GroupRun[] = [];
   const timers: NodeJS.Timeout[] = [];
-  const kafka = o.from === undefined ? new KafkaRun({ brokers: o.brokers ?? [], clientId: o.clientId ?? 'sc-project', log }) : undefined;
+  const kafka = o.from === undefined ? new KafkaRun({ brokers: o.brokers ?? [], clientId: o.clientId ?? 'sc-project', log, security: o.kafkaSecurity }) : undefined;
   const metrics = o.http !== undefined || o.metrics === true ? new EngineMetrics() : undefined;
   const monitorIntervalMs = o.monitorIntervalMs ?? 5000;
   const topics = plan.groups.flatMap((g) => g.topics);
@@ -149,7 +149,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     // Start-up checks come before any side effect: a --from file that cannot be read must not
     // leave a new SQLite file with its tables (or an ops server) behind.
     for (const p of fromPaths ?? []) if (p !== '-') checkReadableFile(p);
-    log.info('sc-project starting', { version: VERSION, node: process.versions.node, source: fromPaths === undefined ? 'kafka' : describeInput(fromPaths), ...(o.source !== undefined ? { source_name: o.source } : {}), groups: plan.groups.map((g) => g.group).join(',') });
+    log.info('sc-project starting', { version: VERSION, node: process.versions.node, source: fromPaths === undefined ? 'kafka' : describeInput(fromPaths), ...(o.source !== undefined ? { source_name: o.source } : {}), ...(fromPaths === undefined && o.kafkaSecurity !== undefined ? { kafka_security: o.kafkaSecurity.description } : {}), groups: plan.groups.map((g) => g.group).join(',') });
     if (o.http !== undefined) {
       ops = await startOpsServer(o.http, { metrics: () => metrics?.scrape() ?? Promise.reject(new Error('no metrics')), health: () => runtime.health(), ready: () => runtime.ready() });
       log.info('serving /metrics, /healthz and /readyz', { address: `http://${ops.host.includes(':') ? `[${ops.host}]` : ops.host}:${ops.port}` });

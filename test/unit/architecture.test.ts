@@ -95,6 +95,7 @@ const DRIVERS: Record<string, { module: RegExp; allowed: Record<string, string> 
       'src/runtime/file-run.ts': 'checks that a --from path is a readable file before starting',
       'src/runtime/version.ts': "the package's version from package.json",
       'src/cli/database.ts': 'whether the embedded database file exists',
+      'src/runtime/sources/kafka/security/load.ts': 'reads --kafka-config and the files it names (secrets, CA, client certificate and key)',
       'src/testing/runner.ts': 'a fresh SQLite file per case, copied from a template',
     },
   },

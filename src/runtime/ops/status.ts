@@ -5,6 +5,7 @@
  */
 import type { Kafka } from 'kafkajs';
 import type { Plan } from '../../compile/plan.js';
+import type { KafkaSecurity } from '../sources/kafka/security/options.js';
 import { openKnex } from '../../sql/connection.js';
 import { advice, type AdviceContext } from './advice.js';
 import { dlqTopic } from '../outputs/dead-letters/index.js';
@@ -18,6 +19,8 @@ export interface StatusOptions {
   databaseUrl: string;
   /** Without brokers only the database side is reported (an embedded run). */
   brokers?: string[];
+  /** TLS and SASL for every Kafka client (sources/kafka/security/); absent: PLAINTEXT. */
+  kafkaSecurity?: KafkaSecurity;
   clientId?: string;
   /** Partitions lagging more than this are listed in `overMaxLag`. */
   maxLag?: number;
@@ -97,7 +100,7 @@ export async function collectStatus(o: StatusOptions): Promise<StatusReport> {
     const committed = new Map<string, Map<string, number>>();
     const deadLetters: DeadLetterCount[] = [];
     if (o.brokers !== undefined && o.brokers.length > 0) {
-      kafka = kafkaClient({ brokers: o.brokers, clientId: o.clientId ?? 'sc-project-status', log: silentLogger });
+      kafka = kafkaClient({ brokers: o.brokers, clientId: o.clientId ?? 'sc-project-status', log: silentLogger, security: o.kafkaSecurity });
       const admin = kafka.admin();
       await admin.connect();
       try {

@@ -33,7 +33,7 @@ export interface KafkaHistory {
 
 /** Not connected yet: the caller disconnects the admin whatever happens (rebuild.ts). */
 export function kafkaOf(o: RebuildOptions, log: Logger): KafkaHistory {
-  const kafka = kafkaClient({ brokers: o.brokers ?? [], clientId: o.clientId ?? 'sc-project-rebuild', log });
+  const kafka = kafkaClient({ brokers: o.brokers ?? [], clientId: o.clientId ?? 'sc-project-rebuild', log, security: o.kafkaSecurity });
   return { kafka, admin: kafka.admin() };
 }
 

@@ -4,6 +4,7 @@ import type { TableRename } from '../../compile/shadow.js';
 import type { Logger } from '../ops/log.js';
 import type { AdviceContext } from '../ops/advice.js';
 import type { TestHooks } from '../test-hooks.js';
+import type { KafkaSecurity } from '../sources/kafka/security/options.js';
 
 export interface RebuildOptions {
   /** Spec files or folders (the NEW specs), or give `plan`. */
@@ -14,6 +15,8 @@ export interface RebuildOptions {
   databaseUrl: string;
   /** Kafka brokers (or `from`). */
   brokers?: string[];
+  /** TLS and SASL for every Kafka client (sources/kafka/security/); absent: PLAINTEXT. */
+  kafkaSecurity?: KafkaSecurity;
   clientId?: string;
   /** The embedded default: read the history from these NDJSON files (one stream, as `run --from`) instead of Kafka. */
   from?: string | string[];

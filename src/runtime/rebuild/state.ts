@@ -103,7 +103,7 @@ export async function resolveState(c: Control, sp: ShadowPlan, names: string[], 
 /** History deleted by retention: a rebuild would silently lack it (unless told to accept that). */
 async function checkPartial(sp: ShadowPlan, o: RebuildOptions, c: Control): Promise<void> {
   if (o.from !== undefined || o.allowPartial === true || o.brokers === undefined) return;
-  const kafka = kafkaClient({ brokers: o.brokers, clientId: o.clientId ?? 'sc-project-rebuild', log: silentLogger });
+  const kafka = kafkaClient({ brokers: o.brokers, clientId: o.clientId ?? 'sc-project-rebuild', log: silentLogger, security: o.kafkaSecurity });
   const admin = kafka.admin();
   await admin.connect();
   try {

@@ -10,6 +10,7 @@ const { ConfigResourceTypes } = kafkajs;
 import { dlqTopic } from '../../outputs/dead-letters/index.js';
 import { kafkaLogCreator } from './kafka-log.js';
 import type { Logger } from '../../ops/log.js';
+import type { KafkaSecurity } from './security/options.js';
 
 export { DEFAULT_MAX_MESSAGE_BYTES, fitLetter, kafkaDeadLetters } from '../../outputs/dead-letters/topic.js';
 
@@ -17,6 +18,8 @@ export interface KafkaOptions {
   brokers: string[];
   clientId: string;
   log: Logger;
+  /** TLS and SASL (security/options.ts): every client of the process gets the same. */
+  security?: KafkaSecurity;
 }
 
 export function kafkaClient(o: KafkaOptions): Kafka {
@@ -26,6 +29,8 @@ export function kafkaClient(o: KafkaOptions): Kafka {
     logLevel: logLevel.WARN,
     retry: { initialRetryTime: 300, retries: 10 },
     logCreator: kafkaLogCreator(o.log),
+    ...(o.security?.ssl !== undefined ? { ssl: o.security.ssl } : {}),
+    ...(o.security?.sasl !== undefined ? { sasl: o.security.sasl } : {}),
   });
 }
 

@@ -15,7 +15,7 @@ import type { DeadLetterSink } from '../../outputs/dead-letters/index.js';
 import type { Sink } from '../../sinks/sink.js';
 import { refuseFileRecord, SourceRefusedError } from '../ndjson/record.js';
 import { startGroupConsumer, type GroupConsumerHandle, type GroupConsumerOptions } from './consumer.js';
-import { ensureDeadLetterTopics, ensureTopics, kafkaClient, kafkaDeadLetters, missingTopics } from './client.js';
+import { ensureDeadLetterTopics, ensureTopics, kafkaClient, kafkaDeadLetters, missingTopics, type KafkaOptions } from './client.js';
 
 type UntilStop = <T>(step: string, p: Promise<T>) => Promise<T>;
 
@@ -49,7 +49,7 @@ export class KafkaRun {
 
   private readonly log: Logger;
 
-  constructor(o: { brokers: string[]; clientId: string; log: Logger }) {
+  constructor(o: KafkaOptions) {
     this.log = o.log;
     this.kafka = kafkaClient(o);
     this.producer = this.kafka.producer({ maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
