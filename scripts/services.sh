@@ -10,6 +10,11 @@
 #   export KAFKA_BROKERS=127.0.0.1:9092
 #   export DATABASE_URL=mysql://sc:sc@127.0.0.1:3306/sc_project
 #   export POSTGRES_URL=postgres://sc:sc@127.0.0.1:5432/sc_project
+#   export KAFKA_SASL_SSL_BROKERS=127.0.0.1:9094   (SASL_SSL, SCRAM-SHA-512)
+#   export KAFKA_SSL_BROKERS=127.0.0.1:9095        (SSL)
+#   export KAFKA_CA_FILE=<run dir>/tls/ca.crt    (the CA of both; server certificate for localhost, 127.0.0.1)
+#   export KAFKA_SCRAM_USERNAME=sc-scram
+#   export KAFKA_SCRAM_PASSWORD_FILE=<run dir>/kafka/scram.password
 # so callers can:  eval "$(scripts/services.sh up | grep '^export ')"
 # Everything else goes to stderr.
 #
@@ -21,6 +26,8 @@
 #   SC_CACHE    download cache, outside the repo   (default ~/.cache/sc-project)
 #   SC_RUN_DIR  data, logs and pid files           (default /tmp/sc-project-services)
 #   JAVA, MVN   binaries to use                    (default java, mvn)
+#   SC_KAFKA_PORT, SC_KAFKA_CONTROLLER_PORT, SC_KAFKA_SASL_SSL_PORT, SC_KAFKA_SSL_PORT  the broker's
+#               listeners (default 9092, 9093, 9094, 9095; with another SC_RUN_DIR, a second broker)
 #   MARIADB_BUFFER_POOL, MARIADB_LOG_FILE  InnoDB buffer pool and redo log size (default 1G, 512M;
 #               the Debian defaults, 128M and 96M, make a write-heavy load page to disk)
 set -euo pipefail
@@ -41,8 +48,15 @@ JAVA="${JAVA:-java}"
 MVN="${MVN:-mvn}"
 
 KAFKA_HOST=127.0.0.1
-KAFKA_PORT=9092
-KAFKA_CONTROLLER_PORT=9093
+KAFKA_PORT="${SC_KAFKA_PORT:-9092}"
+KAFKA_CONTROLLER_PORT="${SC_KAFKA_CONTROLLER_PORT:-9093}"
+KAFKA_SASL_SSL_PORT="${SC_KAFKA_SASL_SSL_PORT:-9094}"
+KAFKA_SSL_PORT="${SC_KAFKA_SSL_PORT:-9095}"
+# The test CA and the server certificate (localhost, 127.0.0.1): the run dir's, for any service.
+TLS_DIR="$RUN_DIR/tls"
+# The SCRAM user of the SASL_SSL listener (a local test credential, like sc/sc for the databases;
+# its password is generated once per run dir and handed out as a file, never printed).
+KAFKA_SCRAM_USER=sc-scram
 DB_HOST=127.0.0.1
 DB_PORT=3306
 DB_USER=sc
@@ -123,6 +137,23 @@ print_env() {
   printf 'export POSTGRES_URL=%q\n' "$3"
 }
 
+# The secured listeners' addresses, CA and SCRAM user: the local broker's, or (external services)
+# whatever the environment already says.
+print_kafka_security_env() {
+  local v
+  if [[ "${1:-}" == local ]]; then
+    printf 'export KAFKA_SASL_SSL_BROKERS=%q\n' "$KAFKA_HOST:$KAFKA_SASL_SSL_PORT"
+    printf 'export KAFKA_SSL_BROKERS=%q\n' "$KAFKA_HOST:$KAFKA_SSL_PORT"
+    printf 'export KAFKA_CA_FILE=%q\n' "$TLS_DIR/ca.crt"
+    printf 'export KAFKA_SCRAM_USERNAME=%q\n' "$KAFKA_SCRAM_USER"
+    printf 'export KAFKA_SCRAM_PASSWORD_FILE=%q\n' "$KAFKA_RUN/scram.password"
+    return 0
+  fi
+  for v in KAFKA_SASL_SSL_BROKERS KAFKA_SSL_BROKERS KAFKA_CA_FILE KAFKA_SCRAM_USERNAME KAFKA_SCRAM_PASSWORD_FILE; do
+    [[ -z "${!v:-}" ]] || printf 'export %s=%q\n' "$v" "${!v}"
+  done
+}
+
 need_root() {
   [[ ${EUID:-$(id -u)} -eq 0 ]] || die "$1 needs root (or set KAFKA_BROKERS and DATABASE_URL to existing services)"
 }
@@ -188,18 +219,58 @@ EOF
   log "Kafka jars ready ($(find "$KAFKA_LIBS" -name '*.jar' | wc -l) jars)"
 }
 
+# A test CA and a server certificate for localhost and 127.0.0.1 (openssl), the broker's PKCS12
+# keystore, and the SCRAM user's password: made once per run dir (all or nothing: in a temporary
+# directory first), kept across restarts so clients' CA files stay valid.
+tls_files() {
+  if [[ -s "$TLS_DIR/ca.crt" && -s "$TLS_DIR/server.p12" && -s "$TLS_DIR/keystore.password" ]]; then return 0; fi
+  command -v openssl >/dev/null 2>&1 || die "openssl not found; it makes the test CA and the server certificate"
+  log "making a test CA and a server certificate for localhost/127.0.0.1 in $TLS_DIR"
+  local tmp="$TLS_DIR.tmp.$$"
+  rm -rf "$tmp"
+  mkdir -p "$tmp"
+  if ! (
+    cd "$tmp"
+    openssl rand -hex 16 >keystore.password
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 3650 -subj '/CN=sc-project test CA'
+    openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj '/CN=localhost'
+    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n' >server.ext
+    openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 -extfile server.ext -out server.crt
+    openssl pkcs12 -export -in server.crt -inkey server.key -certfile ca.crt -name server -out server.p12 -passout file:keystore.password
+    chmod 0600 ca.key server.key keystore.password
+  ) >>"$RUN_DIR/tls.log" 2>&1; then
+    rm -rf "$tmp"
+    tail_log "$RUN_DIR/tls.log"
+    die "openssl could not make the test certificates"
+  fi
+  rm -rf "$TLS_DIR"
+  mv "$tmp" "$TLS_DIR"
+}
+
 kafka_write_config() {
   mkdir -p "$KAFKA_RUN/kraft-logs"
+  tls_files
+  if [[ ! -s "$KAFKA_RUN/scram.password" ]]; then
+    (umask 077; openssl rand -hex 16 >"$KAFKA_RUN/scram.password")
+  fi
   cat >"$KAFKA_RUN/server.properties" <<EOF
 # generated by scripts/services.sh
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@$KAFKA_HOST:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT,CONTROLLER://$KAFKA_HOST:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT
+listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT,CONTROLLER://$KAFKA_HOST:$KAFKA_CONTROLLER_PORT,SASL_SSL://$KAFKA_HOST:$KAFKA_SASL_SSL_PORT,SSL://$KAFKA_HOST:$KAFKA_SSL_PORT
+advertised.listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT,SASL_SSL://$KAFKA_HOST:$KAFKA_SASL_SSL_PORT,SSL://$KAFKA_HOST:$KAFKA_SSL_PORT
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL
 inter.broker.listener.name=PLAINTEXT
+# The secured listeners (issue 21): SCRAM-SHA-512 users over TLS, and TLS alone. No client
+# certificates asked; no authorizer, so an authenticated user may do anything.
+sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+ssl.keystore.type=PKCS12
+ssl.keystore.location=$TLS_DIR/server.p12
+ssl.keystore.password=$(cat "$TLS_DIR/keystore.password")
+ssl.client.auth=none
 log.dirs=$KAFKA_RUN/kraft-logs
 offsets.topic.replication.factor=1
 transaction.state.log.replication.factor=1
@@ -251,6 +322,32 @@ kafka_format_storage() {
   printf '%s\n' "$uuid" >"$KAFKA_RUN/cluster-id"
 }
 
+# The SCRAM-SHA-512 user of the SASL_SSL listener, created in KRaft through the PLAINTEXT listener
+# once per formatted storage: the marker holds the cluster id, so a fresh log dir gets it again.
+kafka_scram_user() {
+  local marker="$KAFKA_RUN/scram-user.done" id
+  id="$(cat "$KAFKA_RUN/cluster-id" 2>/dev/null || echo unknown)"
+  if [[ "$(cat "$marker" 2>/dev/null || true)" == "$id $KAFKA_SCRAM_USER" ]]; then return 0; fi
+  log "creating the SCRAM-SHA-512 user $KAFKA_SCRAM_USER"
+  if ! kafka_tool kafka.admin.ConfigCommand --bootstrap-server "$KAFKA_HOST:$KAFKA_PORT" --alter \
+      --entity-type users --entity-name "$KAFKA_SCRAM_USER" \
+      --add-config "SCRAM-SHA-512=[iterations=8192,password=$(cat "$KAFKA_RUN/scram.password")]" >>"$KAFKA_RUN/scram.log" 2>&1; then
+    tail_log "$KAFKA_RUN/scram.log" 10
+    die "could not create the SCRAM user $KAFKA_SCRAM_USER"
+  fi
+  printf '%s %s\n' "$id" "$KAFKA_SCRAM_USER" >"$marker"
+}
+
+# Whether the SASL_SSL and SSL listeners accept connections (a broker an older services.sh
+# started has only PLAINTEXT: it keeps running, with a note to restart it).
+kafka_secured_listeners() {
+  port_open "$KAFKA_HOST" "$KAFKA_SASL_SSL_PORT" && port_open "$KAFKA_HOST" "$KAFKA_SSL_PORT"
+}
+
+kafka_secured_note() {
+  kafka_secured_listeners || log "NOTE: Kafka has no SASL_SSL/SSL listener on $KAFKA_SASL_SSL_PORT/$KAFKA_SSL_PORT (started by an older services.sh?): 'down' then 'up' adds them"
+}
+
 # pid of our broker if it is alive (empty otherwise). Falls back to looking for a broker started
 # with our server.properties in case the pid file was lost.
 kafka_pid() {
@@ -298,6 +395,9 @@ kafka_up() {
   if pid="$(kafka_pid)"; then
     if port_open "$KAFKA_HOST" "$KAFKA_PORT"; then
       log "Kafka already running on $KAFKA_HOST:$KAFKA_PORT (pid $pid)"
+      kafka_write_config
+      kafka_scram_user
+      kafka_secured_note
       return 0
     fi
     # Started but not listening yet (e.g. a concurrent up); wait for it.
@@ -305,6 +405,8 @@ kafka_up() {
     kafka_write_config
     log "Kafka (pid $pid) is starting; waiting..."
     kafka_wait_ready $(( start + KAFKA_TIMEOUT )) "$pid"
+    kafka_scram_user
+    kafka_secured_note
     log "Kafka ready on $KAFKA_HOST:$KAFKA_PORT"
     return 0
   fi
@@ -321,9 +423,10 @@ kafka_up() {
     fi
     die "port $KAFKA_PORT is in use by something that is not a working Kafka broker"
   fi
-  if port_open "$KAFKA_HOST" "$KAFKA_CONTROLLER_PORT"; then
-    die "port $KAFKA_CONTROLLER_PORT (Kafka controller) is already in use"
-  fi
+  local p
+  for p in "$KAFKA_CONTROLLER_PORT" "$KAFKA_SASL_SSL_PORT" "$KAFKA_SSL_PORT"; do
+    if port_open "$KAFKA_HOST" "$p"; then die "port $p (a Kafka listener) is already in use"; fi
+  done
 
   kafka_format_storage
 
@@ -345,7 +448,9 @@ kafka_up() {
   done
   [[ -n "$pid" ]] || die "Kafka did not start (no pid file)"
   kafka_wait_ready $(( start + KAFKA_TIMEOUT )) "$pid"
-  log "Kafka ready on $KAFKA_HOST:$KAFKA_PORT (pid $pid, $(( $(now) - start ))s)"
+  kafka_secured_listeners || die "Kafka runs but its SASL_SSL/SSL listeners ($KAFKA_SASL_SSL_PORT, $KAFKA_SSL_PORT) do not accept; logs in $KAFKA_RUN"
+  kafka_scram_user
+  log "Kafka ready on $KAFKA_HOST:$KAFKA_PORT, SASL_SSL :$KAFKA_SASL_SSL_PORT, SSL :$KAFKA_SSL_PORT (pid $pid, $(( $(now) - start ))s)"
 }
 
 kafka_down() {
@@ -665,6 +770,7 @@ external_up() {
   done
   log "external services accept connections"
   print_env "$KAFKA_BROKERS" "$DATABASE_URL" "${POSTGRES_URL:-$DEFAULT_POSTGRES_URL}"
+  print_kafka_security_env
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -684,6 +790,7 @@ cmd_up() {
   postgres_up
   kafka_up
   print_env "$DEFAULT_KAFKA_BROKERS" "$DEFAULT_DATABASE_URL" "$DEFAULT_POSTGRES_URL"
+  print_kafka_security_env local
 }
 
 cmd_down() {
@@ -711,7 +818,7 @@ cmd_status() {
   fi
   pid="$(kafka_pid || true)"
   if port_open "$KAFKA_HOST" "$KAFKA_PORT"; then
-    echo "kafka: running ($KAFKA_HOST:$KAFKA_PORT${pid:+, pid $pid})"
+    echo "kafka: running ($KAFKA_HOST:$KAFKA_PORT${pid:+, pid $pid}; SASL_SSL :$KAFKA_SASL_SSL_PORT and SSL :$KAFKA_SSL_PORT $(kafka_secured_listeners && echo up || echo 'not listening'))"
   elif [[ -n "$pid" ]]; then
     echo "kafka: stopped (process $pid exists but $KAFKA_HOST:$KAFKA_PORT is not accepting)"; ok=1
   else
@@ -739,8 +846,10 @@ cmd_status() {
 cmd_env() {
   if external_mode; then
     print_env "$KAFKA_BROKERS" "$DATABASE_URL" "${POSTGRES_URL:-$DEFAULT_POSTGRES_URL}"
+    print_kafka_security_env
   else
     print_env "$DEFAULT_KAFKA_BROKERS" "$DEFAULT_DATABASE_URL" "$DEFAULT_POSTGRES_URL"
+    print_kafka_security_env local
   fi
 }
 
