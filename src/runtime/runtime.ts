@@ -150,6 +150,8 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     // leave a new SQLite file with its tables (or an ops server) behind.
     for (const p of fromPaths ?? []) if (p !== '-') checkReadableFile(p);
     log.info('sc-project starting', { version: VERSION, node: process.versions.node, source: fromPaths === undefined ? 'kafka' : describeInput(fromPaths), ...(o.source !== undefined ? { source_name: o.source } : {}), ...(fromPaths === undefined && o.kafkaSecurity !== undefined ? { kafka_security: o.kafkaSecurity.description } : {}), groups: plan.groups.map((g) => g.group).join(',') });
+    // Before anything is created: a Kafka security mistake is one line and exit 1, not retries.
+    await kafka?.checkConnection(untilStop);
     if (o.http !== undefined) {
       ops = await startOpsServer(o.http, { metrics: () => metrics?.scrape() ?? Promise.reject(new Error('no metrics')), health: () => runtime.health(), ready: () => runtime.ready() });
       log.info('serving /metrics, /healthz and /readyz', { address: `http://${ops.host.includes(':') ? `[${ops.host}]` : ops.host}:${ops.port}` });

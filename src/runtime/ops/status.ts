@@ -10,6 +10,7 @@ import { openKnex } from '../../sql/connection.js';
 import { advice, type AdviceContext } from './advice.js';
 import { dlqTopic } from '../outputs/dead-letters/index.js';
 import { kafkaClient } from '../sources/kafka/client.js';
+import { checkBrokers } from '../sources/kafka/security/probe.js';
 import { computeLag, partitionEnds, partitionKey, type PartitionEnds } from './lag.js';
 import { specStatus, type ProjectionSpecStatus } from '../lifecycle/fingerprints.js';
 import { silentLogger } from './log.js';
@@ -100,6 +101,7 @@ export async function collectStatus(o: StatusOptions): Promise<StatusReport> {
     const committed = new Map<string, Map<string, number>>();
     const deadLetters: DeadLetterCount[] = [];
     if (o.brokers !== undefined && o.brokers.length > 0) {
+      await checkBrokers(o.brokers, o.kafkaSecurity, o.clientId ?? 'sc-project-status');
       kafka = kafkaClient({ brokers: o.brokers, clientId: o.clientId ?? 'sc-project-status', log: silentLogger, security: o.kafkaSecurity });
       const admin = kafka.admin();
       await admin.connect();

@@ -22,6 +22,7 @@
  * This file runs those steps in sequence; each is a module of its own: state.ts (where a run
  * starts), build.ts (the shadow: engine.ts + drive.ts + a limit), swap.ts, cleanup.ts.
  */
+import { checkBrokers, KafkaSecurityError } from '../sources/kafka/security/probe.js';
 import { fingerprintOf, projectionShape } from '../../compile/fingerprint.js';
 import type { Plan } from '../../compile/plan.js';
 import { shadowPlan, ShadowPlanError, type ShadowPlan } from '../../compile/shadow.js';
@@ -57,6 +58,13 @@ export async function rebuild(o: RebuildOptions): Promise<RebuildReport> {
     throw e;
   }
   if (o.from === undefined && (o.brokers === undefined || o.brokers.length === 0)) throw new RebuildError('no Kafka brokers: give --brokers or KAFKA_BROKERS, or rebuild from a file with --from');
+  if (o.from === undefined) {
+    try {
+      await checkBrokers(o.brokers ?? [], o.kafkaSecurity, o.clientId ?? 'sc-project-rebuild');
+    } catch (e) {
+      throw e instanceof KafkaSecurityError ? new RebuildError(e.message) : e;
+    }
+  }
   try {
     await applyDdl(o.databaseUrl, [...ENGINE_TABLES, REBUILDS_TABLE]);
   } catch (e) {

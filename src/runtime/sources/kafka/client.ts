@@ -20,6 +20,8 @@ export interface KafkaOptions {
   log: Logger;
   /** TLS and SASL (security/options.ts): every client of the process gets the same. */
   security?: KafkaSecurity;
+  /** The start-up check (security/probe.ts) tries once; everything else retries. */
+  retries?: number;
 }
 
 export function kafkaClient(o: KafkaOptions): Kafka {
@@ -27,7 +29,7 @@ export function kafkaClient(o: KafkaOptions): Kafka {
     clientId: o.clientId,
     brokers: o.brokers,
     logLevel: logLevel.WARN,
-    retry: { initialRetryTime: 300, retries: 10 },
+    retry: { initialRetryTime: 300, retries: o.retries ?? 10 },
     logCreator: kafkaLogCreator(o.log),
     ...(o.security?.ssl !== undefined ? { ssl: o.security.ssl } : {}),
     ...(o.security?.sasl !== undefined ? { sasl: o.security.sasl } : {}),

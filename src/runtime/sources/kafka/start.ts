@@ -14,6 +14,7 @@ import type { Logger } from '../../ops/log.js';
 import type { DeadLetterSink } from '../../outputs/dead-letters/index.js';
 import type { Sink } from '../../sinks/sink.js';
 import { refuseFileRecord, SourceRefusedError } from '../ndjson/record.js';
+import { checkBrokers, KafkaSecurityError } from './security/probe.js';
 import { startGroupConsumer, type GroupConsumerHandle, type GroupConsumerOptions } from './consumer.js';
 import { ensureDeadLetterTopics, ensureTopics, kafkaClient, kafkaDeadLetters, missingTopics, type KafkaOptions } from './client.js';
 
@@ -49,10 +50,20 @@ export class KafkaRun {
 
   private readonly log: Logger;
 
-  constructor(o: KafkaOptions) {
+  constructor(private readonly options: KafkaOptions) {
+    const o = options;
     this.log = o.log;
     this.kafka = kafkaClient(o);
     this.producer = this.kafka.producer({ maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+  }
+
+  /** One try per seed broker: a security mistake fails the start with one line (security/probe.ts). */
+  async checkConnection(untilStop: UntilStop): Promise<void> {
+    try {
+      await untilStop('checking the Kafka connection', checkBrokers(this.options.brokers, this.options.security, this.options.clientId));
+    } catch (e) {
+      throw e instanceof KafkaSecurityError ? new ConfigError(e.message) : e;
+    }
   }
 
   async deadLetters(untilStop: UntilStop): Promise<DeadLetterSink> {
