@@ -23,6 +23,7 @@ beforeEach(() => {
 afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
   for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
+  Object.assign(process.env, saved);
 });
 
 function file(name: string, text: string): string {
@@ -61,8 +62,16 @@ describe('issue 21: --kafka-config', () => {
   it('reads the same keys from KAFKA_<KEY> variables (KAFKA_CONFIG names the file), the variable winning', async () => {
     process.env.KAFKA_CONFIG = file('c.properties', 'security.protocol=SSL\n');
     process.env.KAFKA_SECURITY_PROTOCOL = 'SASL_SSSL';
+    delete process.env.KAFKA_BROKERS;
     const r = await cli(['status', '--database-url', `sqlite:${join(dir, 'x.db')}`]);
     expect(r).toEqual({ code: 2, out: 'Kafka client configuration: KAFKA_SECURITY_PROTOCOL: security.protocol must be one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL, got "SASL_SSSL"\n' });
+  });
+
+  it('status without brokers nor a file reads the database only, whatever KAFKA_* says', async () => {
+    process.env.KAFKA_SECURITY_PROTOCOL = 'SASL_SSSL';
+    delete process.env.KAFKA_BROKERS;
+    const r = await cli(['status', '--config', 'projections', '--database-url', `sqlite:${join(dir, 'none.db')}`]);
+    expect(r.out).not.toContain('Kafka client configuration');
   });
 
   it('takes the brokers from --brokers first, else from bootstrap.servers', () => {

@@ -21,7 +21,9 @@ export async function statusCommand(o: StatusCommandOptions): Promise<CommandRes
   if (maxLag !== undefined && (!Number.isInteger(maxLag) || maxLag < 0)) return result(EXIT_USAGE, '', `--max-lag must be a whole number ≥ 0, got ${o.maxLag}\n`);
   const db = existingDatabase(o.databaseUrl);
   if ('error' in db) return result(EXIT_FAILED, '', `${db.error}\n`);
-  const kafka = kafkaConnection(o);
+  // Without brokers nor a properties file, status reads the database only: KAFKA_* variables
+  // meant for a run elsewhere are not read (nor refused).
+  const kafka = o.brokers !== undefined || o.kafkaConfig !== undefined ? kafkaConnection(o) : { brokers: undefined, security: undefined };
   if ('failure' in kafka) return kafka.failure;
   const v = validatePaths(o.config);
   if (v.plan === undefined) return result(EXIT_FAILED, '', formatDiagnostics(v.diagnostics, 'text') + '\n');
