@@ -677,6 +677,9 @@ postgres_setup() {
 postgres_up() {
   postgres_install
   need_root "starting PostgreSQL"
+  # Its logs go here even when a PostgreSQL of another run dir already answers on the port
+  # (install -d below gives it to the postgres user before a cluster is made in it).
+  mkdir -p "$PG_RUN"
   if postgres_ready; then
     log "PostgreSQL already running on $PG_HOST:$PG_PORT"
     postgres_setup
