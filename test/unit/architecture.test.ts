@@ -73,6 +73,7 @@ const DRIVERS: Record<string, { module: RegExp; allowed: Record<string, string> 
     module: /^pg(\/.*)?$/,
     allowed: {
       'src/sql/dialects/postgres/connect.ts': "node-postgres' default type parsers behind ours (values.ts), for the sink's pool and knex's",
+      'src/runtime/sinks/postgres.ts': "the PostgreSQL sink's pool",
     },
   },
   knex: {

@@ -6,6 +6,7 @@
 import { parseDatabaseUrl, type DatabaseKind } from '../../sql/connection.js';
 import type { Sink } from './sink.js';
 import { openMysqlSink } from './mysql.js';
+import { openPostgresSink } from './postgres.js';
 import { openSqliteSink } from './sqlite.js';
 
 export interface OpenSinkOptions {
@@ -17,7 +18,7 @@ export interface OpenSinkOptions {
 
 const OPENERS: Readonly<Record<DatabaseKind, (databaseUrl: string, o: OpenSinkOptions) => Promise<Sink>>> = {
   mysql: (url, o) => openMysqlSink(url, o.connections, { lockTimeoutS: o.lockTimeoutS }),
-  postgres: () => Promise.reject(new Error('PostgreSQL: ddl --apply and --diff work; the runtime does not write to it yet (issue 20)')),
+  postgres: (url, o) => openPostgresSink(url, o.connections, { lockTimeoutS: o.lockTimeoutS }),
   sqlite: async (url) => openSqliteSink(url),
 };
 

@@ -51,6 +51,15 @@ describe('postgres statements', () => {
   });
 });
 
+describe('dead letters', () => {
+  it('write a NUL of a reason as the six characters \\u0000 on every database (PostgreSQL text cannot hold NUL)', () => {
+    for (const d of ['mysql', 'postgres', 'sqlite'] as const) {
+      const st = engineSql(d).insertDeadLetters([{ id: 'x', topic: 't', partition: 0, offset: 1, group: 'g', projection: null, reason: 'bad token "\u0000"', key: null, value: null, at: 'now' }]);
+      expect(st.params[6]).toBe('bad token "\\u0000"');
+    }
+  });
+});
+
 describe('postgres URLs', () => {
   it('parses both schemes, percent-decoding the login, password and database', () => {
     expect(parsePostgresUrl('postgres://sc:p%40ss%2Fw@db.local:6543/my%20db')).toEqual({ kind: 'postgres', host: 'db.local', port: 6543, login: 'sc', password: 'p@ss/w', database: 'my db' });
