@@ -51,6 +51,8 @@ export interface DialectErrors {
   readonly classify: (err: object) => 'transient' | 'data' | undefined;
   /** A primary or unique key already taken (an id claimed, a position inserted, concurrently). */
   readonly isDuplicateKey: (err: object) => boolean;
+  /** A table that does not exist (yet): `status` before the first run reads it as empty. */
+  readonly isMissingTable: (err: object) => boolean;
 }
 
 /**

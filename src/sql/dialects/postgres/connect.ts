@@ -7,7 +7,7 @@ import knexFactory from 'knex';
 import type { Knex } from 'knex';
 import pg from 'pg';
 // Not MariaDB's own: the login option is named alike in node-postgres, and the message alike too.
-import { atServer, credentials } from '../mysql/connect.js';
+import { atServer, credentials, KNEX_LOG } from '../mysql/connect.js';
 import { numberPlaceholders } from './placeholders.js';
 import type { PostgresTarget } from './url.js';
 import { TEXT_PARSERS } from './values.js';
@@ -38,7 +38,7 @@ export function postgresClientConfig(target: PostgresTarget): Record<string, unk
 
 /** Opens a knex instance on the server. The caller owns it and must `destroy()` it. */
 export function openPostgresKnex(target: PostgresTarget): Knex {
-  const k = knexFactory({ client: 'pg', connection: postgresClientConfig(target) as Knex.PgConnectionConfig });
+  const k = knexFactory({ client: 'pg', log: KNEX_LOG, connection: postgresClientConfig(target) as Knex.PgConnectionConfig });
   // knex numbers every `?` of a statement, also inside a literal (a DDL default 'new?' would be
   // stored as 'new$1'); the engine's own numbering skips literals and quoted names.
   const client = k.client as unknown as { acquireRawConnection(): Promise<unknown>; positionBindings(sql: string): string };

@@ -92,6 +92,8 @@ describe('postgres errors', () => {
     expect(postgresErrors.classify({ code: '23505' })).toBeUndefined(); // no severity: not a server error
     expect(postgresErrors.isDuplicateKey(db('23505'))).toBe(true);
     expect(postgresErrors.isDuplicateKey(db('23503'))).toBe(false);
+    expect(postgresErrors.isMissingTable(db('42P01'))).toBe(true);
+    expect(postgresErrors.isMissingTable({ errno: 1146 })).toBe(false);
   });
 });
 

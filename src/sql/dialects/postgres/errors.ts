@@ -52,4 +52,6 @@ export const postgresErrors: DialectErrors = {
   },
   // 23505 unique_violation: a primary or unique key already taken.
   isDuplicateKey: (err) => sqlState(err) === '23505',
+  // 42P01 undefined_table.
+  isMissingTable: (err) => sqlState(err) === '42P01',
 };
