@@ -1,6 +1,6 @@
 /**
- * Issue 20, step 2: the PostgreSQL sink. `run --from` of the shipped projections' example
- * stream gives on PostgreSQL the rows it gives on SQLite, cell by cell (values read back as the
+ * Issue 20, steps 2 and 3: the PostgreSQL sink. `run --from` of the shipped projections' example
+ * stream gives on PostgreSQL the rows it gives on SQLite and on MariaDB, cell by cell (values read back as the
  * other sinks give them); a transaction's named locks wait at most the lock timeout; claims
  * return only the ids they inserted; a failed unit leaves nothing behind.
  */
@@ -9,15 +9,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openKnex } from '../../src/sql/connection.js';
+import { openKnex, parseDatabaseUrl } from '../../src/sql/connection.js';
+import { introspect } from '../../src/sql/introspect.js';
 import { ENGINE_TABLES } from '../../src/sql/engine-tables.js';
 import { applyDdl } from '../../src/sql/apply.js';
 import { openSink } from '../../src/runtime/sinks/open.js';
 import { LockWaitError } from '../../src/runtime/sinks/sink.js';
 import { BIN, ROOT } from '../helpers/runner.js';
-import { freshPostgresDatabase, skipWithout } from '../helpers/services.js';
+import { freshDatabase, freshPostgresDatabase, skipWithout } from '../helpers/services.js';
 
-const skip = skipWithout('POSTGRES_URL');
+const skip = skipWithout('POSTGRES_URL', 'DATABASE_URL');
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -30,6 +31,8 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 /** A cell as text both databases agree on: numbers as digits (no trailing fraction zeros), JSON canonical. */
 function cell(v: unknown): string | null {
   if (v === null || v === undefined) return null;
+  // mysql2 hands JSON columns over parsed.
+  if (typeof v === 'object') return JSON.stringify(canonical(v));
   const s = String(v);
   if (/^[[{]/u.test(s)) {
     try {
@@ -51,12 +54,9 @@ async function dump(url: string): Promise<Record<string, string[]>> {
   const k = openKnex(url);
   try {
     const out: Record<string, string[]> = {};
-    const names = url.startsWith('sqlite:')
-      ? ((await k.raw(`select name from sqlite_master where type = 'table' and name not like 'sqlite%'`)) as Array<{ name: string }>).map((r) => r.name)
-      : ((await k.raw(`select table_name as name from information_schema.tables where table_schema = current_schema()`)) as { rows: Array<{ name: string }> }).rows.map((r) => r.name);
-    for (const t of names.filter((n) => !['sc_processed_events', 'sc_consumer_positions', 'sc_sources', 'sc_spec_fingerprints'].includes(n) && !n.startsWith('sc_http'))) {
-      const raw = await k.raw(`select * from "${t}"`);
-      const rows = (Array.isArray(raw) ? raw : (raw as { rows: unknown[] }).rows) as Array<Record<string, unknown>>;
+    const names = (await introspect(k, parseDatabaseUrl(url).kind)).keys();
+    for (const t of [...names].filter((n) => !['sc_processed_events', 'sc_consumer_positions', 'sc_sources', 'sc_spec_fingerprints'].includes(n) && !n.startsWith('sc_http'))) {
+      const rows = (await k(t).select('*')) as Array<Record<string, unknown>>;
       // Dead letters carry their time of writing: compared without it.
       out[t] = rows.map((r) => JSON.stringify(Object.keys(r).sort().filter((c) => c !== 'created_at' || t !== 'sc_dead_letters').map((c) => [c, cell(r[c])]))).sort();
     }
@@ -72,21 +72,29 @@ describe.skipIf(skip)('the PostgreSQL sink (issue 20)', () => {
     for (const c of cleanups.splice(0).reverse()) await c();
   });
 
-  it('run --from of the shipped projections: the same rows as on SQLite, cell by cell', async () => {
+  it('run --from of the shipped projections: the same rows as on SQLite and MariaDB, cell by cell', async () => {
     const db = await freshPostgresDatabase();
     cleanups.push(db.drop);
+    const maria = await freshDatabase();
+    cleanups.push(maria.drop);
     const dir = mkdtempSync(join(tmpdir(), 'sc-pg-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     const lite = `sqlite:${join(dir, 'x.db')}`;
     const onPg = await cli(['run', '--from', 'examples/events.ndjson', '--database-url', db.url, '--no-progress']);
     const onLite = await cli(['run', '--from', 'examples/events.ndjson', '--database-url', lite, '--no-progress']);
+    const onMaria = await cli(['run', '--from', 'examples/events.ndjson', '--database-url', maria.url, '--no-progress']);
     // Exit 3: the example stream holds poison messages, dead-lettered alike.
-    expect([onPg.code, onLite.code]).toEqual([3, 3]);
+    expect([onPg.code, onLite.code, onMaria.code]).toEqual([3, 3, 3]);
     const summary = (out: string) => out.slice(out.indexOf('rows per table:'));
     expect(summary(onPg.stdout)).toBe(summary(onLite.stdout));
-    const [pgRows, liteRows] = [await dump(db.url), await dump(lite)];
+    expect(summary(onMaria.stdout)).toBe(summary(onLite.stdout));
+    const [pgRows, liteRows, mariaRows] = [await dump(db.url), await dump(lite), await dump(maria.url)];
     expect(Object.keys(pgRows).sort()).toEqual(Object.keys(liteRows).sort());
-    for (const t of Object.keys(liteRows)) expect(pgRows[t], t).toEqual(liteRows[t]);
+    expect(Object.keys(mariaRows).sort()).toEqual(Object.keys(liteRows).sort());
+    for (const t of Object.keys(liteRows)) {
+      expect(pgRows[t], `postgres ${t}`).toEqual(liteRows[t]);
+      expect(mariaRows[t], `mariadb ${t}`).toEqual(liteRows[t]);
+    }
     expect(pgRows.sc_dead_letters?.length).toBeGreaterThan(0);
     // A second run finds everything applied: the positions were committed with the rows.
     const again = await cli(['run', '--from', 'examples/events.ndjson', '--database-url', db.url, '--no-progress']);
