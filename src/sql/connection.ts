@@ -1,19 +1,22 @@
 /**
- * Database URLs and the one place that opens a knex connection: the switch from a URL to its
+ * Database URLs and the one place that opens a knex connection: the switch from a URL's form
+ * (isSqliteUrl, isPostgresUrl, else MariaDB's, whose parser names every accepted form) to its
  * dialect's folder, which parses it (sql/dialects/<d>/url.ts) and connects (…/connect.ts, with
  * the options that change how values read back: time zone, big numbers, date strings).
  */
 import type { Knex } from 'knex';
 import { openMysqlKnex } from './dialects/mysql/connect.js';
 import { parseMysqlUrl, type MysqlTarget } from './dialects/mysql/url.js';
+import { openPostgresKnex } from './dialects/postgres/connect.js';
+import { isPostgresUrl, parsePostgresUrl, type PostgresTarget } from './dialects/postgres/url.js';
 import { openSqliteKnex } from './dialects/sqlite/connect.js';
 import { isSqliteUrl, parseSqliteUrl, type SqliteTarget } from './dialects/sqlite/url.js';
 
-/** The databases `--database-url` can point at. Postgres DDL can be printed, not applied. */
+/** The databases `--database-url` can point at. */
 export type DatabaseKind = DatabaseTarget['kind'];
 
-export type DatabaseTarget = MysqlTarget | SqliteTarget;
-export { isSqliteUrl };
+export type DatabaseTarget = MysqlTarget | PostgresTarget | SqliteTarget;
+export { isPostgresUrl, isSqliteUrl };
 export { atServer, credentials } from './dialects/mysql/connect.js';
 
 /**
@@ -21,10 +24,12 @@ export { atServer, credentials } from './dialects/mysql/connect.js';
  * with the forms every database accepts. Each form is parsed in its dialect's folder.
  */
 export function parseDatabaseUrl(databaseUrl: string): DatabaseTarget {
-  return isSqliteUrl(databaseUrl) ? parseSqliteUrl(databaseUrl) : parseMysqlUrl(databaseUrl);
+  if (isSqliteUrl(databaseUrl)) return parseSqliteUrl(databaseUrl);
+  return isPostgresUrl(databaseUrl) ? parsePostgresUrl(databaseUrl) : parseMysqlUrl(databaseUrl);
 }
 
 /** Opens a knex instance for the URL. The caller owns it and must `destroy()` it. */
 export function openKnex(databaseUrl: string): Knex {
-  return isSqliteUrl(databaseUrl) ? openSqliteKnex(parseSqliteUrl(databaseUrl)) : openMysqlKnex(parseMysqlUrl(databaseUrl));
+  if (isSqliteUrl(databaseUrl)) return openSqliteKnex(parseSqliteUrl(databaseUrl));
+  return isPostgresUrl(databaseUrl) ? openPostgresKnex(parsePostgresUrl(databaseUrl)) : openMysqlKnex(parseMysqlUrl(databaseUrl));
 }

@@ -151,7 +151,7 @@ describe('engine tables', () => {
 describe('ddlScript', () => {
   it('has a header and ends every statement with a semicolon', () => {
     const script = ddlScript([parts], 'postgres');
-    expect(script.startsWith('-- sc-project ddl for postgres; tables: 1.\n')).toBe(true);
+    expect(script.startsWith('-- sc-project ddl for postgres (PostgreSQL 13+); tables: 1.\n')).toBe(true);
     expect(script.endsWith(');\n')).toBe(true);
   });
   it('prints only the header for no tables', () => {

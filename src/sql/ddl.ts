@@ -155,9 +155,12 @@ export function tableStatements(table: TableDef, dialect: Dialect, keyCollation:
 }
 
 function defineColumn(k: Knex, t: Knex.CreateTableBuilder, column: ColumnDef, keyed: Set<string>, dialect: Dialect, keyCollation: string): Knex.ColumnBuilder {
-  const c = t.specificType(column.name, columnSqlType(column, dialect));
-  // Keys compare exactly on every database (sql/dialects/mysql/ddl.ts says why MariaDB needs this).
-  if (ddlSyntaxOf(dialect).collatesKeys && column.type === 'string' && keyed.has(column.name)) c.collate(keyCollation);
+  const syntax = ddlSyntaxOf(dialect);
+  // Keys compare exactly on every database (sql/dialects/<d>/ddl.ts says why each needs this).
+  const collated = syntax.collatesKeys && column.type === 'string' && keyed.has(column.name);
+  const type = columnSqlType(column, dialect);
+  const c = t.specificType(column.name, collated && syntax.keyType !== undefined ? syntax.keyType(type) : type);
+  if (collated && syntax.keyType === undefined) c.collate(keyCollation);
   if (column.nullable) c.nullable();
   else c.notNullable();
   const dflt = defaultValue(k, column, dialect);

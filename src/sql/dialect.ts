@@ -11,10 +11,10 @@ import type { LiveTable } from './live-schema.js';
 import type { ChangeBuilder } from './statement.js';
 
 /** The databases the runtime writes to. */
-export type SqlDialect = 'mysql' | 'sqlite';
+export type SqlDialect = 'mysql' | 'postgres' | 'sqlite';
 
-/** The databases `sc-project ddl` prints a schema for: PostgreSQL's is printed, not applied yet. */
-export type DdlDialect = SqlDialect | 'postgres';
+/** The databases `sc-project ddl` prints a schema for: every one the runtime writes to. */
+export type DdlDialect = SqlDialect;
 
 /**
  * How a database's CREATE TABLE differs; sql/ddl.ts builds the rest with knex (as a string
@@ -31,13 +31,19 @@ export interface DdlSyntax {
   readonly tableOptions?: { readonly engine: string; readonly charset: string; readonly collate: string };
   /** Key and unique string columns name the key collation (ddl.ts KEY_COLLATIONS). */
   readonly collatesKeys: boolean;
+  /**
+   * A key string column's type with its collation, where the collation is part of the type text
+   * (PostgreSQL: knex's collate() is MySQL-only); without it, knex's collate() names `keyCollation`.
+   */
+  readonly keyType?: (type: string) => string;
   /** What the script's header says after the database's name: the servers it is written for. */
   readonly scriptTarget: string;
 }
 
 /**
  * What a database driver's errors mean to the engine. `classify` answers only for this driver's
- * own errors (their codes do not overlap: mysql2's numeric errno, SQLite's SQLITE_* codes), so the
+ * own errors (their codes do not overlap: mysql2's numeric errno and ER_* codes, SQLite's SQLITE_*
+ * codes, PostgreSQL's five-character SQLSTATEs on node-postgres' DatabaseError), so the
  * runtime can ask every dialect without knowing which one failed (runtime/commit/retry.ts).
  */
 export interface DialectErrors {
@@ -45,6 +51,8 @@ export interface DialectErrors {
   readonly classify: (err: object) => 'transient' | 'data' | undefined;
   /** A primary or unique key already taken (an id claimed, a position inserted, concurrently). */
   readonly isDuplicateKey: (err: object) => boolean;
+  /** A table that does not exist (yet): `status` before the first run reads it as empty. */
+  readonly isMissingTable: (err: object) => boolean;
 }
 
 /**
@@ -77,8 +85,6 @@ export interface Dialect {
    * IGNORE's downgrading of other errors: a value too long for its column still fails.
    */
   readonly insertOrKeep: (insert: string, key: string) => string;
-  /** The verb of an `INSERT … SELECT` that skips the rows whose key exists. */
-  readonly insertIgnoreInto: string;
   /**
    * `INSERT INTO … VALUES …` made to update the existing row of a duplicate `key` instead, with
    * `assignments` (`col = expr` texts; `excluded(col)` is the value the insert carried).

@@ -142,7 +142,7 @@ export function engineSql(dialect: SqlDialect) {
     },
     insertDeadLetters(rows: DeadLetterRow[]): Statement {
       const cols = ['dlq_id', 'topic', 'partition', 'offset', 'consumer_group', 'projection', 'reason', 'key_bytes', 'value_bytes', 'created_at'];
-      const params: SqlValue[] = rows.flatMap((r) => [r.id, r.topic, r.partition, r.offset, r.group, r.projection, r.reason, r.key, r.value, r.at]);
+      const params: SqlValue[] = rows.flatMap((r) => [r.id, r.topic, r.partition, r.offset, r.group, r.projection, visibleNul(r.reason), r.key, r.value, r.at]);
       const head = `INSERT INTO ${q('sc_dead_letters')} (${cols.map(q).join(',')}) VALUES ${tuples(rows.length, cols.length)}`;
       return { sql: d.insertOrKeep(head, 'dlq_id'), params };
     },
@@ -174,6 +174,15 @@ export function engineSql(dialect: SqlDialect) {
 }
 
 export type EngineSql = ReturnType<typeof engineSql>;
+
+/**
+ * A reason quotes the message it is about (a JSON parser's error names the bad character), so it
+ * may hold NUL, which PostgreSQL's text cannot store (22021): the dead letter would fail as its
+ * message did, again and again. Written as the six characters `\u0000` on every database.
+ */
+export function visibleNul(text: string): string {
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '\\u0000') : text;
+}
 
 /** A DATETIME(3) literal in UTC, as the engine stores times: now, or the given time. */
 export function sqlNow(at: Date = new Date()): string {

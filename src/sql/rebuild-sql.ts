@@ -61,7 +61,8 @@ export function rebuildSql(dialect: SqlDialect) {
     copyProcessed(from: string, to: string, since?: string): Statement {
       const cols = ['event_id', 'entity_id', 'entity_version', 'event_type', 'processed_at'];
       return {
-        sql: `${d.insertIgnoreInto} ${q('sc_processed_events')} (${q('consumer_group')}, ${cols.map(q).join(', ')}) SELECT ?, ${cols.map(q).join(', ')} FROM ${q('sc_processed_events')} WHERE ${q('consumer_group')} = ?${since !== undefined ? ` AND ${q('processed_at')} >= ?` : ''}`,
+        // The SELECT has a WHERE, so SQLite parses an ON CONFLICT after it (https://sqlite.org/lang_upsert.html).
+        sql: d.insertIgnore(`INSERT INTO ${q('sc_processed_events')} (${q('consumer_group')}, ${cols.map(q).join(', ')}) SELECT ?, ${cols.map(q).join(', ')} FROM ${q('sc_processed_events')} WHERE ${q('consumer_group')} = ?${since !== undefined ? ` AND ${q('processed_at')} >= ?` : ''}`),
         params: since !== undefined ? [to, from, since] : [to, from],
       };
     },

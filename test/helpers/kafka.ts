@@ -7,7 +7,7 @@
 import { Kafka, logLevel, type Admin, type IHeaders, type KafkaMessage } from 'kafkajs';
 import mysql from 'mysql2/promise';
 import Database from 'better-sqlite3';
-import { parseDatabaseUrl } from '../../src/sql/connection.js';
+import { openKnex, parseDatabaseUrl } from '../../src/sql/connection.js';
 import { KAFKA_BROKERS } from './services.js';
 import type { StreamMessage } from './stream.js';
 import { sleep, waitFor } from './wait.js';
@@ -157,6 +157,16 @@ export async function dbPositions(databaseUrl: string, group: string): Promise<M
       throw e;
     } finally {
       await c.end().catch(() => undefined);
+    }
+  } else if (target.kind === 'postgres') {
+    const k = openKnex(databaseUrl);
+    try {
+      rows = ((await k.raw('SELECT "topic", "partition", "next_offset" FROM "sc_consumer_positions" WHERE "consumer_group" = ?', [group])) as { rows: Array<Record<string, unknown>> }).rows;
+    } catch (e) {
+      if ((e as { code?: unknown }).code === '42P01') return new Map(); // no such table yet
+      throw e;
+    } finally {
+      await k.destroy();
     }
   } else {
     const db = new Database(target.filename, { readonly: true });

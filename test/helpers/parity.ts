@@ -12,8 +12,7 @@ import { silentLogger } from '../../src/runtime/ops/log.js';
 import type { RawMessage } from '../../src/runtime/apply/message.js';
 import { GroupProcessor } from '../../src/runtime/commit/processor.js';
 import { groupRoutes } from '../../src/runtime/apply/routes.js';
-import { openMysqlSink } from '../../src/runtime/sinks/mysql.js';
-import { openSqliteSink } from '../../src/runtime/sinks/sqlite.js';
+import { openSink } from '../../src/runtime/sinks/open.js';
 import type { Sink } from '../../src/runtime/sinks/sink.js';
 import { newStats, type GroupStats } from '../../src/runtime/ops/stats.js';
 import { validatePaths } from '../../src/validate/index.js';
@@ -40,7 +39,7 @@ export function message(topic: string, offset: number, value: Buffer | string | 
 /** Create the plan's tables at `url` and apply the messages in batches of `batch`; the groups' stats. */
 export async function applyMessages(url: string, plan: Plan, messages: RawMessage[], batch = 100): Promise<GroupStats[]> {
   await applyDdl(url, [...plan.tables, ...ENGINE_TABLES]);
-  const sink: Sink = url.startsWith('sqlite:') ? openSqliteSink(url) : await openMysqlSink(url);
+  const sink: Sink = await openSink(url);
   try {
     const out: GroupStats[] = [];
     for (const g of plan.groups) {
@@ -80,8 +79,18 @@ export async function readRows(url: string, table: string, orderBy: string[]): P
     }
   }
   const { default: mysql } = await import('mysql2/promise');
-  const { credentials, parseDatabaseUrl } = await import('../../src/sql/connection.js');
+  const { credentials, parseDatabaseUrl, openKnex } = await import('../../src/sql/connection.js');
   const t = parseDatabaseUrl(url);
+  if (t.kind === 'postgres') {
+    // The engine's own connection, values as its sink reads them; COLLATE "C": byte for byte, as SQLite's BINARY.
+    const k = openKnex(url);
+    try {
+      const r = (await k.raw(`SELECT * FROM "${table}" ORDER BY ${orderBy.map((col) => `"${col}" COLLATE "C"`).join(', ')}`)) as { rows: Array<Record<string, Cell>> };
+      return r.rows;
+    } finally {
+      await k.destroy();
+    }
+  }
   if (t.kind !== 'mysql') throw new Error('not a mysql URL');
   const c = await mysql.createConnection({ host: t.host, port: t.port, ...credentials(t), database: t.database, charset: 'utf8mb4', timezone: 'Z', dateStrings: true, supportBigNumbers: true, bigNumberStrings: true, jsonStrings: true });
   try {

@@ -5,14 +5,16 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
+import pg from 'pg';
 import { parseDatabaseUrl } from '../../src/sql/connection.js';
 
 export const CI = process.env.CI === 'true';
 export const DATABASE_URL = process.env.DATABASE_URL;
 export const KAFKA_BROKERS = process.env.KAFKA_BROKERS;
+export const POSTGRES_URL = process.env.POSTGRES_URL;
 
 /** True when the suite must be skipped (not in CI, service not configured). */
-export function skipWithout(...names: Array<'DATABASE_URL' | 'KAFKA_BROKERS'>): boolean {
+export function skipWithout(...names: Array<'DATABASE_URL' | 'KAFKA_BROKERS' | 'POSTGRES_URL'>): boolean {
   const missing = names.filter((n) => !process.env[n]);
   if (missing.length === 0) return false;
   if (CI) throw new Error(`${missing.join(' and ')} not set: CI must run the integration tests against real services (scripts/services.sh up)`);
@@ -38,6 +40,30 @@ export async function freshDatabase(prefix = 'sc_t'): Promise<{ url: string; nam
       await c.end();
     },
   };
+}
+
+/**
+ * A fresh PostgreSQL database for one test (POSTGRES_URL's role must have CREATEDB, as
+ * scripts/services.sh makes it); returns its URL and a drop function. Created from template0 with
+ * UTF8, so the server's default template cannot change what the test sees.
+ */
+export async function freshPostgresDatabase(prefix = 'sc_t'): Promise<{ url: string; name: string; drop: () => Promise<void> }> {
+  if (!POSTGRES_URL) throw new Error('POSTGRES_URL not set: run eval "$(bash scripts/services.sh env)"');
+  const name = `${prefix}_${randomBytes(4).toString('hex')}`;
+  const admin = async (sql: string): Promise<void> => {
+    const c = new pg.Client({ connectionString: POSTGRES_URL });
+    await c.connect();
+    try {
+      await c.query(sql);
+    } finally {
+      await c.end();
+    }
+  };
+  await admin(`CREATE DATABASE "${name}" TEMPLATE template0 ENCODING 'UTF8'`);
+  const u = new URL(POSTGRES_URL);
+  u.pathname = `/${name}`;
+  // WITH (FORCE): a test's pool may still hold a connection when it drops the database.
+  return { url: u.toString(), name, drop: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
 }
 
 export function uniqueName(prefix: string): string {

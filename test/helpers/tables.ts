@@ -1,10 +1,10 @@
 /**
- * Read the spec's tables back from MariaDB or SQLite in the model's normalized form (see
+ * Read the spec's tables back from MariaDB, PostgreSQL or SQLite in the model's normalized form (see
  * model.ts), and diff two table sets with a short, readable report.
  */
 import Database from 'better-sqlite3';
 import mysql from 'mysql2/promise';
-import { parseDatabaseUrl } from '../../src/sql/connection.js';
+import { openKnex, parseDatabaseUrl } from '../../src/sql/connection.js';
 import { canonicalJson, decimal, DECIMAL_COLUMNS, JSON_COLUMNS, sortTables, TABLE_KEYS, type Row, type Tables, type Value } from './model.js';
 
 export async function readTables(databaseUrl: string, tables: string[] = Object.keys(TABLE_KEYS)): Promise<Tables> {
@@ -16,6 +16,14 @@ export async function readTables(databaseUrl: string, tables: string[] = Object.
       for (const t of tables) raw[t] = (await c.query(`SELECT * FROM \`${t}\``))[0] as Array<Record<string, unknown>>;
     } finally {
       await c.end();
+    }
+  } else if (target.kind === 'postgres') {
+    // The engine's own connection: values read back as its sink gives them (sql/dialects/postgres/values.ts).
+    const k = openKnex(databaseUrl);
+    try {
+      for (const t of tables) raw[t] = ((await k.raw(`SELECT * FROM "${t}"`)) as { rows: Array<Record<string, unknown>> }).rows;
+    } finally {
+      await k.destroy();
     }
   } else {
     const db = new Database(target.filename, { readonly: true });

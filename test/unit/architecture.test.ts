@@ -69,13 +69,21 @@ const DRIVERS: Record<string, { module: RegExp; allowed: Record<string, string> 
     },
   },
   'better-sqlite3': { module: /^better-sqlite3$/, allowed: { 'src/runtime/sinks/sqlite.ts': 'the SQLite sink' } },
-  pg: { module: /^pg(\/.*)?$/, allowed: {} },
+  pg: {
+    module: /^pg(\/.*)?$/,
+    allowed: {
+      'src/sql/dialects/postgres/connect.ts': "node-postgres' default type parsers behind ours (values.ts), for the sink's pool and knex's",
+      'src/runtime/sinks/postgres.ts': "the PostgreSQL sink's pool",
+    },
+  },
   knex: {
     module: /^knex(\/.*)?$/,
     allowed: {
       'src/sql/connection.ts': "openKnex returns the dialect folder's connection (type)",
       'src/sql/dialects/mysql/connect.ts': 'opens the MariaDB connections of ddl --apply, migrations, introspection and status',
       'src/sql/dialects/sqlite/connect.ts': 'opens the SQLite connections of ddl --apply, migrations, introspection and status',
+      'src/sql/dialects/postgres/connect.ts': 'opens the PostgreSQL connections of ddl --apply, migrations, introspection and status',
+      'src/sql/dialects/postgres/introspect.ts': "PostgreSQL's pg_catalog reads on the caller's connection",
       'src/sql/ddl.ts': 'a string builder only: knex without a connection never loads a driver',
       'src/sql/apply.ts': 'runs DDL on a connection its caller opened (type)',
       'src/sql/introspect.ts': 'reads the schema on a connection its caller opened (type)',
@@ -103,10 +111,9 @@ const DRIVERS: Record<string, { module: RegExp; allowed: Record<string, string> 
 
 /** (c) Branches on the database outside src/sql/dialects/, by file. */
 const DIALECT_BRANCHES: Record<string, number> = {
-  // (src/sql/connection.ts picks a URL's folder with isSqliteUrl: the one switch on a URL beside
-  // openSink; each folder parses its URLs (url.ts) and opens its knex connection (connect.ts).)
-  // The one openSink(url) the issue allows beside the dialect folders: the URL picks the sink.
-  'src/runtime/sinks/open.ts': 2,
+  // (src/sql/connection.ts picks a URL's folder with isSqliteUrl and isPostgresUrl: the one switch
+  // on a URL beside openSink; each folder parses its URLs (url.ts) and opens its knex connection
+  // (connect.ts). runtime/sinks/open.ts picks a sink by a lookup on the URL's kind: no branch.)
 };
 
 /** (d) The one module that reads the test-only crash hooks (runtime/test-hooks.ts says why). */

@@ -7,6 +7,7 @@ import type { Kafka } from 'kafkajs';
 import type { Plan } from '../../compile/plan.js';
 import type { KafkaSecurity } from '../sources/kafka/security/options.js';
 import { openKnex } from '../../sql/connection.js';
+import { ALL_DIALECTS } from '../../sql/dialects/index.js';
 import { advice, type AdviceContext } from './advice.js';
 import { dlqTopic } from '../outputs/dead-letters/index.js';
 import { kafkaClient } from '../sources/kafka/client.js';
@@ -158,8 +159,7 @@ type Db = ReturnType<typeof openKnex>;
 
 /** A table the engine has not created yet reads as empty (status before the first run). */
 function isMissingTable(e: unknown): boolean {
-  const x = e as { errno?: unknown; message?: unknown };
-  return x?.errno === 1146 || (typeof x?.message === 'string' && /no such table/i.test(x.message));
+  return typeof e === 'object' && e !== null && ALL_DIALECTS.some((d) => d.errors.isMissingTable(e));
 }
 
 async function readRebuilds(db: Db, positions: Map<string, { next: Map<string, number> }>): Promise<RebuildStatus[]> {

@@ -1,23 +1,27 @@
 /**
  * The one place that picks a sink by the database URL's kind: callers say how many connections
- * they need and never branch on the dialect themselves (issue 19, item 1).
+ * they need and never branch on the dialect themselves (issue 19, item 1). A lookup by kind, so a
+ * new database is one entry, not another branch.
  */
-import { parseDatabaseUrl } from '../../sql/connection.js';
+import { parseDatabaseUrl, type DatabaseKind } from '../../sql/connection.js';
 import type { Sink } from './sink.js';
 import { openMysqlSink } from './mysql.js';
+import { openPostgresSink } from './postgres.js';
 import { openSqliteSink } from './sqlite.js';
 
 export interface OpenSinkOptions {
-  /** MariaDB pool size (openMysqlSink's default when unset); SQLite has one connection. */
+  /** Server pool size (each sink's default when unset); SQLite has one connection. */
   connections?: number;
-  /** MariaDB: how long a transaction waits for its partition locks (MysqlSinkOptions.lockTimeoutS). */
+  /** Servers: how long a transaction waits for its partition locks (MysqlSinkOptions.lockTimeoutS). */
   lockTimeoutS?: number;
 }
 
+const OPENERS: Readonly<Record<DatabaseKind, (databaseUrl: string, o: OpenSinkOptions) => Promise<Sink>>> = {
+  mysql: (url, o) => openMysqlSink(url, o.connections, { lockTimeoutS: o.lockTimeoutS }),
+  postgres: (url, o) => openPostgresSink(url, o.connections, { lockTimeoutS: o.lockTimeoutS }),
+  sqlite: async (url) => openSqliteSink(url),
+};
+
 export async function openSink(databaseUrl: string, o: OpenSinkOptions = {}): Promise<Sink> {
-  const target = parseDatabaseUrl(databaseUrl);
-  switch (target.kind) {
-    case 'mysql': return openMysqlSink(databaseUrl, o.connections, { lockTimeoutS: o.lockTimeoutS });
-    case 'sqlite': return openSqliteSink(databaseUrl);
-  }
+  return OPENERS[parseDatabaseUrl(databaseUrl).kind](databaseUrl, o);
 }

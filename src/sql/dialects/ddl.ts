@@ -1,7 +1,6 @@
 /**
  * The CREATE TABLE syntax by database: the one lookup from a `ddl --dialect` name to its
- * DdlSyntax. PostgreSQL is here though not in index.ts: its DDL is printed, not yet applied.
- * Kept apart from index.ts so sql/ddl.ts, which the dialects' introspection imports, does not
+ * DdlSyntax. Kept apart from index.ts so sql/ddl.ts, which the dialects' introspection imports, does not
  * import the dialects back.
  */
 import type { DdlDialect, DdlSyntax } from '../dialect.js';

@@ -4,9 +4,10 @@
  */
 import type { Dialect, SqlDialect } from '../dialect.js';
 import { mysql } from './mysql/index.js';
+import { postgres } from './postgres/index.js';
 import { sqlite } from './sqlite/index.js';
 
-const DIALECTS: Readonly<Record<SqlDialect, Dialect>> = { mysql, sqlite };
+const DIALECTS: Readonly<Record<SqlDialect, Dialect>> = { mysql, postgres, sqlite };
 
 export function dialectOf(kind: SqlDialect): Dialect {
   return DIALECTS[kind];

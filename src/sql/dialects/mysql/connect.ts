@@ -54,11 +54,11 @@ export function atServer(e: unknown, target: { host: string; port: number; login
 }
 
 /**
- * knex's own warnings. "Acquire connection error" repeats, with the driver's stack, an error the
+ * knex's own warnings (MariaDB's and PostgreSQL's connections). "Acquire connection error" repeats, with the driver's stack, an error the
  * caller receives and reports in one line: printed only at --log-level debug. Others keep their
  * first line.
  */
-const KNEX_LOG = {
+export const KNEX_LOG = {
   warn: (message: unknown) => knexWarning(message),
   error: (message: unknown) => knexWarning(message),
   deprecate: (method: unknown, alternative: unknown) => knexWarning(`${String(method)} is deprecated, use ${String(alternative)}`),

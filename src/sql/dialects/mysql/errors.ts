@@ -40,4 +40,6 @@ export const mysqlErrors: DialectErrors = {
   },
   // 1062 ER_DUP_ENTRY.
   isDuplicateKey: (err) => (err as { errno?: unknown }).errno === 1062,
+  // 1146 ER_NO_SUCH_TABLE.
+  isMissingTable: (err) => (err as { errno?: unknown }).errno === 1146,
 };

@@ -15,7 +15,6 @@ export const mysql: Dialect = {
   insertIgnore: (insert) => insert.replace(/^INSERT INTO/u, 'INSERT IGNORE INTO'),
   // Assigning the key to itself changes nothing and, unlike IGNORE, keeps other errors errors.
   insertOrKeep: (insert, key) => `${insert} ON DUPLICATE KEY UPDATE ${quote(key)} = ${quote(key)}`,
-  insertIgnoreInto: 'INSERT IGNORE INTO',
   // The conflict is on any unique key, so the key is not named (https://mariadb.com/kb/en/insert-on-duplicate-key-update/).
   upsert: (insert, _key, assignments) => `${insert} ON DUPLICATE KEY UPDATE ${assignments.join(', ')}`,
   excluded: (column) => `VALUES(${quote(column)})`,

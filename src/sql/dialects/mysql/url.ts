@@ -15,10 +15,10 @@ export function parseMysqlUrl(databaseUrl: string): MysqlTarget {
   try {
     url = new URL(databaseUrl);
   } catch {
-    throw new Error(`database URL is not a URL; expected mysql://login:pass@host:3306/db or sqlite:./file.db`);
+    throw new Error(`database URL is not a URL; expected mysql://login:pass@host:3306/db, postgres://login:pass@host:5432/db or sqlite:./file.db`);
   }
   if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:') {
-    throw new Error(`database URL scheme ${url.protocol} is not supported; use mysql:// or sqlite:`);
+    throw new Error(`database URL scheme ${url.protocol} is not supported; use mysql://, postgres:// or sqlite:`);
   }
   const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
   if (database === '') throw new Error(`database URL ${url.host}: missing database name (mysql://…/db)`);

@@ -1,7 +1,4 @@
-/**
- * PostgreSQL's CREATE TABLE: `sc-project ddl --dialect postgres` prints it; the runtime does not
- * write to PostgreSQL yet, so this folder holds the DDL only.
- */
+/** PostgreSQL's CREATE TABLE: its column types and key collation (sql/ddl.ts builds the rest). */
 import type { DdlSyntax } from '../../dialect.js';
 
 export const postgresDdl: DdlSyntax = {
@@ -11,13 +8,21 @@ export const postgresDdl: DdlSyntax = {
     text: () => 'text',
     int: () => 'integer',
     bigint: () => 'bigint',
-    decimal: (c) => `decimal(${c.precision ?? 18},${c.scale ?? 2})`,
+    // numeric(p,s) is exact and rejects what does not fit (22003), as MariaDB's DECIMAL does.
+    decimal: (c) => `numeric(${c.precision ?? 18},${c.scale ?? 2})`,
     boolean: () => 'boolean',
+    // Milliseconds, no zone: the engine writes UTC ('YYYY-MM-DD HH:MM:SS.mmm'), as on MariaDB.
     datetime: () => 'timestamp(3)',
+    // jsonb checks the document and indexes well; it reorders keys, so JSON compares canonically.
     json: () => 'jsonb',
   },
   booleanLiteral: (b) => String(b),
-  // No COLLATE clause: deterministic collations (the default) already tell 'abc', 'ABC' and 'abc ' apart.
-  collatesKeys: false,
-  scriptTarget: '',
+  // Keys compare byte for byte, as on SQLite and MariaDB (nopad_bin): the database's default
+  // collation may be a linguistic one (en_US.UTF-8), under which keys sort, and with ICU
+  // nondeterministic collations even compare, differently (https://www.postgresql.org/docs/15/collation.html).
+  collatesKeys: true,
+  // knex's collate() is MySQL-only, so the collation is part of the column's type text. "C" is
+  // in every PostgreSQL (https://www.postgresql.org/docs/15/collation.html#COLLATION-MANAGING-STANDARD).
+  keyType: (type) => `${type} collate "C"`,
+  scriptTarget: ' (PostgreSQL 13+)',
 };

@@ -17,4 +17,9 @@ export const sqliteErrors: DialectErrors = {
     return undefined;
   },
   isDuplicateKey: (err) => (err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY',
+  // SQLite has no code of its own for it: a generic SQLITE_ERROR whose message says so.
+  isMissingTable: (err) => {
+    const e = err as { code?: unknown; message?: unknown };
+    return (e.code === undefined || e.code === 'SQLITE_ERROR') && typeof e.message === 'string' && /no such table/iu.test(e.message);
+  },
 };

@@ -16,9 +16,6 @@ export const sqlite: Dialect = {
   dropIndex: (index) => `drop index ${quote(index)}`,
   insertIgnore: (insert) => `${insert} ON CONFLICT DO NOTHING`,
   insertOrKeep: (insert) => `${insert} ON CONFLICT DO NOTHING`,
-  // An upsert clause after INSERT … SELECT needs a WHERE to parse (https://sqlite.org/lang_upsert.html);
-  // the OR IGNORE conflict resolution does not.
-  insertIgnoreInto: 'INSERT OR IGNORE INTO',
   // https://sqlite.org/lang_upsert.html: the conflict target names the key.
   upsert: (insert, key, assignments) => `${insert} ON CONFLICT (${key.map(quote).join(',')}) DO UPDATE SET ${assignments.join(', ')}`,
   excluded: (column) => `excluded.${quote(column)}`,

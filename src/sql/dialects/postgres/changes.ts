@@ -1,0 +1,129 @@
+/**
+ * PostgreSQL statements for folded row changes, with `?` placeholders (the sink numbers them).
+ * - inserts and counter upserts: one multi-row INSERT … ON CONFLICT (key) DO UPDATE per chunk
+ *   (https://www.postgresql.org/docs/15/sql-insert.html#SQL-ON-CONFLICT). Its assignments all
+ *   read the existing row, so a version guard is a WHERE, as on SQLite. It cannot touch one row
+ *   twice (21000 "cannot affect row a second time"): fold.ts never puts two changes of one row
+ *   in one group, as it merges them or moves the later one to the next round.
+ * - updates and deletes: one statement per row, of one text per shape, whose placeholders take
+ *   their columns' types from the comparison or assignment they are in (a multi-row UPDATE … FROM
+ *   (VALUES …) would need every value cast to its column's type: a later optimisation).
+ */
+import type { SqlValue } from '../../coerce.js';
+import { chunks, type StatementGroup } from '../../fold.js';
+import { MAX_ROWS_PER_STATEMENT, type ChangeBuilder, type Statement } from '../../statement.js';
+import type { DeleteRow, InsertRow, SetPart, UpdateRow } from '../../rows.js';
+import { quote as q } from './quote.js';
+import { addNumeric } from '../../numeric.js';
+import { jsonbPath } from './json-path.js';
+
+/** A statement binds at most 65,535 parameters (the protocol's Int16 count, https://www.postgresql.org/docs/15/protocol-message-formats.html). */
+export const MAX_PARAMETERS = 65_535;
+
+/** Rows of `width` parameters each that fit one statement. */
+export function rowsPerStatement(width: number): number {
+  return Math.max(1, Math.min(MAX_ROWS_PER_STATEMENT, Math.floor(MAX_PARAMETERS / Math.max(1, width))));
+}
+
+export const postgresChanges: ChangeBuilder = {
+  build(group: StatementGroup): Statement[] {
+    const first = group.rows[0];
+    if (first === undefined) return [];
+    switch (first.kind) {
+      case 'insert': return chunks(group.rows as InsertRow[], rowsPerStatement(first.columns.length)).map(insert);
+      case 'update':
+        if (!first.upsert) return (group.rows as UpdateRow[]).map(update);
+        return chunks(group.rows as UpdateRow[], rowsPerStatement(first.where.length + first.set.length)).map(upsertCounters);
+      case 'delete': return (group.rows as DeleteRow[]).map(remove);
+    }
+  },
+};
+
+/** `n` tuples of `width` placeholders. */
+function tuples(n: number, width: number): string {
+  const tuple = `(${'?,'.repeat(width - 1)}?)`;
+  return n <= 0 ? '' : tuple + `,${tuple}`.repeat(n - 1);
+}
+
+function insert(rows: InsertRow[]): Statement {
+  const r = rows[0] as InsertRow;
+  const width = r.columns.length;
+  const params: SqlValue[] = new Array<SqlValue>(rows.length * width);
+  let at = 0;
+  for (const x of rows) for (let i = 0; i < width; i++) params[at++] = x.values[i] ?? null;
+  const head = `INSERT INTO ${q(r.table)} (${r.columns.map(q).join(',')}) VALUES ${tuples(rows.length, width)}`;
+  // DO NOTHING skips only the conflict on a key; a value that does not fit still fails.
+  if (r.update.length === 0) return { sql: `${head} ON CONFLICT DO NOTHING`, params };
+  const set = r.update.map((c) => `${q(c)} = EXCLUDED.${q(c)}`).join(', ');
+  const guard = r.guard === undefined ? '' : ` WHERE EXCLUDED.${q(r.guard)} > ${q(r.table)}.${q(r.guard)}`;
+  return { sql: `${head} ON CONFLICT (${r.key.map(q).join(',')}) DO UPDATE SET ${set}${guard}`, params };
+}
+
+function assignment(p: SetPart): string {
+  const col = q(p.column);
+  switch (p.mode) {
+    case 'set': return `${col} = ?`;
+    // The amount takes the column's type (integer, bigint, numeric(p,s)): exact, and a sum out of
+    // its range fails with 22003 (a data error), as MariaDB's 1264.
+    case 'add': return `${col} = ${col} + ?`;
+    // create_missing false: only an element that exists is replaced, as JSON_REPLACE does.
+    case 'replace': return `${col} = jsonb_set(${col}, ?::text[], ?::jsonb, false)`;
+  }
+}
+
+function setParams(parts: SetPart[]): SqlValue[] {
+  const out: SqlValue[] = [];
+  for (const p of parts) {
+    if (p.mode !== 'replace') {
+      out.push(p.value);
+      continue;
+    }
+    out.push(jsonbPath(p.path));
+    // A scalar is a JSON scalar in the document (a string stays a string), as JSON_REPLACE makes it.
+    out.push(p.json ? p.value : JSON.stringify(p.value));
+  }
+  return out;
+}
+
+function whereClause(r: UpdateRow | DeleteRow): string {
+  const keys = r.where.map((c) => `${q(c)} = ?`).join(' AND ');
+  return r.guard === undefined ? keys : `${keys} AND ${q(r.guard)} < ?`;
+}
+
+function whereParams(r: UpdateRow | DeleteRow): SqlValue[] {
+  return r.guard === undefined ? r.whereValues : [...r.whereValues, r.version ?? null];
+}
+
+function update(r: UpdateRow): Statement {
+  return { sql: `UPDATE ${q(r.table)} SET ${r.set.map(assignment).join(', ')} WHERE ${whereClause(r)}`, params: [...setParams(r.set), ...whereParams(r)] };
+}
+
+/**
+ * Increments with create_missing: the stub row's values are computed exactly here (out of range
+ * it throws, as the database would reject it); an existing row adds EXCLUDED.c - base, the amount.
+ */
+function upsertCounters(rows: UpdateRow[]): Statement {
+  const r = rows[0] as UpdateRow;
+  const columns = [...r.where, ...r.set.map((p) => p.column)];
+  const params: SqlValue[] = [];
+  for (const x of rows) {
+    params.push(...x.whereValues);
+    for (const p of x.set) params.push(p.mode === 'add' ? addNumeric(p.numeric, p.base, p.value) : p.value);
+  }
+  const t = q(r.table);
+  const set = r.set.map((p) => p.mode === 'add'
+    ? `${q(p.column)} = ${t}.${q(p.column)} + (EXCLUDED.${q(p.column)} - ${numericLiteral(p.base)})`
+    : `${q(p.column)} = EXCLUDED.${q(p.column)}`).join(', ');
+  return { sql: `INSERT INTO ${t} (${columns.map(q).join(',')}) VALUES ${tuples(rows.length, columns.length)} ON CONFLICT (${r.where.map(q).join(',')}) DO UPDATE SET ${set}`, params };
+}
+
+/** A column default as a SQL literal: coerce() made it an integer or a plain decimal's text. */
+function numericLiteral(v: SqlValue): string {
+  const text = String(v ?? 0);
+  if (!/^-?\d+(?:\.\d+)?$/u.test(text)) throw new Error(`not a numeric literal: ${text}`);
+  return text;
+}
+
+function remove(r: DeleteRow): Statement {
+  return { sql: `DELETE FROM ${q(r.table)} WHERE ${whereClause(r)}`, params: whereParams(r) };
+}
