@@ -20,25 +20,28 @@ export interface ExistingQuery extends Statement {
 }
 
 /**
- * SELECT s.i AS i[, t.<guard> AS v] FROM (SELECT 0 AS i, ? AS w0 … UNION ALL …) AS s JOIN <table> AS t ON t.k = s.w0 …
- * Every change must be of one table and where-columns (one statement group's rows are).
+ * SELECT 0 AS i[, t.<guard> AS v] FROM <table> AS t WHERE t.k = ? … UNION ALL SELECT 1[, t.<guard>] FROM …
+ * Each value is compared with its column itself, so the database types it as the column
+ * (PostgreSQL types a value selected in a subquery as text, and bigint = text does not exist),
+ * and each branch is a lookup by the key. Every change must be of one table and where-columns
+ * (one statement group's rows are).
  */
 export function existingRows(dialect: SqlDialect, rows: ReadonlyArray<UpdateRow | DeleteRow>): ExistingQuery[] {
   const first = rows[0];
   if (first === undefined) return [];
   const q = dialectOf(dialect).quote;
-  const guard = first.guard === undefined ? '' : `, t.${q(first.guard)} AS v`;
-  const on = first.where.map((c, i) => `t.${q(c)} = s.w${i}`).join(' AND ');
+  const guard = first.guard === undefined ? '' : `, t.${q(first.guard)}`;
+  const where = first.where.map((c) => `t.${q(c)} = ?`).join(' AND ');
   const out: ExistingQuery[] = [];
   for (let from = 0; from < rows.length; from += ROWS_PER_QUERY) {
     const part = rows.slice(from, from + ROWS_PER_QUERY);
     const params: SqlValue[] = [];
     const selects = part.map((r, i) => {
       params.push(...r.whereValues);
-      // The index is a literal integer, never a value from an event.
-      return i === 0 ? `SELECT 0 AS i, ${r.whereValues.map((_, j) => `? AS w${j}`).join(', ')}` : `SELECT ${i}, ${r.whereValues.map(() => '?').join(', ')}`;
+      // The index is a literal integer, never a value from an event; the first branch names the columns.
+      return `SELECT ${i}${i === 0 ? ' AS i' : ''}${guard}${i === 0 && guard !== '' ? ' AS v' : ''} FROM ${q(first.table)} AS t WHERE ${where}`;
     });
-    out.push({ from, sql: `SELECT s.i AS i${guard} FROM (${selects.join(' UNION ALL ')}) AS s JOIN ${q(first.table)} AS t ON ${on}`, params });
+    out.push({ from, sql: selects.join(' UNION ALL '), params });
   }
   return out;
 }
