@@ -17,7 +17,7 @@ export type DatabaseKind = DatabaseTarget['kind'];
 
 export type DatabaseTarget = MysqlTarget | PostgresTarget | SqliteTarget;
 export { isPostgresUrl, isSqliteUrl };
-export { atServer, credentials } from './dialects/mysql/connect.js';
+export { atServer, credentials } from './dialects/server.js';
 
 /**
  * The one switch on a URL's form: a SQLite file's URL, else a server's, whose parser throws

@@ -14,6 +14,7 @@ import { chunks, type StatementGroup } from '../../fold.js';
 import { MAX_ROWS_PER_STATEMENT, type ChangeBuilder, type Statement } from '../../statement.js';
 import type { DeleteRow, InsertRow, SetPart, UpdateRow } from '../../rows.js';
 import { quote as q } from './quote.js';
+import { rowByRow } from '../row-by-row.js';
 import { addNumeric } from '../../numeric.js';
 import { jsonbPath } from './json-path.js';
 
@@ -85,19 +86,6 @@ function setParams(parts: SetPart[]): SqlValue[] {
   return out;
 }
 
-function whereClause(r: UpdateRow | DeleteRow): string {
-  const keys = r.where.map((c) => `${q(c)} = ?`).join(' AND ');
-  return r.guard === undefined ? keys : `${keys} AND ${q(r.guard)} < ?`;
-}
-
-function whereParams(r: UpdateRow | DeleteRow): SqlValue[] {
-  return r.guard === undefined ? r.whereValues : [...r.whereValues, r.version ?? null];
-}
-
-function update(r: UpdateRow): Statement {
-  return { sql: `UPDATE ${q(r.table)} SET ${r.set.map(assignment).join(', ')} WHERE ${whereClause(r)}`, params: [...setParams(r.set), ...whereParams(r)] };
-}
-
 /**
  * Increments with create_missing: the stub row's values are computed exactly here (out of range
  * it throws, as the database would reject it); an existing row adds EXCLUDED.c - base, the amount.
@@ -124,6 +112,5 @@ function numericLiteral(v: SqlValue): string {
   return text;
 }
 
-function remove(r: DeleteRow): Statement {
-  return { sql: `DELETE FROM ${q(r.table)} WHERE ${whereClause(r)}`, params: whereParams(r) };
-}
+/** Updates and deletes: one statement per row (row-by-row.ts), with this dialect's assignments. */
+const { update, remove } = rowByRow(q, assignment, setParams);

@@ -7,7 +7,7 @@ import knexFactory from 'knex';
 import type { Knex } from 'knex';
 import pg from 'pg';
 // Not MariaDB's own: the login option is named alike in node-postgres, and the message alike too.
-import { atServer, credentials, KNEX_LOG } from '../mysql/connect.js';
+import { credentials, KNEX_LOG, namingServer } from '../server.js';
 import { numberPlaceholders } from './placeholders.js';
 import type { PostgresTarget } from './url.js';
 import { TEXT_PARSERS } from './values.js';
@@ -41,16 +41,7 @@ export function openPostgresKnex(target: PostgresTarget): Knex {
   const k = knexFactory({ client: 'pg', log: KNEX_LOG, connection: postgresClientConfig(target) as Knex.PgConnectionConfig });
   // knex numbers every `?` of a statement, also inside a literal (a DDL default 'new?' would be
   // stored as 'new$1'); the engine's own numbering skips literals and quoted names.
-  const client = k.client as unknown as { acquireRawConnection(): Promise<unknown>; positionBindings(sql: string): string };
-  client.positionBindings = numberPlaceholders;
+  (k.client as { positionBindings(sql: string): string }).positionBindings = numberPlaceholders;
   // A refused connection names the server and login (never the password), as MariaDB's does.
-  const acquire = client.acquireRawConnection.bind(client);
-  client.acquireRawConnection = async () => {
-    try {
-      return await acquire();
-    } catch (e) {
-      throw atServer(e, target);
-    }
-  };
-  return k;
+  return namingServer(k, target);
 }

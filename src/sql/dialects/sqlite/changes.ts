@@ -10,8 +10,8 @@ import type { StatementGroup } from '../../fold.js';
 import type { ChangeBuilder, Statement } from '../../statement.js';
 import type { DeleteRow, InsertRow, SetPart, UpdateRow } from '../../rows.js';
 import { quote as q } from './quote.js';
+import { rowByRow } from '../row-by-row.js';
 import { scAdd } from './functions.js';
-
 
 export const sqliteChanges: ChangeBuilder = {
   build(group: StatementGroup): Statement[] {
@@ -45,19 +45,6 @@ function setParams(parts: SetPart[]): SqlValue[] {
   return parts.flatMap((p) => (p.mode === 'replace' ? [p.path, p.value] : [p.value]));
 }
 
-function whereClause(r: UpdateRow | DeleteRow): string {
-  const keys = r.where.map((c) => `${q(c)} = ?`).join(' AND ');
-  return r.guard === undefined ? keys : `${keys} AND ${q(r.guard)} < ?`;
-}
-
-function whereParams(r: UpdateRow | DeleteRow): SqlValue[] {
-  return r.guard === undefined ? r.whereValues : [...r.whereValues, r.version ?? null];
-}
-
-function update(r: UpdateRow): Statement {
-  return { sql: `UPDATE ${q(r.table)} SET ${r.set.map(assignment).join(', ')} WHERE ${whereClause(r)}`, params: [...setParams(r.set), ...whereParams(r)] };
-}
-
 /**
  * The stub row starts at base + amount, computed by sc_add (range-checked like any sum), and an
  * existing row adds the amount; excluded.col is not used, as it would be the stub.
@@ -74,6 +61,5 @@ function upsertCounters(r: UpdateRow): Statement {
   };
 }
 
-function remove(r: DeleteRow): Statement {
-  return { sql: `DELETE FROM ${q(r.table)} WHERE ${whereClause(r)}`, params: whereParams(r) };
-}
+/** Updates and deletes: one statement per row (row-by-row.ts), with this dialect's assignments. */
+const { update, remove } = rowByRow(q, assignment, setParams);
