@@ -5,7 +5,7 @@
  * sink's one connection, whose transactions already take turns with the shadow's.
  */
 import mysql from 'mysql2/promise';
-import { credentials } from '../../sql/connection.js';
+import { credentials, parseDatabaseUrl, type DatabaseKind } from '../../sql/connection.js';
 import { dialectOf } from '../../sql/dialects/index.js';
 import { parseMysqlUrl } from '../../sql/dialects/mysql/url.js';
 import { engineSql, type EngineSql, type SqlDialect } from '../../sql/engine-sql.js';
@@ -26,7 +26,22 @@ export interface Control {
   close(): Promise<void>;
 }
 
+/** The databases with named locks whose control session this module can open (a mysql2 connection). */
+const SESSION_CONTROLS: ReadonlySet<DatabaseKind> = new Set<DatabaseKind>(['mysql']);
+
+/**
+ * Why a rebuild cannot run on this database, before anything is created there; undefined when it
+ * can. A database with named locks needs a control session of its own (PostgreSQL's is not built yet).
+ */
+export function controlProblem(databaseUrl: string): string | undefined {
+  const kind = parseDatabaseUrl(databaseUrl).kind;
+  if (!dialectOf(kind).namedLocks || SESSION_CONTROLS.has(kind)) return undefined;
+  return `rebuild and cleanup do not run on ${kind} databases yet (the swap's control session is not built for it); nothing was changed`;
+}
+
 export async function openControl(databaseUrl: string, sink: Sink): Promise<Control> {
+  const problem = controlProblem(databaseUrl);
+  if (problem !== undefined) throw new Error(problem);
   if (!dialectOf(sink.dialect).namedLocks) {
     return {
       dialect: sink.dialect, sql: rebuildSql(sink.dialect), engine: engineSql(sink.dialect),
