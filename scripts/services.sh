@@ -827,23 +827,24 @@ cmd_status() {
   else
     echo "kafka: stopped ($KAFKA_HOST:$KAFKA_PORT)"; ok=1
   fi
-  pid="$(mariadb_pid || true)"
-  if port_open "$DB_HOST" "$DB_PORT"; then
-    echo "mariadb: running ($DB_HOST:$DB_PORT${pid:+, pid $pid})"
-  elif [[ -n "$pid" ]]; then
-    echo "mariadb: stopped (process $pid exists but $DB_HOST:$DB_PORT is not accepting)"; ok=1
-  else
-    echo "mariadb: stopped ($DB_HOST:$DB_PORT)"; ok=1
-  fi
-  pid="$(postgres_pid || true)"
-  if port_open "$PG_HOST" "$PG_PORT"; then
-    echo "postgres: running ($PG_HOST:$PG_PORT${pid:+, pid $pid})"
-  elif [[ -n "$pid" ]]; then
-    echo "postgres: stopped (process $pid exists but $PG_HOST:$PG_PORT is not accepting)"; ok=1
-  else
-    echo "postgres: stopped ($PG_HOST:$PG_PORT)"; ok=1
-  fi
+  local_status_line mariadb "$DB_HOST" "$DB_PORT" "$(mariadb_pid || true)" || ok=1
+  local_status_line postgres "$PG_HOST" "$PG_PORT" "$(postgres_pid || true)" || ok=1
   return $ok
+}
+
+# local_status_line NAME HOST PORT PID: the status line of a local server; false when not accepting.
+local_status_line() {
+  local name="$1" host="$2" port="$3" pid="$4"
+  if port_open "$host" "$port"; then
+    echo "$name: running ($host:$port${pid:+, pid $pid})"
+    return 0
+  fi
+  if [[ -n "$pid" ]]; then
+    echo "$name: stopped (process $pid exists but $host:$port is not accepting)"
+  else
+    echo "$name: stopped ($host:$port)"
+  fi
+  return 1
 }
 
 cmd_env() {
