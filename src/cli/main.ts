@@ -127,6 +127,24 @@ export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) =
     .addOption(configOption())
     .addOption(new Option('--database-url <url>', 'run on this database instead of a fresh SQLite file per case (its tables are emptied)'))
     .action(async (fixtures: string[], o: { config: string[]; databaseUrl?: string }) => done((await import('./test.js')).testCommand({ ...o, fixtures })));
+  const letters = program.command('dead-letters').description('list and show dead letters (sc_dead_letters and the <topic>.dlq topics)');
+  const letterOptions = (c: Command): Command => c
+    .addOption(configOption())
+    .addOption(new Option('--database-url <url>', 'the table sc_dead_letters of this database (default: sqlite:./sc-project.db, when run --from made it)').env('DATABASE_URL'))
+    .addOption(new Option('--brokers <list>', 'also the <topic>.dlq topics of these brokers').env('KAFKA_BROKERS'))
+    .addOption(kafkaConfigOption())
+    .option('--group <group>', 'only letters of this consumer group')
+    .option('--projection <name>', 'only letters of this projection')
+    .option('--topic <topic>', 'only letters from this source topic')
+    .option('--type <type>', 'only letters of this event type')
+    .option('--reason <text>', 'only letters whose reason contains this text (any case)')
+    .option('--since <when>', 'only letters dead-lettered since: a duration ago (30m, 2h, 7d) or a date-time')
+    .addOption(new Option('--format <format>', 'text or json').default('text'));
+  letterOptions(letters.command('list').description('the letters that pass the filters, counted by reason, the newest first'))
+    .option('--limit <n>', 'print the n newest (the counts cover all)', '50')
+    .action(async (o: import('./dead-letters.js').LetterCommandOptions) => done((await import('./dead-letters.js')).listCommand(o)));
+  letterOptions(letters.command('show').description('one letter: its value decoded (JSON where it is JSON), key, headers, reason, source, group, projection, when, attempts').argument('<id>', "a table letter's dlq_id, or <topic>.dlq:<partition>:<offset>"))
+    .action(async (id: string, o: import('./dead-letters.js').LetterCommandOptions) => done((await import('./dead-letters.js')).showCommand(id, o)));
   program
     .command('plan')
     .description('print the compiled plan as JSON')

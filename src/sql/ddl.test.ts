@@ -135,7 +135,7 @@ describe('indexName', () => {
 describe('engine tables', () => {
   it('use the sc_ prefix and are sorted', () => {
     const names = ENGINE_TABLES.map((t) => t.name);
-    expect(names).toEqual(['sc_consumer_positions', 'sc_dead_letters', 'sc_processed_events', 'sc_sources', 'sc_spec_fingerprints']);
+    expect(names).toEqual(['sc_consumer_positions', 'sc_dead_letters', 'sc_processed_events', 'sc_replayed_letters', 'sc_sources', 'sc_spec_fingerprints']);
   });
   it('have keys within InnoDB 3072-byte index limit in utf8mb4', () => {
     const bytes = { int: 4, bigint: 8 } as Record<string, number>;

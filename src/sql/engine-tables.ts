@@ -53,8 +53,11 @@ const consumerPositions: TableDef = {
 /**
  * Messages that could not be applied, when no dead-letter topic is configured. The raw key
  * and value are kept as base64 so any bytes survive; a Kafka value may be null (tombstone).
- * `dlq_id` is a hash of topic:partition:offset:projection, so a redelivered poison message
- * lands on the same row instead of a duplicate.
+ * `dlq_id` is a hash of group:topic:partition:offset:projection, so a redelivered poison message
+ * lands on the same row instead of a duplicate. `attempts` counts the tries (1: the run that
+ * dead-lettered it; `dead-letters replay` adds one each time it fails again); it has a default,
+ * so the writers leave it out and a database made before it keeps working until a migration
+ * adds it. The source index is the sequence `replay` reads letters in (runtime/dead-letters/).
  */
 const deadLetters: TableDef = {
   name: 'sc_dead_letters',
@@ -69,10 +72,35 @@ const deadLetters: TableDef = {
     { name: 'key_bytes', type: 'text', nullable: true },
     { name: 'value_bytes', type: 'text', nullable: true },
     { name: 'created_at', type: 'datetime', nullable: false },
+    { name: 'attempts', type: 'int', nullable: false, default: 1 },
   ],
   key: ['dlq_id'],
   unique: [],
-  indexes: [['created_at']],
+  indexes: [['created_at'], ['consumer_group', 'topic', 'partition', 'offset']],
+  log: false,
+};
+
+/**
+ * Replays of letters kept in `<topic>.dlq` topics, which cannot be changed: one row per letter
+ * source (group, topic, partition, offset), written in the transaction that applied it
+ * (`outcome` applied: never replayed again) or found it failing again (`failed`, with the new
+ * reason and the attempts so far). Key: (128+249)·4 + 4 + 8 = 1520 B.
+ */
+const replayedLetters: TableDef = {
+  name: 'sc_replayed_letters',
+  columns: [
+    GROUP,
+    TOPIC,
+    { name: 'partition', type: 'int', nullable: false },
+    { name: 'offset', type: 'bigint', nullable: false },
+    { name: 'outcome', type: 'string', length: 16, nullable: false },
+    { name: 'attempts', type: 'int', nullable: false, default: 1 },
+    { name: 'reason', type: 'text', nullable: true },
+    { name: 'replayed_at', type: 'datetime', nullable: false },
+  ],
+  key: ['consumer_group', 'topic', 'partition', 'offset'],
+  unique: [],
+  indexes: [],
   log: false,
 };
 
@@ -118,7 +146,7 @@ const sources: TableDef = {
 };
 
 /** The engine's tables, sorted by name like `Plan.tables`. */
-export const ENGINE_TABLES: TableDef[] = [consumerPositions, deadLetters, processedEvents, sources, specFingerprints];
+export const ENGINE_TABLES: TableDef[] = [consumerPositions, deadLetters, processedEvents, replayedLetters, sources, specFingerprints];
 
 /** Table-name prefix reserved for the engine. */
 export const ENGINE_TABLE_PREFIX = 'sc_';

@@ -33,7 +33,13 @@ export async function prepareSchema(databaseUrl: string, plan: Plan, log: Logger
       log.warn('table differs from spec and no ALTER does it safely (not changed)', { table: m.table, ...(m.column !== undefined ? { column: m.column } : {}), change: m.kind, detail: m.detail, remedy: advice(o.advice, 'rebuild', owner) });
     }
   } else {
-    const report = await applyDdl(databaseUrl, tables);
+    // The engine's own tables always get their additive changes (a column with a default, an
+    // index: engine-tables.ts), so that a database an older version made keeps working; the
+    // specs' tables are the operator's to migrate.
+    const engine = await migrateDatabase(databaseUrl, engineTablesFor(plan), { apply: true });
+    for (const m of engine.applied) log.info(m.kind === 'create table' ? 'created table' : 'migrated', { table: m.table, ...(m.column !== undefined ? { column: m.column } : {}), change: m.kind, detail: m.detail });
+    for (const m of engine.unsafe) log.warn('engine table differs and no ALTER does it safely (not changed)', { table: m.table, ...(m.column !== undefined ? { column: m.column } : {}), change: m.kind, detail: m.detail });
+    const report = await applyDdl(databaseUrl, plan.tables);
     for (const t of report.created) log.info('created table', { table: t });
     for (const w of report.warnings) log.warn(w);
     for (const d of report.differences) {

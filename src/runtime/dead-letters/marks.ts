@@ -1,0 +1,69 @@
+/**
+ * What replays did to letters of `.dlq` topics, which cannot be changed: sc_replayed_letters holds,
+ * per letter source, `applied` (done: never listed nor replayed again) or `failed` (the new
+ * reason and the attempts so far). Read once per chunk of letters, one query per source partition.
+ */
+import { letterSql } from '../../sql/letters-sql.js';
+import { isDuplicateKey } from '../commit/retry.js';
+import type { Sink, Tx } from '../sinks/sink.js';
+import type { StoredLetter } from './letter.js';
+
+/**
+ * The letters without an `applied` mark; `failed` marks give theirs the replay's reason and
+ * attempts. Table letters pass unchanged (their row is their mark).
+ */
+export async function withMarks(sink: Sink, letters: StoredLetter[]): Promise<StoredLetter[]> {
+  const sql = letterSql(sink.dialect);
+  const parts = new Map<string, StoredLetter[]>();
+  for (const l of letters) {
+    if (l.store !== 'topic') continue;
+    const k = `${l.group}\u0000${l.topic}\u0000${l.partition}`;
+    parts.set(k, [...(parts.get(k) ?? []), l]);
+  }
+  const applied = new Set<StoredLetter>();
+  for (const part of parts.values()) {
+    const first = part[0] as StoredLetter;
+    const rows = await sink.transaction((tx) => tx.query(sql.selectMarks(first.group, first.topic, first.partition, part.map((l) => l.offset))));
+    const byOffset = new Map(rows.map((r) => [Number(r.offset), r]));
+    for (const l of part) {
+      const r = byOffset.get(l.offset);
+      if (r === undefined) continue;
+      if (r.outcome === 'applied') applied.add(l);
+      else {
+        l.attempts = Number(r.attempts);
+        if (r.reason !== null && r.reason !== undefined) l.reason = String(r.reason);
+      }
+    }
+  }
+  return applied.size === 0 ? letters : letters.filter((l) => !applied.has(l));
+}
+
+/** Thrown in a replay's transaction when another replay marked the letter first: the transaction rolls back. */
+export class ReplayedConcurrentlyError extends Error {
+  readonly code = 'SC_REPLAYED_CONCURRENTLY';
+  constructor(l: StoredLetter) {
+    super(`dead letter ${l.id} (${l.topic}/${l.partition} offset ${l.offset}) was replayed or purged by someone else meanwhile; run the replay again`);
+  }
+}
+
+/**
+ * In a replay's transaction, the letter's mark: applied, the table row goes (exactly one: none
+ * means another replay or a purge took it) or the topic letter's `applied` mark is inserted (a
+ * duplicate key: another replay applied it); failed again, the row keeps its place with the new
+ * reason and one attempt more, or the topic letter's mark says so.
+ */
+export async function markLetter(tx: Tx, sink: Pick<Sink, 'dialect'>, l: StoredLetter, failed: string | undefined, at: string): Promise<void> {
+  const sql = letterSql(sink.dialect);
+  if (l.store === 'table') {
+    const n = await tx.exec(failed === undefined ? sql.deleteLetter(l.id) : sql.failLetter(l.id, failed, l.attempts));
+    if (n !== 1) throw new ReplayedConcurrentlyError(l);
+    return;
+  }
+  const mark = { group: l.group, topic: l.topic, partition: l.partition, offset: l.offset, reason: failed ?? null, at };
+  await tx.exec(sql.clearFailedMark(mark));
+  try {
+    await tx.exec(sql.insertMark(mark, failed === undefined ? 'applied' : 'failed', failed === undefined ? l.attempts : l.attempts + 1));
+  } catch (e) {
+    throw isDuplicateKey(e) ? new ReplayedConcurrentlyError(l) : e;
+  }
+}
