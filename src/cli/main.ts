@@ -127,7 +127,7 @@ export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) =
     .addOption(configOption())
     .addOption(new Option('--database-url <url>', 'run on this database instead of a fresh SQLite file per case (its tables are emptied)'))
     .action(async (fixtures: string[], o: { config: string[]; databaseUrl?: string }) => done((await import('./test.js')).testCommand({ ...o, fixtures })));
-  const letters = program.command('dead-letters').description('list and show dead letters (sc_dead_letters and the <topic>.dlq topics)');
+  const letters = program.command('dead-letters').description('list, show and replay dead letters (sc_dead_letters and the <topic>.dlq topics)');
   const letterOptions = (c: Command): Command => c
     .addOption(configOption())
     .addOption(new Option('--database-url <url>', 'the table sc_dead_letters of this database (default: sqlite:./sc-project.db, when run --from made it)').env('DATABASE_URL'))
@@ -145,6 +145,22 @@ export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) =
     .action(async (o: import('./dead-letters.js').LetterCommandOptions) => done((await import('./dead-letters.js')).listCommand(o)));
   letterOptions(letters.command('show').description('one letter: its value decoded (JSON where it is JSON), key, headers, reason, source, group, projection, when, attempts').argument('<id>', "a table letter's dlq_id, or <topic>.dlq:<partition>:<offset>"))
     .action(async (id: string, o: import('./dead-letters.js').LetterCommandOptions) => done((await import('./dead-letters.js')).showCommand(id, o)));
+  letterOptions(letters.command('replay').description("apply the letters again through the specs as they are now, in source sequence, each at most once (a mark in each transaction); positions do not move"))
+    .option('--dry-run', 'say what would apply and what would fail again and why; every transaction is rolled back')
+    .option('--chunk <n>', 'letters read and applied per transaction', '500')
+    .option('--no-progress', 'no progress bar (on a terminal) or progress lines (elsewhere)')
+    .addOption(new Option('--log-format <format>', 'text or json').default('text'))
+    .action(async (o: import('./dead-letters-replay.js').ReplayCommandOptions) => done((async () => {
+      // SIGINT/SIGTERM: the transaction in flight ends, nothing new starts (what committed is marked).
+      const stop = new AbortController();
+      const onSignal = (): void => stop.abort();
+      process.once('SIGINT', onSignal).once('SIGTERM', onSignal);
+      try {
+        return await (await import('./dead-letters-replay.js')).replayCommand(o, stop.signal, testHooksFromEnv(process.env));
+      } finally {
+        process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+      }
+    })()));
   program
     .command('plan')
     .description('print the compiled plan as JSON')

@@ -14,6 +14,8 @@
  *   is sent again on restart.
  * - `SC_TEST_CRASH_IN_SWAP=locked|renamed` kills the process with SIGKILL inside a MariaDB swap
  *   (see TestHooks.inSwap). test/integration/rebuild-live.int.test.ts resumes the rebuild after each.
+ * - `SC_TEST_CRASH_AFTER_REPLAY_CHUNK=<n>` kills `dead-letters replay` with SIGKILL right after its
+ *   n-th chunk committed. test/integration/issue-23-dead-letters.int.test.ts runs it again after.
  */
 import type { Logger } from '../runtime/ops/log.js';
 import { NO_TEST_HOOKS, type TestHooks } from '../runtime/test-hooks.js';
@@ -22,10 +24,12 @@ export function testHooksFromEnv(env: NodeJS.ProcessEnv): TestHooks {
   const afterDbCommit = Number(env.SC_TEST_CRASH_AFTER_DB_COMMIT ?? 0);
   const afterHttpSend = Number(env.SC_TEST_CRASH_AFTER_HTTP_SEND ?? 0);
   const inSwap = env.SC_TEST_CRASH_IN_SWAP;
-  if (!(afterDbCommit > 0) && !(afterHttpSend > 0) && inSwap === undefined) return NO_TEST_HOOKS;
+  const afterReplayChunk = Number(env.SC_TEST_CRASH_AFTER_REPLAY_CHUNK ?? 0);
+  if (!(afterDbCommit > 0) && !(afterHttpSend > 0) && inSwap === undefined && !(afterReplayChunk > 0)) return NO_TEST_HOOKS;
   // Counted over the whole process (every group, and a reload's new consumers), as the tests expect.
   let batchesCommittedToDb = 0;
   let sendsAnswered = 0;
+  let replayChunks = 0;
   return {
     afterDbCommit(log) {
       if (!(afterDbCommit > 0)) return;
@@ -38,6 +42,12 @@ export function testHooksFromEnv(env: NodeJS.ProcessEnv): TestHooks {
       sendsAnswered++;
       if (sendsAnswered < afterHttpSend) return;
       kill(log, 'SC_TEST_CRASH_AFTER_HTTP_SEND: killing the process between the send and its bookkeeping', { sends: sendsAnswered });
+    },
+    afterReplayChunk(log) {
+      if (!(afterReplayChunk > 0)) return;
+      replayChunks++;
+      if (replayChunks < afterReplayChunk) return;
+      kill(log, 'SC_TEST_CRASH_AFTER_REPLAY_CHUNK: killing the replay after a committed chunk', { chunks: replayChunks });
     },
     inSwap(phase, log) {
       if (inSwap !== phase) return;

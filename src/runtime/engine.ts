@@ -43,6 +43,8 @@ export interface AssembleDeps {
   outputs?: Omit<OutputDeps, 'sink' | 'deadLetters' | 'log'> & { bounded: boolean };
   /** Watch the stored spec fingerprints, so a swap under the run is noticed (omitted: no watch). */
   watchSpecs?: boolean;
+  /** false: neither read nor move positions (a replay of dead letters: ProcessorOptions.positions). */
+  positions?: false;
 }
 
 export async function assembleGroup(plan: Plan, group: string, d: AssembleDeps): Promise<Group> {
@@ -54,6 +56,7 @@ export async function assembleGroup(plan: Plan, group: string, d: AssembleDeps):
     sink: d.sink, routes, deadLetters: d.deadLetters, stats, log: d.log, maxBatch: d.maxBatch, observer: d.observer,
     effects: outputs === undefined ? [] : [outputs.effect], specWatch, positionsGroup: d.positionsGroup,
     ...(d.partitionLocks === false ? { partitionLocks: false } : {}),
+    ...(d.positions === false ? { positions: false } : {}),
   });
   return { routes, processor, stats, outputs, plan };
 }

@@ -19,6 +19,8 @@ export interface TestHooks {
    * swapping, `renamed` right after the RENAME, before its bookkeeping (fingerprint, state).
    */
   inSwap(phase: SwapPhase, log: Logger): void;
+  /** A chunk of a dead-letter replay committed (its letters applied and marked); the next is not read yet. */
+  afterReplayChunk(log: Logger): void;
 }
 
 /** Hooks that do nothing: what a runtime, a rebuild or an output uses unless given others. */
@@ -26,4 +28,5 @@ export const NO_TEST_HOOKS: TestHooks = Object.freeze({
   afterDbCommit: () => undefined,
   afterHttpSend: () => undefined,
   inSwap: () => undefined,
+  afterReplayChunk: () => undefined,
 });

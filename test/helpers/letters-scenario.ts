@@ -1,6 +1,6 @@
 /**
  * Issue 23's scenario: a spec whose `name` column is too short dead-letters the events with
- * longer names (the database refuses them); widening the column (the fixed spec) and replaying
+ * longer names; widening the column (the fixed spec) and replaying
  * the letters must leave the tables a clean run of the fixed spec leaves. Names longer than even
  * the fixed column keep failing. Events are inserts of distinct items, so no late replay can be
  * overtaken by a later event of the same row (the README's "Dead letters" says what happens when one is).
@@ -24,7 +24,8 @@ export interface LettersFlow {
   remove(): void;
 }
 
-export function lettersFlow(test: string): LettersFlow {
+/** With `output`, each event also appends a record to an HTTP output (its endpoint never answers). */
+export function lettersFlow(test: string, o: { output?: boolean } = {}): LettersFlow {
   const base = uniqueName(`it-${test}`);
   const dir = mkdtempSync(join(tmpdir(), 'sc-it-letters-'));
   const topic = `${base}.items`;
@@ -40,10 +41,32 @@ export function lettersFlow(test: string): LettersFlow {
     '      item_id: { type: string, length: 64 }',
     `      name: { type: string, length: ${nameLength} }`,
     '      size: { type: int, default: 0 }',
+    '  totals:',
+    '    key: [bucket]',
+    '    columns:',
+    '      bucket: { type: string, length: 16 }',
+    '      items: { type: int, default: 0 }',
+    '      size_sum: { type: bigint, default: 0 }',
     'on:',
     '  item.made:',
     '    - insert: items',
     '      set: { item_id: $.entity_id, name: $.data.name, size: $.data.size }',
+    // A counter: an event applied twice would show here.
+    '    - increment: totals',
+    '      where: { bucket: $.data.bucket }',
+    '      by: { items: 1, size_sum: $.data.size }',
+    '      create_missing: true',
+    ...(o.output === true ? [
+      '    - append: api',
+      '      list: made',
+      'outputs:',
+      '  api:',
+      '    http: { url: "http://127.0.0.1:9/x", timeout: 1 }',
+      '    lists: [made]',
+      '    flush: { interval: 3600, max_records: 100000, max_bytes: 10000000 }',
+      '    retry: { retries: 0, base: 1, multiplier: 2 }',
+      '    body: { object: { id: $.id, made: $.lists.made } }',
+    ] : []),
     '',
   ].join('\n'));
   writeSpec(SHORT);
@@ -64,7 +87,7 @@ export function itemEvents(n: number, prefix = 'i'): ItemEvent[] {
     const kind: NameKind = i % 25 === 24 ? 'too-long' : i % 4 === 1 ? 'long' : 'short';
     const name = kind === 'short' ? `n${i % 1000}` : kind === 'long' ? `a-longer-name-${i}` : 'x'.repeat(FIXED + 10);
     const id = `${prefix}${i}`;
-    return { key: id, kind, value: JSON.stringify({ event_id: `e-${id}`, event_type: 'item.made', entity_id: id, data: { name, size: i } }) };
+    return { key: id, kind, value: JSON.stringify({ event_id: `e-${id}`, event_type: 'item.made', entity_id: id, data: { name, size: i, bucket: `b${i % 3}` } }) };
   });
 }
 

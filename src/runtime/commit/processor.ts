@@ -35,8 +35,11 @@ export interface ProcessorHooks {
    * offset: compaction, transaction markers). Without it (files, fixtures) offsets are not checked.
    */
   gapAllowed?: (topic: string, partition: number, expected: number) => boolean;
-  /** The caller's own work in every unit's transaction, after the positions (a file run's source record). */
-  inTransaction?: (tx: Tx, at: string) => Promise<void>;
+  /**
+   * The caller's own work in every unit's transaction, after the positions (a file run's source
+   * record; a replay's marks): `unit` is the unit's messages and the ones dead-lettered in it.
+   */
+  inTransaction?: (tx: Tx, at: string, unit: { messages: RawMessage[]; letters: DeadLetter[] }) => Promise<void>;
 }
 
 /**
@@ -80,6 +83,12 @@ export interface ProcessorOptions {
    * the group's.
    */
   positionsGroup?: string;
+  /**
+   * Read and move positions (default true). A replay of dead letters sets false: its messages lie
+   * below the live group's positions by nature, and moving them is the live group's alone; what
+   * keeps a letter from applying twice is its replay mark, in the same transaction.
+   */
+  positions?: boolean;
 }
 
 export { StoppedError, PositionsChangedError, GapError, FatalError } from './errors.js';
@@ -103,7 +112,7 @@ export class GroupProcessor {
     this.retry = { group: o.routes.group, log: o.log, stats: o.stats, ...(o.observer !== undefined ? { observer: o.observer } : {}), ...(o.backoff !== undefined ? { backoff: o.backoff } : {}) };
     this.positions = new PositionCache(o.sink, posGroup, this.retry, this.swap);
     this.preparer = new EventPreparer({ routes: o.routes, letterGroup: posGroup, effects, maxStatementBytes: o.sink.maxStatementBytes, log: o.log });
-    this.writing = { sink: o.sink, routes: o.routes, deadLetters: o.deadLetters, effects, stats: o.stats, posGroup, countRows: o.observer !== undefined };
+    this.writing = { sink: o.sink, routes: o.routes, deadLetters: o.deadLetters, effects, stats: o.stats, posGroup, positions: o.positions !== false, countRows: o.observer !== undefined };
   }
 
   /** The fingerprints this processor's transactions expect (ProcessorOptions.specWatch). */
@@ -142,7 +151,8 @@ export class GroupProcessor {
 
   /** Apply messages (of any partitions, in delivery sequence) and commit them. */
   async process(messages: RawMessage[], hooks: ProcessorHooks = {}): Promise<void> {
-    const stored = await this.storedPositions(hooks);
+    // Without positions (a replay) nothing is below a position: every message is applied.
+    const stored = this.o.positions === false ? new Map<string, number>() : await this.storedPositions(hooks);
     // The database's position is the truth both ways: a batch that starts past it (Kafka's
     // committed offset ahead of a restored database, or a fetch that raced the seek) is refused.
     if (hooks.gapAllowed !== undefined) checkGaps(messages, stored, this.positions.starts, hooks.gapAllowed);

@@ -27,6 +27,8 @@ export interface WriteContext {
   stats: GroupStats;
   /** The consumer-group name the positions are stored under. */
   posGroup: string;
+  /** Move the positions (false: a replay, ProcessorOptions.positions). */
+  positions: boolean;
   /** Count rows per table and operation (there is a metrics observer). */
   countRows: boolean;
 }
@@ -92,8 +94,8 @@ export async function writeUnit(tx: Tx, c: WriteContext, messages: RawMessage[],
   }
   // Each position moves from the value this processor read, or is inserted where it read none:
   // if the row is not what the cache says, the whole unit rolls back (PositionsChangedError).
-  await movePositions(tx, sink.engine, c.posGroup, messages, known, at);
-  await hooks.inTransaction?.(tx, at);
+  if (c.positions) await movePositions(tx, sink.engine, c.posGroup, messages, known, at);
+  await hooks.inTransaction?.(tx, at, { messages, letters: unit.letters });
   return { fresh, ...(written !== undefined ? { rows: written } : {}), after, noop, noopStale: stale, noopBy };
 }
 

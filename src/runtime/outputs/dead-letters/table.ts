@@ -48,7 +48,7 @@ export function deadLetterRow(d: DeadLetter): DeadLetterRow {
 export function fittedDeadLetterRow(d: DeadLetter, maxValueBytes: number | undefined): DeadLetterRow {
   const id = createHash('sha256').update(`${d.group}:${d.msg.topic}:${d.msg.partition}:${d.msg.offset}:${d.projection ?? ''}`).digest('hex').slice(0, 64);
   let value = d.msg.value;
-  let reason = cutText(d.eventType ? `${cutText(d.eventType, HEADER_MAX_BYTES)}: ${d.reason}` : d.reason, ROW_REASON_MAX_BYTES);
+  let reason = rowReason(d);
   // base64 takes 4 bytes for every 3.
   const keep = maxValueBytes === undefined ? undefined : Math.floor((maxValueBytes * 3) / 4);
   if (value !== null && keep !== undefined && value.length > keep) {
@@ -62,6 +62,11 @@ export function fittedDeadLetterRow(d: DeadLetter, maxValueBytes: number | undef
     value: value === null ? null : value.toString('base64'),
     at: sqlNow(),
   };
+}
+
+/** The reason a row keeps: the event type first where it is known, cut to fit the column. */
+export function rowReason(d: Pick<DeadLetter, 'eventType' | 'reason'>): string {
+  return cutText(d.eventType ? `${cutText(d.eventType, HEADER_MAX_BYTES)}: ${d.reason}` : d.reason, ROW_REASON_MAX_BYTES);
 }
 
 /** Rough bytes of a dead-letter row in a statement, to keep INSERTs under the database's limit. */
