@@ -11,12 +11,16 @@ import { replayLetters, type ReplayReport } from '../runtime/dead-letters/replay
 import { concatChunks, tableChunks, topicChunks } from '../runtime/dead-letters/source.js';
 import { countTableLetters } from '../runtime/dead-letters/table-letters.js';
 import { createLogger } from '../runtime/ops/log.js';
+import { parseListen, startOpsServer, type OpsServer } from '../runtime/ops/http-server.js';
+import { ReplayMetrics } from '../runtime/dead-letters/metrics.js';
 import type { TestHooks } from '../runtime/test-hooks.js';
 import { openLetters, printable, type LetterCommandOptions } from './dead-letters.js';
 import { EXIT_FAILED, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, result, type CommandResult } from './io.js';
 
 export interface ReplayCommandOptions extends LetterCommandOptions {
   dryRun?: boolean;
+  /** Serve the replay's /metrics (and probes) here while it runs. */
+  http?: string;
   chunk?: string;
   progress?: boolean;
   logFormat?: string;
@@ -26,12 +30,20 @@ export async function replayCommand(o: ReplayCommandOptions, signal?: AbortSigna
   const chunk = o.chunk === undefined ? 500 : Number(o.chunk);
   if (!Number.isInteger(chunk) || chunk < 1) return result(EXIT_USAGE, '', `--chunk must be a whole number ≥ 1, got ${o.chunk}\n`);
   if (o.logFormat !== undefined && o.logFormat !== 'text' && o.logFormat !== 'json') return result(EXIT_USAGE, '', `--log-format must be text or json, got ${o.logFormat}\n`);
+  const listen = o.http === undefined ? undefined : parseListen(o.http);
+  if (o.http !== undefined && listen === undefined) return result(EXIT_USAGE, '', `--http must be [HOST:]PORT, got ${o.http}\n`);
   const opened = await openLetters(o, { plan: true });
   if ('code' in opened) return opened;
   const { stores, filter } = opened;
   const sink = stores.sink;
   const plan = opened.plan as Plan;
+  const metrics = new ReplayMetrics();
+  let server: OpsServer | undefined;
   try {
+    if (listen !== undefined) {
+      const up = { ok: true, reasons: [], checks: {} };
+      server = await startOpsServer(listen, { metrics: () => metrics.text(), health: () => up, ready: () => up });
+    }
     if (sink === undefined || stores.databaseUrl === undefined) return result(EXIT_USAGE, '', 'replay needs the database the projections write to: give --database-url or DATABASE_URL\n');
     // The columns and the table the marks need (an additive change `run` makes too); a dry run changes nothing.
     if (o.dryRun !== true) await migrateDatabase(stores.databaseUrl, engineTablesFor(plan), { apply: true });
@@ -39,7 +51,7 @@ export async function replayCommand(o: ReplayCommandOptions, signal?: AbortSigna
     const parts = [tableChunks(sink, filter, stores.typeOf, chunk)];
     if (stores.kafka !== undefined) parts.push(topicChunks(stores.kafka, stores.dlqTopics ?? [], sink));
     const report = await replayLetters({
-      plan, sink, letters: concatChunks(parts), filter, dryRun: o.dryRun === true, log, maxBatch: chunk,
+      plan, sink, letters: concatChunks(parts), filter, dryRun: o.dryRun === true, log, maxBatch: chunk, observer: metrics,
       ...(o.progress !== false ? { progressTotal: await countTableLetters(sink, filter) } : {}),
       ...(signal !== undefined ? { signal } : {}),
       ...(testHooks !== undefined ? { testHooks } : {}),
@@ -48,6 +60,7 @@ export async function replayCommand(o: ReplayCommandOptions, signal?: AbortSigna
   } catch (e) {
     return result(EXIT_FAILED, '', `sc-project dead-letters replay: ${e instanceof Error ? e.message : String(e)}\n`);
   } finally {
+    await server?.close();
     await opened.close();
   }
 }

@@ -9,6 +9,7 @@ import type { Plan } from '../compile/plan.js';
 import { formatLetter, formatList } from '../runtime/dead-letters/format.js';
 import type { LetterFilter } from '../runtime/dead-letters/letter.js';
 import { findLetter, listLetters, type LetterStores } from '../runtime/dead-letters/list.js';
+import { purgeLetters } from '../runtime/dead-letters/purge.js';
 import { dlqTopicsOf, letterTypes } from '../runtime/dead-letters/types.js';
 import { silentLogger } from '../runtime/ops/log.js';
 import { openSink } from '../runtime/sinks/open.js';
@@ -101,6 +102,24 @@ export async function showCommand(id: string, o: LetterCommandOptions): Promise<
     return result(EXIT_OK, printable(formatLetter(letter, opened.format), opened.format));
   } catch (e) {
     return result(EXIT_FAILED, '', `sc-project dead-letters show: ${e instanceof Error ? e.message : String(e)}\n`);
+  } finally {
+    await opened.close();
+  }
+}
+
+/** `purge [filters] --yes`: without --yes, the count and exit 1 (nothing changed). */
+export async function purgeCommand(o: LetterCommandOptions & { yes?: boolean }): Promise<CommandResult> {
+  const opened = await openLetters(o, { plan: false });
+  if ('code' in opened) return opened;
+  try {
+    const r = await purgeLetters(opened.stores, opened.filter, o.yes === true);
+    const n = r.table + r.topic;
+    const where = `${r.table} in sc_dead_letters${opened.stores.kafka !== undefined ? `, ${r.topic} in .dlq topics (marked purged: a topic cannot be changed)` : ''}`;
+    if (opened.format === 'json') return result(o.yes === true ? EXIT_OK : EXIT_FAILED, `${JSON.stringify({ purged: r.purged, table: r.table, topic: r.topic })}\n`, o.yes === true ? '' : 'nothing purged: give --yes\n');
+    if (o.yes === true) return result(EXIT_OK, `purged ${n} dead letter(s): ${where}\n`);
+    return result(EXIT_FAILED, `${n} dead letter(s) would be purged: ${where}\n`, 'nothing purged: give --yes to purge them\n');
+  } catch (e) {
+    return result(EXIT_FAILED, '', `sc-project dead-letters purge: ${e instanceof Error ? e.message : String(e)}\n`);
   } finally {
     await opened.close();
   }

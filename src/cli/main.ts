@@ -127,7 +127,7 @@ export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) =
     .addOption(configOption())
     .addOption(new Option('--database-url <url>', 'run on this database instead of a fresh SQLite file per case (its tables are emptied)'))
     .action(async (fixtures: string[], o: { config: string[]; databaseUrl?: string }) => done((await import('./test.js')).testCommand({ ...o, fixtures })));
-  const letters = program.command('dead-letters').description('list, show and replay dead letters (sc_dead_letters and the <topic>.dlq topics)');
+  const letters = program.command('dead-letters').description('list, show, replay and purge dead letters (sc_dead_letters and the <topic>.dlq topics)');
   const letterOptions = (c: Command): Command => c
     .addOption(configOption())
     .addOption(new Option('--database-url <url>', 'the table sc_dead_letters of this database (default: sqlite:./sc-project.db, when run --from made it)').env('DATABASE_URL'))
@@ -149,6 +149,7 @@ export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) =
     .option('--dry-run', 'say what would apply and what would fail again and why; every transaction is rolled back')
     .option('--chunk <n>', 'letters read and applied per transaction', '500')
     .option('--no-progress', 'no progress bar (on a terminal) or progress lines (elsewhere)')
+    .option('--http <[host:]port>', "serve the replay's /metrics (letters replayed by outcome) while it runs")
     .addOption(new Option('--log-format <format>', 'text or json').default('text'))
     .action(async (o: import('./dead-letters-replay.js').ReplayCommandOptions) => done((async () => {
       // SIGINT/SIGTERM: the transaction in flight ends, nothing new starts (what committed is marked).
@@ -161,6 +162,9 @@ export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) =
         process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
       }
     })()));
+  letterOptions(letters.command('purge').description('drop the letters that pass the filters (a topic letter is marked purged); prints the count, and changes nothing without --yes'))
+    .option('--yes', 'purge them (without it: the count, exit 1)')
+    .action(async (o: import('./dead-letters.js').LetterCommandOptions & { yes?: boolean }) => done((await import('./dead-letters.js')).purgeCommand(o)));
   program
     .command('plan')
     .description('print the compiled plan as JSON')

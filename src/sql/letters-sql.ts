@@ -122,7 +122,7 @@ export function letterSql(dialect: SqlDialect) {
       return { sql: `DELETE FROM ${MARKS} WHERE ${q('consumer_group')} = ? AND ${q('topic')} = ? AND ${q('partition')} = ? AND ${q('offset')} = ? AND ${q('outcome')} = 'failed'`, params: [m.group, m.topic, m.partition, m.offset] };
     },
     /** A plain INSERT: a duplicate key means another replay applied the letter meanwhile, and this transaction rolls back. */
-    insertMark(m: ReplayMark, outcome: 'applied' | 'failed', attempts: number): Statement {
+    insertMark(m: ReplayMark, outcome: 'applied' | 'failed' | 'purged', attempts: number): Statement {
       const cols = ['consumer_group', 'topic', 'partition', 'offset', 'outcome', 'attempts', 'reason', 'replayed_at'];
       return {
         sql: `INSERT INTO ${MARKS} (${cols.map(q).join(',')}) VALUES (${cols.map(() => '?').join(',')})`,

@@ -1,10 +1,11 @@
 /**
  * Issue 23, dead letters you can work with, through real Kafka and MariaDB: a spec whose column is
  * too short dead-letters events (to `<topic>.dlq` from Kafka, to sc_dead_letters with `--from`);
- * `dead-letters list` and `show` find them in both, filtered, counted by reason, decoded.
+ * `dead-letters list` and `show` find them in both, filtered, counted by reason, decoded; `purge`
+ * counts without --yes and marks a topic's letters purged with it.
  */
 import { describe, expect, it } from 'vitest';
-import { listCommand, showCommand, type LetterCommandOptions } from '../../src/cli/dead-letters.js';
+import { listCommand, purgeCommand, showCommand, type LetterCommandOptions } from '../../src/cli/dead-letters.js';
 import { createTopics, deleteTopics, waitDrained } from '../helpers/kafka.js';
 import { itemEvents, lettersFlow, produceEvents, writeNdjson, type LettersFlow } from '../helpers/letters-scenario.js';
 import { startInProcess } from '../helpers/runner.js';
@@ -64,6 +65,14 @@ describe.skipIf(skip)('dead letters (issue 23)', () => {
     expect(shown.stdout).toMatch(/value \(JSON\):\n\{\n {2}"event_id": "e-i\d+",/u);
     expect(shown.stdout).toMatch(/headers:\n {2}sc-reason: /u);
     expect(shown.stdout).toMatch(/attempts: +1/u);
+
+    // Purge: the count and nothing changed without --yes; with it the topic letters are marked purged.
+    const tooLong = events.filter((e) => e.kind === 'too-long').length;
+    const asked = await purgeCommand({ ...opts(flow, url, { brokers: KAFKA_BROKERS, reason: 'value of 50 characters' }), format: 'text' });
+    expect(asked).toMatchObject({ code: 1, stdout: `${tooLong} dead letter(s) would be purged: 0 in sc_dead_letters, ${tooLong} in .dlq topics (marked purged: a topic cannot be changed)\n` });
+    expect((JSON.parse((await listCommand(opts(flow, url, { brokers: KAFKA_BROKERS }))).stdout) as ListJson).total).toBe(bad.length);
+    expect((await purgeCommand({ ...opts(flow, url, { brokers: KAFKA_BROKERS, reason: 'value of 50 characters' }), format: 'text', yes: true })).code).toBe(0);
+    expect((JSON.parse((await listCommand(opts(flow, url, { brokers: KAFKA_BROKERS }))).stdout) as ListJson).total).toBe(bad.length - tooLong);
 
     // A --from run of the same events into another database: its letters are rows of the table.
     const other = await freshDatabase('sc_it_dlqlist_file');

@@ -86,9 +86,14 @@ export function decodedKey(key: Buffer | null): { text: string } | { base64: str
   }
 }
 
-/** Reasons as counted: the first 200 characters (a reason quoting a huge value stays one line). */
+/**
+ * Reasons as counted: numbers as N, so that letters failing alike count together (`line 3: …`,
+ * `value of 50 characters is longer than 40`), and the first 200 characters (a reason quoting a
+ * huge value stays one line).
+ */
 export function reasonKey(reason: string): string {
-  return reason.length <= 200 ? reason : `${reason.slice(0, 199)}…`;
+  const r = reason.replace(/\d+/gu, 'N');
+  return r.length <= 200 ? r : `${r.slice(0, 199)}…`;
 }
 
 /** Counts by reason, most first (ties by reason). */

@@ -1,7 +1,7 @@
 /**
  * What replays did to letters of `.dlq` topics, which cannot be changed: sc_replayed_letters holds,
- * per letter source, `applied` (done: never listed nor replayed again) or `failed` (the new
- * reason and the attempts so far). Read once per chunk of letters, one query per source partition.
+ * per letter source, `applied` or `purged` (done: never listed nor replayed again) or `failed`
+ * (the new reason and the attempts so far). Read once per chunk of letters, one query per source partition.
  */
 import { letterSql } from '../../sql/letters-sql.js';
 import { isDuplicateKey } from '../commit/retry.js';
@@ -9,7 +9,7 @@ import type { Sink, Tx } from '../sinks/sink.js';
 import type { StoredLetter } from './letter.js';
 
 /**
- * The letters without an `applied` mark; `failed` marks give theirs the replay's reason and
+ * The letters without an `applied` or `purged` mark; `failed` marks give theirs the replay's reason and
  * attempts. Table letters pass unchanged (their row is their mark).
  */
 export async function withMarks(sink: Sink, letters: StoredLetter[]): Promise<StoredLetter[]> {
@@ -28,7 +28,8 @@ export async function withMarks(sink: Sink, letters: StoredLetter[]): Promise<St
     for (const l of part) {
       const r = byOffset.get(l.offset);
       if (r === undefined) continue;
-      if (r.outcome === 'applied') applied.add(l);
+      // `applied` by a replay, or `purged`: done with.
+      if (r.outcome !== 'failed') applied.add(l);
       else {
         l.attempts = Number(r.attempts);
         if (r.reason !== null && r.reason !== undefined) l.reason = String(r.reason);

@@ -24,4 +24,6 @@ export const METRIC_NAMES = {
   outputFailures: 'sc_project_output_failures_total',
   outputWaiting: 'sc_project_output_waiting_messages',
   buildInfo: 'sc_project_build_info',
+  /** `dead-letters replay --http`'s own (runtime/dead-letters/metrics.ts). */
+  lettersReplayed: 'sc_project_dead_letters_replayed_total',
 } as const;

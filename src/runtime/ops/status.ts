@@ -15,6 +15,8 @@ import { checkBrokers } from '../sources/kafka/security/probe.js';
 import { computeLag, partitionEnds, partitionKey, type PartitionEnds } from './lag.js';
 import { specStatus, type ProjectionSpecStatus } from '../lifecycle/fingerprints.js';
 import { silentLogger } from './log.js';
+import { reasonKey, sortedCounts } from '../dead-letters/letter.js';
+import { escapeControls } from '../../redact.js';
 
 export interface StatusOptions {
   plan: Plan;
@@ -83,6 +85,8 @@ export interface RebuildStatus {
 export interface StatusReport {
   groups: GroupStatus[];
   deadLetters: DeadLetterCount[];
+  /** sc_dead_letters by reason (numbers as N), most first; `dead-letters list --brokers` gives the topics'. */
+  deadLetterReasons: Array<{ reason: string; count: number }>;
   specs: SpecsStatus;
   /** Only when a rebuild is recorded. */
   rebuilds?: RebuildStatus[];
@@ -96,6 +100,7 @@ export async function collectStatus(o: StatusOptions): Promise<StatusReport> {
   try {
     const positions = await readPositions(db);
     const tableLetters = await readTableDeadLetters(db);
+    const deadLetterReasons = await readLetterReasons(db);
     const specs = await specsStatus(o.databaseUrl, o.plan);
     let ends: PartitionEnds[] | undefined;
     let existing: Set<string> | undefined;
@@ -149,7 +154,7 @@ export async function collectStatus(o: StatusOptions): Promise<StatusReport> {
     });
     const rebuilds = await readRebuilds(db, positions);
     const overMaxLag = o.maxLag === undefined ? [] : groups.flatMap((g) => g.partitions.filter((p) => p.lag !== null && p.lag > (o.maxLag as number)).map((p) => ({ group: g.group, topic: p.topic, partition: p.partition, lag: p.lag as number })));
-    return { groups, deadLetters, specs, ...(rebuilds.length > 0 ? { rebuilds } : {}), ...(o.maxLag !== undefined ? { maxLag: o.maxLag } : {}), overMaxLag };
+    return { groups, deadLetters, deadLetterReasons, specs, ...(rebuilds.length > 0 ? { rebuilds } : {}), ...(o.maxLag !== undefined ? { maxLag: o.maxLag } : {}), overMaxLag };
   } finally {
     await db.destroy();
   }
@@ -217,6 +222,18 @@ async function readTableDeadLetters(db: Db): Promise<DeadLetterCount[]> {
   }
 }
 
+async function readLetterReasons(db: Db): Promise<StatusReport['deadLetterReasons']> {
+  try {
+    const rows = (await db('sc_dead_letters').select('reason').count({ n: '*' }).groupBy('reason')) as Array<{ reason: unknown; n: unknown }>;
+    const counts = new Map<string, number>();
+    for (const r of rows) counts.set(reasonKey(String(r.reason)), (counts.get(reasonKey(String(r.reason))) ?? 0) + Number(r.n));
+    return sortedCounts(counts);
+  } catch (e) {
+    if (isMissingTable(e)) return [];
+    throw e;
+  }
+}
+
 /** Whether the specs on disk are what built the tables, from the fingerprints `run` records. */
 async function specsStatus(databaseUrl: string, plan: Plan): Promise<SpecsStatus> {
   let list: ProjectionSpecStatus[];
@@ -246,6 +263,8 @@ export function formatStatus(r: StatusReport, format: 'text' | 'json', ctx?: Adv
   lines.push('dead letters:');
   if (r.deadLetters.length === 0) lines.push('  none');
   for (const d of r.deadLetters) lines.push(`  ${d.where === 'sc_dead_letters' ? `sc_dead_letters (from ${d.topic})` : d.where}: ${d.count}`);
+  if (r.deadLetterReasons.length > 0) lines.push('  sc_dead_letters by reason (sc-project dead-letters list shows them, replay applies them again):');
+  for (const x of r.deadLetterReasons.slice(0, 10)) lines.push(`    ${String(x.count).padStart(7)}  ${escapeControls(x.reason)}`);
   lines.push(`specs vs built tables: ${r.specs.state}`);
   for (const d of r.specs.details ?? []) {
     if (d.built === d.spec) continue;
