@@ -3,6 +3,7 @@
  * per letter source, `applied` or `purged` (done: never listed nor replayed again) or `failed`
  * (the new reason and the attempts so far). Read once per chunk of letters, one query per source partition.
  */
+import { chunks } from '../../sql/fold.js';
 import { letterSql } from '../../sql/letters-sql.js';
 import { isDuplicateKey } from '../commit/retry.js';
 import type { Sink, Tx } from '../sinks/sink.js';
@@ -43,28 +44,34 @@ export async function withMarks(sink: Sink, letters: StoredLetter[]): Promise<St
 export class ReplayedConcurrentlyError extends Error {
   readonly code = 'SC_REPLAYED_CONCURRENTLY';
   constructor(l: StoredLetter) {
-    super(`dead letter ${l.id} (${l.topic}/${l.partition} offset ${l.offset}) was replayed or purged by someone else meanwhile; run the replay again`);
+    super(`dead letter ${l.id} (${l.topic}/${l.partition} offset ${l.offset}) or one replayed with it was replayed or purged by someone else meanwhile; run the replay again`);
   }
 }
 
 /**
- * In a replay's transaction, the letter's mark: applied, the table row goes (exactly one: none
- * means another replay or a purge took it) or the topic letter's `applied` mark is inserted (a
- * duplicate key: another replay applied it); failed again, the row keeps its place with the new
- * reason and one attempt more, or the topic letter's mark says so.
+ * In a replay's transaction, the letters' marks: applied, the table rows go (exactly as many as
+ * there are: fewer means another replay or a purge took some) or each topic letter's `applied`
+ * mark is inserted (a duplicate key: another replay applied it); failed again, a row keeps its
+ * place with the new reason and one attempt more, or the topic letter's mark says so. Applied
+ * table letters go in one DELETE per thousand: a replay's transactions are mostly this.
  */
-export async function markLetter(tx: Tx, sink: Pick<Sink, 'dialect'>, l: StoredLetter, failed: string | undefined, at: string): Promise<void> {
+export async function markLetters(tx: Tx, sink: Pick<Sink, 'dialect'>, marks: Array<{ letter: StoredLetter; failed: string | undefined }>, at: string): Promise<void> {
   const sql = letterSql(sink.dialect);
-  if (l.store === 'table') {
-    const n = await tx.exec(failed === undefined ? sql.deleteLetter(l.id) : sql.failLetter(l.id, failed, l.attempts));
-    if (n !== 1) throw new ReplayedConcurrentlyError(l);
-    return;
+  const applied = marks.filter((m) => m.letter.store === 'table' && m.failed === undefined).map((m) => m.letter);
+  for (const part of chunks(applied, 1000)) {
+    if ((await tx.exec(sql.deleteLetters(part.map((l) => l.id)))) !== part.length) throw new ReplayedConcurrentlyError(part[0] as StoredLetter);
   }
-  const mark = { group: l.group, topic: l.topic, partition: l.partition, offset: l.offset, reason: failed ?? null, at };
-  await tx.exec(sql.clearFailedMark(mark));
-  try {
-    await tx.exec(sql.insertMark(mark, failed === undefined ? 'applied' : 'failed', failed === undefined ? l.attempts : l.attempts + 1));
-  } catch (e) {
-    throw isDuplicateKey(e) ? new ReplayedConcurrentlyError(l) : e;
+  for (const { letter: l, failed } of marks) {
+    if (l.store === 'table') {
+      if (failed !== undefined && (await tx.exec(sql.failLetter(l.id, failed, l.attempts))) !== 1) throw new ReplayedConcurrentlyError(l);
+      continue;
+    }
+    const mark = { group: l.group, topic: l.topic, partition: l.partition, offset: l.offset, reason: failed ?? null, at };
+    await tx.exec(sql.clearFailedMark(mark));
+    try {
+      await tx.exec(sql.insertMark(mark, failed === undefined ? 'applied' : 'failed', failed === undefined ? l.attempts : l.attempts + 1));
+    } catch (e) {
+      throw isDuplicateKey(e) ? new ReplayedConcurrentlyError(l) : e;
+    }
   }
 }

@@ -19,7 +19,7 @@ import { fetchTransport, systemClock } from '../outputs/http/index.js';
 import type { Sink } from '../sinks/sink.js';
 import type { TestHooks } from '../test-hooks.js';
 import { letterGroup, reasonKey, sortedCounts, type LetterFilter, type StoredLetter } from './letter.js';
-import { markLetter } from './marks.js';
+import { markLetters } from './marks.js';
 import { rollbackSink } from './rollback.js';
 import { letterSource, type LetterChunks } from './source.js';
 
@@ -112,14 +112,16 @@ export async function replayLetters(o: ReplayOptions): Promise<ReplayReport> {
     },
     inTransaction: async (tx, at, unit) => {
       const failed = new Map<RawMessage, DeadLetter>(unit.letters.map((d) => [d.msg, d]));
+      const marks: Array<{ letter: StoredLetter; failed: string | undefined }> = [];
       for (const m of unit.messages) {
-        const l = letterOf.get(m);
-        if (l === undefined) continue;
+        const letter = letterOf.get(m);
+        if (letter === undefined) continue;
         const f = failed.get(m);
         const reason = f === undefined ? null : rowReason(f);
-        await markLetter(tx, sink, l, reason ?? undefined, at);
+        marks.push({ letter, failed: reason ?? undefined });
         outcome.set(m, reason);
       }
+      await markLetters(tx, sink, marks, at);
     },
     after: (letters) => {
       let applied = 0;
