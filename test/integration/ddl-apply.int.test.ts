@@ -89,6 +89,7 @@ describe.skipIf(DATABASE_URL === undefined && !IN_CI)('ddl --apply on MariaDB', 
       indexName('idx', 'order_lines', ['sku']),
       indexName('idx', 'order_lines', ['status', 'placed_at']),
       indexName('idx', 'sc_dead_letters', ['created_at']),
+      indexName('idx', 'sc_dead_letters', ['consumer_group', 'topic', 'partition', 'offset']),
       indexName('idx', 'sc_processed_events', ['processed_at']),
     ]);
     expect(first.differences).toEqual([]);
