@@ -80,6 +80,7 @@ describe.skipIf(skipWithout('DATABASE_URL'))('issue 12: keys and event ids are e
         'sc_consumer_positions.consumer_group utf8mb4_nopad_bin', 'sc_consumer_positions.topic utf8mb4_nopad_bin',
         'sc_dead_letters.dlq_id utf8mb4_nopad_bin',
         'sc_processed_events.consumer_group utf8mb4_nopad_bin', 'sc_processed_events.event_id utf8mb4_nopad_bin',
+        'sc_replayed_letters.consumer_group utf8mb4_nopad_bin', 'sc_replayed_letters.topic utf8mb4_nopad_bin',
         'sc_sources.consumer_group utf8mb4_nopad_bin', 'sc_spec_fingerprints.projection utf8mb4_nopad_bin',
       ]);
       // A table made by an earlier version: utf8mb4_bin keys (under which 'e1' and 'e1 ' collide).
