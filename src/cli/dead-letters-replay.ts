@@ -45,8 +45,13 @@ export async function replayCommand(o: ReplayCommandOptions, signal?: AbortSigna
       server = await startOpsServer(listen, { metrics: () => metrics.text(), health: () => up, ready: () => up });
     }
     if (sink === undefined || stores.databaseUrl === undefined) return result(EXIT_USAGE, '', 'replay needs the database the projections write to: give --database-url or DATABASE_URL\n');
-    // The columns and the table the marks need (an additive change `run` makes too); a dry run changes nothing.
-    if (o.dryRun !== true) await migrateDatabase(stores.databaseUrl, engineTablesFor(plan), { apply: true });
+    // The columns and the table the marks need (an additive change `run` makes too); a dry run
+    // changes nothing, so it asks for them instead.
+    const engine = await migrateDatabase(stores.databaseUrl, engineTablesFor(plan), { apply: o.dryRun !== true });
+    const pending = engine.migrations.filter((m) => m.safe);
+    if (o.dryRun === true && pending.length > 0) {
+      return result(EXIT_FAILED, '', `a dry run changes nothing, and the engine's tables lack what a replay writes (${pending.map((m) => `${m.table}${m.column !== undefined ? `.${m.column}` : ''}: ${m.kind}`).join('; ')}): run sc-project ddl --apply (or a run, or a replay without --dry-run) first\n`);
+    }
     const log = createLogger(o.logFormat === 'json' ? 'json' : 'text');
     const parts = [tableChunks(sink, filter, stores.typeOf, chunk)];
     if (stores.kafka !== undefined) parts.push(topicChunks(stores.kafka, stores.dlqTopics ?? [], sink));

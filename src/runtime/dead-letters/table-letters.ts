@@ -4,6 +4,7 @@
  * narrow (the reason's text, the event type, a `group@%` that matched another group) is matched
  * on each page, and pages continue until the table is read through.
  */
+import { ALL_DIALECTS } from '../../sql/dialects/index.js';
 import { sqlNow } from '../../sql/engine-sql.js';
 import { letterSql, type LetterCursor, type LetterSequence, type LetterWhere } from '../../sql/letters-sql.js';
 import type { Sink } from '../sinks/sink.js';
@@ -55,7 +56,7 @@ export async function* tableLetters(sink: Sink, f: LetterFilter, sequence: Lette
   const where = whereOf(f);
   let cursor: LetterCursor | undefined;
   for (;;) {
-    const rows = await sink.transaction((tx) => tx.query(sql.selectPage(where, sequence, cursor, page)));
+    const rows = await noTableIsEmpty(sink.transaction((tx) => tx.query(sql.selectPage(where, sequence, cursor, page))));
     if (rows.length === 0) return;
     const letters = rows.map(tableLetter);
     const last = letters[letters.length - 1] as StoredLetter;
@@ -69,12 +70,22 @@ export async function* tableLetters(sink: Sink, f: LetterFilter, sequence: Lette
 
 /** One letter by its dlq_id, or undefined. */
 export async function tableLetterById(sink: Sink, id: string): Promise<StoredLetter | undefined> {
-  const rows = await sink.transaction((tx) => tx.query(letterSql(sink.dialect).selectPage({ ids: [id] }, 'newest', undefined, 1)));
+  const rows = await noTableIsEmpty(sink.transaction((tx) => tx.query(letterSql(sink.dialect).selectPage({ ids: [id] }, 'newest', undefined, 1))));
   return rows[0] === undefined ? undefined : tableLetter(rows[0]);
 }
 
 /** How many rows the database's part of the filter leaves (a replay's progress total; the rest of the filter may take some away). */
 export async function countTableLetters(sink: Sink, f: LetterFilter): Promise<number> {
-  const rows = await sink.transaction((tx) => tx.query(letterSql(sink.dialect).countLetters(whereOf(f))));
+  const rows = await noTableIsEmpty(sink.transaction((tx) => tx.query(letterSql(sink.dialect).countLetters(whereOf(f)))));
   return Number(rows[0]?.n ?? 0);
+}
+
+/** A database no run has written to yet has no sc_dead_letters: it holds no letters (as `status` says). */
+async function noTableIsEmpty(rows: Promise<Array<Record<string, unknown>>>): Promise<Array<Record<string, unknown>>> {
+  try {
+    return await rows;
+  } catch (e) {
+    if (typeof e === 'object' && e !== null && ALL_DIALECTS.some((d) => d.errors.isMissingTable(e))) return [];
+    throw e;
+  }
 }
