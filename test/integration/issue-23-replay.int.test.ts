@@ -75,19 +75,23 @@ describe.skipIf(skip)('dead-letters replay (issue 23)', () => {
     return clean;
   }
 
-  it('replays the letters of a .dlq topic (a Kafka run) into MariaDB: dry run, once, positions kept, failures stay', async () => {
-    const flow = lettersFlow('replaytopic');
+  /** A Kafka run of the short spec into MariaDB (letters in the .dlq topic), then the spec fixed. */
+  async function kafkaLetters(test: string, n: number) {
+    const flow = lettersFlow(test);
     onCleanup(() => flow.remove(), () => deleteTopics([flow.topic, `${flow.topic}.dlq`]));
-    const url = await database('mysql', 'replaytopic');
-    const events = itemEvents(200);
-    const long = events.filter((e) => e.kind === 'long').length;
-    const tooLong = events.filter((e) => e.kind === 'too-long').length;
+    const url = await database('mysql', test);
+    const events = itemEvents(n);
     await createTopics([flow.topic], 3);
     await produceEvents(flow.topic, events);
     const { rt } = await startInProcess({ config: flow.dir, databaseUrl: url });
     await waitDrained(url, flow.group, [flow.topic]);
     await rt.stop();
     const clean = await fix(flow, 'mysql', url, writeNdjson(flow.dir, flow.topic, events));
+    return { flow, url, clean, long: events.filter((e) => e.kind === 'long').length, tooLong: events.filter((e) => e.kind === 'too-long').length };
+  }
+
+  it('replays the letters of a .dlq topic (a Kafka run) into MariaDB: dry run, once, positions kept, failures stay', async () => {
+    const { flow, url, clean, long, tooLong } = await kafkaLetters('replaytopic', 200);
     const positions = await dbPositions(url, flow.group);
     const before = await state(url);
 
@@ -105,6 +109,22 @@ describe.skipIf(skip)('dead-letters replay (issue 23)', () => {
 
     expect(await replay(flow, url, { brokers: KAFKA_BROKERS })).toMatchObject({ applied: 0, failed_again: tooLong });
     expect(await rows(url, TOTALS)).toEqual(await rows(clean, TOTALS));
+  });
+
+  it('replays .dlq letters killed -9 after its first chunk and run again: nothing doubled', async () => {
+    const { flow, url, clean, long, tooLong } = await kafkaLetters('replaytopickill', 300);
+    const child = spawnReplay(['dead-letters', 'replay', '--config', flow.dir, '--database-url', url, '--brokers', KAFKA_BROKERS ?? '', '--no-progress'], { ...(process.env as Record<string, string>), SC_TEST_CRASH_AFTER_REPLAY_CHUNK: '1' });
+    onCleanup(() => child.kill('SIGKILL'));
+    expect(await child.exited).toEqual({ code: null, signal: 'SIGKILL' });
+    const marked = (await rows(url, "SELECT COUNT(*) AS n FROM sc_replayed_letters WHERE outcome = 'applied'")) as Array<{ n: number | string }>;
+    const first = Number(marked[0]?.n);
+    expect(first).toBeGreaterThan(0);
+    expect(first).toBeLessThan(long);
+    const rest = await replay(flow, url, { brokers: KAFKA_BROKERS });
+    expect(rest).toMatchObject({ applied: long - first, failed_again: tooLong });
+    expect(await rows(url, ITEMS)).toEqual(await rows(clean, ITEMS));
+    expect(await rows(url, TOTALS)).toEqual(await rows(clean, TOTALS));
+    expect(await replay(flow, url, { brokers: KAFKA_BROKERS })).toMatchObject({ applied: 0, failed_again: tooLong });
   });
 
   for (const kind of ['mysql', 'postgres'] as const) {
