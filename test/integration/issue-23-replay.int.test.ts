@@ -127,6 +127,23 @@ describe.skipIf(skip)('dead-letters replay (issue 23)', () => {
     expect(await replay(flow, url, { brokers: KAFKA_BROKERS })).toMatchObject({ applied: 0, failed_again: tooLong });
   });
 
+  it('two replays at once on MariaDB: each letter applied once (the one that finds a letter taken stops and says so)', async () => {
+    const flow = lettersFlow('replaytwice');
+    onCleanup(() => flow.remove());
+    const url = await database('mysql', 'replaytwice');
+    const events = itemEvents(400);
+    const file = writeNdjson(flow.dir, flow.topic, events);
+    await fileRun(flow, url, file);
+    const clean = await fix(flow, 'mysql', url, file);
+    const both = await Promise.all([0, 1].map(() => replayCommand({ config: [flow.dir], databaseUrl: url, format: 'json', progress: false, chunk: '20' })));
+    for (const r of both) if (r.code === 1) expect(r.stderr).toMatch(/was replayed or purged by someone else meanwhile; run the replay again/u);
+    expect(both.some((r) => r.code === 3)).toBe(true);
+    await replay(flow, url);
+    expect(await rows(url, ITEMS)).toEqual(await rows(clean, ITEMS));
+    expect(await rows(url, TOTALS)).toEqual(await rows(clean, TOTALS));
+    expect(await replay(flow, url)).toMatchObject({ applied: 0, failed_again: events.filter((e) => e.kind === 'too-long').length });
+  });
+
   for (const kind of ['mysql', 'postgres'] as const) {
     it(`replays sc_dead_letters (--from runs) on ${kind}: dry run, killed -9 midway and run again, twice: nothing doubled`, async () => {
       const flow = lettersFlow(`replay${kind}`);
