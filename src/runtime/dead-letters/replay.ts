@@ -124,23 +124,32 @@ export async function replayLetters(o: ReplayOptions): Promise<ReplayReport> {
       await markLetters(tx, sink, marks, at);
     },
     after: (letters) => {
-      let applied = 0;
-      let failedAgain = 0;
+      // Per group: [applied, failed again] (a page of the table may end one group and begin the next).
+      const byGroup = new Map<string, [number, number]>();
       for (const { msgOf, letter } of letters) {
         const r = outcome.get(msgOf);
-        if (r === undefined) report.skipped++;
-        else if (r === null) applied++;
-        else {
-          failedAgain++;
-          reasons.set(reasonKey(r), (reasons.get(reasonKey(r)) ?? 0) + 1);
-          if (report.failures.length < MAX_FAILURES_LISTED) report.failures.push({ id: letter.id, reason: r });
+        if (r === undefined) {
+          report.skipped++;
+          continue;
         }
+        const name = letterGroup(letter.group);
+        const n = byGroup.get(name) ?? [0, 0];
+        byGroup.set(name, n);
+        if (r === null) {
+          n[0]++;
+          continue;
+        }
+        n[1]++;
+        reasons.set(reasonKey(r), (reasons.get(reasonKey(r)) ?? 0) + 1);
+        if (report.failures.length < MAX_FAILURES_LISTED) report.failures.push({ id: letter.id, reason: r });
       }
-      report.applied += applied;
-      report.failedAgain += failedAgain;
+      for (const [name, [applied, failedAgain]] of byGroup) {
+        report.applied += applied;
+        report.failedAgain += failedAgain;
+        if (!o.dryRun) o.observer?.replayed(name, applied, failedAgain);
+      }
       progress?.advance(letters.length);
       o.testHooks?.afterReplayChunk(o.log);
-      if (!o.dryRun) o.observer?.replayed(letters[0] === undefined ? '' : letterGroup(letters[0].letter.group), applied, failedAgain);
     },
   });
   const signal = o.signal ?? new AbortController().signal;
