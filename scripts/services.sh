@@ -15,6 +15,9 @@
 #   export KAFKA_CA_FILE=<run dir>/tls/ca.crt    (the CA of both; server certificate for localhost, 127.0.0.1)
 #   export KAFKA_SCRAM_USERNAME=sc-scram
 #   export KAFKA_SCRAM_PASSWORD_FILE=<run dir>/kafka/scram.password
+#   export DATABASE_TLS_URL=mysql://sc_tls:sc@127.0.0.1:3306/sc_project?ssl-mode=VERIFY_IDENTITY&ssl-ca=<CA>
+#   export POSTGRES_TLS_URL=postgres://sc_tls:sc@127.0.0.1:5432/sc_project?sslmode=verify-full&sslrootcert=<CA>
+#                    (sc_tls is admitted over TLS only; the servers present the same test CA's certificate)
 # so callers can:  eval "$(scripts/services.sh up | grep '^export ')"
 # Everything else goes to stderr.
 #
@@ -62,6 +65,8 @@ DB_PORT=3306
 DB_USER=sc
 DB_PASS=sc
 DB_NAME=sc_project
+# A second login that the servers admit over TLS only (MariaDB REQUIRE SSL, PostgreSQL hostssl).
+DB_TLS_USER=sc_tls
 PG_HOST=127.0.0.1
 PG_PORT=5432
 DEFAULT_KAFKA_BROKERS="$KAFKA_HOST:$KAFKA_PORT"
@@ -96,9 +101,9 @@ print_env() {
   printf 'export POSTGRES_URL=%q\n' "$3"
 }
 
-# The secured listeners' addresses, CA and SCRAM user: the local broker's, or (external services)
+# The secured listeners' addresses, CA and SCRAM user, and the TLS-only database logins: the local ones, or (external services)
 # whatever the environment already says.
-print_kafka_security_env() {
+print_security_env() {
   local v
   if [[ "${1:-}" == local ]]; then
     printf 'export KAFKA_SASL_SSL_BROKERS=%q\n' "$KAFKA_HOST:$KAFKA_SASL_SSL_PORT"
@@ -106,9 +111,11 @@ print_kafka_security_env() {
     printf 'export KAFKA_CA_FILE=%q\n' "$TLS_DIR/ca.crt"
     printf 'export KAFKA_SCRAM_USERNAME=%q\n' "$KAFKA_SCRAM_USER"
     printf 'export KAFKA_SCRAM_PASSWORD_FILE=%q\n' "$KAFKA_RUN/scram.password"
+    printf 'export DATABASE_TLS_URL=%q\n' "mysql://$DB_TLS_USER:$DB_PASS@$DB_HOST:$DB_PORT/$DB_NAME?ssl-mode=VERIFY_IDENTITY&ssl-ca=$TLS_DIR/ca.crt"
+    printf 'export POSTGRES_TLS_URL=%q\n' "postgres://$DB_TLS_USER:$DB_PASS@$PG_HOST:$PG_PORT/$DB_NAME?sslmode=verify-full&sslrootcert=$TLS_DIR/ca.crt"
     return 0
   fi
-  for v in KAFKA_SASL_SSL_BROKERS KAFKA_SSL_BROKERS KAFKA_CA_FILE KAFKA_SCRAM_USERNAME KAFKA_SCRAM_PASSWORD_FILE; do
+  for v in KAFKA_SASL_SSL_BROKERS KAFKA_SSL_BROKERS KAFKA_CA_FILE KAFKA_SCRAM_USERNAME KAFKA_SCRAM_PASSWORD_FILE DATABASE_TLS_URL POSTGRES_TLS_URL; do
     [[ -z "${!v:-}" ]] || printf 'export %s=%q\n' "$v" "${!v}"
   done
 }
@@ -159,7 +166,7 @@ external_up() {
   done
   log "external services accept connections"
   print_env "$KAFKA_BROKERS" "$DATABASE_URL" "${POSTGRES_URL:-$DEFAULT_POSTGRES_URL}"
-  print_kafka_security_env
+  print_security_env
 }
 
 # ---------------------------------------------------------------------------------------------
@@ -175,11 +182,12 @@ cmd_up() {
     log "KAFKA_BROKERS/DATABASE_URL are the local defaults but not answering; starting the local services"
   fi
   lock_run_dir
+  tls_files
   mariadb_up
   postgres_up
   kafka_up
   print_env "$DEFAULT_KAFKA_BROKERS" "$DEFAULT_DATABASE_URL" "$DEFAULT_POSTGRES_URL"
-  print_kafka_security_env local
+  print_security_env local
 }
 
 cmd_down() {
@@ -236,10 +244,10 @@ local_status_line() {
 cmd_env() {
   if external_mode; then
     print_env "$KAFKA_BROKERS" "$DATABASE_URL" "${POSTGRES_URL:-$DEFAULT_POSTGRES_URL}"
-    print_kafka_security_env
+    print_security_env
   else
     print_env "$DEFAULT_KAFKA_BROKERS" "$DEFAULT_DATABASE_URL" "$DEFAULT_POSTGRES_URL"
-    print_kafka_security_env local
+    print_security_env local
   fi
 }
 

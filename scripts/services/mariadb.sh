@@ -51,6 +51,10 @@ ALTER USER '$DB_USER'@'127.0.0.1' IDENTIFIED BY '$DB_PASS';
 ALTER USER '$DB_USER'@'localhost' IDENTIFIED BY '$DB_PASS';
 GRANT ALL PRIVILEGES ON *.* TO '$DB_USER'@'127.0.0.1';
 GRANT ALL PRIVILEGES ON *.* TO '$DB_USER'@'localhost';
+CREATE USER IF NOT EXISTS '$DB_TLS_USER'@'127.0.0.1' IDENTIFIED BY '$DB_PASS' REQUIRE SSL;
+CREATE USER IF NOT EXISTS '$DB_TLS_USER'@'localhost' IDENTIFIED BY '$DB_PASS' REQUIRE SSL;
+GRANT ALL PRIVILEGES ON *.* TO '$DB_TLS_USER'@'127.0.0.1';
+GRANT ALL PRIVILEGES ON *.* TO '$DB_TLS_USER'@'localhost';
 CREATE DATABASE IF NOT EXISTS \`$DB_NAME\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
 FLUSH PRIVILEGES;"
   if ! mariadb --protocol=socket -uroot -e "$sql" >&2 2>>"$MARIADB_RUN/setup.log"; then
@@ -64,13 +68,23 @@ FLUSH PRIVILEGES;"
   fi
 }
 
+# Whether the running server has TLS on (one an older services.sh started has not).
+mariadb_has_tls() {
+  [[ "$(mariadb --protocol=socket -uroot -N -e 'SELECT @@have_ssl' 2>/dev/null)" == YES ]]
+}
+
 mariadb_up() {
   local pid start
   start=$(now)
   mkdir -p "$MARIADB_RUN"
   mariadb_install
   need_root "starting MariaDB"
+  tls_server_files mysql "$MARIADB_RUN/tls"
 
+  if mariadb_ping && ! mariadb_has_tls && mariadb_pid >/dev/null; then
+    log "MariaDB runs without TLS (started before TLS was set up); restarting it"
+    mariadb_down
+  fi
   if mariadb_ping; then
     pid="$(mariadb_pid || true)"
     log "MariaDB already running on $DB_HOST:$DB_PORT${pid:+ (pid $pid)}"
@@ -98,6 +112,7 @@ mariadb_up() {
       mariadbd --user=mysql --bind-address="$DB_HOST" --port="$DB_PORT" \
       --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
       --innodb-buffer-pool-size="${MARIADB_BUFFER_POOL:-1G}" --innodb-log-file-size="${MARIADB_LOG_FILE:-512M}" \
+      --ssl-ca="$MARIADB_RUN/tls/ca.crt" --ssl-cert="$MARIADB_RUN/tls/server.crt" --ssl-key="$MARIADB_RUN/tls/server.key" \
       </dev/null >>"$MARIADB_RUN/mariadb.log" 2>&1 9>&- &
     local i
     pid=""

@@ -39,10 +39,14 @@ postgres_pid() {
   pid_matches "$pid" "postgres" && printf '%s\n' "$pid"
 }
 
-# The sc role (the cluster's superuser: tests create and drop databases) and its database.
+# The sc role (the cluster's superuser: tests create and drop databases) and its database, and
+# the sc_tls role, which pg_hba.conf admits only over TLS (postgres_tls_config).
 postgres_setup() {
   local bin
   bin="$(postgres_bin)"
+  PGPASSWORD="$DB_PASS" "$bin/psql" -h "$PG_HOST" -p "$PG_PORT" -U "$DB_USER" -d postgres -qc \
+    "DO \$\$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$DB_TLS_USER') THEN CREATE ROLE $DB_TLS_USER LOGIN SUPERUSER PASSWORD '$DB_PASS'; END IF; END \$\$" \
+    >&2 2>>"$PG_RUN/setup.log" || { tail_log "$PG_RUN/setup.log" 10; die "could not create the PostgreSQL role $DB_TLS_USER"; }
   if ! PGPASSWORD="$DB_PASS" "$bin/psql" -h "$PG_HOST" -p "$PG_PORT" -U "$DB_USER" -d postgres -tAc \
       "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'" 2>>"$PG_RUN/setup.log" | grep -q 1; then
     PGPASSWORD="$DB_PASS" "$bin/psql" -h "$PG_HOST" -p "$PG_PORT" -U "$DB_USER" -d postgres -qc \
@@ -51,12 +55,47 @@ postgres_setup() {
   fi
 }
 
+# TLS on (the test CA's server certificate) and the sc_tls role admitted over TLS only; kept in a file
+# of its own that postgresql.conf includes, so a cluster made by an older services.sh gains it too.
+# True when the running server must restart to read it.
+postgres_tls_config() {
+  local data="$PG_RUN/data" hba marker='# sc-project: the TLS-only role'
+  tls_server_files postgres "$PG_RUN/tls"
+  cat >"$data/sc-tls.conf" <<CONF
+ssl = on
+ssl_cert_file = '$PG_RUN/tls/server.crt'
+ssl_key_file = '$PG_RUN/tls/server.key'
+ssl_ca_file = '$PG_RUN/tls/ca.crt'
+CONF
+  chown postgres:postgres "$data/sc-tls.conf"
+  grep -q "^include_if_exists = 'sc-tls.conf'" "$data/postgresql.conf" \
+    || printf "include_if_exists = 'sc-tls.conf'\n" >>"$data/postgresql.conf"
+  hba="$data/pg_hba.conf"
+  if ! grep -qF "$marker" "$hba"; then
+    # pg_hba.conf is read top down, first match wins: these go before initdb's lines.
+    { printf '%s\nhostnossl all %s 0.0.0.0/0 reject\nhostssl all %s 127.0.0.1/32 scram-sha-256\n' "$marker" "$DB_TLS_USER" "$DB_TLS_USER"; cat "$hba"; } >"$hba.new"
+    chown postgres:postgres "$hba.new"
+    chmod 0600 "$hba.new"
+    mv "$hba.new" "$hba"
+  fi
+}
+
+postgres_has_tls() {
+  [[ "$(PGPASSWORD="$DB_PASS" "$(postgres_bin)/psql" -h "$PG_HOST" -p "$PG_PORT" -U "$DB_USER" -d postgres -tAc 'SHOW ssl' 2>/dev/null)" == on ]]
+}
+
 postgres_up() {
   postgres_install
   need_root "starting PostgreSQL"
   # Its logs go here even when a PostgreSQL of another run dir already answers on the port
   # (install -d below gives it to the postgres user before a cluster is made in it).
   mkdir -p "$PG_RUN"
+  if postgres_ready && [[ -f "$PG_RUN/data/PG_VERSION" ]] && ! postgres_has_tls; then
+    log "PostgreSQL runs without TLS (started before TLS was set up); restarting it"
+    postgres_tls_config
+    as_postgres pg_ctl -D "$PG_RUN/data" -l "$PG_RUN/server.log" -m fast -w -t "$POSTGRES_TIMEOUT" restart >/dev/null 9>&- \
+      || { tail_log "$PG_RUN/server.log"; die "PostgreSQL did not restart; log: $PG_RUN/server.log"; }
+  fi
   if postgres_ready; then
     log "PostgreSQL already running on $PG_HOST:$PG_PORT"
     postgres_setup
@@ -84,6 +123,7 @@ max_connections = 200
 shared_buffers = 256MB
 CONF
   fi
+  postgres_tls_config
   log "starting PostgreSQL on $PG_HOST:$PG_PORT ..."
   # pg_ctl -w waits until the server accepts connections (or fails with its log).
   as_postgres pg_ctl -D "$PG_RUN/data" -l "$PG_RUN/server.log" -w -t "$POSTGRES_TIMEOUT" start >/dev/null 9>&- \

@@ -28,3 +28,15 @@ tls_files() {
   rm -rf "$TLS_DIR"
   mv "$tmp" "$TLS_DIR"
 }
+
+# tls_server_files OWNER DIR: the CA, the server certificate and its key where a server running as
+# OWNER can read them (MariaDB and PostgreSQL do not run as root; PostgreSQL refuses a key that
+# others can read), refreshed from $TLS_DIR on every `up`.
+tls_server_files() {
+  local owner="$1" dir="$2"
+  tls_files
+  install -d -o "$owner" -g "$owner" -m 0700 "$dir"
+  install -o "$owner" -g "$owner" -m 0644 "$TLS_DIR/ca.crt" "$dir/ca.crt"
+  install -o "$owner" -g "$owner" -m 0644 "$TLS_DIR/server.crt" "$dir/server.crt"
+  install -o "$owner" -g "$owner" -m 0600 "$TLS_DIR/server.key" "$dir/server.key"
+}
