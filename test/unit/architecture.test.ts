@@ -105,6 +105,8 @@ const DRIVERS: Record<string, { module: RegExp; allowed: Record<string, string> 
       'src/cli/database.ts': 'whether the embedded database file exists',
       'src/runtime/sources/kafka/security/load.ts': 'reads --kafka-config and the files it names (secrets, CA, client certificate and key)',
       'src/testing/runner.ts': 'a fresh SQLite file per case, copied from a template',
+      'src/sql/dialects/mysql/connect.ts': "reads the CA, client certificate and key a database URL names (ssl-ca, ssl-cert, ssl-key)",
+      'src/sql/dialects/postgres/connect.ts': 'reads the CA, client certificate and key a database URL names (sslrootcert, sslcert, sslkey)',
     },
   },
 };
