@@ -5,6 +5,7 @@
  * test`); the tests that build a processor use it too.
  */
 import { createHash } from 'node:crypto';
+import { redactUrls } from '../../../redact.js';
 import type { DeadLetterRow } from '../../../sql/engine-sql.js';
 import { sqlNow } from '../../../sql/engine-sql.js';
 import { chunks, chunksBy } from '../../../sql/fold.js';
@@ -48,7 +49,8 @@ export function deadLetterRow(d: DeadLetter): DeadLetterRow {
 export function fittedDeadLetterRow(d: DeadLetter, maxValueBytes: number | undefined): DeadLetterRow {
   const id = createHash('sha256').update(`${d.group}:${d.msg.topic}:${d.msg.partition}:${d.msg.offset}:${d.projection ?? ''}`).digest('hex').slice(0, 64);
   let value = d.msg.value;
-  let reason = cutText(d.eventType ? `${cutText(d.eventType, HEADER_MAX_BYTES)}: ${d.reason}` : d.reason, ROW_REASON_MAX_BYTES);
+  // Secrets never stored with a letter: a reason may quote a driver's message or the input.
+  let reason = cutText(redactUrls(d.eventType ? `${cutText(d.eventType, HEADER_MAX_BYTES)}: ${d.reason}` : d.reason), ROW_REASON_MAX_BYTES);
   // base64 takes 4 bytes for every 3.
   const keep = maxValueBytes === undefined ? undefined : Math.floor((maxValueBytes * 3) / 4);
   if (value !== null && keep !== undefined && value.length > keep) {
