@@ -8,7 +8,7 @@
  * would fall back to plaintext, a misspelt option.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,9 +21,9 @@ const skip = skipWithout('DATABASE_URL', 'POSTGRES_URL') || skipWithoutSecureDat
 
 interface Outcome { code: number | null; stdout: string; stderr: string }
 
-function cli(args: string[]): Promise<Outcome> {
+function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Outcome> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, timeout: 120_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: ROOT, timeout: 120_000, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
       resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : null, stdout, stderr });
     });
   });
@@ -98,5 +98,19 @@ describe.skipIf(skip).each(SERVERS)('issue 21: $name over TLS', (server) => {
     expect(overTls.stdout).toMatch(/8 dead-lettered/);
     const status = await cli(['status', '--config', 'projections', '--database-url', url]);
     expect(status.stdout).toMatch(/\ndead letters:\n(?: {2}sc_dead_letters \(from [^)]+\): 1\n){8}specs vs built tables: match\n/);
+  });
+
+  it('takes the URL from DATABASE_URL_FILE, or its password from DATABASE_PASSWORD_FILE', async () => {
+    await runFrom(url);
+    const urlFile = join(dir, 'url');
+    writeFileSync(urlFile, `${url}\n`);
+    const passwordFile = join(dir, 'password');
+    writeFileSync(passwordFile, `${decodeURIComponent(new URL(url).password)}\n`);
+    const fromFile = await cli(['status', '--config', 'projections'], { DATABASE_URL: '', DATABASE_URL_FILE: urlFile });
+    expect(fromFile.stdout, fromFile.stderr).toMatch(/specs vs built tables: match/);
+    const noPassword = new URL(url);
+    noPassword.password = '';
+    const withPasswordFile = await cli(['status', '--config', 'projections', '--database-url', noPassword.toString()], { DATABASE_PASSWORD_FILE: passwordFile });
+    expect(withPasswordFile.stdout, withPasswordFile.stderr).toMatch(/specs vs built tables: match/);
   });
 });
