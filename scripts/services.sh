@@ -12,6 +12,7 @@
 #   export POSTGRES_URL=postgres://sc:sc@127.0.0.1:5432/sc_project
 #   export KAFKA_SASL_SSL_BROKERS=127.0.0.1:9094   (SASL_SSL, SCRAM-SHA-512)
 #   export KAFKA_SSL_BROKERS=127.0.0.1:9095        (SSL)
+#   export KAFKA_OAUTH_BROKERS=127.0.0.1:9096      (SASL_PLAINTEXT, OAUTHBEARER with unsigned test tokens)
 #   export KAFKA_CA_FILE=<run dir>/tls/ca.crt    (the CA of both; server certificate for localhost, 127.0.0.1)
 #   export KAFKA_SCRAM_USERNAME=sc-scram
 #   export KAFKA_SCRAM_PASSWORD_FILE=<run dir>/kafka/scram.password
@@ -29,8 +30,9 @@
 #   SC_CACHE    download cache, outside the repo   (default ~/.cache/sc-project)
 #   SC_RUN_DIR  data, logs and pid files           (default /tmp/sc-project-services)
 #   JAVA, MVN   binaries to use                    (default java, mvn)
-#   SC_KAFKA_PORT, SC_KAFKA_CONTROLLER_PORT, SC_KAFKA_SASL_SSL_PORT, SC_KAFKA_SSL_PORT  the broker's
-#               listeners (default 9092, 9093, 9094, 9095; with another SC_RUN_DIR, a second broker)
+#   SC_KAFKA_PORT, SC_KAFKA_CONTROLLER_PORT, SC_KAFKA_SASL_SSL_PORT, SC_KAFKA_SSL_PORT, SC_KAFKA_OAUTH_PORT
+#               the broker's listeners (default 9092, 9093, 9094, 9095, 9096; with another SC_RUN_DIR,
+#               a second broker)
 #   MARIADB_BUFFER_POOL, MARIADB_LOG_FILE  InnoDB buffer pool and redo log size (default 1G, 512M;
 #               the Debian defaults, 128M and 96M, make a write-heavy load page to disk)
 set -euo pipefail
@@ -55,6 +57,7 @@ KAFKA_PORT="${SC_KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${SC_KAFKA_CONTROLLER_PORT:-9093}"
 KAFKA_SASL_SSL_PORT="${SC_KAFKA_SASL_SSL_PORT:-9094}"
 KAFKA_SSL_PORT="${SC_KAFKA_SSL_PORT:-9095}"
+KAFKA_OAUTH_PORT="${SC_KAFKA_OAUTH_PORT:-9096}"
 # The test CA and the server certificate (localhost, 127.0.0.1): the run dir's, for any service.
 TLS_DIR="$RUN_DIR/tls"
 # The SCRAM user of the SASL_SSL listener (a local test credential, like sc/sc for the databases;
@@ -108,6 +111,7 @@ print_security_env() {
   if [[ "${1:-}" == local ]]; then
     printf 'export KAFKA_SASL_SSL_BROKERS=%q\n' "$KAFKA_HOST:$KAFKA_SASL_SSL_PORT"
     printf 'export KAFKA_SSL_BROKERS=%q\n' "$KAFKA_HOST:$KAFKA_SSL_PORT"
+    printf 'export KAFKA_OAUTH_BROKERS=%q\n' "$KAFKA_HOST:$KAFKA_OAUTH_PORT"
     printf 'export KAFKA_CA_FILE=%q\n' "$TLS_DIR/ca.crt"
     printf 'export KAFKA_SCRAM_USERNAME=%q\n' "$KAFKA_SCRAM_USER"
     printf 'export KAFKA_SCRAM_PASSWORD_FILE=%q\n' "$KAFKA_RUN/scram.password"
@@ -115,7 +119,7 @@ print_security_env() {
     printf 'export POSTGRES_TLS_URL=%q\n' "postgres://$DB_TLS_USER:$DB_PASS@$PG_HOST:$PG_PORT/$DB_NAME?sslmode=verify-full&sslrootcert=$TLS_DIR/ca.crt"
     return 0
   fi
-  for v in KAFKA_SASL_SSL_BROKERS KAFKA_SSL_BROKERS KAFKA_CA_FILE KAFKA_SCRAM_USERNAME KAFKA_SCRAM_PASSWORD_FILE DATABASE_TLS_URL POSTGRES_TLS_URL; do
+  for v in KAFKA_SASL_SSL_BROKERS KAFKA_SSL_BROKERS KAFKA_OAUTH_BROKERS KAFKA_CA_FILE KAFKA_SCRAM_USERNAME KAFKA_SCRAM_PASSWORD_FILE DATABASE_TLS_URL POSTGRES_TLS_URL; do
     [[ -z "${!v:-}" ]] || printf 'export %s=%q\n' "$v" "${!v}"
   done
 }
@@ -215,7 +219,7 @@ cmd_status() {
   fi
   pid="$(kafka_pid || true)"
   if port_open "$KAFKA_HOST" "$KAFKA_PORT"; then
-    echo "kafka: running ($KAFKA_HOST:$KAFKA_PORT${pid:+, pid $pid}; SASL_SSL :$KAFKA_SASL_SSL_PORT and SSL :$KAFKA_SSL_PORT $(kafka_secured_listeners && echo up || echo 'not listening'))"
+    echo "kafka: running ($KAFKA_HOST:$KAFKA_PORT${pid:+, pid $pid}; SASL_SSL :$KAFKA_SASL_SSL_PORT, SSL :$KAFKA_SSL_PORT and OAUTHBEARER :$KAFKA_OAUTH_PORT $(kafka_secured_listeners && echo up || echo 'not listening'))"
   elif [[ -n "$pid" ]]; then
     echo "kafka: stopped (process $pid exists but $KAFKA_HOST:$KAFKA_PORT is not accepting)"; ok=1
   else

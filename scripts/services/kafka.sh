@@ -67,15 +67,20 @@ kafka_write_config() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@$KAFKA_HOST:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT,CONTROLLER://$KAFKA_HOST:$KAFKA_CONTROLLER_PORT,SASL_SSL://$KAFKA_HOST:$KAFKA_SASL_SSL_PORT,SSL://$KAFKA_HOST:$KAFKA_SSL_PORT
-advertised.listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT,SASL_SSL://$KAFKA_HOST:$KAFKA_SASL_SSL_PORT,SSL://$KAFKA_HOST:$KAFKA_SSL_PORT
+listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT,CONTROLLER://$KAFKA_HOST:$KAFKA_CONTROLLER_PORT,SASL_SSL://$KAFKA_HOST:$KAFKA_SASL_SSL_PORT,SSL://$KAFKA_HOST:$KAFKA_SSL_PORT,OAUTH://$KAFKA_HOST:$KAFKA_OAUTH_PORT
+advertised.listeners=PLAINTEXT://$KAFKA_HOST:$KAFKA_PORT,SASL_SSL://$KAFKA_HOST:$KAFKA_SASL_SSL_PORT,SSL://$KAFKA_HOST:$KAFKA_SSL_PORT,OAUTH://$KAFKA_HOST:$KAFKA_OAUTH_PORT
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL,OAUTH:SASL_PLAINTEXT
 inter.broker.listener.name=PLAINTEXT
 # The secured listeners (issue 21): SCRAM-SHA-512 users over TLS, and TLS alone. No client
 # certificates asked; no authorizer, so an authenticated user may do anything.
 sasl.enabled.mechanisms=SCRAM-SHA-512
 listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+# OAUTHBEARER (SASL_PLAINTEXT): Kafka's unsecured validator, which takes unsigned JWTs ("alg":"none")
+# with sub and exp claims; for tests of token handling only, never for a real cluster. A session
+# lasts until its token expires: a client must re-authenticate with a fresh one.
+listener.name.oauth.sasl.enabled.mechanisms=OAUTHBEARER
+listener.name.oauth.oauthbearer.sasl.jaas.config=org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="broker";
 ssl.keystore.type=PKCS12
 ssl.keystore.location=$TLS_DIR/server.p12
 ssl.keystore.password=$(cat "$TLS_DIR/keystore.password")
@@ -150,11 +155,11 @@ kafka_scram_user() {
 # Whether the SASL_SSL and SSL listeners accept connections (a broker an older services.sh
 # started has only PLAINTEXT: it keeps running, with a note to restart it).
 kafka_secured_listeners() {
-  port_open "$KAFKA_HOST" "$KAFKA_SASL_SSL_PORT" && port_open "$KAFKA_HOST" "$KAFKA_SSL_PORT"
+  port_open "$KAFKA_HOST" "$KAFKA_SASL_SSL_PORT" && port_open "$KAFKA_HOST" "$KAFKA_SSL_PORT" && port_open "$KAFKA_HOST" "$KAFKA_OAUTH_PORT"
 }
 
 kafka_secured_note() {
-  kafka_secured_listeners || log "NOTE: Kafka has no SASL_SSL/SSL listener on $KAFKA_SASL_SSL_PORT/$KAFKA_SSL_PORT (started by an older services.sh?): 'down' then 'up' adds them"
+  kafka_secured_listeners || log "NOTE: Kafka has no SASL_SSL/SSL/OAUTHBEARER listener on $KAFKA_SASL_SSL_PORT/$KAFKA_SSL_PORT/$KAFKA_OAUTH_PORT (started by an older services.sh?): 'down' then 'up' adds them"
 }
 
 # pid of our broker if it is alive (empty otherwise). Falls back to looking for a broker started
@@ -259,7 +264,7 @@ kafka_up() {
   kafka_wait_ready $(( start + KAFKA_TIMEOUT )) "$pid"
   kafka_secured_listeners || die "Kafka runs but its SASL_SSL/SSL listeners ($KAFKA_SASL_SSL_PORT, $KAFKA_SSL_PORT) do not accept; logs in $KAFKA_RUN"
   kafka_scram_user
-  log "Kafka ready on $KAFKA_HOST:$KAFKA_PORT, SASL_SSL :$KAFKA_SASL_SSL_PORT, SSL :$KAFKA_SSL_PORT (pid $pid, $(( $(now) - start ))s)"
+  log "Kafka ready on $KAFKA_HOST:$KAFKA_PORT, SASL_SSL :$KAFKA_SASL_SSL_PORT, SSL :$KAFKA_SSL_PORT, OAUTHBEARER :$KAFKA_OAUTH_PORT (pid $pid, $(( $(now) - start ))s)"
 }
 
 kafka_down() {

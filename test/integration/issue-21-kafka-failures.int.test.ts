@@ -84,9 +84,9 @@ describe.skipIf(skip)('issue 21: Kafka security failures at start-up', () => {
   });
 
   it('an unknown mechanism (refused before connecting), and one the listener does not enable', async () => {
-    const path = writeProperties(dir, 'oauth.properties', { ...saslSslEntries(), 'sasl.mechanism': 'OAUTHBEARER' });
+    const path = writeProperties(dir, 'gssapi.properties', { ...saslSslEntries(), 'sasl.mechanism': 'GSSAPI' });
     const r = await run(SECURE.KAFKA_SASL_SSL_BROKERS, path);
-    await expectOneLine(r, 2, new RegExp(`^Kafka client configuration: ${path}:2: sasl.mechanism "OAUTHBEARER" is not supported: use one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512$`));
+    await expectOneLine(r, 2, new RegExp(`^Kafka client configuration: ${path}:2: sasl.mechanism "GSSAPI" is not supported: use one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER$`));
     await expectOneLine(await run(SECURE.KAFKA_SASL_SSL_BROKERS, { ...saslSslEntries(), 'sasl.mechanism': 'SCRAM-SHA-256' }), 1,
       new RegExp(`^Kafka ${SECURE.KAFKA_SASL_SSL_BROKERS}: the listener does not enable SASL mechanism SCRAM-SHA-256 \\(The broker does not support the requested SASL mechanism\\): check sasl.mechanism$`));
   });
