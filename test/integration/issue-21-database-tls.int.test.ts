@@ -5,7 +5,8 @@
  * says how it connected. Each mistake is one line naming the server and the cause, exit 1, before
  * any table is created, no stack trace, no password: plaintext to a TLS-only login, a CA that did not
  * sign the server's certificate, no CA at all (the public ones do not know the test CA), a mode that
- * would fall back to plaintext, a misspelt option.
+ * would fall back to plaintext, a misspelt option, a host name the certificate does not list (`127.1`
+ * reaches 127.0.0.1, but is not a name in the certificate; the chain-only mode takes it).
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -45,8 +46,8 @@ async function tableCount(url: string): Promise<number> {
 }
 
 const SERVERS = [
-  { name: 'MariaDB', fresh: () => freshDatabase('sc_tls'), tlsUrl: () => SECURE_DB.DATABASE_TLS_URL, ca: 'ssl-ca', mode: 'ssl-mode', full: 'VERIFY_IDENTITY', fallback: 'PREFERRED', plaintextDenied: /Access denied for user 'sc_tls'.*\(a wrong password, or a login that requires TLS/ },
-  { name: 'PostgreSQL', fresh: () => freshPostgresDatabase('sc_tls'), tlsUrl: () => SECURE_DB.POSTGRES_TLS_URL, ca: 'sslrootcert', mode: 'sslmode', full: 'verify-full', fallback: 'prefer', plaintextDenied: /pg_hba\.conf rejects connection for host "127\.0\.0\.1", user "sc_tls".*no encryption/ },
+  { name: 'MariaDB', fresh: () => freshDatabase('sc_tls'), tlsUrl: () => SECURE_DB.DATABASE_TLS_URL, ca: 'ssl-ca', mode: 'ssl-mode', full: 'VERIFY_IDENTITY', chain: 'VERIFY_CA', fallback: 'PREFERRED', plaintextDenied: /Access denied for user 'sc_tls'.*\(a wrong password, or a login that requires TLS/ },
+  { name: 'PostgreSQL', fresh: () => freshPostgresDatabase('sc_tls'), tlsUrl: () => SECURE_DB.POSTGRES_TLS_URL, ca: 'sslrootcert', mode: 'sslmode', full: 'verify-full', chain: 'verify-ca', fallback: 'prefer', plaintextDenied: /pg_hba\.conf rejects connection for host "127\.0\.0\.1", user "sc_tls".*no encryption/ },
 ];
 
 describe.skipIf(skip).each(SERVERS)('issue 21: $name over TLS', (server) => {
@@ -86,6 +87,17 @@ describe.skipIf(skip).each(SERVERS)('issue 21: $name over TLS', (server) => {
     await expectRefused(await runFrom(withOptions(url, { [server.mode]: server.full })), new RegExp(at.source + untrusted.source));
     await expectRefused(await runFrom(withOptions(url, { [server.mode]: server.fallback })), /^sc-project run: database URL: ssl-?mode (PREFERRED|prefer) is not supported/);
     await expectRefused(await runFrom(withOptions(url, { 'ssl_mode': 'x' })), /^sc-project run: database URL option "ssl_mode" is not known; expected /);
+  });
+
+  it('checks the host name in the full mode only: 127.1 reaches the server, but the certificate names localhost and 127.0.0.1', async () => {
+    const otherName = new URL(url);
+    otherName.hostname = '127.1';
+    const mismatch = /^sc-project run: cannot connect to the database at 127\.1:\d+ \(login sc_tls\): Hostname\/IP does not match certificate's altnames: .*\(the server's certificate is not issued to this host name/;
+    await expectRefused(await runFrom(otherName.toString()), mismatch);
+    const chainOnly = withOptions(otherName.toString(), { [server.mode]: server.chain, [server.ca]: new URL(url).searchParams.get(server.ca) ?? '' });
+    const r = await cli(['status', '--config', 'projections', '--database-url', chainOnly]);
+    expect(r.stderr).not.toMatch(/cannot connect/);
+    expect(r.stdout, r.stderr).toMatch(/^group \S+: lag/m);
   });
 
   it('runs the example stream over verified TLS with the outcome of a plaintext run', async () => {

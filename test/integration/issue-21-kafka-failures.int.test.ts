@@ -71,6 +71,12 @@ describe.skipIf(skip)('issue 21: Kafka security failures at start-up', () => {
     await expectOneLine(r, 1, new RegExp(`^Kafka ${SECURE.KAFKA_SASL_SSL_BROKERS}: the broker's TLS certificate is not trusted \\(self-signed certificate in certificate chain\\): set ssl.ca.location to the CA that signed it$`));
   });
 
+  it('a host name the broker\'s certificate does not list (127.1 reaches 127.0.0.1; the certificate names localhost and 127.0.0.1)', async () => {
+    const other = SECURE.KAFKA_SASL_SSL_BROKERS.replace(/^127\.0\.0\.1:/, '127.1:');
+    const r = await run(other, saslSslEntries());
+    await expectOneLine(r, 1, new RegExp(`^Kafka ${other}: the broker's TLS certificate does not name this host \\(Hostname/IP does not match certificate's altnames: .*\\): connect by a name it has, or set ssl.endpoint.identification.algorithm= \\(empty\\) to skip the check$`));
+  });
+
   it('a TLS client at the PLAINTEXT listener', async () => {
     const r = await run(SECURE.KAFKA_BROKERS, { 'security.protocol': 'SSL', 'ssl.ca.location': SECURE.KAFKA_CA_FILE });
     await expectOneLine(r, 1, new RegExp(`^Kafka ${SECURE.KAFKA_BROKERS}: the TLS handshake failed \\(.+\\): the listener does not seem to speak TLS; security.protocol is SSL$`));

@@ -4,6 +4,7 @@
  * the connection with errors that name the option, and failures with a hint that names the cause.
  */
 import { describe, expect, it } from 'vitest';
+import { mysqlConnectionOptions } from './mysql/connect.js';
 import { parseMysqlUrl } from './mysql/url.js';
 import { parsePostgresUrl } from './postgres/url.js';
 import { atServer } from './server.js';
@@ -35,6 +36,16 @@ describe('MariaDB URL TLS options', () => {
     expect(() => my('?ssl=yes')).toThrow('database URL: ssl must be true or false, not "yes"');
     expect(() => my('?ssl=true&ssl-mode=REQUIRED')).toThrow('give ssl-mode or ssl, not both');
     expect(() => my('?ssl-ca=/a&ssl-ca=/b')).toThrow('database URL option ssl-ca is given twice');
+  });
+});
+
+describe("MariaDB's driver options", () => {
+  it('asks mysql2 for the host name check in VERIFY_IDENTITY only (it ignores checkServerIdentity)', () => {
+    const ssl = (q: string) => mysqlConnectionOptions(parseMysqlUrl(`mysql://a:b@db.example:3306/d${q}`)).ssl;
+    expect(ssl('?ssl-mode=VERIFY_IDENTITY')).toMatchObject({ rejectUnauthorized: true, verifyIdentity: true });
+    expect(ssl('?ssl-mode=VERIFY_CA')).toMatchObject({ rejectUnauthorized: true, verifyIdentity: false });
+    expect(ssl('?ssl-mode=REQUIRED')).toMatchObject({ rejectUnauthorized: false, verifyIdentity: false });
+    expect(ssl('')).toBeUndefined();
   });
 });
 

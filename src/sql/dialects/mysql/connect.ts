@@ -11,14 +11,15 @@ import { nodeTlsOptions, type NodeTlsOptions } from '../tls.js';
 import type { MysqlTarget } from './url.js';
 
 /** The server, login and TLS options of every MariaDB connection: the sink's pool, the rebuild's control session, knex's. */
-export function mysqlConnectionOptions(target: MysqlTarget): { host: string; port: number; database: string; password: string; ssl?: NodeTlsOptions } & Record<string, unknown> {
+export function mysqlConnectionOptions(target: MysqlTarget): { host: string; port: number; database: string; password: string; ssl?: NodeTlsOptions & { verifyIdentity: boolean } } & Record<string, unknown> {
   return {
     host: target.host,
     port: target.port,
     ...credentials(target),
     password: target.password,
     database: target.database,
-    ...(target.tls === null ? {} : { ssl: nodeTlsOptions(target.tls, (path) => readFileSync(path), { ca: 'ssl-ca', cert: 'ssl-cert', key: 'ssl-key' }) }),
+    // mysql2 checks the host name only when asked (verifyIdentity), whatever checkServerIdentity says.
+    ...(target.tls === null ? {} : { ssl: { ...nodeTlsOptions(target.tls, (path) => readFileSync(path), { ca: 'ssl-ca', cert: 'ssl-cert', key: 'ssl-key' }), verifyIdentity: target.tls.verify === 'full' } }),
   };
 }
 
