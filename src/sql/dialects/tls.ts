@@ -36,13 +36,58 @@ export function queryOptions(url: URL, known: readonly string[], example: string
   return out;
 }
 
-/** The certificate files of a TLS setting; a client certificate needs its key and the reverse. */
-export function tlsFiles(verify: TlsVerify, ca: string | undefined, cert: string | undefined, key: string | undefined, names: { cert: string; key: string }): DbTls {
+/** How one server's URL names its TLS options (its own client's words). */
+export interface TlsWords {
+  /** The option that gives the mode, e.g. `ssl-mode`, `sslmode`. */
+  mode: string;
+  /** Each mode (as written, or upper-cased when `upperCase`) and what it verifies; null: no TLS. */
+  modes: Readonly<Record<string, TlsVerify | null>>;
+  upperCase: boolean;
+  /** Modes refused because they may connect without TLS silently. */
+  refused: readonly string[];
+  ca: string;
+  cert: string;
+  key: string;
+  /** The CA value that means the system's CAs (libpq's `sslrootcert=system`). */
+  systemCa?: string;
+  /** A CA given with the encrypt-only mode checks the chain (libpq's `require` with `sslrootcert`). */
+  caUpgradesEncryptOnly: boolean;
+}
+
+/**
+ * The TLS setting of a URL's options: the mode, else `ssl=true` or any certificate file means the
+ * full check (verification on unless turned off); no TLS when none is given. Every contradiction
+ * is an error naming the options.
+ */
+export function tlsFromOptions(o: ReadonlyMap<string, string>, w: TlsWords): DbTls | null {
+  const mode = o.get(w.mode);
+  const ssl = o.get('ssl');
+  if (mode !== undefined && ssl !== undefined) throw new Error(`database URL: give ${w.mode} or ssl, not both`);
+  if (ssl !== undefined && ssl !== 'true' && ssl !== 'false') throw new Error(`database URL: ssl must be true or false, not ${JSON.stringify(ssl)}`);
+  const ca = o.get(w.ca);
+  const cert = o.get(w.cert);
+  const key = o.get(w.key);
+  const anyFile = ca !== undefined || cert !== undefined || key !== undefined;
+  let verify: TlsVerify | null;
+  if (mode !== undefined) {
+    const m = w.upperCase ? mode.toUpperCase() : mode;
+    const names = Object.keys(w.modes).join(', ');
+    if (w.refused.includes(m)) throw new Error(`database URL: ${w.mode} ${m} is not supported (it may connect without TLS silently); use one of ${names}`);
+    if (!(m in w.modes)) throw new Error(`database URL: ${w.mode} ${JSON.stringify(mode)} is not one of ${names}`);
+    verify = w.modes[m] ?? null;
+    if (verify === 'none' && ca !== undefined && w.caUpgradesEncryptOnly) verify = 'chain';
+  } else {
+    verify = ssl === 'true' || (ssl === undefined && anyFile) ? 'full' : null;
+  }
+  if (verify === null) {
+    if (anyFile) throw new Error(`database URL: ${w.ca}, ${w.cert} and ${w.key} need TLS, but ${w.mode} or ssl turns it off`);
+    return null;
+  }
   if ((cert === undefined) !== (key === undefined)) {
-    throw new Error(`database URL: ${cert === undefined ? names.key : names.cert} needs ${cert === undefined ? names.cert : names.key} too (a client certificate and its key)`);
+    throw new Error(`database URL: ${cert === undefined ? w.key : w.cert} needs ${cert === undefined ? w.cert : w.key} too (a client certificate and its key)`);
   }
   const tls: DbTls = { verify };
-  if (ca !== undefined && ca !== '') tls.ca = ca;
+  if (ca !== undefined && ca !== '' && ca !== w.systemCa) tls.ca = ca;
   if (cert !== undefined && key !== undefined) {
     tls.cert = cert;
     tls.key = key;

@@ -2,7 +2,7 @@
  * PostgreSQL's database URLs: `postgres://login:pass@host:5432/db`, also `postgresql://` (libpq's
  * two schemes), with TLS in libpq's words: `?sslmode=verify-full&sslrootcert=/path/ca.pem`.
  */
-import { queryOptions, tlsFiles, type DbTls, type TlsVerify } from '../tls.js';
+import { queryOptions, tlsFromOptions, type DbTls, type TlsWords } from '../tls.js';
 
 export interface PostgresTarget {
   kind: 'postgres';
@@ -16,7 +16,6 @@ export interface PostgresTarget {
 }
 
 const OPTIONS = ['sslmode', 'ssl', 'sslrootcert', 'sslcert', 'sslkey'] as const;
-const MODES: Record<string, TlsVerify | null> = { disable: null, require: 'none', 'verify-ca': 'chain', 'verify-full': 'full' };
 const EXAMPLE = '?sslmode=verify-full&sslrootcert=/path/ca.pem';
 
 /** The URL names a PostgreSQL server. */
@@ -48,38 +47,18 @@ export function parsePostgresUrl(databaseUrl: string): PostgresTarget {
     login: decodeURIComponent(url.username),
     password: decodeURIComponent(url.password),
     database,
-    tls: postgresTls(queryOptions(url, OPTIONS, EXAMPLE)),
+    tls: tlsFromOptions(queryOptions(url, OPTIONS, EXAMPLE), WORDS),
   };
 }
 
 /**
  * libpq's `sslmode` (https://www.postgresql.org/docs/15/libpq-ssl.html#LIBPQ-SSL-PROTECTION):
  * disable, require, verify-ca, verify-full; `require` with `sslrootcert` checks the chain, as in
- * libpq. With no `sslmode`, `ssl=true` or a root certificate alone mean verify-full (pgJDBC's
- * `ssl=true` too): verification on unless turned off. `allow` and `prefer` are refused: they fall
+ * libpq; `ssl=true` (pgJDBC's too) means verify-full. `allow` and `prefer` are refused: they fall
  * back to (or start with) an unencrypted connection without a word. `sslrootcert=system` is
  * Node's default CAs, as in libpq 16.
  */
-function postgresTls(o: Map<string, string>): DbTls | null {
-  const mode = o.get('sslmode');
-  const ssl = o.get('ssl');
-  if (mode !== undefined && ssl !== undefined) throw new Error('database URL: give sslmode or ssl, not both');
-  if (ssl !== undefined && ssl !== 'true' && ssl !== 'false') throw new Error(`database URL: ssl must be true or false, not ${JSON.stringify(ssl)}`);
-  const root = o.get('sslrootcert');
-  const files = { ca: root === 'system' ? undefined : root, cert: o.get('sslcert'), key: o.get('sslkey') };
-  const anyFile = root !== undefined || files.cert !== undefined || files.key !== undefined;
-  let verify: TlsVerify | null;
-  if (mode !== undefined) {
-    if (mode === 'allow' || mode === 'prefer') throw new Error(`database URL: sslmode ${mode} is not supported (it may connect without TLS silently); use require, verify-ca or verify-full, or disable`);
-    if (!(mode in MODES)) throw new Error(`database URL: sslmode ${JSON.stringify(mode)} is not one of disable, require, verify-ca, verify-full`);
-    verify = MODES[mode] ?? null;
-    if (verify === 'none' && root !== undefined) verify = 'chain';
-  } else {
-    verify = ssl === 'true' || (ssl === undefined && anyFile) ? 'full' : null;
-  }
-  if (verify === null) {
-    if (anyFile) throw new Error('database URL: sslrootcert, sslcert and sslkey need TLS, but sslmode is disable (or ssl=false)');
-    return null;
-  }
-  return tlsFiles(verify, files.ca, files.cert, files.key, { cert: 'sslcert', key: 'sslkey' });
-}
+const WORDS: TlsWords = {
+  mode: 'sslmode', upperCase: false, refused: ['allow', 'prefer'], ca: 'sslrootcert', cert: 'sslcert', key: 'sslkey', systemCa: 'system', caUpgradesEncryptOnly: true,
+  modes: { disable: null, require: 'none', 'verify-ca': 'chain', 'verify-full': 'full' },
+};
