@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Local Kafka (KRaft, single node) + MariaDB + PostgreSQL for development and tests, without Docker.
+# Local Kafka (KRaft, single node) + MariaDB + PostgreSQL + a schema registry for development and tests, without Docker.
 #
-#   scripts/services.sh up      start all three (idempotent) and print the env
+#   scripts/services.sh up      start all four (idempotent) and print the env
 #   scripts/services.sh down    stop them (fine when nothing runs)
 #   scripts/services.sh status  one line per service; exit 0 only when all are up
 #   scripts/services.sh env     print the env
@@ -10,6 +10,7 @@
 #   export KAFKA_BROKERS=127.0.0.1:9092
 #   export DATABASE_URL=mysql://sc:sc@127.0.0.1:3306/sc_project
 #   export POSTGRES_URL=postgres://sc:sc@127.0.0.1:5432/sc_project
+#   export SCHEMA_REGISTRY_URL=http://127.0.0.1:8085/apis/ccompat/v7   (Apicurio, Confluent's API)
 #   export KAFKA_SASL_SSL_BROKERS=127.0.0.1:9094   (SASL_SSL, SCRAM-SHA-512)
 #   export KAFKA_SSL_BROKERS=127.0.0.1:9095        (SSL)
 #   export KAFKA_OAUTH_BROKERS=127.0.0.1:9096      (SASL_PLAINTEXT, OAUTHBEARER with unsigned test tokens)
@@ -30,6 +31,7 @@
 #   SC_CACHE    download cache, outside the repo   (default ~/.cache/sc-project)
 #   SC_RUN_DIR  data, logs and pid files           (default /tmp/sc-project-services)
 #   JAVA, MVN   binaries to use                    (default java, mvn)
+#   SC_REGISTRY_PORT  the schema registry's port (default 8085)
 #   SC_KAFKA_PORT, SC_KAFKA_CONTROLLER_PORT, SC_KAFKA_SASL_SSL_PORT, SC_KAFKA_SSL_PORT, SC_KAFKA_OAUTH_PORT
 #               the broker's listeners (default 9092, 9093, 9094, 9095, 9096; with another SC_RUN_DIR,
 #               a second broker)
@@ -49,6 +51,9 @@ RUN_DIR="${SC_RUN_DIR:-/tmp/sc-project-services}"
 KAFKA_RUN="$RUN_DIR/kafka"
 MARIADB_RUN="$RUN_DIR/mariadb"
 PG_RUN="$RUN_DIR/postgres"
+REGISTRY_RUN="$RUN_DIR/registry"
+REGISTRY_VERSION=3.0.9
+REGISTRY_HOME="$CACHE_DIR/apicurio-registry-$REGISTRY_VERSION"
 JAVA="${JAVA:-java}"
 MVN="${MVN:-mvn}"
 
@@ -58,6 +63,8 @@ KAFKA_CONTROLLER_PORT="${SC_KAFKA_CONTROLLER_PORT:-9093}"
 KAFKA_SASL_SSL_PORT="${SC_KAFKA_SASL_SSL_PORT:-9094}"
 KAFKA_SSL_PORT="${SC_KAFKA_SSL_PORT:-9095}"
 KAFKA_OAUTH_PORT="${SC_KAFKA_OAUTH_PORT:-9096}"
+REGISTRY_HOST=127.0.0.1
+REGISTRY_PORT="${SC_REGISTRY_PORT:-8085}"
 # The test CA and the server certificate (localhost, 127.0.0.1): the run dir's, for any service.
 TLS_DIR="$RUN_DIR/tls"
 # The SCRAM user of the SASL_SSL listener (a local test credential, like sc/sc for the databases;
@@ -79,6 +86,7 @@ DEFAULT_POSTGRES_URL="postgres://$DB_USER:$DB_PASS@$PG_HOST:$PG_PORT/$DB_NAME"
 KAFKA_TIMEOUT=90
 MARIADB_TIMEOUT=60
 POSTGRES_TIMEOUT=60
+REGISTRY_TIMEOUT=90
 EXTERNAL_TIMEOUT=90
 
 # Jars that must be present for the cache to count as complete.
@@ -90,7 +98,7 @@ TOPIC_COMMAND_CLASS=org.apache.kafka.tools.TopicCommand
 # the services, one file each (helpers first)
 
 SERVICES_LIB="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/services"
-for f in lib tls kafka mariadb postgres; do
+for f in lib tls kafka mariadb postgres registry; do
   # shellcheck source=/dev/null
   source "$SERVICES_LIB/$f.sh"
 done
@@ -102,6 +110,7 @@ print_env() {
   printf 'export KAFKA_BROKERS=%q\n' "$1"
   printf 'export DATABASE_URL=%q\n' "$2"
   printf 'export POSTGRES_URL=%q\n' "$3"
+  printf 'export SCHEMA_REGISTRY_URL=%q\n' "${4:-http://$REGISTRY_HOST:$REGISTRY_PORT/apis/ccompat/v7}"
 }
 
 # The secured listeners' addresses, CA and SCRAM user, and the TLS-only database logins: the local ones, or (external services)
@@ -169,7 +178,7 @@ external_up() {
     sleep 1
   done
   log "external services accept connections"
-  print_env "$KAFKA_BROKERS" "$DATABASE_URL" "${POSTGRES_URL:-$DEFAULT_POSTGRES_URL}"
+  print_env "$KAFKA_BROKERS" "$DATABASE_URL" "${POSTGRES_URL:-$DEFAULT_POSTGRES_URL}" "${SCHEMA_REGISTRY_URL:-}"
   print_security_env
 }
 
@@ -190,6 +199,7 @@ cmd_up() {
   mariadb_up
   postgres_up
   kafka_up
+  registry_up
   print_env "$DEFAULT_KAFKA_BROKERS" "$DEFAULT_DATABASE_URL" "$DEFAULT_POSTGRES_URL"
   print_security_env local
 }
@@ -197,6 +207,7 @@ cmd_up() {
 cmd_down() {
   lock_run_dir
   local rc=0
+  registry_down || rc=1
   kafka_down || rc=1
   mariadb_down || rc=1
   postgres_down || rc=1
@@ -227,6 +238,7 @@ cmd_status() {
   fi
   local_status_line mariadb "$DB_HOST" "$DB_PORT" "$(mariadb_pid || true)" || ok=1
   local_status_line postgres "$PG_HOST" "$PG_PORT" "$(postgres_pid || true)" || ok=1
+  local_status_line registry "$REGISTRY_HOST" "$REGISTRY_PORT" "$(registry_pid || true)" || ok=1
   return $ok
 }
 
@@ -247,7 +259,7 @@ local_status_line() {
 
 cmd_env() {
   if external_mode; then
-    print_env "$KAFKA_BROKERS" "$DATABASE_URL" "${POSTGRES_URL:-$DEFAULT_POSTGRES_URL}"
+    print_env "$KAFKA_BROKERS" "$DATABASE_URL" "${POSTGRES_URL:-$DEFAULT_POSTGRES_URL}" "${SCHEMA_REGISTRY_URL:-}"
     print_security_env
   else
     print_env "$DEFAULT_KAFKA_BROKERS" "$DEFAULT_DATABASE_URL" "$DEFAULT_POSTGRES_URL"
@@ -259,10 +271,11 @@ usage() {
   cat >&2 <<EOF
 usage: $(basename "$0") up|down|status|env
 
-  up      start Kafka $KAFKA_VERSION (KRaft, $KAFKA_HOST:$KAFKA_PORT), MariaDB ($DB_HOST:$DB_PORT) and
-          PostgreSQL ($PG_HOST:$PG_PORT), idempotent; prints the 'export KAFKA_BROKERS=...',
-          'export DATABASE_URL=...' and 'export POSTGRES_URL=...' lines last
-  down    stop all three
+  up      start Kafka $KAFKA_VERSION (KRaft, $KAFKA_HOST:$KAFKA_PORT), MariaDB ($DB_HOST:$DB_PORT),
+          PostgreSQL ($PG_HOST:$PG_PORT) and a schema registry ($REGISTRY_HOST:$REGISTRY_PORT),
+          idempotent; prints the 'export KAFKA_BROKERS=...', 'export DATABASE_URL=...',
+          'export POSTGRES_URL=...' and 'export SCHEMA_REGISTRY_URL=...' lines last
+  down    stop all four
   status  one line per service; exit 0 when all are up
   env     print the export lines
 
