@@ -51,12 +51,12 @@ describe('issue 21: --kafka-config', () => {
     for (const command of [['status'], ['run'], ['rebuild', 'some_projection']]) {
       const r = await cli([...command, '--kafka-config', props, '--brokers', '127.0.0.1:1', '--database-url', `sqlite:${join(dir, 'x.db')}`]);
       expect(r.code, command[0]).toBe(2);
-      expect(r.out).toBe(`Kafka client configuration: ${props}:4: unknown key "ssl.truststore.location" (known: bootstrap.servers, security.protocol, sasl.mechanism, sasl.jaas.config, sasl.username, sasl.password, ssl.ca.location, ssl.certificate.location, ssl.key.location, ssl.key.password, ssl.endpoint.identification.algorithm)\n`);
+      expect(r.out).toBe(`Kafka client configuration: ${props}:4: unknown key "ssl.truststore.location" (known: bootstrap.servers, security.protocol, sasl.mechanism, sasl.jaas.config, sasl.username, sasl.password, ssl.ca.location, ssl.certificate.location, ssl.key.location, ssl.key.password, ssl.endpoint.identification.algorithm, sasl.oauthbearer.token.location, sasl.oauthbearer.token.command)\n`);
     }
     rmSync(props);
     writeFileSync(props, `security.protocol=SASL_SSL\nsasl.mechanism=GSSAPI\nsasl.username=a\nsasl.password=${PASSWORD}\n`);
     const r = await cli(['status', '--kafka-config', props, '--database-url', `sqlite:${join(dir, 'x.db')}`]);
-    expect(r).toEqual({ code: 2, out: `Kafka client configuration: ${props}:2: sasl.mechanism "GSSAPI" is not supported: use one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512\n` });
+    expect(r).toEqual({ code: 2, out: `Kafka client configuration: ${props}:2: sasl.mechanism "GSSAPI" is not supported: use one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER\n` });
   });
 
   it('reads the same keys from KAFKA_<KEY> variables (KAFKA_CONFIG names the file), the variable winning', async () => {

@@ -7,6 +7,7 @@ import { DEFAULT_MAX_LINE_BYTES } from '../runtime/sources/ndjson/line-limit.js'
 import { safeOutput } from '../redact.js';
 import { testHooksFromEnv } from './test-hooks.js';
 import { kafkaConfigOption } from './kafka-config.js';
+import { resolveDatabaseUrl } from './database.js';
 
 /** A repeatable option's values, as given, first first. */
 function collect(value: string, previous: string[] | undefined): string[] {
@@ -36,11 +37,17 @@ export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) =
     // Before or after the command's name. Every logger of the process reads the level from the
     // environment, so the commands need not pass it down.
     .addOption(new Option('--log-level <level>', 'info, or debug to add stack traces to errors').env('SC_PROJECT_LOG_LEVEL'))
-    .hook('preAction', (cmd) => {
+    .hook('preAction', (cmd, action) => {
       const level = cmd.opts<{ logLevel?: string }>().logLevel;
-      if (level === undefined || level === '') return;
-      if (level !== 'info' && level !== 'debug') cmd.error(`--log-level must be info or debug, got ${level}`, { exitCode: EXIT_USAGE });
-      process.env.SC_PROJECT_LOG_LEVEL = level;
+      if (level !== undefined && level !== '') {
+        if (level !== 'info' && level !== 'debug') cmd.error(`--log-level must be info or debug, got ${level}`, { exitCode: EXIT_USAGE });
+        process.env.SC_PROJECT_LOG_LEVEL = level;
+      }
+      // DATABASE_URL_FILE, DATABASE_PASSWORD(_FILE): for every command that takes --database-url.
+      if (!action.options.some((o) => o.attributeName() === 'databaseUrl')) return;
+      const db = resolveDatabaseUrl(action.opts<{ databaseUrl?: string }>().databaseUrl, process.env);
+      if ('error' in db) action.error(db.error, { exitCode: EXIT_USAGE });
+      else if (db.url !== undefined) action.setOptionValue('databaseUrl', db.url);
     });
   program
     .command('validate')

@@ -5,7 +5,7 @@
  * default, from NDJSON files (file-run.ts); the monitor and the ops server watch it run.
  */
 import type { Plan } from '../compile/plan.js';
-import { parseDatabaseUrl } from '../sql/connection.js';
+import { databaseTls, parseDatabaseUrl } from '../sql/connection.js';
 import { checkOptions, outputStatsOf, planOf, summaryOf, type GroupRun, type Runtime, type RuntimeOptions, type RunSummary } from './api.js';
 import { assembleGroup } from './engine.js';
 import { checkReadableFile, countRows, drainOutputs, runFile } from './file-run.js';
@@ -149,7 +149,9 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     // Start-up checks come before any side effect: a --from file that cannot be read must not
     // leave a new SQLite file with its tables (or an ops server) behind.
     for (const p of fromPaths ?? []) if (p !== '-') checkReadableFile(p);
-    log.info('sc-project starting', { version: VERSION, node: process.versions.node, source: fromPaths === undefined ? 'kafka' : describeInput(fromPaths), ...(o.source !== undefined ? { source_name: o.source } : {}), ...(fromPaths === undefined && o.kafkaSecurity !== undefined ? { kafka_security: o.kafkaSecurity.description } : {}), groups: plan.groups.map((g) => g.group).join(',') });
+    const dbTls = databaseTls(o.databaseUrl);
+    log.info('sc-project starting', { version: VERSION, node: process.versions.node, source: fromPaths === undefined ? 'kafka' : describeInput(fromPaths), ...(o.source !== undefined ? { source_name: o.source } : {}), ...(fromPaths === undefined && o.kafkaSecurity !== undefined ? { kafka_security: o.kafkaSecurity.description } : {}), ...(dbTls !== undefined ? { database_tls: dbTls.description } : {}), groups: plan.groups.map((g) => g.group).join(',') });
+    if (dbTls?.warning !== undefined) log.warn(dbTls.warning);
     // Before anything is created: a Kafka security mistake is one line and exit 1, not retries.
     await kafka?.checkConnection(untilStop);
     if (o.http !== undefined) {

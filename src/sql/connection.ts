@@ -11,6 +11,7 @@ import { openPostgresKnex } from './dialects/postgres/connect.js';
 import { isPostgresUrl, parsePostgresUrl, type PostgresTarget } from './dialects/postgres/url.js';
 import { openSqliteKnex } from './dialects/sqlite/connect.js';
 import { isSqliteUrl, parseSqliteUrl, type SqliteTarget } from './dialects/sqlite/url.js';
+import { describeTls } from './dialects/tls.js';
 
 /** The databases `--database-url` can point at. */
 export type DatabaseKind = DatabaseTarget['kind'];
@@ -26,6 +27,12 @@ export { atServer, credentials } from './dialects/server.js';
 export function parseDatabaseUrl(databaseUrl: string): DatabaseTarget {
   if (isSqliteUrl(databaseUrl)) return parseSqliteUrl(databaseUrl);
   return isPostgresUrl(databaseUrl) ? parsePostgresUrl(databaseUrl) : parseMysqlUrl(databaseUrl);
+}
+
+/** How a server URL's connection is secured (runtime start-up line); a SQLite file has none to describe. */
+export function databaseTls(databaseUrl: string): { description: string; warning?: string } | undefined {
+  const target = parseDatabaseUrl(databaseUrl);
+  return 'tls' in target ? describeTls(target.tls) : undefined;
 }
 
 /** Opens a knex instance for the URL. The caller owns it and must `destroy()` it. */

@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CI } from './services.js';
 
-const NAMES = ['KAFKA_BROKERS', 'KAFKA_SASL_SSL_BROKERS', 'KAFKA_SSL_BROKERS', 'KAFKA_CA_FILE', 'KAFKA_SCRAM_USERNAME', 'KAFKA_SCRAM_PASSWORD_FILE'] as const;
+const NAMES = ['KAFKA_BROKERS', 'KAFKA_SASL_SSL_BROKERS', 'KAFKA_SSL_BROKERS', 'KAFKA_OAUTH_BROKERS', 'KAFKA_CA_FILE', 'KAFKA_SCRAM_USERNAME', 'KAFKA_SCRAM_PASSWORD_FILE'] as const;
 
 export const SECURE = Object.fromEntries(NAMES.map((n) => [n, process.env[n] ?? ''])) as Record<(typeof NAMES)[number], string>;
 

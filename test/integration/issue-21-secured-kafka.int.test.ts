@@ -1,6 +1,7 @@
 /**
- * Issue 21 end to end over the broker's SASL_SSL listener (SCRAM-SHA-512, the test CA): the
- * shipped projections apply every contract example into MariaDB, a poison message lands in its
+ * Issue 21 end to end over the broker's SASL_SSL listener (SCRAM-SHA-512, the test CA) into
+ * MariaDB over TLS (the TLS-only login, CA and host name verified): the shipped projections apply
+ * every contract example, a poison message lands in its
  * `.dlq` topic (the dead-letter producer and the admin that creates the `.dlq` topics use the same
  * security: the run is given only the SASL_SSL address), and no log line holds the password.
  * The topics are created and the messages published over PLAINTEXT: the engine is under test.
@@ -17,9 +18,10 @@ import { validatePaths } from '../../src/validate/index.js';
 import { createTopics, deleteTopics, diffTables, isolatedSpecs, kafka, publish, readExpected, readNdjsonFile, waitDrained } from '../helpers/e2e.js';
 import { readTopics } from '../helpers/kafka.js';
 import { SECURE, saslSslEntries, skipWithoutSecureKafka, writeProperties } from '../helpers/secure-kafka.js';
+import { onDatabase, SECURE_DB, skipWithoutSecureDatabases } from '../helpers/secure-db.js';
 import { freshDatabase, skipWithout, uniqueName } from '../helpers/services.js';
 
-const skip = skipWithout('DATABASE_URL', 'KAFKA_BROKERS') || skipWithoutSecureKafka();
+const skip = skipWithout('DATABASE_URL', 'KAFKA_BROKERS') || skipWithoutSecureKafka() || skipWithoutSecureDatabases();
 const expected = readExpected('test/fixtures/examples.expected.yaml');
 
 describe.skipIf(skip)('issue 21: the shipped projections over SASL_SSL', () => {
@@ -43,7 +45,8 @@ describe.skipIf(skip)('issue 21: the shipped projections over SASL_SSL', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('applies every example into MariaDB and dead-letters the poison message, over SASL_SSL only', async () => {
+  it('applies every example into MariaDB over TLS and dead-letters the poison message, over SASL_SSL only', async () => {
+    const dbUrl = onDatabase(SECURE_DB.DATABASE_TLS_URL, db.name);
     const loaded = loadKafkaSecurity({ configPath: writeProperties(dir, 'client.properties', saslSslEntries()), env: {} });
     if (!('security' in loaded)) throw new Error(loaded.errors.join('\n'));
     const messages = readNdjsonFile('test/fixtures/examples.ndjson');
@@ -51,9 +54,10 @@ describe.skipIf(skip)('issue 21: the shipped projections over SASL_SSL', () => {
     await publish(k, [...messages, { topic: poisoned, key: 'poison-1', value: 'not an event' }], prefix);
 
     const lines: string[] = [];
-    const rt = await createRuntime({ plan, databaseUrl: db.url, brokers: [SECURE.KAFKA_SASL_SSL_BROKERS], kafkaSecurity: loaded.security, logger: createLogger('json', (l) => lines.push(l)), statsInterval: 0 });
+    const rt = await createRuntime({ plan, databaseUrl: dbUrl, brokers: [SECURE.KAFKA_SASL_SSL_BROKERS], kafkaSecurity: loaded.security, logger: createLogger('json', (l) => lines.push(l)), statsInterval: 0 });
     await rt.start();
     try {
+      // Read back with the plaintext login: the run is under test, not the checks.
       await waitDrained(k, db.url, plan);
       expect(await diffTables(db.url, plan, expected)).toEqual([]);
       // At least once: a rebalance while the groups join may hand the batch over again.
@@ -69,5 +73,6 @@ describe.skipIf(skip)('issue 21: the shipped projections over SASL_SSL', () => {
     expect(lines.join('\n')).not.toContain(password);
     const starting = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.msg === 'sc-project starting');
     expect(starting?.kafka_security).toBe(`SASL_SSL, SCRAM-SHA-512 as ${SECURE.KAFKA_SCRAM_USERNAME}, CA ${SECURE.KAFKA_CA_FILE}`);
+    expect(starting?.database_tls).toBe('TLS, certificate and host name verified');
   });
 });

@@ -59,6 +59,7 @@ const DRIVERS: Record<string, { module: RegExp; allowed: Record<string, string> 
       'src/runtime/ops/status.ts': "`status`'s committed offsets (type)",
       'src/runtime/sources/kafka/start.ts': 'the producer partitioner and the lag admin (types)',
       'src/runtime/rebuild/build.ts': "the rebuild's shadow consumers and admin (types)",
+      'src/runtime/sources/kafka/security/oauth-authenticator.ts': "OAUTHBEARER as a custom mechanism (kafkajs' own takes a refused token for a success); its SASL error class",
     },
   },
   mysql2: {
@@ -102,9 +103,11 @@ const DRIVERS: Record<string, { module: RegExp; allowed: Record<string, string> 
       'src/runtime/ops/progress.ts': "counts a file's lines for the progress total",
       'src/runtime/file-run.ts': 'checks that a --from path is a readable file before starting',
       'src/runtime/version.ts': "the package's version from package.json",
-      'src/cli/database.ts': 'whether the embedded database file exists',
+      'src/cli/database.ts': 'whether the embedded database file exists; DATABASE_URL_FILE and DATABASE_PASSWORD_FILE',
       'src/runtime/sources/kafka/security/load.ts': 'reads --kafka-config and the files it names (secrets, CA, client certificate and key)',
       'src/testing/runner.ts': 'a fresh SQLite file per case, copied from a template',
+      'src/sql/dialects/mysql/connect.ts': "reads the CA, client certificate and key a database URL names (ssl-ca, ssl-cert, ssl-key)",
+      'src/sql/dialects/postgres/connect.ts': 'reads the CA, client certificate and key a database URL names (sslrootcert, sslcert, sslkey)',
     },
   },
 };

@@ -7,6 +7,7 @@
  * GroupStats is read from it when Prometheus scrapes, not updated per message.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { redactUrls } from '../../redact.js';
 import { OTHER_TYPES, splitNoopKey, type GroupStats } from './stats.js';
 import { VERSION } from '../version.js';
 import { METRIC_NAMES } from './metric-names.js';
@@ -99,7 +100,8 @@ export class EngineMetrics {
           let named = 0;
           for (const [event_type, n] of g.stats.skippedTypes) {
             named += n;
-            this.inc({ group: g.group, projection: '', outcome: 'skipped', event_type }, n);
+            // An event type is the input's text: no secret in a label (redactUrls).
+            this.inc({ group: g.group, projection: '', outcome: 'skipped', event_type: redactUrls(event_type) }, n);
           }
           const rest = g.stats.skippedUnhandled - named;
           if (rest > 0 || g.stats.skippedTypes.size === 0) this.inc({ group: g.group, projection: '', outcome: 'skipped', event_type: OTHER_TYPES }, Math.max(0, rest));

@@ -3,6 +3,7 @@
  * (the stored positions, the truth) and from Kafka (committed offsets, partition ends, dead-letter
  * topics). It only reads, joins no group, and works whether an engine runs or not.
  */
+import { fetchCommitted } from '../sources/kafka/committed.js';
 import type { Kafka } from 'kafkajs';
 import type { Plan } from '../../compile/plan.js';
 import type { KafkaSecurity } from '../sources/kafka/security/options.js';
@@ -117,7 +118,7 @@ export async function collectStatus(o: StatusOptions): Promise<StatusReport> {
         const sources = [...new Set(o.plan.groups.flatMap((g) => g.topics))].filter((t) => topics.has(t));
         ends = await partitionEnds(admin, sources);
         for (const g of o.plan.groups) {
-          const offsets = await admin.fetchOffsets({ groupId: g.group, topics: g.topics.filter((t) => topics.has(t)) });
+          const offsets = await fetchCommitted(admin, g.group, g.topics.filter((t) => topics.has(t)));
           const m = new Map<string, number>();
           for (const t of offsets) for (const p of t.partitions) if (Number(p.offset) >= 0) m.set(partitionKey(t.topic, p.partition), Number(p.offset));
           committed.set(g.group, m);

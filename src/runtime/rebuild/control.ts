@@ -5,7 +5,8 @@
  * sink's one connection, whose transactions already take turns with the shadow's.
  */
 import mysql from 'mysql2/promise';
-import { credentials, parseDatabaseUrl, type DatabaseKind } from '../../sql/connection.js';
+import { parseDatabaseUrl, type DatabaseKind } from '../../sql/connection.js';
+import { mysqlConnectionOptions } from '../../sql/dialects/mysql/connect.js';
 import { dialectOf } from '../../sql/dialects/index.js';
 import { parseMysqlUrl } from '../../sql/dialects/mysql/url.js';
 import { engineSql, type EngineSql, type SqlDialect } from '../../sql/engine-sql.js';
@@ -56,7 +57,7 @@ export async function openControl(databaseUrl: string, sink: Sink): Promise<Cont
   // Named locks are MariaDB's GET_LOCK: its session is a mysql2 connection.
   const target = parseMysqlUrl(databaseUrl);
   const conn = await mysql.createConnection({
-    host: target.host, port: target.port, ...credentials(target), database: target.database,
+    ...mysqlConnectionOptions(target),
     charset: 'utf8mb4', timezone: 'Z', dateStrings: true, supportBigNumbers: true, bigNumberStrings: true, connectTimeout: 5000,
   });
   await conn.query("SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO', time_zone = '+00:00'");

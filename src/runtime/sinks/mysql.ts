@@ -1,6 +1,6 @@
 /** MySQL/MariaDB sink over a mysql2 pool. */
 import mysql from 'mysql2/promise';
-import { credentials } from '../../sql/connection.js';
+import { mysqlConnectionOptions } from '../../sql/dialects/mysql/connect.js';
 import { parseMysqlUrl } from '../../sql/dialects/mysql/url.js';
 import { fingerprintText, LockWaitError, sinkParts, type Sink, type Tx, type TxStart } from './sink.js';
 
@@ -24,7 +24,7 @@ export async function openMysqlSink(databaseUrl: string, poolSize = 4, o: MysqlS
   const lockTimeoutS = o.lockTimeoutS ?? DEFAULT_LOCK_TIMEOUT_S;
   const target = parseMysqlUrl(databaseUrl);
   const pool = mysql.createPool({
-    host: target.host, port: target.port, ...credentials(target), database: target.database,
+    ...mysqlConnectionOptions(target),
     connectionLimit: poolSize, charset: 'utf8mb4', timezone: 'Z', dateStrings: true,
     supportBigNumbers: true, bigNumberStrings: true, connectTimeout: 5000,
     // mysql2's default, stated because the noop count relies on it: an UPDATE reports the rows

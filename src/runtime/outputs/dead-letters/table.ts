@@ -5,6 +5,7 @@
  * test`); the tests that build a processor use it too.
  */
 import { createHash } from 'node:crypto';
+import { redactUrls } from '../../../redact.js';
 import type { DeadLetterRow } from '../../../sql/engine-sql.js';
 import { sqlNow } from '../../../sql/engine-sql.js';
 import { chunks, chunksBy } from '../../../sql/fold.js';
@@ -66,7 +67,8 @@ export function fittedDeadLetterRow(d: DeadLetter, maxValueBytes: number | undef
 
 /** The reason a row keeps: the event type first where it is known, cut to fit the column. */
 export function rowReason(d: Pick<DeadLetter, 'eventType' | 'reason'>): string {
-  return cutText(d.eventType ? `${cutText(d.eventType, HEADER_MAX_BYTES)}: ${d.reason}` : d.reason, ROW_REASON_MAX_BYTES);
+  // Secrets never stored with a letter: a reason may quote a driver's message or the input.
+  return cutText(redactUrls(d.eventType ? `${cutText(d.eventType, HEADER_MAX_BYTES)}: ${d.reason}` : d.reason), ROW_REASON_MAX_BYTES);
 }
 
 /** Rough bytes of a dead-letter row in a statement, to keep INSERTs under the database's limit. */

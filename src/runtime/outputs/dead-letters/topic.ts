@@ -3,6 +3,7 @@
  * sent before the transaction that moves past their messages (at least once: a crash in between
  * sends them again), never written to the database.
  */
+import { redactUrls } from '../../../redact.js';
 import { chunksBy } from '../../../sql/fold.js';
 import { cutText, HEADER_MAX_BYTES, type DeadLetter, type DeadLetterSink } from './sink.js';
 
@@ -33,14 +34,15 @@ export function dlqTopic(topic: string): string {
 
 export function deadLetterHeaders(d: DeadLetter): Record<string, string> {
   const h: Record<string, string> = {
-    'sc-reason': cutText(d.reason, HEADER_MAX_BYTES),
+    // Secrets never leave in a header: a reason may quote a driver's message or the input.
+    'sc-reason': cutText(redactUrls(d.reason), HEADER_MAX_BYTES),
     'sc-source-topic': d.msg.topic,
     'sc-source-partition': String(d.msg.partition),
     'sc-source-offset': String(d.msg.offset),
     'sc-consumer-group': d.group,
   };
   if (d.projection !== null) h['sc-projection'] = d.projection;
-  if (d.eventType !== null) h['sc-event-type'] = cutText(d.eventType, HEADER_MAX_BYTES);
+  if (d.eventType !== null) h['sc-event-type'] = cutText(redactUrls(d.eventType), HEADER_MAX_BYTES);
   return h;
 }
 

@@ -11,7 +11,8 @@
  */
 import type { HttpOutputDef } from '../../../compile/plan.js';
 import { bindValue } from '../../../compile/evaluate.js';
-import { substituteEnv, type Env } from '../../../spec/env.js';
+import { envRefNames, substituteEnv, type Env } from '../../../spec/env.js';
+import { hideSecret } from '../../../redact.js';
 import type { DeadLetterSink } from '../dead-letters/index.js';
 import type { Logger } from '../../ops/log.js';
 import type { Sink } from '../../sinks/sink.js';
@@ -224,12 +225,20 @@ export class HttpOutputRunner {
 
 }
 
-/** Header values with their environment references resolved; a missing variable fails the start, named. */
+/**
+ * Header values with their environment references resolved; a missing variable fails the start,
+ * named. What a variable gives a header (a token, Basic credentials) is a secret from then on:
+ * hidden from every log line and dead-letter reason, also when an endpoint echoes it in its answer.
+ */
 export function resolveHeaders(def: HttpOutputDef, env: Env): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, template] of Object.entries(def.headers)) {
     const r = substituteEnv(template, env);
     if (!r.ok) throw new Error(`output ${def.name}: header ${name} needs environment variable ${r.missing.join(', ')} (not set, no default)`);
+    for (const ref of envRefNames(template)) {
+      const value = env[ref];
+      if (value !== undefined) hideSecret(value);
+    }
     out[name] = r.value;
   }
   return out;

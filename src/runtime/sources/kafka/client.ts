@@ -9,6 +9,7 @@ import kafkajs, { Kafka, logLevel, type Admin } from 'kafkajs';
 const { ConfigResourceTypes } = kafkajs;
 import { dlqTopic } from '../../outputs/dead-letters/index.js';
 import { kafkaLogCreator } from './kafka-log.js';
+import { kafkajsSasl } from './security/oauth-authenticator.js';
 import type { Logger } from '../../ops/log.js';
 import type { KafkaSecurity } from './security/options.js';
 
@@ -32,7 +33,7 @@ export function kafkaClient(o: KafkaOptions): Kafka {
     retry: { initialRetryTime: 300, retries: o.retries ?? 10 },
     logCreator: kafkaLogCreator(o.log),
     ...(o.security?.ssl !== undefined ? { ssl: o.security.ssl } : {}),
-    ...(o.security?.sasl !== undefined ? { sasl: o.security.sasl } : {}),
+    ...(o.security?.sasl !== undefined ? { sasl: kafkajsSasl(o.security.sasl) } : {}),
   });
 }
 

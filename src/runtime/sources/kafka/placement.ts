@@ -11,6 +11,7 @@
  *   what to do. Nothing is ever skipped silently.
  * Each case logs one line per partition.
  */
+import { fetchCommitted } from './committed.js';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from '../../ops/log.js';
 import type { GroupProcessor } from '../../commit/processor.js';
@@ -56,7 +57,7 @@ export async function placePartitions(o: PlacementOptions): Promise<void> {
   await admin.connect();
   try {
     const committed = new Map<string, number>();
-    for (const t of await admin.fetchOffsets({ groupId: group, topics })) {
+    for (const t of await fetchCommitted(admin, group, topics)) {
       for (const p of t.partitions) committed.set(`${t.topic}/${p.partition}`, Number(p.offset));
     }
     for (const topic of topics) {

@@ -3,10 +3,25 @@
  * the options that change how values read back (time zone, big numbers, date strings) the same
  * as the sink's (runtime/sinks/mysql.ts).
  */
+import { readFileSync } from 'node:fs';
 import knexFactory from 'knex';
 import type { Knex } from 'knex';
 import { credentials, KNEX_LOG, namingServer } from '../server.js';
+import { nodeTlsOptions, type NodeTlsOptions } from '../tls.js';
 import type { MysqlTarget } from './url.js';
+
+/** The server, login and TLS options of every MariaDB connection: the sink's pool, the rebuild's control session, knex's. */
+export function mysqlConnectionOptions(target: MysqlTarget): { host: string; port: number; database: string; password: string; ssl?: NodeTlsOptions & { verifyIdentity: boolean } } & Record<string, unknown> {
+  return {
+    host: target.host,
+    port: target.port,
+    ...credentials(target),
+    password: target.password,
+    database: target.database,
+    // mysql2 checks the host name only when asked (verifyIdentity), whatever checkServerIdentity says.
+    ...(target.tls === null ? {} : { ssl: { ...nodeTlsOptions(target.tls, (path) => readFileSync(path), { ca: 'ssl-ca', cert: 'ssl-cert', key: 'ssl-key' }), verifyIdentity: target.tls.verify === 'full' } }),
+  };
+}
 
 /** Opens a knex instance on the server. The caller owns it and must `destroy()` it. */
 export function openMysqlKnex(target: MysqlTarget): Knex {
@@ -14,11 +29,7 @@ export function openMysqlKnex(target: MysqlTarget): Knex {
     client: 'mysql2',
     log: KNEX_LOG,
     connection: {
-      host: target.host,
-      port: target.port,
-      ...credentials(target),
-      password: target.password,
-      database: target.database,
+      ...mysqlConnectionOptions(target),
       // utf8mb4: the connection charset must match the tables or 4-byte characters are
       // rejected or mangled (https://mariadb.com/kb/en/setting-character-sets-and-collations/).
       charset: 'utf8mb4',

@@ -1,4 +1,8 @@
-/** MariaDB's database URLs: `mysql://login:pass@host:port/db`, also `mariadb://`. */
+/**
+ * MariaDB's database URLs: `mysql://login:pass@host:port/db`, also `mariadb://`, with TLS in the
+ * MySQL/MariaDB clients' own option names: `?ssl-mode=VERIFY_IDENTITY&ssl-ca=/path/ca.pem`.
+ */
+import { queryOptions, tlsFromOptions, type DbTls, type TlsWords } from '../tls.js';
 
 export interface MysqlTarget {
   kind: 'mysql';
@@ -7,7 +11,12 @@ export interface MysqlTarget {
   login: string;
   password: string;
   database: string;
+  /** null: no TLS. */
+  tls: DbTls | null;
 }
+
+const OPTIONS = ['ssl-mode', 'ssl', 'ssl-ca', 'ssl-cert', 'ssl-key'] as const;
+const EXAMPLE = '?ssl-mode=VERIFY_IDENTITY&ssl-ca=/path/ca.pem';
 
 /** Throws with the accepted forms (of every database: this is the URL parser's fallback). */
 export function parseMysqlUrl(databaseUrl: string): MysqlTarget {
@@ -29,5 +38,16 @@ export function parseMysqlUrl(databaseUrl: string): MysqlTarget {
     login: decodeURIComponent(url.username),
     password: decodeURIComponent(url.password),
     database,
+    tls: tlsFromOptions(queryOptions(url, OPTIONS, EXAMPLE), WORDS),
   };
 }
+
+/**
+ * `ssl-mode` as the MySQL and MariaDB clients take it (https://mariadb.com/kb/en/securing-connections-for-client-and-server/):
+ * DISABLED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY, in any case; PREFERRED is refused: it falls
+ * back to a plaintext connection without a word.
+ */
+const WORDS: TlsWords = {
+  mode: 'ssl-mode', upperCase: true, refused: ['PREFERRED'], ca: 'ssl-ca', cert: 'ssl-cert', key: 'ssl-key', caUpgradesEncryptOnly: false,
+  modes: { DISABLED: null, REQUIRED: 'none', VERIFY_CA: 'chain', VERIFY_IDENTITY: 'full' },
+};

@@ -3,11 +3,13 @@
  * sink's pool, runtime/sinks/postgres.ts, and knex's for `ddl --apply`, migrations, introspection
  * and `status`), so values read back the same way through both (values.ts).
  */
+import { readFileSync } from 'node:fs';
 import knexFactory from 'knex';
 import type { Knex } from 'knex';
 import pg from 'pg';
 // Not MariaDB's own: the login option is named alike in node-postgres, and the message alike too.
 import { credentials, KNEX_LOG, namingServer } from '../server.js';
+import { nodeTlsOptions } from '../tls.js';
 import { numberPlaceholders } from './placeholders.js';
 import type { PostgresTarget } from './url.js';
 import { TEXT_PARSERS } from './values.js';
@@ -33,6 +35,8 @@ export function postgresClientConfig(target: PostgresTarget): Record<string, unk
     // Set at connection start (a startup parameter), so no statement runs before them.
     options: '-c TimeZone=UTC -c DateStyle=ISO,YMD',
     application_name: 'sc-project',
+    // false, not absent: node-postgres would otherwise read PGSSLMODE from the environment, and the URL is the one truth.
+    ssl: target.tls === null ? false : nodeTlsOptions(target.tls, (path) => readFileSync(path), { ca: 'sslrootcert', cert: 'sslcert', key: 'sslkey' }),
   };
 }
 

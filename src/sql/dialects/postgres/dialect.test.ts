@@ -62,7 +62,7 @@ describe('dead letters', () => {
 
 describe('postgres URLs', () => {
   it('parses both schemes, percent-decoding the login, password and database', () => {
-    expect(parsePostgresUrl('postgres://sc:p%40ss%2Fw@db.local:6543/my%20db')).toEqual({ kind: 'postgres', host: 'db.local', port: 6543, login: 'sc', password: 'p@ss/w', database: 'my db' });
+    expect(parsePostgresUrl('postgres://sc:p%40ss%2Fw@db.local:6543/my%20db')).toEqual({ kind: 'postgres', host: 'db.local', port: 6543, login: 'sc', password: 'p@ss/w', database: 'my db', tls: null });
     expect(parsePostgresUrl('postgresql://a:b@h/d')).toMatchObject({ host: 'h', port: 5432, database: 'd' });
   });
 

@@ -21,7 +21,7 @@ describe('every Kafka client gets the security settings', () => {
     expect(files.filter((x) => /new Kafka\(/.test(x.text)).map((x) => x.f)).toEqual([join('src', 'runtime', 'sources', 'kafka', 'client.ts')]);
     const client = files.find((x) => x.f.endsWith(join('kafka', 'client.ts')))?.text ?? '';
     expect(client).toContain('ssl: o.security.ssl');
-    expect(client).toContain('sasl: o.security.sasl');
+    expect(client).toContain('sasl: kafkajsSasl(o.security.sasl)');
   });
 
   it('passes security at every kafkaClient(...) call', () => {

@@ -8,7 +8,7 @@
  * and the caller goes on with the usual retries, as for a broker that is down.
  * Pure: probe.ts connects.
  */
-import type { KafkaSecurity } from './options.js';
+import { saslWho, type KafkaSecurity } from './options.js';
 
 /** kafkajs' protocol error codes (https://kafka.apache.org/protocol#protocol_error_codes). */
 const UNSUPPORTED_SASL_MECHANISM = 33;
@@ -44,8 +44,10 @@ export function securityFailure(e: unknown, broker: string, s: KafkaSecurity): s
   const errors = chain(e);
   const sasl = s.sasl;
   for (const x of errors) {
+    if (x.name === 'TokenError') return `${at} ${String(x.message)}`;
     if (x.name === 'KafkaJSSASLAuthenticationError') {
-      return `${at} SASL authentication failed${sasl !== undefined ? ` for ${sasl.username} (${sasl.mechanism.toUpperCase()})` : ''}: wrong name or password, or no such SASL login (${detail(x)})`;
+      if (sasl?.mechanism === 'oauthbearer') return `${at} SASL authentication failed (OAUTHBEARER): ${detail(x)}`;
+      return `${at} SASL authentication failed${sasl !== undefined ? ` ${saslWho(sasl).replace(/^as /u, 'for ')} (${sasl.mechanism.toUpperCase()})` : ''}: wrong name or password, or no such SASL login (${detail(x)})`;
     }
     if (x.code === UNSUPPORTED_SASL_MECHANISM) return `${at} the listener does not enable SASL mechanism ${sasl?.mechanism.toUpperCase() ?? '?'} (${detail(x)}): check sasl.mechanism`;
     if (x.code === ILLEGAL_SASL_STATE) return `${at} the listener does not take SASL (${detail(x)}): ${protocol}; is it an SSL listener (security.protocol=SSL)?`;

@@ -3,6 +3,7 @@
  * environment, and the files they name (secrets, CA, certificate, key). Every password found is
  * handed to the redaction of every printed line (redact.ts) before anything can print it.
  */
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { hideSecret } from '../../../../redact.js';
 import { PLAINTEXT, securityFrom, type KafkaSecurity } from './options.js';
@@ -12,6 +13,23 @@ import { collectSettings, SECRET_KEYS } from './settings.js';
 export { PLAINTEXT, type KafkaSecurity } from './options.js';
 
 const readText = (path: string): string => readFileSync(path, 'utf8');
+
+/** How long a token command may take: a cloud CLI may fetch from the network. */
+const TOKEN_COMMAND_TIMEOUT_MS = 30_000;
+
+/** Runs a token command through the shell: its stdout, or an error with its exit and first stderr line. */
+function runTokenCommand(command: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('/bin/sh', ['-c', command], { timeout: TOKEN_COMMAND_TIMEOUT_MS, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      if (err === null) { resolve(stdout); return; }
+      const first = stderr.split('\n').find((l) => l.trim() !== '')?.trim();
+      const how = err.killed ? `did not finish in ${TOKEN_COMMAND_TIMEOUT_MS / 1000}s` : `exited with ${typeof err.code === 'number' ? err.code : String(err.code ?? err.signal)}`;
+      reject(new Error(`${how}${first !== undefined ? `: ${first}` : ''}`));
+    });
+  });
+}
+
+const TOKENS = { readFile: readText, runCommand: runTokenCommand, now: () => Date.now() };
 
 /** `errors`: one line each, with file:line or the variable; none quotes a value. */
 export function loadKafkaSecurity(o: { configPath?: string; env: Readonly<Record<string, string | undefined>> }): { security: KafkaSecurity } | { errors: string[] } {
@@ -31,7 +49,7 @@ export function loadKafkaSecurity(o: { configPath?: string; env: Readonly<Record
   for (const [key, s] of settings) if (SECRET_KEYS.has(key)) hideSecret(s.value);
   if (errors.length > 0) return { errors };
   if (settings.size === 0) return { security: PLAINTEXT };
-  const r = securityFrom(settings, readText);
+  const r = securityFrom(settings, readText, TOKENS);
   for (const s of r.security?.secrets ?? []) hideSecret(s);
   return r.security !== undefined ? { security: r.security } : { errors: r.errors };
 }

@@ -49,8 +49,8 @@ describe('securityFrom', () => {
   it('refuses what cannot connect, located, without quoting a secret', () => {
     const cases: Array<[Partial<Record<KafkaConfigKey, string>>, string]> = [
       [{ 'security.protocol': 'SASL_SSSL' }, 'c.properties:1: security.protocol must be one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL, got "SASL_SSSL"'],
-      [{ 'security.protocol': 'SASL_SSL', 'sasl.mechanism': 'OAUTHBEARER', 'sasl.jaas.config': SCRAM }, 'c.properties:2: sasl.mechanism "OAUTHBEARER" is not supported: use one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512'],
-      [{ 'security.protocol': 'SASL_SSL', 'sasl.username': 'a', 'sasl.password': 'al1ce-pw' }, 'sasl.mechanism is required with SASL: one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512'],
+      [{ 'security.protocol': 'SASL_SSL', 'sasl.mechanism': 'GSSAPI', 'sasl.jaas.config': SCRAM }, 'c.properties:2: sasl.mechanism "GSSAPI" is not supported: use one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER'],
+      [{ 'security.protocol': 'SASL_SSL', 'sasl.username': 'a', 'sasl.password': 'al1ce-pw' }, 'sasl.mechanism is required with SASL: one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER'],
       [{ 'security.protocol': 'SASL_SSL', 'sasl.mechanism': 'PLAIN', 'sasl.jaas.config': SCRAM }, 'c.properties:3: sasl.jaas.config uses the SCRAM login module but sasl.mechanism is PLAIN'],
       [{ 'security.protocol': 'SASL_SSL', 'sasl.mechanism': 'PLAIN', 'sasl.jaas.config': 'username="a" password="al1ce-pw"' }, 'c.properties:3: sasl.jaas.config is not a JAAS login line (<LoginModule> required username="…" password="…";)'],
       [{ 'security.protocol': 'SASL_SSL', 'sasl.mechanism': 'SCRAM-SHA-256', 'sasl.jaas.config': SCRAM.replace(' password="al1ce-pw"', '') }, 'c.properties:3: sasl.jaas.config has no password option'],
@@ -68,5 +68,28 @@ describe('securityFrom', () => {
       expect(r.errors, error).toContain(error);
       expect(r.errors.join('\n')).not.toContain('al1ce-pw');
     }
+  });
+});
+
+describe('securityFrom: OAUTHBEARER', () => {
+  const tokens = { readFile: () => 'tok', runCommand: async () => 'tok', now: () => 0 };
+  const oauth = (o: Partial<Record<KafkaConfigKey, string>>) => securityFrom(settings({ 'security.protocol': 'SASL_SSL', 'sasl.mechanism': 'OAUTHBEARER', ...o }), readFile, tokens);
+
+  it('takes a token from a file or a command, described without it', async () => {
+    const r = oauth({ 'sasl.oauthbearer.token.location': '/run/token', 'ssl.ca.location': '/ca.pem' });
+    expect(r.errors).toEqual([]);
+    expect(r.security?.description).toBe('SASL_SSL, OAUTHBEARER token from /run/token, CA /ca.pem');
+    const sasl = r.security?.sasl;
+    expect(sasl?.mechanism).toBe('oauthbearer');
+    expect(sasl !== undefined && 'oauthBearerProvider' in sasl ? await sasl.oauthBearerProvider() : undefined).toEqual({ value: 'tok' });
+    expect(oauth({ 'sasl.oauthbearer.token.command': 'gcloud auth print-access-token' }).security?.description).toBe('SASL_SSL, OAUTHBEARER token from a command');
+  });
+
+  it('refuses what does not go with it, each with where it was given', () => {
+    expect(oauth({}).errors).toEqual(['OAUTHBEARER needs a token: sasl.oauthbearer.token.location (a file kept fresh) or sasl.oauthbearer.token.command (a command that prints one)']);
+    expect(oauth({ 'sasl.oauthbearer.token.location': '/t', 'sasl.oauthbearer.token.command': 'x' }).errors).toEqual(['c.properties:4: give sasl.oauthbearer.token.location or sasl.oauthbearer.token.command, not both']);
+    expect(oauth({ 'sasl.oauthbearer.token.location': '/t', 'sasl.password': 'pw12' }).errors).toEqual(['c.properties:4: sasl.password is not used with OAUTHBEARER: give sasl.oauthbearer.token.location or sasl.oauthbearer.token.command']);
+    expect(map({ 'security.protocol': 'SASL_SSL', 'sasl.mechanism': 'PLAIN', 'sasl.username': 'a', 'sasl.password': 'b', 'sasl.oauthbearer.token.location': '/t' }).errors)
+      .toEqual(['c.properties:5: sasl.oauthbearer.token.location is set but sasl.mechanism is PLAIN: it goes with OAUTHBEARER']);
   });
 });

@@ -27,6 +27,9 @@ export const KAFKA_CONFIG_KEYS = [
   'ssl.key.location',
   'ssl.key.password',
   'ssl.endpoint.identification.algorithm',
+  // sc-project's own (OAUTHBEARER, security/oauth.ts): where a token comes from.
+  'sasl.oauthbearer.token.location',
+  'sasl.oauthbearer.token.command',
 ] as const;
 export type KafkaConfigKey = (typeof KAFKA_CONFIG_KEYS)[number];
 
