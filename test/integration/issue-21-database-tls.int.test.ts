@@ -109,7 +109,8 @@ describe.skipIf(skip).each(SERVERS)('issue 21: $name over TLS', (server) => {
     expect(overTls.stdout).toBe(overPlain.stdout);
     expect(overTls.stdout).toMatch(/8 dead-lettered/);
     const status = await cli(['status', '--config', 'projections', '--database-url', url]);
-    expect(status.stdout).toMatch(/\ndead letters:\n(?: {2}sc_dead_letters \(from [^)]+\): 1\n){8}specs vs built tables: match\n/);
+    expect(status.stdout).toMatch(/\ndead letters:\n(?: {2}sc_dead_letters \(from [^)]+\): 1\n){8}/);
+    expect(status.stdout).toMatch(/\nspecs vs built tables: match\n/);
   });
 
   it('takes the URL from DATABASE_URL_FILE, or its password from DATABASE_PASSWORD_FILE', async () => {
