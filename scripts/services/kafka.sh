@@ -246,21 +246,12 @@ kafka_up() {
 
   log "starting Kafka $KAFKA_VERSION (KRaft) on $KAFKA_HOST:$KAFKA_PORT ..."
   : >"$KAFKA_RUN/topics-check.log"
-  # The child writes its own pid, then execs the JVM (same pid). setsid + closed fd 9 (our lock)
-  # + redirected stdio make it fully detached from this script and from the caller's pipes.
-  setsid bash -c 'echo $$ >"$0"; exec nohup "$@"' "$KAFKA_RUN/kafka.pid" \
+  : >"$KAFKA_RUN/kafka.out"
+  pid="$(start_detached "$KAFKA_RUN/kafka.pid" "$KAFKA_RUN/kafka.out" \
     "$JAVA" -Xmx512m -Djava.awt.headless=true \
     -Dlog4j.configuration="file:$KAFKA_RUN/log4j.properties" \
     -Dkafka.logs.dir="$KAFKA_RUN" \
-    -cp "$KAFKA_LIBS/*" kafka.Kafka "$KAFKA_RUN/server.properties" \
-    </dev/null >"$KAFKA_RUN/kafka.out" 2>&1 9>&- &
-  local i
-  for i in $(seq 1 50); do
-    pid="$(read_pid "$KAFKA_RUN/kafka.pid" || true)"
-    [[ -n "$pid" ]] && break
-    sleep 0.1
-  done
-  [[ -n "$pid" ]] || die "Kafka did not start (no pid file)"
+    -cp "$KAFKA_LIBS/*" kafka.Kafka "$KAFKA_RUN/server.properties")" || die "Kafka did not start (no pid file)"
   kafka_wait_ready $(( start + KAFKA_TIMEOUT )) "$pid"
   kafka_secured_listeners || die "Kafka runs but its SASL_SSL/SSL listeners ($KAFKA_SASL_SSL_PORT, $KAFKA_SSL_PORT) do not accept; logs in $KAFKA_RUN"
   kafka_scram_user
@@ -274,13 +265,7 @@ kafka_down() {
     log "Kafka: not running"
     return 0
   fi
-  log "stopping Kafka (pid $pid)..."
-  kill -TERM "$pid" 2>/dev/null || true
-  if ! wait_pid_exit "$pid" 45; then
-    log "Kafka did not stop in 45s; killing it"
-    kill -KILL "$pid" 2>/dev/null || true
-    wait_pid_exit "$pid" 10 || die "could not stop Kafka (pid $pid)"
-  fi
+  stop_pid Kafka "$pid" 45
   rm -f "$KAFKA_RUN/kafka.pid"
   log "Kafka stopped"
 }

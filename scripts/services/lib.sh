@@ -60,3 +60,30 @@ lock_run_dir() {
   exec 9>"$RUN_DIR/.lock"
   if ! flock -w 300 9; then die "could not lock $RUN_DIR/.lock (another services.sh running?)"; fi
 }
+
+# start_detached PIDFILE LOGFILE CMD...: start CMD in a session of its own, fully detached from
+# this script and its caller's pipes (setsid, our lock's fd 9 closed, stdio to LOGFILE); the child
+# writes its pid, then execs CMD (same pid). Prints the pid; false when no pid file came.
+start_detached() {
+  local pidfile="$1" logfile="$2" i pid=""
+  shift 2
+  setsid bash -c 'echo $$ >"$0"; exec nohup "$@"' "$pidfile" "$@" </dev/null >>"$logfile" 2>&1 9>&- &
+  for i in $(seq 1 50); do
+    pid="$(read_pid "$pidfile" || true)"
+    [[ -n "$pid" ]] && break
+    sleep 0.1
+  done
+  [[ -n "$pid" ]] && printf '%s\n' "$pid"
+}
+
+# stop_pid NAME PID SECONDS: TERM, and KILL if it has not gone after SECONDS.
+stop_pid() {
+  local name="$1" pid="$2" secs="$3"
+  log "stopping $name (pid $pid)..."
+  kill -TERM "$pid" 2>/dev/null || true
+  if ! wait_pid_exit "$pid" "$secs"; then
+    log "$name did not stop in ${secs}s; killing it"
+    kill -KILL "$pid" 2>/dev/null || true
+    wait_pid_exit "$pid" 10 || die "could not stop $name (pid $pid)"
+  fi
+}

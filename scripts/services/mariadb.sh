@@ -108,20 +108,12 @@ mariadb_up() {
         >>"$MARIADB_RUN/mariadb.log" 2>&1 || { tail_log "$MARIADB_RUN/mariadb.log"; die "mariadb-install-db failed"; }
     fi
     log "starting MariaDB on $DB_HOST:$DB_PORT ..."
-    setsid bash -c 'echo $$ >"$0"; exec nohup "$@"' "$MARIADB_RUN/mariadbd.pid" \
+    pid="$(start_detached "$MARIADB_RUN/mariadbd.pid" "$MARIADB_RUN/mariadb.log" \
       mariadbd --user=mysql --bind-address="$DB_HOST" --port="$DB_PORT" \
       --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
       --innodb-buffer-pool-size="${MARIADB_BUFFER_POOL:-1G}" --innodb-log-file-size="${MARIADB_LOG_FILE:-512M}" \
-      --ssl-ca="$MARIADB_RUN/tls/ca.crt" --ssl-cert="$MARIADB_RUN/tls/server.crt" --ssl-key="$MARIADB_RUN/tls/server.key" \
-      </dev/null >>"$MARIADB_RUN/mariadb.log" 2>&1 9>&- &
-    local i
-    pid=""
-    for i in $(seq 1 50); do
-      pid="$(read_pid "$MARIADB_RUN/mariadbd.pid" || true)"
-      [[ -n "$pid" ]] && break
-      sleep 0.1
-    done
-    [[ -n "$pid" ]] || die "MariaDB did not start (no pid file)"
+      --ssl-ca="$MARIADB_RUN/tls/ca.crt" --ssl-cert="$MARIADB_RUN/tls/server.crt" --ssl-key="$MARIADB_RUN/tls/server.key")" \
+      || die "MariaDB did not start (no pid file)"
   fi
 
   local deadline=$(( start + MARIADB_TIMEOUT ))

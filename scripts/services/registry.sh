@@ -56,16 +56,10 @@ registry_up() {
     port_open "$REGISTRY_HOST" "$REGISTRY_PORT" && die "port $REGISTRY_PORT is in use by something that is not the schema registry"
     registry_fetch
     log "starting the schema registry (Apicurio $REGISTRY_VERSION) on $REGISTRY_HOST:$REGISTRY_PORT ..."
-    setsid bash -c 'echo $$ >"$0"; exec nohup "$@"' "$REGISTRY_RUN/registry.pid" \
+    : >"$REGISTRY_RUN/registry.log"
+    pid="$(start_detached "$REGISTRY_RUN/registry.pid" "$REGISTRY_RUN/registry.log" \
       "$JAVA" -Xmx256m -XX:+UseSerialGC -Dquarkus.http.host="$REGISTRY_HOST" -Dquarkus.http.port="$REGISTRY_PORT" \
-      -jar "$(registry_jar)" </dev/null >"$REGISTRY_RUN/registry.log" 2>&1 9>&- &
-    local i
-    for i in $(seq 1 50); do
-      pid="$(read_pid "$REGISTRY_RUN/registry.pid" || true)"
-      [[ -n "$pid" ]] && break
-      sleep 0.1
-    done
-    [[ -n "$pid" ]] || die "the schema registry did not start (no pid file)"
+      -jar "$(registry_jar)")" || die "the schema registry did not start (no pid file)"
   fi
   until registry_ready; do
     kill -0 "$pid" 2>/dev/null || { tail_log "$REGISTRY_RUN/registry.log"; die "the schema registry (pid $pid) exited during start-up"; }
@@ -85,12 +79,7 @@ registry_down() {
     log "schema registry: not running"
     return 0
   fi
-  log "stopping the schema registry (pid $pid)..."
-  kill -TERM "$pid" 2>/dev/null || true
-  if ! wait_pid_exit "$pid" 30; then
-    kill -KILL "$pid" 2>/dev/null || true
-    wait_pid_exit "$pid" 10 || die "could not stop the schema registry (pid $pid)"
-  fi
+  stop_pid 'the schema registry' "$pid" 30
   rm -f "$REGISTRY_RUN/registry.pid"
   log "schema registry stopped"
 }
