@@ -170,19 +170,25 @@ function defineColumn(k: Knex, t: Knex.CreateTableBuilder, column: ColumnDef, ke
 
 /**
  * `ALTER TABLE … ADD` (or, `modify`, MySQL's `MODIFY`, which restates the whole column) of one
- * column, defined exactly as CREATE TABLE defines it.
+ * column, defined exactly as CREATE TABLE defines it. PostgreSQL has no MODIFY: knex writes one
+ * `ALTER TABLE t ALTER COLUMN c …` per property (type, NOT NULL, default); they are joined into
+ * one statement of several subcommands, so a column never stands half-altered
+ * (https://www.postgresql.org/docs/15/sql-altertable.html).
  */
 export function alterColumnSql(table: TableDef, column: ColumnDef, dialect: Dialect, how: 'add' | 'modify', keyCollation: string = KEY_COLLATION): string {
   const k = builder(dialect);
   const compiled = k.schema
     .alterTable(table.name, (t) => {
       const c = defineColumn(k, t, column, keyedColumns(table), dialect, keyCollation);
-      if (how === 'modify') c.alter({ alterNullable: false, alterType: false });
+      if (how === 'modify') c.alter();
     })
     .toSQL();
   const first = compiled[0];
-  if (compiled.length !== 1 || first === undefined) throw new Error(`knex compiled ${compiled.length} statements to ${how} ${table.name}.${column.name}, expected 1`);
-  return first.sql;
+  if (first === undefined) throw new Error(`knex compiled no statement to ${how} ${table.name}.${column.name}`);
+  const prefix = /^alter table \S+ /.exec(first.sql)?.[0];
+  if (compiled.length === 1) return first.sql;
+  if (prefix === undefined || !compiled.every((c) => c.sql.startsWith(prefix))) throw new Error(`knex compiled ${compiled.length} statements to ${how} ${table.name}.${column.name}, not one table's`);
+  return prefix + compiled.map((c) => c.sql.slice(prefix.length)).join(', ');
 }
 
 /** IF NOT EXISTS on CREATE INDEX is MariaDB (10.1.4+), Postgres and SQLite syntax; MySQL 8 lacks it. */

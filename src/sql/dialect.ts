@@ -92,6 +92,11 @@ export interface Dialect {
   readonly upsert: (insert: string, key: readonly string[], assignments: readonly string[]) => string;
   /** In an upsert's assignments, the value the INSERT carried for `column`. */
   readonly excluded: (column: string) => string;
+  /**
+   * In an upsert's assignments, the value `column` of `table`'s stored row has. PostgreSQL
+   * rejects the bare name as ambiguous beside EXCLUDED (42702), so it names the table.
+   */
+  readonly stored: (table: string, column: string) => string;
   /** The larger of two values (SQL expressions): positions only move forward. */
   readonly greatest: (a: string, b: string) => string;
   /**
@@ -99,6 +104,13 @@ export interface Dialect {
    * from reading the same rows; where transactions take turns anyway, the SELECT unchanged.
    */
   readonly lockingRead: (select: string) => string;
+  /**
+   * A SELECT that locks `count` names (its `?`s) until the transaction ends, where a locking read
+   * cannot stand in for it: PostgreSQL's FOR UPDATE locks only rows that exist, so two transactions
+   * checking the same absent key both find nothing (MariaDB's also takes gap locks; SQLite's
+   * transactions take turns: undefined there). The caller passes the names sorted.
+   */
+  readonly lockNames: (count: number) => string | undefined;
   /** DELETE FROM `table` WHERE `where`, at most `limit` rows (a bounded batch of a prune). */
   readonly deleteLimited: (table: string, where: string, limit: number) => string;
   /**
