@@ -135,7 +135,10 @@ export function tableStatements(table: TableDef, dialect: Dialect, keyCollation:
       // InnoDB caps one index key at 3072 bytes and utf8mb4 VARCHAR(n) takes 4n, so a key's
       // strings may total 768 characters (https://mariadb.com/kb/en/innodb-limitations/).
       // Nothing is shortened here: validation reports keys that do not fit.
-      if (table.key.length > 0) t.primary(table.key);
+      if (table.key.length > 0) {
+        if (ddlSyntaxOf(dialect).namesPrimaryKey && table.indexBase !== undefined) t.primary(table.key, { constraintName: `${table.indexBase}_pkey` });
+        else t.primary(table.key);
+      }
       if (options !== undefined) {
         t.engine(options.engine);
         t.charset(options.charset);

@@ -38,6 +38,19 @@ export interface DdlSyntax {
   readonly keyType?: (type: string) => string;
   /** What the script's header says after the database's name: the servers it is written for. */
   readonly scriptTarget: string;
+  /**
+   * The primary key is a named constraint whose name is unique in the schema and stays with the
+   * table through a rename (PostgreSQL's `<table>_pkey`): a rebuild's shadow table then names its
+   * key after its generation (TableDef.indexBase), or a second rebuild's `<t>__next_pkey` would
+   * clash with the first one's, now live. MariaDB's key is always PRIMARY; SQLite's has no name.
+   */
+  readonly namesPrimaryKey: boolean;
+  /**
+   * DDL is transactional (PostgreSQL, SQLite): a swap renames its tables in the transaction that
+   * hands the positions over, so both happen or neither. MariaDB's RENAME TABLE commits on its
+   * own (https://mariadb.com/kb/en/sql-statements-that-cause-an-implicit-commit/).
+   */
+  readonly transactionalDdl: boolean;
 }
 
 /**
