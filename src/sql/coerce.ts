@@ -95,6 +95,7 @@ function plainDecimal(v: unknown, precision: number, scale: number): string | un
 function fitLength(col: ColumnDef, out: SqlValue | Reject): SqlValue | Reject {
   if (typeof out !== 'string') return out;
   if (LONE_SURROGATE.test(out)) return new Reject(`value holds a lone UTF-16 surrogate, which has no UTF-8 form`);
+  if (out.includes('\u0000')) return new Reject(NUL_REASON);
   if (col.type === 'text') {
     // Each UTF-16 unit takes at most 3 bytes of UTF-8, so only long text needs counting.
     const bytes = out.length * 3 <= MEDIUMTEXT_BYTES ? 0 : Buffer.byteLength(out, 'utf8');
@@ -104,6 +105,13 @@ function fitLength(col: ColumnDef, out: SqlValue | Reject): SqlValue | Reject {
   const chars = [...out].length;
   return chars > col.length ? new Reject(`value of ${chars} characters is longer than ${col.length}`) : out;
 }
+
+/**
+ * PostgreSQL's text and jsonb cannot hold U+0000 (https://www.postgresql.org/docs/15/datatype-character.html,
+ * …/datatype-json.html), where MariaDB and SQLite store it: refused on every database, so the same
+ * event is a dead letter everywhere (the README's "the same rows on every database").
+ */
+const NUL_REASON = 'value holds a NUL character (\\u0000), which PostgreSQL cannot store: refused on every database';
 
 /** In a `u` regex a surrogate pair is one code point, so \p{Cs} matches only unpaired halves. */
 const LONE_SURROGATE = /\p{Cs}/u;
@@ -174,8 +182,8 @@ function exactNumber(type: Exclude<ColumnDef['type'], 'decimal' | 'json'>, v: Ex
     }
     case 'datetime': {
       const ms = floorOfText(v.text);
-      // Years 0000–9999 lie well within ±10^15 ms; formatUtc says which bound was crossed.
-      if (ms === undefined || ms < -(10n ** 15n) || ms > 10n ** 15n) return new Reject(`${show(v)} is outside years 0000–9999`);
+      // Years 0001–9999 lie well within ±10^15 ms; formatUtc says which bound was crossed.
+      if (ms === undefined || ms < -(10n ** 15n) || ms > 10n ** 15n) return new Reject(`${show(v)} is outside years ${YEARS}`);
       return formatUtc(Number(ms), v);
     }
     case 'boolean':
@@ -248,8 +256,8 @@ function toDatetime(v: unknown): SqlValue | Reject {
     : null;
   if (bad !== null) return new Reject(`invalid ${bad} in ${show(v)}`);
   // In UTC already, every field valid: the text is the fields as written (what formatUtc would
-  // print from them), without building a Date.
-  if (offset === 0) return `${m[1] ?? ''}-${m[2] ?? ''}-${m[3] ?? ''} ${m[4] ?? '00'}:${m[5] ?? '00'}:${m[6] ?? '00'}.${String(ms).padStart(3, '0')}`;
+  // print from them), without building a Date. Year 0 goes through formatUtc, which refuses it.
+  if (offset === 0 && y > 0) return `${m[1] ?? ''}-${m[2] ?? ''}-${m[3] ?? ''} ${m[4] ?? '00'}:${m[5] ?? '00'}:${m[6] ?? '00'}.${String(ms).padStart(3, '0')}`;
   let utc = Date.UTC(y < 100 ? y + 400 : y, mo - 1, d, h, mi, s, ms);
   if (y < 100) utc -= FOUR_CENTURIES_MS;
   return formatUtc(utc - offset * 60_000, v);
@@ -260,11 +268,17 @@ function daysInMonth(y: number, mo: number): number {
   return [4, 6, 9, 11].includes(mo) ? 30 : 31;
 }
 
+/**
+ * PostgreSQL's timestamp has no year 0 (1 BC comes before AD 1: https://www.postgresql.org/docs/15/datatype-datetime.html),
+ * where MariaDB and SQLite take 0000: years from 0001 on every database.
+ */
+const YEARS = '0001–9999';
+
 /** `YYYY-MM-DD HH:MM:SS.mmm`, the literal format MySQL DATETIME(3) and SQLite both read. */
 function formatUtc(epochMs: number, original: unknown): SqlValue | Reject {
   const t = new Date(epochMs);
   const year = t.getUTCFullYear();
-  if (Number.isNaN(year) || year < 0 || year > 9999) return new Reject(`${show(original)} is outside years 0000–9999`);
+  if (Number.isNaN(year) || year < 1 || year > 9999) return new Reject(`${show(original)} is outside years ${YEARS}`);
   const p = (n: number, w = 2): string => String(n).padStart(w, '0');
   return (
     `${p(year, 4)}-${p(t.getUTCMonth() + 1)}-${p(t.getUTCDate())} ` +
@@ -280,6 +294,7 @@ function toJson(v: unknown): SqlValue | Reject {
       if (typeof x === 'number' && !Number.isFinite(x)) throw new Reject(`a JSON value cannot hold ${String(x)}`);
       // JSON.stringify writes a lone surrogate as \ud800, which MariaDB's JSON_VALID refuses.
       if ((typeof x === 'string' && LONE_SURROGATE.test(x)) || LONE_SURROGATE.test(key)) throw new Reject('a JSON value holds a lone UTF-16 surrogate, which has no UTF-8 form');
+      if ((typeof x === 'string' && x.includes('\u0000')) || key.includes('\u0000')) throw new Reject(`a JSON ${NUL_REASON}`);
       return x;
     });
     return typeof text === 'string' ? text : fail('a JSON value', v);

@@ -44,6 +44,17 @@ export function indexName(prefix: 'idx' | 'uq', table: string, columns: readonly
 }
 
 /**
+ * `<base>_pkey`, PostgreSQL's own pattern, or, past 63 characters (which PostgreSQL would cut
+ * silently, and with it the generation's tag), the base cut and a hash of it added.
+ */
+export function primaryKeyName(base: string): string {
+  const full = `${base}_pkey`;
+  if (full.length <= MAX_IDENTIFIER) return full;
+  const hash = createHash('sha256').update(base).digest('hex').slice(0, 8);
+  return `${base.slice(0, MAX_IDENTIFIER - hash.length - '_pkey'.length - 1)}_${hash}_pkey`;
+}
+
+/**
  * Key and unique string columns on MySQL/MariaDB compare byte for byte, as on SQLite. A `_bin`
  * collation alone is not enough: `utf8mb4_bin` is PAD SPACE, so 'k' and 'k ' are one key (and
  * event ids 'e1' and 'e1 ' one id). MariaDB 10.2+ has `utf8mb4_nopad_bin`; MySQL 8 has
@@ -136,7 +147,7 @@ export function tableStatements(table: TableDef, dialect: Dialect, keyCollation:
       // strings may total 768 characters (https://mariadb.com/kb/en/innodb-limitations/).
       // Nothing is shortened here: validation reports keys that do not fit.
       if (table.key.length > 0) {
-        if (ddlSyntaxOf(dialect).namesPrimaryKey && table.indexBase !== undefined) t.primary(table.key, { constraintName: `${table.indexBase}_pkey` });
+        if (ddlSyntaxOf(dialect).namesPrimaryKey && table.indexBase !== undefined) t.primary(table.key, { constraintName: primaryKeyName(table.indexBase) });
         else t.primary(table.key);
       }
       if (options !== undefined) {
