@@ -174,18 +174,18 @@ function procStatus(pid) {
 
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
-/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat; with its exited children's. */
-function cpuSeconds(pid, withChildren = false) {
+/** CPU seconds (user + system) a process has used so far, from /proc/<pid>/stat. */
+function cpuSeconds(pid) {
   try {
     const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12]) + (withChildren ? Number(f[13]) + Number(f[14]) : 0)) / CLK_TCK;
+    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
   } catch {
     return undefined;
   }
 }
 
-/** The database server's and the Kafka broker's pids, when they run on this machine. */
+/** The Kafka broker's pid, when it runs on this machine (the database server's CPU: bench/server.mjs). */
 function servicePids() {
   const out = {};
   for (const d of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
@@ -194,7 +194,6 @@ function servicePids() {
       if (comm === 'java' && readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('kafka.Kafka')) out.kafka = Number(d);
     } catch { /* gone */ }
   }
-  out.database = dbServer.pid();
   return out;
 }
 
@@ -704,7 +703,7 @@ async function measureRun({ label, specs, ends, topicName, db, extra, timeoutMs,
   progress(`${label}: ${fmt(messages)} messages = ${fmt(total)} group-events over ${Object.keys(specs.groups).length} groups, into ${db}${profDir ? ' (CPU-profiled)' : ''}`);
   const load = os.loadavg()[0];
   const services = servicePids();
-  const cpu0 = { database: cpuSeconds(services.database, dbServer.withChildren), kafka: cpuSeconds(services.kafka), machine: machineCpu() };
+  const cpu0 = { database: dbServer.cpu(), kafka: cpuSeconds(services.kafka), machine: machineCpu() };
   const t0 = performance.now();
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   liveChildren.add(child);
@@ -794,7 +793,7 @@ async function measureRun({ label, specs, ends, topicName, db, extra, timeoutMs,
     // From the first commit to drained: the engine's CPU without its start-up (module loading,
     // DDL, group joins), for µs per message on the steady part.
     engine_steady_s: undefined,
-    database_s: cpu0.database === undefined ? undefined : cpuSeconds(services.database, dbServer.withChildren) - cpu0.database,
+    database_s: cpu0.database === undefined ? undefined : (dbServer.cpu() ?? cpu0.database) - cpu0.database,
     kafka_s: cpu0.kafka === undefined ? undefined : cpuSeconds(services.kafka) - cpu0.kafka,
   };
   if (cpuFirst !== undefined && cpu.engine_s !== undefined) cpu.engine_steady_s = cpu.engine_s - cpuFirst;

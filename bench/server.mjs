@@ -4,10 +4,23 @@
  * its CPU seconds, and the ceiling (c): the same final rows loaded the fastest plain way the
  * server has (multi-row INSERTs on MariaDB, COPY on PostgreSQL), no Kafka, no logic.
  */
-import { readdirSync, readFileSync, rmSync, writeFileSync, chmodSync, mkdtempSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+
+const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** CPU seconds (user + system) of a process from /proc/<pid>/stat; with its exited children's when asked. */
+function cpuOf(pid, withChildren = false) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12]) + (withChildren ? Number(f[13]) + Number(f[14]) : 0)) / CLK_TCK;
+  } catch {
+    return 0;
+  }
+}
 
 /** Process ids by their /proc comm. */
 function pidsNamed(names) {
@@ -43,8 +56,11 @@ async function mariadbServer(databaseUrl) {
     url: (name) => `mysql://${server.username}:${server.password}@${config.host}:${config.port}/${name}`,
     where: `${config.host}:${config.port}`,
     /** The server's own process: its CPU seconds are its threads'. */
-    pid: () => pidsNamed(['mariadbd', 'mysqld'])[0]?.pid,
-    withChildren: false,
+    /** CPU seconds so far of the server: one process, its threads' time. */
+    cpu: () => {
+      const p = pidsNamed(['mariadbd', 'mysqld'])[0];
+      return p === undefined ? undefined : cpuOf(p.pid);
+    },
     isMissingTable: (e) => e.errno === 1146,
     async facts() {
       const c = await connect();
@@ -119,14 +135,18 @@ async function postgresServer(databaseUrl) {
   return {
     kind: 'postgres', name: 'PostgreSQL', q, connect, url: urlOf,
     where: `${admin.hostname}:${admin.port || 5432}`,
-    // The postmaster (the postgres process whose parent is not one): a backend's CPU seconds are
-    // its own, added to the postmaster's children times when it exits (the run's pool closes).
-    pid: () => {
+    /**
+     * CPU seconds so far of the server: a process per connection, so every postgres process's own
+     * time plus the postmaster's exited children's (a backend that ended between two readings).
+     * Other clients' backends count too, as other clients' threads do in MariaDB's figure.
+     */
+    cpu: () => {
       const all = pidsNamed(['postgres']);
+      if (all.length === 0) return undefined;
       const ids = new Set(all.map((p) => p.pid));
-      return all.find((p) => !ids.has(p.ppid))?.pid;
+      const postmaster = all.find((p) => !ids.has(p.ppid));
+      return all.reduce((sum, p) => sum + cpuOf(p.pid), 0) + (postmaster === undefined ? 0 : cpuOf(postmaster.pid, true) - cpuOf(postmaster.pid));
     },
-    withChildren: true,
     isMissingTable: (e) => e.code === '42P01',
     async facts() {
       const c = await connect();
