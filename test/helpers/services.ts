@@ -87,6 +87,36 @@ export async function stopMariaDb(): Promise<void> {
   for (let i = 0; i < 60 && (await mariaDbAnswers()); i++) await new Promise((r) => setTimeout(r, 500));
 }
 
+/** Whether the PostgreSQL of POSTGRES_URL accepts a connection (2 s at most). */
+export async function postgresAnswers(): Promise<boolean> {
+  if (!POSTGRES_URL) return false;
+  const c = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 2000 });
+  c.on('error', () => undefined);
+  try {
+    await c.connect();
+    await c.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await c.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Stop the local PostgreSQL only, the way scripts/services.sh's down does it for its cluster
+ * (pg_ctl stop -m fast as the postgres user, on $SC_RUN_DIR/postgres/data); resolves when it has
+ * stopped answering. MariaDB and Kafka keep running.
+ */
+export async function stopPostgres(): Promise<void> {
+  const data = `${process.env.SC_RUN_DIR ?? '/tmp/sc-project-services'}/postgres/data`;
+  const script = `bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)" && runuser -u postgres -- "$bin/pg_ctl" -D "${data}" -m fast -w -t 60 stop`;
+  await new Promise<void>((resolve, reject) => {
+    execFile('bash', ['-c', script], { timeout: 90_000 }, (err, _out, stderr) => (err ? reject(new Error(`pg_ctl stop: ${stderr || String(err)}`)) : resolve()));
+  });
+  for (let i = 0; i < 60 && (await postgresAnswers()); i++) await new Promise((r) => setTimeout(r, 500));
+}
+
 /** Start the local services again the way the project does (`scripts/services.sh up`, idempotent). */
 export async function startServices(): Promise<void> {
   const script = new URL('../../scripts/services.sh', import.meta.url).pathname;
