@@ -11,11 +11,8 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ColumnDef, Plan } from '../../src/compile/plan.js';
-import { formatScaled, scaledDecimal } from '../../src/sql/numeric.js';
-import { applyMessages, planOf, readRows, sqliteFile, type Cell } from '../helpers/parity.js';
+import { applyMessages, engineState, planOf, sqliteFile, tableOf } from '../helpers/parity.js';
 import { eachServer, type FreshDb } from '../helpers/services.js';
-import { canonicalJson } from '../helpers/model.js';
 import type { RawMessage } from '../../src/runtime/apply/message.js';
 
 const SEED = Number(process.env.SC_PARITY_SEED ?? 20261201);
@@ -232,34 +229,6 @@ function messagesOf(s: Shape, drafts: EventDraft[]): RawMessage[] {
     if (d.version !== undefined) value.entity_version = d.version;
     return { topic: `diff-${s.n}`, partition: 0, offset, key: Buffer.from(d.key, 'utf8'), value: Buffer.from(jsonText(value), 'utf8') };
   });
-}
-
-/** One cell in a form both databases agree on when they hold the same value. */
-function canonical(col: ColumnDef | undefined, v: Cell): string | null {
-  if (v === null) return null;
-  if (col?.type === 'decimal') {
-    const scaled = scaledDecimal(typeof v === 'bigint' ? v.toString() : String(v), col.scale ?? 2);
-    return scaled === undefined ? `?${String(v)}` : formatScaled(scaled, col.scale ?? 2);
-  }
-  if (col?.type === 'json') return canonicalJson(JSON.parse(String(v)));
-  return typeof v === 'bigint' ? v.toString() : String(v);
-}
-
-async function tableOf(url: string, plan: Plan, name: string): Promise<string[]> {
-  const table = plan.tables.find((t) => t.name === name);
-  if (table === undefined) throw new Error(`no table ${name}`);
-  const rows = await readRows(url, name, table.key);
-  return rows
-    .map((r) => JSON.stringify(table.columns.map((c) => [c.name, canonical(c, r[c.name] ?? null)])))
-    .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-}
-
-async function engineState(url: string, group: string): Promise<{ ids: string[]; dead: string[] }> {
-  const ids = (await readRows(url, 'sc_processed_events', ['consumer_group', 'event_id']))
-    .filter((r) => r.consumer_group === group).map((r) => String(r.event_id)).sort();
-  const dead = (await readRows(url, 'sc_dead_letters', ['dlq_id']))
-    .filter((r) => r.consumer_group === group).map((r) => String(r.offset)).sort((a, b) => Number(a) - Number(b));
-  return { ids, dead };
 }
 
 const { skip, servers } = eachServer();
