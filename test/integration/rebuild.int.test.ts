@@ -16,7 +16,7 @@ import { createTopics, dbPositions, deleteTopics, testKafka, waitDrained, withAd
 import { cardEvents, tableNames, tableRows, writeCardsSpec, type CardEvent } from '../helpers/rebuild-scenario.js';
 import { BIN, ROOT, startInProcess } from '../helpers/runner.js';
 import { testResources } from '../helpers/scenario.js';
-import { eachServer, KAFKA_BROKERS, uniqueName, queryDb as query } from '../helpers/services.js';
+import { eachServer, KAFKA_BROKERS, skipWithout, uniqueName, queryDb as query } from '../helpers/services.js';
 
 const { skip, servers } = eachServer('KAFKA_BROKERS');
 const brokers = (KAFKA_BROKERS ?? '').split(',');
@@ -96,26 +96,6 @@ describe.skipIf(skip).each(servers)('rebuild on $name and Kafka', (server) => {
     expect(await tableRows(never.url, 'cards')).toEqual(rows);
   });
 
-  // SQLite's case needs no server: run once, beside the first server's.
-  it.skipIf(server !== servers[0])('SQLite with Kafka: the swap is one write transaction; the result equals a from-scratch run', async () => {
-    const topic = uniqueName('rb-sqlite');
-    const group = uniqueName('rb-sqlite');
-    const spec = writeCardsSpec(topic, group);
-    const dir = mkdtempSync(join(tmpdir(), 'sc-rb-sqlite-'));
-    onCleanup(() => spec.remove(), () => rmSync(dir, { recursive: true, force: true }), () => deleteTopics([topic]));
-    await createTopics([topic], 3);
-    await publish(cardEvents(topic, 2000, 100));
-    const [live, scratch] = [`sqlite:${join(dir, 'live.db')}`, `sqlite:${join(dir, 'scratch.db')}`];
-    await runDrained(spec.v1, live, group, topic);
-    const positions = await dbPositions(live, group);
-    const report = await rebuild({ config: spec.v2, projections: ['cards'], databaseUrl: live, brokers, sessionTimeoutMs: 6000 });
-    expect(report).toMatchObject({ events: 2000, movedPositions: 0 });
-    expect(await dbPositions(live, group)).toEqual(positions);
-    await runDrained(spec.v2, scratch, group, topic);
-    expect(await tableRows(live, 'cards')).toEqual(await tableRows(scratch, 'cards'));
-    expect(await tableNames(live)).toContain('cards__old');
-  });
-
   it('refuses a partition whose earliest offset is above 0 unless --allow-partial (exit 1, what and what to do)', async () => {
     const topic = uniqueName('rb-partial');
     const group = uniqueName('rb-partial');
@@ -143,5 +123,29 @@ describe.skipIf(skip).each(servers)('rebuild on $name and Kafka', (server) => {
     const rows = await tableRows(db.url, 'cards');
     expect(rows.map((r) => r.account_id).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `a${i + 30}`).sort());
     expect(await dbPositions(db.url, group)).toEqual(new Map([[`${topic}/0`, 300]]));
+  });
+});
+
+// SQLite's case needs no server database, only Kafka: once, outside the servers' blocks.
+describe.skipIf(skipWithout('KAFKA_BROKERS'))('rebuild on SQLite and Kafka', () => {
+  const { onCleanup } = testResources();
+
+  it('SQLite with Kafka: the swap is one write transaction; the result equals a from-scratch run', async () => {
+    const topic = uniqueName('rb-sqlite');
+    const group = uniqueName('rb-sqlite');
+    const spec = writeCardsSpec(topic, group);
+    const dir = mkdtempSync(join(tmpdir(), 'sc-rb-sqlite-'));
+    onCleanup(() => spec.remove(), () => rmSync(dir, { recursive: true, force: true }), () => deleteTopics([topic]));
+    await createTopics([topic], 3);
+    await publish(cardEvents(topic, 2000, 100));
+    const [live, scratch] = [`sqlite:${join(dir, 'live.db')}`, `sqlite:${join(dir, 'scratch.db')}`];
+    await runDrained(spec.v1, live, group, topic);
+    const positions = await dbPositions(live, group);
+    const report = await rebuild({ config: spec.v2, projections: ['cards'], databaseUrl: live, brokers, sessionTimeoutMs: 6000 });
+    expect(report).toMatchObject({ events: 2000, movedPositions: 0 });
+    expect(await dbPositions(live, group)).toEqual(positions);
+    await runDrained(spec.v2, scratch, group, topic);
+    expect(await tableRows(live, 'cards')).toEqual(await tableRows(scratch, 'cards'));
+    expect(await tableNames(live)).toContain('cards__old');
   });
 });
