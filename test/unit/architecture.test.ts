@@ -66,7 +66,7 @@ const DRIVERS: Record<string, { module: RegExp; allowed: Record<string, string> 
     module: /^mysql2(\/.*)?$/,
     allowed: {
       'src/runtime/sinks/mysql.ts': "the MariaDB sink's pool",
-      'src/runtime/rebuild/control.ts': "the rebuild's control connection (named locks, its state)",
+      'src/runtime/sinks/mysql-session.ts': "the rebuild's control session (GET_LOCK belongs to a session; moved here from rebuild/control.ts)",
     },
   },
   'better-sqlite3': { module: /^better-sqlite3$/, allowed: { 'src/runtime/sinks/sqlite.ts': 'the SQLite sink' } },
@@ -75,6 +75,7 @@ const DRIVERS: Record<string, { module: RegExp; allowed: Record<string, string> 
     allowed: {
       'src/sql/dialects/postgres/connect.ts': "node-postgres' default type parsers behind ours (values.ts), for the sink's pool and knex's",
       'src/runtime/sinks/postgres.ts': "the PostgreSQL sink's pool",
+      'src/runtime/sinks/postgres-session.ts': "the rebuild's control session (session-level advisory locks need a connection of their own, outside the pool)",
     },
   },
   knex: {
