@@ -36,6 +36,7 @@ export function compileProjection({ spec, source }: SourcedSpec): { projection: 
     group: spec.group,
     topics: [...spec.topics],
     envelope,
+    ...(spec.formats?.key !== undefined && spec.formats.key !== 'string' ? { keyFormat: spec.formats.key } : {}),
     unhandled: spec.unhandled ?? 'skip',
     handlers,
     tables: tables.map((t) => t.name),

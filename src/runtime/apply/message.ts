@@ -12,7 +12,9 @@ import { EVENT_ID_LENGTH } from '../../sql/engine-tables.js';
 import { compilePath } from '../../compile/accessor.js';
 import { NO_ID, type EnvelopePaths } from '../../compile/plan.js';
 import { ExactNumber, jsonText } from '../../compile/exact-number.js';
+import type { MessageHeaders } from '../../compile/evaluate.js';
 import { inexactNumberIn, mayHoldInexactNumber, parseExact, rawJsonAt } from './json-text.js';
+import { KEY_FORMATS, type KeyFormat } from './formats/index.js';
 
 export interface RawMessage {
   topic: string;
@@ -22,6 +24,8 @@ export interface RawMessage {
   value: Buffer | null;
   /** Milliseconds since the epoch, when the source knows it. */
   timestamp?: number;
+  /** Kafka headers as the record lists them (names may repeat); absent when the record has none. */
+  headers?: MessageHeaders;
   /** Set by a source that could not even read the message (a broken NDJSON line): the reason. */
   invalid?: string;
 }
@@ -40,6 +44,8 @@ export interface DecodedEvent {
   id?: string;
   /** Why there is no id although the envelope expects one. */
   noId?: string;
+  /** The key as an eager key format decoded it (null: no key); undefined under `string`. */
+  key?: unknown;
 }
 
 export interface BadMessage {
@@ -53,13 +59,19 @@ export function isBad(x: DecodedEvent | BadMessage): x is BadMessage {
   return 'reason' in x;
 }
 
-/** Build the decoder of one envelope: the paths are compiled once. */
-export function envelopeDecoder(envelope: EnvelopePaths): Decoder {
+/** Build the decoder of one envelope and key format: the paths are compiled once. */
+export function envelopeDecoder(envelope: EnvelopePaths, keyFormat: KeyFormat = KEY_FORMATS.string): Decoder {
   const typeOf = compilePath(envelope.type).get;
   const idPath = envelope.id === NO_ID ? undefined : compilePath(envelope.id);
   const idOf = idPath?.get;
   return (msg) => {
     if (msg.invalid !== undefined) return { msg, reason: msg.invalid };
+    let key: unknown;
+    if (keyFormat.eager) {
+      const k = msg.key === null ? { value: null } : keyFormat.decode(msg.key);
+      if ('reason' in k) return { msg, reason: k.reason };
+      key = k.value;
+    }
     if (msg.value === null || msg.value.length === 0) return { msg, reason: 'empty message value (tombstone or no bytes)' };
     // toString('utf8') would replace invalid bytes with U+FFFD and store text the producer never
     // sent; isUtf8 (simdutf) checks first at a fraction of the decoding's cost.
@@ -83,10 +95,10 @@ export function envelopeDecoder(envelope: EnvelopePaths): Decoder {
       }
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      return { msg, value, typeText: null, untyped: `value is JSON but not an object (got ${kindOf(value)})` };
+      return { msg, value, typeText: null, untyped: `value is JSON but not an object (got ${kindOf(value)})`, key };
     }
     const field = typeOf(value);
-    const event: DecodedEvent = { msg, value, typeText: typeText(field) };
+    const event: DecodedEvent = { msg, value, typeText: typeText(field), key };
     if (typeof field === 'string' && field !== '') event.type = field;
     else event.untyped = field === undefined ? `missing event type at ${envelope.type}` : `event type at ${envelope.type} is ${field === '' ? 'an empty string' : kindOf(field)}`;
     if (idOf === undefined) return event;

@@ -107,7 +107,7 @@ export class EventPreparer {
       seen.add(decoded.id);
     }
     const rows: RowChange[] = [];
-    const meta = { msg, typeText: decoded.typeText, now };
+    const meta = { msg, typeText: decoded.typeText, now, key: decoded.key };
     let missed = 0;
     let current: Handler | undefined;
     let effects: unknown[];

@@ -11,6 +11,7 @@ import { PathSlots, type Extractor } from '../../compile/extract.js';
 import { compilePath } from '../../compile/accessor.js';
 import type { CompiledProjection, EnvelopePaths, Operation, Plan, TableDef } from '../../compile/plan.js';
 import { bindOperation, type BoundOperation } from './bind.js';
+import { KEY_FORMATS } from './formats/index.js';
 import { envelopeDecoder, type Decoder, type RawMessage } from './message.js';
 
 /** The event type reported for what a default route does (errors, dead letters). */
@@ -86,7 +87,8 @@ export function groupRoutes(plan: Plan, group: string): GroupRoutes {
     topics: [...byTopic.keys()].sort(),
     projections,
     envelope,
-    decode: envelopeDecoder(envelope),
+    // Validation requires one key format per group too (the decoder is the group's).
+    decode: envelopeDecoder(envelope, KEY_FORMATS[first.keyFormat ?? 'string']),
     entityOf: compilePath(envelope.entity).get,
     versionOf: compilePath(envelope.version).get,
     route: (topic, type) => {
