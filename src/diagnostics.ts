@@ -23,6 +23,7 @@ export type DiagnosticCode =
   | 'E_LITERAL_TYPE'
   | 'E_JSONPATH'
   | 'E_KEY_FORMAT'
+  | 'E_TOMBSTONE_VALUE'
   | 'E_VALUE_SYNTAX'
   | 'E_ITEM_OUTSIDE_LOOP'
   | 'E_NULLABLE_KEY'

@@ -209,6 +209,8 @@ export interface CompiledProjection {
   handlers: Record<string, Operation[]>;
   /** The default route: the operations of every message of its topics no handler of this projection takes. */
   default?: Operation[];
+  /** The operations of a tombstone (a null value) on its topics. */
+  tombstone?: Operation[];
   /** Names of the tables this projection declares. */
   tables: string[];
   /** Event type → its append operations (only when the projection has outputs). */

@@ -43,6 +43,7 @@ export function compileProjection({ spec, source }: SourcedSpec): { projection: 
     source,
   };
   if (spec.default !== undefined) projection.default = compileOps(spec.default);
+  if (spec.tombstone !== undefined) projection.tombstone = compileOps(spec.tombstone);
   if (Object.keys(appends).length > 0) projection.appends = appends;
   const outputs = Object.entries(spec.outputs ?? {}).map(([name, o]) => compileOutput(name, o, { projection: spec.projection, group: spec.group, source }));
   return { projection, tables, outputs };

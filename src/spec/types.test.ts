@@ -62,7 +62,7 @@ function valueFormBranch(kind: string): ObjectSchema {
   return branch.then;
 }
 
-const projection: Record<keyof ProjectionSpec, true> = { projection: true, description: true, group: true, topics: true, envelope: true, formats: true, unhandled: true, on_missing: true, tables: true, outputs: true, on: true, default: true };
+const projection: Record<keyof ProjectionSpec, true> = { projection: true, description: true, group: true, topics: true, envelope: true, formats: true, unhandled: true, on_missing: true, tables: true, outputs: true, on: true, default: true, tombstone: true };
 const projectionRequired: Record<RequiredKeys<ProjectionSpec>, true> = { projection: true, group: true, topics: true };
 const appendOp: Record<keyof AppendOpSpec, true> = { append: true, list: true, for_each: true, value: true };
 const appendRequired: Record<RequiredKeys<AppendOpSpec>, true> = { append: true, list: true };

@@ -178,4 +178,6 @@ export interface ProjectionSpec {
   on?: Record<string, OperationSpec[]>;
   /** The default route: what every message no `on` handler of this projection takes does. */
   default?: OperationSpec[];
+  /** What a tombstone (a null value) does: operations reading the key and headers, never the value. */
+  tombstone?: OperationSpec[];
 }

@@ -15,6 +15,7 @@ import { checkTable } from './tables.js';
 import { originalIndex } from './prune.js';
 import { checkPathText, checkPlainName, setPathNames } from './values.js';
 import { checkRoutes, operationsOf } from './routes.js';
+import { checkTombstone } from './tombstone.js';
 import { diagnosticAt } from '../spec/locate.js';
 import { resolveEnvRefs } from './env.js';
 import { checkAppend, checkOutputs } from './outputs.js';
@@ -64,7 +65,7 @@ export function validateLoaded(loaded: LoadedSpecs, env: Env = process.env): Val
 }
 
 function checkProjection(doc: SpecDocument, spec: ProjectionSpec, out: Diagnostic[]): TableDef[] {
-  setPathNames(doc, { ...DEFAULT_ENVELOPE, ...spec.envelope }, [spec.on, spec.default]);
+  setPathNames(doc, { ...DEFAULT_ENVELOPE, ...spec.envelope }, [spec.on, spec.default, spec.tombstone]);
   // The schema only asks for a leading $; the envelope is read from every message, so its paths are checked like any other.
   for (const [field, path] of Object.entries(spec.envelope ?? {})) {
     if (field === 'id' && path === NO_ID) continue;
@@ -87,6 +88,7 @@ function checkProjection(doc: SpecDocument, spec: ProjectionSpec, out: Diagnosti
     else out.push(diagnosticAt(doc, [...path, 'append'], 'E_OPERATION_KIND', 'append is not available in a default route yet: append under on, by event type'));
   }
   checkGuards(doc, spec, tables, out);
+  checkTombstone(doc, spec, out);
   return [...tables.values()];
 }
 

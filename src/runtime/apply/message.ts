@@ -46,6 +46,8 @@ export interface DecodedEvent {
   noId?: string;
   /** The key as an eager key format decoded it (null: no key); undefined under `string`. */
   key?: unknown;
+  /** A tombstone: the value is null (no type, no id; exactly-once rests on the positions). */
+  tombstone?: true;
 }
 
 export interface BadMessage {
@@ -72,7 +74,10 @@ export function envelopeDecoder(envelope: EnvelopePaths, keyFormat: KeyFormat = 
       if ('reason' in k) return { msg, reason: k.reason };
       key = k.value;
     }
-    if (msg.value === null || msg.value.length === 0) return { msg, reason: 'empty message value (tombstone or no bytes)' };
+    // A null value is a tombstone (a deletion on a compacted topic): routed to `tombstone`
+    // operations, or skipped and counted. No bytes at all (not null) is no event.
+    if (msg.value === null) return { msg, value: null, typeText: null, key, tombstone: true };
+    if (msg.value.length === 0) return { msg, reason: 'empty message value (no bytes)' };
     // toString('utf8') would replace invalid bytes with U+FFFD and store text the producer never
     // sent; isUtf8 (simdutf) checks first at a fraction of the decoding's cost.
     if (!isUtf8(msg.value)) return { msg, reason: `value is not valid UTF-8 (first invalid byte at offset ${invalidUtf8Offset(msg.value)})` };

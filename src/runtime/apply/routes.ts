@@ -16,6 +16,8 @@ import { envelopeDecoder, type Decoder, type RawMessage } from './message.js';
 
 /** The event type reported for what a default route does (errors, dead letters). */
 export const DEFAULT_ROUTE = '(default)';
+/** The event type reported for tombstones: what their operations do, and the skipped ones' count. */
+export const TOMBSTONE_ROUTE = '(tombstone)';
 
 export interface Handler {
   projection: string;
@@ -39,6 +41,8 @@ export interface GroupRoutes {
    * the sequence of the plan's projections; undefined when none takes it, by type or by default.
    */
   route(topic: string, type: string | undefined): Handler[] | undefined;
+  /** The `tombstone` operations of the topic's projections, in plan sequence; undefined when none has any. */
+  tombstone(topic: string): Handler[] | undefined;
   /** Whether this group reads the message's topic (broken source lines go to every group's dead letters). */
   accepts(msg: RawMessage): boolean;
   /** Whether an unhandled type on this topic goes to the dead-letter sink (else it is skipped). */
@@ -49,6 +53,7 @@ interface TopicRoutes {
   byType: Map<string, Handler[]>;
   /** What takes a type no projection of the topic names, or no type: every default route. */
   other: Handler[] | undefined;
+  tombstone: Handler[] | undefined;
 }
 
 export function groupRoutes(plan: Plan, group: string): GroupRoutes {
@@ -78,7 +83,9 @@ export function groupRoutes(plan: Plan, group: string): GroupRoutes {
     for (const type of types) {
       byType.set(type, ps.flatMap((p) => typed.get(p)?.get(type) ?? defaults.get(p) ?? []));
     }
-    byTopic.set(topic, { byType, other: defaults.size > 0 ? [...defaults.values()] : undefined });
+    // Bound as a default route: a tombstone has no event id, which only default routes take.
+    const tombstone = ps.flatMap((p) => (p.tombstone === undefined ? [] : [bind(p, TOMBSTONE_ROUTE, p.tombstone, true)]));
+    byTopic.set(topic, { byType, other: defaults.size > 0 ? [...defaults.values()] : undefined, tombstone: tombstone.length > 0 ? tombstone : undefined });
   }
   // Validation requires one envelope per group: the group's event ids must mean one thing.
   const envelope = first.envelope;
@@ -96,6 +103,7 @@ export function groupRoutes(plan: Plan, group: string): GroupRoutes {
       if (t === undefined) return undefined;
       return (type === undefined ? undefined : t.byType.get(type)) ?? t.other;
     },
+    tombstone: (topic) => byTopic.get(topic)?.tombstone,
     accepts: (msg) => msg.invalid !== undefined || byTopic.has(msg.topic),
     unhandledToDlq: (topic) => dlqTopics.has(topic),
   };
