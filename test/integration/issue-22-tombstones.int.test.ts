@@ -2,7 +2,8 @@
  * Issue 22 through real Kafka and MariaDB: a compacted topic (cleanup.policy=compact) with JSON
  * keys as the table key and a header into a column; its tombstones (null values) delete rows
  * through `tombstone:`; a tombstone on a topic whose projection has none is skipped and counted
- * as (tombstone), not dead-lettered; and exactly-once under kill -9 holds for tombstones too
+ * as (tombstone), not dead-lettered; a key that is not JSON is a dead letter that keeps the
+ * record's headers; and exactly-once under kill -9 holds for tombstones too
  * (counters would double or fall short).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validatePaths } from '../../src/validate/index.js';
 import type { Plan } from '../../src/compile/plan.js';
-import { deleteTopics, endOffsets, progress, testKafka, waitDrained, withAdmin } from '../helpers/kafka.js';
+import { deleteTopics, endOffsets, progress, readTopics, testKafka, waitDrained, withAdmin } from '../helpers/kafka.js';
 import { killChild, spawnRun, startInProcess, stopChild } from '../helpers/runner.js';
 import { testResources } from '../helpers/scenario.js';
 import { openKnex, parseDatabaseUrl } from '../../src/sql/connection.js';
@@ -33,7 +34,7 @@ async function rows(url: string, sql: string): Promise<Array<Record<string, unkn
   }
 }
 
-interface Out { topic: string; id: string; value: Buffer | null; trace?: string }
+interface Out { topic: string; id: string; value: Buffer | null; trace?: string; rawKey?: string }
 
 const spec = (group: string, things: string, notes: string) => `projection: things
 group: ${group}
@@ -85,7 +86,7 @@ async function send(messages: Out[]): Promise<void> {
     for (let i = 0; i < messages.length; i += 1000) {
       const byTopic = new Map<string, Array<{ key: string; value: Buffer | null; headers?: Record<string, string> }>>();
       for (const m of messages.slice(i, i + 1000)) {
-        byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), { key: JSON.stringify({ id: m.id }), value: m.value, ...(m.trace ? { headers: { trace: m.trace } } : {}) }]);
+        byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), { key: m.rawKey ?? JSON.stringify({ id: m.id }), value: m.value, ...(m.trace ? { headers: { trace: m.trace } } : {}) }]);
       }
       await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, msgs]) => ({ topic, messages: msgs })) });
     }
@@ -113,19 +114,22 @@ async function setUp(tag: string, fresh: Fresh = freshDatabase) {
 
 async function deletesByKey(fresh: Fresh): Promise<void> {
   const { things, notes, group, dir, db } = await setUp('tomb', fresh);
-  await send([set(things, 'a', 'A1'), set(things, 'b', 'B1'), set(things, 'c', 'C1'), tombstone(things, 'b'), set(things, 'a', 'A2'), tombstone(things, 'c'), set(things, 'c', 'C2'), set(notes, 'x', 'X', 'note.set'), tombstone(notes, 'x')]);
+  await send([set(things, 'a', 'A1'), set(things, 'b', 'B1'), set(things, 'c', 'C1'), tombstone(things, 'b'), set(things, 'a', 'A2'), tombstone(things, 'c'), set(things, 'c', 'C2'), set(notes, 'x', 'X', 'note.set'), tombstone(notes, 'x'), { ...set(things, 'd', 'bad'), rawKey: 'not json' }]);
   const run = await startInProcess({ plan: validatePaths([dir]).plan as Plan, databaseUrl: db.url });
   try {
     await waitDrained(db.url, group, [things, notes]);
     const stats = run.rt.stats()[group];
     expect(stats?.skippedTypes.get('(tombstone)')).toBe(1);
-    expect(stats?.deadLettered).toBe(0);
+    expect(stats?.deadLettered).toBe(1);
   } finally {
     await run.rt.stop();
   }
   expect(await rows(db.url, 'SELECT id, name, trace FROM things ORDER BY id')).toEqual([{ id: 'a', name: 'A2', trace: 't-A2' }, { id: 'c', name: 'C2', trace: 't-C2' }]);
   expect(await rows(db.url, 'SELECT k, n FROM counts ORDER BY k')).toEqual([{ k: 'deletes', n: 2 }, { k: 'sets', n: 5 }]);
   expect(await rows(db.url, 'SELECT id FROM notes')).toEqual([{ id: 'x' }]);
+  // The key that is not JSON: a dead letter with the reason, keeping the record's own header.
+  const letters = await readTopics([`${things}.dlq`]);
+  expect(letters.map((l) => [l.key?.toString(), l.headers.trace, l.headers['sc-reason']])).toEqual([['not json', 't-bad', expect.stringMatching(/^key is not JSON: /)]]);
 }
 
 describe.skipIf(skipPostgres)('issue 22: tombstones on a compacted topic, into PostgreSQL', () => {
