@@ -4,6 +4,7 @@
  * path into the value, so the implicit `where` would never find one).
  */
 import type { Diagnostic } from '../diagnostics.js';
+import { DEFAULT_ENVELOPE } from '../compile/plan.js';
 import { isPathString, parsePathRef } from '../compile/value.js';
 import { diagnosticAt, type Segment } from '../spec/locate.js';
 import type { SpecDocument } from '../spec/load.js';
@@ -13,9 +14,11 @@ import { originalIndex } from './prune.js';
 const FIX = 'a tombstone has no value: read $key (under formats: { key: json } also $key.<field>), $headers.<name> or $source.…';
 
 export function checkTombstone(doc: SpecDocument, spec: ProjectionSpec, out: Diagnostic[]): void {
+  const entity = parsePathRef(spec.envelope?.entity ?? DEFAULT_ENVELOPE.entity);
+  const entityFromValue = 'root' in entity;
   (spec.tombstone ?? []).forEach((op, i, ops) => {
     const at: Segment[] = ['tombstone', originalIndex(ops, i)];
-    if (('update' in op || 'delete' in op || 'increment' in op || 'decrement' in op) && !('where' in op && op.where !== undefined)) {
+    if (('update' in op || 'delete' in op || 'increment' in op || 'decrement' in op) && !('where' in op && op.where !== undefined) && entityFromValue) {
       out.push(diagnosticAt(doc, at, 'E_TOMBSTONE_VALUE', `this operation finds its row by the envelope's entity, a path into the value: give it where, e.g. where: { id: $key }; ${FIX}`));
     }
     walk(op, at, (text, path) => {

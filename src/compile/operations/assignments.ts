@@ -26,8 +26,9 @@ export function compileWhere(where: Assignments | undefined, table: TableDef, en
   return only === undefined ? [] : [{ mode: 'set', column: only, value: eventPath(envelope.entity) }];
 }
 
+/** An envelope field's expression: a path into the value, or `$key…` / `$headers.<name>`. */
 export function eventPath(path: string): ValueExpr {
-  return { kind: 'path', root: 'event', path };
+  return refExpr(parsePathRef(path), path);
 }
 
 /**

@@ -99,3 +99,41 @@ describe('issue 22: validate checks $key and $headers like other paths', () => {
     expect(codes(`${spec('', 'id: $key')}\n---\n${other}`)).toEqual([expect.stringMatching(/^E_GROUP_CONFLICT projections of group g must read the key in one format/)]);
   });
 });
+
+describe('issue 22: the envelope read from the key and headers', () => {
+  const ENVELOPE_SPEC = `
+projection: things
+group: g
+topics: [things]
+formats: { key: json }
+envelope: { type: $headers.ce_type, id: $headers.ce_id, entity: $key.id }
+tables:
+  things:
+    key: [id]
+    columns:
+      id: { type: string, length: 40 }
+      name: { type: string, length: 40, nullable: true }
+on:
+  thing.renamed:
+    - update: things
+      set: { name: $.name }
+tombstone:
+  - delete: things
+`;
+
+  it('routes by a header type, de-duplicates by a header id, and finds the row by a key field', () => {
+    const p = preparer(ENVELOPE_SPEC);
+    const m = (id: string): RawMessage => ({ topic: 'things', partition: 0, offset: offset++, key: Buffer.from('{"id":"a"}'), value: Buffer.from('{"name":"N"}'), headers: [['ce_type', Buffer.from('thing.renamed')], ['ce_id', Buffer.from(id)]] });
+    const unit = p.prepare([m('x1'), m('x1'), { ...m('x2'), value: null }], undefined);
+    expect(unit.letters).toEqual([]);
+    expect(unit.duplicates).toBe(1);
+    expect(unit.events.map((e) => [e.event.type, e.event.id])).toEqual([['thing.renamed', 'x1'], [undefined, undefined]]);
+    expect(unit.events.map((e) => e.rows[0])).toMatchObject([{ kind: 'update', where: ['id'], whereValues: ['a'] }, { kind: 'delete', where: ['id'], whereValues: ['a'] }]);
+  });
+
+  it('checks those envelope fields like values: a key field under string is a located error', () => {
+    const text = ENVELOPE_SPEC.replace('formats: { key: json }\n', '');
+    expect(codes(text).map((c) => c.split(' ')[0])).toEqual(['E_KEY_FORMAT']);
+    expect(codes(ENVELOPE_SPEC.replace('entity: $key.id', 'entity: $key.id, version: $headers.v')).map((c) => c.split(' ')[0])).toEqual(['E_VALUE_SYNTAX']);
+  });
+});

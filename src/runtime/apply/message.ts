@@ -12,7 +12,8 @@ import { EVENT_ID_LENGTH } from '../../sql/engine-tables.js';
 import { compilePath } from '../../compile/accessor.js';
 import { NO_ID, type EnvelopePaths } from '../../compile/plan.js';
 import { ExactNumber, jsonText } from '../../compile/exact-number.js';
-import type { MessageHeaders } from '../../compile/evaluate.js';
+import { headerText, type MessageHeaders } from '../../compile/evaluate.js';
+import { parsePathRef } from '../../compile/value.js';
 import { inexactNumberIn, mayHoldInexactNumber, parseExact, rawJsonAt } from './json-text.js';
 import { KEY_FORMATS, type KeyFormat } from './formats/index.js';
 
@@ -63,9 +64,11 @@ export function isBad(x: DecodedEvent | BadMessage): x is BadMessage {
 
 /** Build the decoder of one envelope and key format: the paths are compiled once. */
 export function envelopeDecoder(envelope: EnvelopePaths, keyFormat: KeyFormat = KEY_FORMATS.string): Decoder {
-  const typeOf = compilePath(envelope.type).get;
-  const idPath = envelope.id === NO_ID ? undefined : compilePath(envelope.id);
-  const idOf = idPath?.get;
+  const typeOf = envelopeReader(envelope.type);
+  const idRef = envelope.id === NO_ID ? undefined : parsePathRef(envelope.id);
+  // Only a path into the value has JSON text to read a numeric id back from.
+  const idPath = idRef !== undefined && 'root' in idRef ? compilePath(envelope.id) : undefined;
+  const idOf = envelope.id === NO_ID ? undefined : envelopeReader(envelope.id);
   return (msg) => {
     if (msg.invalid !== undefined) return { msg, reason: msg.invalid };
     let key: unknown;
@@ -102,12 +105,12 @@ export function envelopeDecoder(envelope: EnvelopePaths, keyFormat: KeyFormat = 
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       return { msg, value, typeText: null, untyped: `value is JSON but not an object (got ${kindOf(value)})`, key };
     }
-    const field = typeOf(value);
+    const field = typeOf(value, msg, key);
     const event: DecodedEvent = { msg, value, typeText: typeText(field), key };
     if (typeof field === 'string' && field !== '') event.type = field;
     else event.untyped = field === undefined ? `missing event type at ${envelope.type}` : `event type at ${envelope.type} is ${field === '' ? 'an empty string' : kindOf(field)}`;
     if (idOf === undefined) return event;
-    const id = idOf(value);
+    const id = idOf(value, msg, key);
     if ((typeof id !== 'string' || id === '') && typeof id !== 'number' && !(id instanceof ExactNumber)) {
       event.noId = `missing event id at ${envelope.id}`;
       return event;
@@ -121,6 +124,21 @@ export function envelopeDecoder(envelope: EnvelopePaths, keyFormat: KeyFormat = 
     event.id = text;
     return event;
   };
+}
+
+/**
+ * An envelope field's reader: a path into the value, or `$headers.<name>` (text), `$key` /
+ * `$key.<path>` (the decoded key; a `string` key as text, none when it is not UTF-8).
+ */
+export function envelopeReader(text: string): (value: unknown, msg: RawMessage, key: unknown) => unknown {
+  const ref = parsePathRef(text);
+  if ('header' in ref) return (_v, msg) => headerText(msg.headers, ref.header);
+  if ('key' in ref) {
+    const get = ref.key === '$' ? (k: unknown) => k : compilePath(ref.key).get;
+    return (_v, msg, key) => get(key !== undefined ? key : msg.key !== null && isUtf8(msg.key) ? msg.key.toString('utf8') : undefined);
+  }
+  const { get } = compilePath(text);
+  return (value) => get(value);
 }
 
 /** In a `u` regex a surrogate pair is one code point, so \p{Cs} matches only unpaired halves. */

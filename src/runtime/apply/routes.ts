@@ -12,7 +12,7 @@ import { compilePath } from '../../compile/accessor.js';
 import type { CompiledProjection, EnvelopePaths, Operation, Plan, TableDef } from '../../compile/plan.js';
 import { bindOperation, type BoundOperation } from './bind.js';
 import { KEY_FORMATS } from './formats/index.js';
-import { envelopeDecoder, type Decoder, type RawMessage } from './message.js';
+import { envelopeDecoder, envelopeReader, type DecodedEvent, type Decoder, type RawMessage } from './message.js';
 
 /** The event type reported for what a default route does (errors, dead letters). */
 export const DEFAULT_ROUTE = '(default)';
@@ -34,7 +34,8 @@ export interface GroupRoutes {
   projections: CompiledProjection[];
   envelope: EnvelopePaths;
   decode: Decoder;
-  entityOf: (event: unknown) => unknown;
+  /** The envelope's entity of a decoded event (a path into its value, or its key or a header). */
+  entityOf: (event: DecodedEvent) => unknown;
   versionOf: (event: unknown) => unknown;
   /**
    * Handlers of a topic's event type (`undefined` type: an event without a usable type), in
@@ -96,7 +97,7 @@ export function groupRoutes(plan: Plan, group: string): GroupRoutes {
     envelope,
     // Validation requires one key format per group too (the decoder is the group's).
     decode: envelopeDecoder(envelope, KEY_FORMATS[first.keyFormat ?? 'string']),
-    entityOf: compilePath(envelope.entity).get,
+    entityOf: entityReader(envelope.entity),
     versionOf: compilePath(envelope.version).get,
     route: (topic, type) => {
       const t = byTopic.get(topic);
@@ -107,4 +108,9 @@ export function groupRoutes(plan: Plan, group: string): GroupRoutes {
     accepts: (msg) => msg.invalid !== undefined || byTopic.has(msg.topic),
     unhandledToDlq: (topic) => dlqTopics.has(topic),
   };
+}
+
+function entityReader(text: string): (event: DecodedEvent) => unknown {
+  const read = envelopeReader(text);
+  return (e) => read(e.value, e.msg, e.key);
 }
