@@ -54,6 +54,7 @@ const DRIVERS: Record<string, { module: RegExp; allowed: Record<string, string> 
       'src/runtime/sources/kafka/client.ts': 'creates the client, admin and dead-letter producer',
       'src/runtime/sources/kafka/kafka-log.ts': "maps kafkajs' log levels onto ours",
       'src/runtime/sources/kafka/consumer.ts': 'the consumer of one group (types)',
+      'src/runtime/sources/kafka/headers.ts': 'a fetched record and its headers as a RawMessage (types)',
       'src/runtime/sources/kafka/placement.ts': 'seeks each assigned partition to the stored position (types)',
       'src/runtime/ops/lag.ts': 'end offsets through the admin (type)',
       'src/runtime/ops/status.ts': "`status`'s committed offsets (type)",
