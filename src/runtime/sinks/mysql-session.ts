@@ -6,7 +6,7 @@ import mysql from 'mysql2/promise';
 import { mysqlConnectionOptions } from '../../sql/dialects/mysql/connect.js';
 import { parseMysqlUrl } from '../../sql/dialects/mysql/url.js';
 import { engineSql } from '../../sql/engine-sql.js';
-import { serialized, type Session } from './session.js';
+import { serialized, sessionStatements, type Session } from './session.js';
 import type { Tx } from './sink.js';
 
 export async function openMysqlSession(databaseUrl: string): Promise<Session> {
@@ -23,19 +23,7 @@ export async function openMysqlSession(databaseUrl: string): Promise<Session> {
   const engine = engineSql(target.kind);
   const serial = serialized();
   return {
-    query: (st) => serial(() => tx.query(st)),
-    exec: (st) => serial(() => tx.exec(st)),
-    transaction: (fn) => serial(async () => {
-      await conn.query('START TRANSACTION');
-      try {
-        const out = await fn(tx);
-        await conn.query('COMMIT');
-        return out;
-      } catch (e) {
-        await conn.query('ROLLBACK').catch(() => undefined);
-        throw e;
-      }
-    }),
+    ...sessionStatements(tx, (sql) => conn.query(sql), 'START TRANSACTION', serial),
     lock: (name, timeoutS) => serial(async () => Number((await tx.query(engine.takeLocks([name], timeoutS)))[0]?.l0) === 1),
     unlock: (names) => serial(async () => {
       if (names.length > 0) await tx.query(engine.releaseLocks(names));

@@ -10,7 +10,7 @@ import { postgresClientConfig } from '../../sql/dialects/postgres/connect.js';
 import { numberPlaceholders } from '../../sql/dialects/postgres/placeholders.js';
 import { parsePostgresUrl } from '../../sql/dialects/postgres/url.js';
 import type { Statement } from '../../sql/statement.js';
-import { serialized, type Session } from './session.js';
+import { serialized, sessionStatements, type Session } from './session.js';
 import type { Tx } from './sink.js';
 
 /** lock_timeout's SQLSTATE: the wait for a lock ran out (https://www.postgresql.org/docs/15/errcodes-appendix.html). */
@@ -28,19 +28,7 @@ export async function openPostgresSession(databaseUrl: string): Promise<Session>
   };
   const serial = serialized();
   return {
-    query: (st) => serial(() => tx.query(st)),
-    exec: (st) => serial(() => tx.exec(st)),
-    transaction: (fn) => serial(async () => {
-      await client.query('BEGIN');
-      try {
-        const out = await fn(tx);
-        await client.query('COMMIT');
-        return out;
-      } catch (e) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw e;
-      }
-    }),
+    ...sessionStatements(tx, (sql) => client.query(sql), 'BEGIN', serial),
     // The wait is bounded by lock_timeout, set for this statement only: a lock the live group
     // holds past it means "not now" (false), as GET_LOCK's timeout does on MariaDB.
     lock: (name, timeoutS) => serial(async () => {

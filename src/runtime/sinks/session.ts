@@ -26,3 +26,25 @@ export function serialized(): <T>(fn: () => Promise<T>) => Promise<T> {
     return next;
   };
 }
+
+/**
+ * A session's statements and transactions, serialized on its connection: the same for every server
+ * but for the statement that opens a transaction and the driver's way to run plain text.
+ */
+export function sessionStatements(tx: Tx, raw: (sql: string) => Promise<unknown>, begin: string, serial: ReturnType<typeof serialized>): Pick<Session, 'query' | 'exec' | 'transaction'> {
+  return {
+    query: (st) => serial(() => tx.query(st)),
+    exec: (st) => serial(() => tx.exec(st)),
+    transaction: (fn) => serial(async () => {
+      await raw(begin);
+      try {
+        const out = await fn(tx);
+        await raw('COMMIT');
+        return out;
+      } catch (e) {
+        await raw('ROLLBACK').catch(() => undefined);
+        throw e;
+      }
+    }),
+  };
+}
