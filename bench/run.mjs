@@ -4,14 +4,16 @@
  *
  * One deterministic Social Commerce stream (scripts/generate-events.mjs) is published once to
  * fresh Kafka topics (`bench-<id>-<topic>`), and a temporary copy of projections/ reads them
- * under fresh group names (`<group>-<id>`). Then, each from an empty fresh MariaDB database:
+ * under fresh group names (`<group>-<id>`). Then, each from an empty fresh database on the server
+ * of --database-url (MariaDB, or PostgreSQL with a postgres:// URL: bench/server.mjs):
  *   (a) `sc-project run` (a child process) until every group's stored positions reach the end
  *       offsets: events/s, rows/s, commit latency, statements and batch sizes, peak RSS;
  *   (b) the same with `--max-batch 1 --concurrency 1` (one message at a time, one transaction
  *       each: the seed services' consumers) on a prefix of the stream,
  *       published to its own topics (`bench-<id>-p-<topic>`);
- *   (c) the ceiling: the final rows of (a) written to a fresh database by plain multi-row
- *       INSERTs (1,000 rows a statement, 5,000 rows a transaction), no Kafka, no logic;
+ *   (c) the ceiling: the final rows of (a) written to a fresh database the fastest plain way:
+ *       multi-row INSERTs on MariaDB (1,000 rows a statement, 5,000 rows a transaction), COPY on
+ *       PostgreSQL; no Kafka, no logic;
  *   (d) extraction: the projections' JSONPaths over the stream's values, compiled accessors vs
  *       jsonpath-plus.
  * Prints a table, writes bench/results/<ISO timestamp>.json, drops what it created.
@@ -43,7 +45,8 @@ function usage(code) {
   --bad F               share of bad messages (default 0.001)
   --partitions P        partitions per topic (default 3)
   --brokers LIST        Kafka brokers (default $KAFKA_BROKERS or 127.0.0.1:9092)
-  --database-url URL    MariaDB server to use (default $DATABASE_URL or mysql://sc:sc@127.0.0.1:3306/sc_project);
+  --database-url URL    the server to use: mysql://… (MariaDB) or postgres://… (PostgreSQL); default
+                        $SC_BENCH_DATABASE_URL, else $DATABASE_URL, else mysql://sc:sc@127.0.0.1:3306/sc_project;
                         the bench creates and drops its own databases there
   --only a,b,c,d,e      run only these measurements ((c) needs (a)); add m for the metrics' cost.
                         flat: (a) default route without ids, (e) with event type and id, (c) ceiling
@@ -66,7 +69,7 @@ function usage(code) {
 function parseArgs(argv) {
   const o = {
     scenario: 'all', rounds: 1, updates: 0.03, quick: false, count: undefined, prefix: undefined, seed: 'bench', duplicates: 0.03, bad: 0.001, partitions: 3,
-    brokers: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092', databaseUrl: process.env.DATABASE_URL ?? 'mysql://sc:sc@127.0.0.1:3306/sc_project',
+    brokers: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092', databaseUrl: process.env.SC_BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'mysql://sc:sc@127.0.0.1:3306/sc_project',
     only: new Set(['a', 'b', 'c', 'd', 'e']), metricsPairs: 2, metricsParallel: false, runArgs: [], cpuProf: false, statsInterval: 5, timeoutMin: undefined, build: false, keep: false,
   };
   const num = (a, v) => {
@@ -182,14 +185,13 @@ function cpuSeconds(pid) {
   }
 }
 
-/** The database server's and the Kafka broker's pids, when they run on this machine. */
+/** The Kafka broker's pid, when it runs on this machine (the database server's CPU: bench/server.mjs). */
 function servicePids() {
   const out = {};
   for (const d of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
     try {
       const comm = readFileSync(`/proc/${d}/comm`, 'utf8').trim();
-      if (comm === 'mariadbd' || comm === 'mysqld') out.database = Number(d);
-      else if (comm === 'java' && readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('kafka.Kafka')) out.kafka = Number(d);
+      if (comm === 'java' && readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('kafka.Kafka')) out.kafka = Number(d);
     } catch { /* gone */ }
   }
   return out;
@@ -213,7 +215,7 @@ const { compileExtractor } = await import(pathToFileURL(path.join(ROOT, 'dist', 
 const { generateMessages, newStats, ANALYTICS_TOPICS, READ_MODEL_TOPICS } = await import(pathToFileURL(path.join(ROOT, 'scripts', 'generate-events.mjs')).href);
 const { JSONPath } = await import('jsonpath-plus');
 const { Kafka, logLevel, Partitioners } = (await import('kafkajs')).default;
-const mysql = (await import('mysql2/promise')).default;
+const { openServer } = await import(pathToFileURL(path.join(ROOT, 'bench', 'server.mjs')).href);
 const YAML = await import('yaml');
 
 const { flatRecords, flatSpec, FLAT_TABLE } = await import(pathToFileURL(path.join(ROOT, 'bench', 'flat.mjs')).href);
@@ -230,13 +232,9 @@ if (opt.sc) {
 
 const id = `${new Date().toISOString().replace(/[-:T]/g, '').slice(2, 14)}-${randomBytes(2).toString('hex')}`;
 const dbId = id.replace(/-/g, '_');
-const server = new URL(opt.databaseUrl);
-const dbConfig = {
-  host: server.hostname || '127.0.0.1', port: server.port === '' ? 3306 : Number(server.port),
-  user: decodeURIComponent(server.username), password: decodeURIComponent(server.password),
-  charset: 'utf8mb4', timezone: 'Z', dateStrings: true, supportBigNumbers: true, bigNumberStrings: true, connectTimeout: 10_000,
-};
-const dbUrl = (name) => `mysql://${server.username}:${server.password}@${dbConfig.host}:${dbConfig.port}/${name}`;
+const dbServer = await openServer(opt.databaseUrl);
+const q = dbServer.q;
+const dbUrl = (name) => dbServer.url(name);
 const brokers = opt.brokers.split(',').map((b) => b.trim()).filter(Boolean);
 const kafka = new Kafka({ clientId: `sc-bench-${id}`, brokers, logLevel: logLevel.NOTHING, retry: { retries: 8 } });
 const created = { databases: [], tmp: undefined, groups: [] };
@@ -258,12 +256,8 @@ async function doCleanup() {
   }
   progress('cleaning up databases, topics, groups and temporary specs');
   try {
-    const conn = await withTimeout(mysql.createConnection(dbConfig), 15_000, 'connect');
-    // A connection left in a transaction (a failed phase) would make DROP wait for its metadata lock.
     for (const c of openConnections) c.destroy();
-    await conn.query('SET SESSION lock_wait_timeout = 30');
-    for (const db of created.databases) await withTimeout(conn.query(`DROP DATABASE IF EXISTS \`${db}\``), 60_000, `drop ${db}`).catch((e) => progress(`drop ${db}: ${e.message}`));
-    conn.destroy();
+    await withTimeout(dbServer.dropDatabases(created.databases, progress), 120_000, 'drop the databases');
   } catch (e) {
     progress(`database cleanup failed: ${e.message}`);
   }
@@ -319,9 +313,9 @@ for (const sig of ['SIGINT', 'SIGTERM']) {
 const liveChildren = new Set();
 const openConnections = new Set();
 
-/** A mysql2 connection that cleanup() can destroy if its phase failed. */
+/** A connection (bench/server.mjs) that cleanup() can destroy if its phase failed. */
 async function connect(database) {
-  const c = await withTimeout(mysql.createConnection({ ...dbConfig, ...(database ? { database } : {}) }), 15_000, 'connect to MariaDB');
+  const c = await withTimeout(dbServer.connect(database), 15_000, `connect to ${dbServer.name}`);
   openConnections.add(c);
   const end = c.end.bind(c);
   c.end = async () => { openConnections.delete(c); await end(); };
@@ -354,12 +348,9 @@ finish();
 
 async function main() {
   // Services.
-  const probe = await withTimeout(mysql.createConnection(dbConfig), 15_000, 'connect to MariaDB').catch((e) => {
-    throw new Error(`MariaDB at ${dbConfig.host}:${dbConfig.port} is not reachable (${e.message}); run \`bash scripts/services.sh up\``);
+  results.machine.database = await withTimeout(dbServer.facts(), 15_000, `connect to ${dbServer.name}`).catch((e) => {
+    throw new Error(`${dbServer.name} at ${dbServer.where} is not reachable (${e.message}); run \`bash scripts/services.sh up\``);
   });
-  const [[version]] = await probe.query('SELECT VERSION() AS v, @@innodb_flush_log_at_trx_commit AS flush, @@innodb_buffer_pool_size AS pool');
-  results.machine.database = { version: version.v, innodb_flush_log_at_trx_commit: Number(version.flush), innodb_buffer_pool_size_mb: Math.round(Number(version.pool) / 1048576) };
-  await probe.end();
   admin = kafka.admin();
   await withTimeout(admin.connect(), 20_000, `connect to Kafka at ${brokers.join(',')}`).catch((e) => {
     throw new Error(`Kafka at ${brokers.join(',')} is not reachable (${e.message}); run \`bash scripts/services.sh up\``);
@@ -600,10 +591,10 @@ async function flatScenario() {
 }
 
 /** The final table must hold one row per id with the last record's values (checked on `quantity`). */
-async function checkFlatRows(db, want) {
-  const conn = await connect(db);
+async function checkFlatRows(database, want) {
+  const conn = await connect(database);
   try {
-    const [[r]] = await conn.query(`SELECT COUNT(*) AS n, COALESCE(SUM(quantity), 0) AS q FROM \`${FLAT_TABLE}\``);
+    const [r] = await conn.rows(`SELECT COUNT(*) AS n, COALESCE(SUM(quantity), 0) AS q FROM ${q(FLAT_TABLE)}`);
     const rows = Number(r.n);
     const quantitySum = Number(r.q);
     const ok = rows === want.rows && quantitySum === want.quantitySum;
@@ -685,10 +676,9 @@ async function checkEnds(ends, topicName) {
 // (a) and (b): a child `sc-project run`, polled until drained
 
 async function measureRun({ label, specs, ends, topicName, db, extra, timeoutMs, cpuProf = false, messages = opt.count, scrape = false }) {
-  const conn = await connect();
-  await conn.query(`CREATE DATABASE \`${db}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  await dbServer.createDatabase(db);
   created.databases.push(db);
-  await conn.changeUser({ database: db });
+  const conn = await connect(db);
 
   // What drained means: every group's position on every non-empty partition of its topics.
   const expected = [];
@@ -713,7 +703,7 @@ async function measureRun({ label, specs, ends, topicName, db, extra, timeoutMs,
   progress(`${label}: ${fmt(messages)} messages = ${fmt(total)} group-events over ${Object.keys(specs.groups).length} groups, into ${db}${profDir ? ' (CPU-profiled)' : ''}`);
   const load = os.loadavg()[0];
   const services = servicePids();
-  const cpu0 = { database: cpuSeconds(services.database), kafka: cpuSeconds(services.kafka), machine: machineCpu() };
+  const cpu0 = { database: dbServer.cpu(), kafka: cpuSeconds(services.kafka), machine: machineCpu() };
   const t0 = performance.now();
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   liveChildren.add(child);
@@ -768,9 +758,9 @@ async function measureRun({ label, specs, ends, topicName, db, extra, timeoutMs,
     }
     let rows = [];
     try {
-      [rows] = await conn.query('SELECT consumer_group AS g, topic AS t, `partition` AS p, next_offset AS n FROM sc_consumer_positions');
+      rows = await conn.rows(`SELECT consumer_group AS g, topic AS t, ${q('partition')} AS p, next_offset AS n FROM sc_consumer_positions`);
     } catch (e) {
-      if (e.errno !== 1146) throw e; // the runtime has not created its tables yet
+      if (!dbServer.isMissingTable(e)) throw e; // the runtime has not created its tables yet
     }
     const pos = new Map(rows.map((r) => [`${r.g}\u0000${r.t}\u0000${r.p}`, Number(r.n)]));
     committed = expected.reduce((s, e) => s + Math.min(e.end, pos.get(`${e.group}\u0000${e.topic}\u0000${e.partition}`) ?? 0), 0);
@@ -803,7 +793,7 @@ async function measureRun({ label, specs, ends, topicName, db, extra, timeoutMs,
     // From the first commit to drained: the engine's CPU without its start-up (module loading,
     // DDL, group joins), for µs per message on the steady part.
     engine_steady_s: undefined,
-    database_s: cpu0.database === undefined ? undefined : cpuSeconds(services.database) - cpu0.database,
+    database_s: cpu0.database === undefined ? undefined : (dbServer.cpu() ?? cpu0.database) - cpu0.database,
     kafka_s: cpu0.kafka === undefined ? undefined : cpuSeconds(services.kafka) - cpu0.kafka,
   };
   if (cpuFirst !== undefined && cpu.engine_s !== undefined) cpu.engine_steady_s = cpu.engine_s - cpuFirst;
@@ -863,13 +853,13 @@ async function tableCounts(conn, specs) {
   const byTable = {};
   let specRows = 0;
   for (const t of plan.tables.map((x) => x.name).sort()) {
-    const [[r]] = await conn.query(`SELECT COUNT(*) AS n FROM \`${t}\``);
+    const [r] = await conn.rows(`SELECT COUNT(*) AS n FROM ${q(t)}`);
     byTable[t] = Number(r.n);
     specRows += Number(r.n);
   }
   const engine = {};
   for (const t of ['sc_processed_events', 'sc_consumer_positions', 'sc_dead_letters']) {
-    const [[r]] = await conn.query(`SELECT COUNT(*) AS n FROM \`${t}\``).catch(() => [[{ n: NaN }]]);
+    const [r] = await conn.rows(`SELECT COUNT(*) AS n FROM ${q(t)}`).catch(() => [{ n: NaN }]);
     engine[t] = Number(r.n);
   }
   return { specRows, byTable, engine };
@@ -890,45 +880,13 @@ function summarizeProfile(dir) {
 // (c) the ceiling
 
 async function ceiling(specs, fromDb, toDb) {
-  progress(`(c) ceiling: copying (a)'s rows into ${toDb} with plain multi-row INSERTs`);
-  const conn = await connect();
-  await conn.query(`CREATE DATABASE \`${toDb}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  progress(`(c) ceiling: copying (a)'s rows into ${toDb} (${dbServer.kind === 'postgres' ? 'COPY' : 'plain multi-row INSERTs'})`);
+  await dbServer.createDatabase(toDb);
   created.databases.push(toDb);
-  await conn.end();
   const plan = validatePaths([specs.dir]).plan;
   await applyDdl(dbUrl(toDb), plan.tables);
-  const src = await connect(fromDb);
-  const data = [];
-  for (const t of plan.tables.map((x) => x.name).sort()) {
-    const [rows, fields] = await src.query({ sql: `SELECT * FROM \`${t}\``, rowsAsArray: true });
-    // JSON columns may come back parsed; mysql2 would format an object as `k = v` pairs.
-    for (const r of rows) for (let i = 0; i < r.length; i++) if (r[i] !== null && typeof r[i] === 'object' && !Buffer.isBuffer(r[i])) r[i] = JSON.stringify(r[i]);
-    data.push({ table: t, columns: fields.map((f) => f.name), rows });
-  }
-  await src.end();
-  const dst = await connect(toDb);
-  // The runtime's session: strict mode and UTC (src/runtime/sinks/mysql.ts).
-  await dst.query("SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO', time_zone = '+00:00'");
-  let statements = 0, transactions = 0, rows = 0;
-  const t0 = performance.now();
-  for (const { table, columns, rows: all } of data) {
-    const sql = `INSERT INTO \`${table}\` (${columns.map((c) => `\`${c}\``).join(',')}) VALUES ?`;
-    for (let i = 0; i < all.length; i += 5000) {
-      await dst.query('START TRANSACTION');
-      const end = Math.min(i + 5000, all.length);
-      for (let j = i; j < end; j += 1000) {
-        await dst.query(sql, [all.slice(j, Math.min(j + 1000, end))]);
-        statements++;
-      }
-      await dst.query('COMMIT');
-      transactions++;
-      rows += end - i;
-    }
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  await dst.end();
-  const out = { rows, seconds, rows_per_s: rows / seconds, statements, transactions, tables: data.length };
-  progress(`(c) ceiling: ${fmt(rows)} rows in ${seconds.toFixed(2)} s = ${fmt(out.rows_per_s)} rows/s`);
+  const out = await dbServer.ceiling(fromDb, toDb, plan.tables.map((x) => x.name).sort());
+  progress(`(c) ceiling: ${fmt(out.rows)} rows in ${out.seconds.toFixed(2)} s = ${fmt(out.rows_per_s)} rows/s (${out.how})`);
   return out;
 }
 
@@ -1094,7 +1052,7 @@ function finish() {
   const L = [];
   L.push('');
   L.push(`sc-project bench — ${results.command}`);
-  L.push(`machine: ${m.cores} cores (${m.cpu}), ${m.memory_gb} GB, node ${m.node}, MariaDB ${m.database?.version ?? '?'} (flush_log_at_trx_commit=${m.database?.innodb_flush_log_at_trx_commit ?? '?'}), commit ${m.git_commit ?? '?'}${m.src_uncommitted_changes ? ' + uncommitted src changes' : ''}, load avg at start ${m.load_avg_at_start.map((x) => x.toFixed(2)).join(' ')}`);
+  L.push(`machine: ${m.cores} cores (${m.cpu}), ${m.memory_gb} GB, node ${m.node}, ${m.database?.server ?? 'MariaDB'} ${m.database?.version ?? '?'} (${m.database?.server === 'PostgreSQL' ? `synchronous_commit=${m.database?.synchronous_commit ?? '?'}` : `flush_log_at_trx_commit=${m.database?.innodb_flush_log_at_trx_commit ?? '?'}`}), commit ${m.git_commit ?? '?'}${m.src_uncommitted_changes ? ' + uncommitted src changes' : ''}, load avg at start ${m.load_avg_at_start.map((x) => x.toFixed(2)).join(' ')}`);
   if (s) L.push(`stream: N = ${fmt(s.messages)} messages (seed ${s.seed}): ${fmt(s.events)} events, ${fmt(s.duplicates)} duplicates, ${fmt(s.bad)} bad, ${fmt(s.orphans)} orphans; ${fmt(s.value_bytes / 1048576, 1)} MB; 12 topics × ${s.partitions} partitions; published once in ${s.publish_s?.toFixed(1) ?? '?'} s`);
   L.push('');
   const head = ['', 'messages', 'group-events', 'wall s', 'startup s', 'ev/s wall', 'ev/s steady', 'rows', 'rows/s wall', 'rows/s steady', 'commit p50/p99 ms', 'peak RSS MB'];
@@ -1108,13 +1066,13 @@ function finish() {
   };
   if (a) rowsOut.push([`(a) run, batched${a.run_args?.length ? ` ${a.run_args.join(' ')}` : ''}`, fmt(a.messages), fmt(a.group_events), a.wall_s.toFixed(1) + (a.drained ? '' : ' TIMEOUT'), a.startup_s?.toFixed(1) ?? '–', fmt(a.group_events_per_s_wall), fmt(a.group_events_per_s_steady), fmt(a.rows), fmt(a.rows_per_s_wall), fmt(a.rows_per_s_steady), lat(a), fmt(a.peak_rss_mb)]);
   if (b) rowsOut.push([`(b) one message a transaction, first ${fmt(b.messages)} msgs`, fmt(b.messages), fmt(b.group_events), b.wall_s.toFixed(1) + (b.drained ? '' : ' TIMEOUT'), b.startup_s?.toFixed(1) ?? '–', fmt(b.group_events_per_s_wall), fmt(b.group_events_per_s_steady), fmt(b.rows), fmt(b.rows_per_s_wall), fmt(b.rows_per_s_steady), lat(b), fmt(b.peak_rss_mb)]);
-  if (c) rowsOut.push(['(c) plain INSERT ceiling', '–', '–', c.seconds.toFixed(2), '–', '–', '–', fmt(c.rows), fmt(c.rows_per_s), fmt(c.rows_per_s), '–', '–']);
+  if (c) rowsOut.push([`(c) ceiling (${c.how ?? 'plain INSERT'})`, '–', '–', c.seconds.toFixed(2), '–', '–', '–', fmt(c.rows), fmt(c.rows_per_s), fmt(c.rows_per_s), '–', '–']);
   if (rowsOut.length > 0) L.push(...table([head, ...rowsOut]));
   for (const [label, x] of [['(a)', a], ['(b)', b]]) {
     if (!x?.cpu) continue;
     const c1 = x.cpu;
     const pct = (v) => (v === undefined ? '–' : `${v.toFixed(1)} s (${((100 * v) / x.wall_s).toFixed(0)} % of a core)`);
-    L.push(`${label} CPU from spawn to drained (${x.wall_s.toFixed(1)} s, ${m.cores} cores): engine ${pct(c1.engine_s)}, MariaDB ${pct(c1.database_s)}, Kafka ${pct(c1.kafka_s)}; machine busy ${c1.machine_busy_share === undefined ? '–' : (100 * c1.machine_busy_share).toFixed(0) + ' %'}`);
+    L.push(`${label} CPU from spawn to drained (${x.wall_s.toFixed(1)} s, ${m.cores} cores): engine ${pct(c1.engine_s)}, ${dbServer.name} ${pct(c1.database_s)}, Kafka ${pct(c1.kafka_s)}; machine busy ${c1.machine_busy_share === undefined ? '–' : (100 * c1.machine_busy_share).toFixed(0) + ' %'}`);
   }
   if (d) {
     L.push('');
@@ -1175,14 +1133,14 @@ function flatReport(f) {
   L.push(`flat upsert: ${fmt(f.records)} records of 8 columns (id, 3 strings, 2 ints, a decimal, a timestamp), ${fmt(f.updates_share * 100, 1)} % of them updates of an earlier id → ${fmt(w?.rows)} rows, one topic × ${f.partitions} partitions, one insert … on_conflict: update; ${f.rounds > 1 ? `medians of ${f.rounds} interleaved rounds` : '1 round (--rounds 3 for medians)'}:`);
   const pct = (x) => (x === undefined ? '–' : `${(100 * x).toFixed(1)} %`);
   const times = (x) => (x === undefined ? '–' : `×${x.toFixed(2)}`);
-  const head = ['', 'rows', 'wall s', 'startup s', 'rows/s wall', 'rows/s steady', 'engine µs/msg', 'steady µs/msg', 'engine CPU s', 'MariaDB CPU s', 'Kafka CPU s', 'CPU s/10k rows', 'peak RSS MB', '% of (c) steady', '× JDBC wall', '× JDBC steady', 'load 1m'];
+  const head = ['', 'rows', 'wall s', 'startup s', 'rows/s wall', 'rows/s steady', 'engine µs/msg', 'steady µs/msg', 'engine CPU s', `${dbServer.name} CPU s`, 'Kafka CPU s', 'CPU s/10k rows', 'peak RSS MB', '% of (c) steady', '× JDBC wall', '× JDBC steady', 'load 1m'];
   const rows = [];
   for (const [label, x] of [['(a) default route, id: none (no processed ids)', f.a], ['(e) event type + id (processed-ids row each)', f.e]]) {
     if (!x) continue;
     const m = x.median;
     rows.push([label, fmt(m.rows), m.wall_s.toFixed(1) + (m.drained ? '' : ' TIMEOUT'), m.startup_s?.toFixed(1) ?? '–', fmt(m.rows_per_s_wall), fmt(m.rows_per_s_steady), fmt(m.engine_us_per_msg, 1), fmt(m.engine_us_per_msg_steady, 1), fmt(m.engine_cpu_s, 1), fmt(m.database_cpu_s, 1), fmt(m.kafka_cpu_s, 1), fmt(m.cpu_s_per_10k_rows, 2), fmt(m.peak_rss_mb), pct(m.share_of_ceiling_steady), times(m.times_jdbc_wall), times(m.times_jdbc_steady), fmt(m.load_avg_1m_before, 2)]);
   }
-  if (f.ceiling) rows.push(['(c) plain INSERT ceiling, same final rows', fmt(f.ceiling.runs[0]?.rows), '–', '–', fmt(f.ceiling.rows_per_s), fmt(f.ceiling.rows_per_s), '–', '–', '–', '–', '–', '–', '–', '100 %', times(f.ceiling.rows_per_s / JDBC_REFERENCE.rows_per_s_wall), times(f.ceiling.rows_per_s / JDBC_REFERENCE.rows_per_s_steady), '–']);
+  if (f.ceiling) rows.push([`(c) ceiling (${f.ceiling.runs[0]?.how ?? 'plain INSERT'}), same final rows`, fmt(f.ceiling.runs[0]?.rows), '–', '–', fmt(f.ceiling.rows_per_s), fmt(f.ceiling.rows_per_s), '–', '–', '–', '–', '–', '–', '–', '100 %', times(f.ceiling.rows_per_s / JDBC_REFERENCE.rows_per_s_wall), times(f.ceiling.rows_per_s / JDBC_REFERENCE.rows_per_s_steady), '–']);
   const j = f.jdbc_reference;
   rows.push(['reference: tuned Kafka Connect JDBC sink (constant)', '–', '–', '–', fmt(j.rows_per_s_wall), fmt(j.rows_per_s_steady), '–', '–', '–', '–', '–', fmt(j.cpu_s_per_10k_rows, 2), fmt(j.peak_rss_mb), '–', '×1.00', '×1.00', '–']);
   L.push(...table([head, ...rows]));
@@ -1190,7 +1148,7 @@ function flatReport(f) {
   if (f.a && f.e) {
     const x = f.a.median;
     const y = f.e.median;
-    L.push(`  cost of the processed-ids row, (e) vs (a): rows/s steady ${fmt(100 * (y.rows_per_s_steady / x.rows_per_s_steady - 1), 1)} %, engine µs/msg ${y.engine_us_per_msg >= x.engine_us_per_msg ? '+' : ''}${fmt(y.engine_us_per_msg - x.engine_us_per_msg, 1)}, MariaDB CPU s ${y.database_cpu_s >= x.database_cpu_s ? '+' : ''}${fmt(y.database_cpu_s - x.database_cpu_s, 1)}`);
+    L.push(`  cost of the processed-ids row, (e) vs (a): rows/s steady ${fmt(100 * (y.rows_per_s_steady / x.rows_per_s_steady - 1), 1)} %, engine µs/msg ${y.engine_us_per_msg >= x.engine_us_per_msg ? '+' : ''}${fmt(y.engine_us_per_msg - x.engine_us_per_msg, 1)}, ${dbServer.name} CPU s ${y.database_cpu_s >= x.database_cpu_s ? '+' : ''}${fmt(y.database_cpu_s - x.database_cpu_s, 1)}`);
   }
   for (const [label, x] of [['(a)', f.a], ['(e)', f.e]]) {
     const st = x?.runs[0]?.startup_steps_s;

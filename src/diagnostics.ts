@@ -22,6 +22,8 @@ export type DiagnosticCode =
   | 'E_UNKNOWN_COLUMN'
   | 'E_LITERAL_TYPE'
   | 'E_JSONPATH'
+  | 'E_KEY_FORMAT'
+  | 'E_TOMBSTONE_VALUE'
   | 'E_VALUE_SYNTAX'
   | 'E_ITEM_OUTSIDE_LOOP'
   | 'E_NULLABLE_KEY'

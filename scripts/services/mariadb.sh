@@ -134,6 +134,12 @@ mariadb_up() {
 
 mariadb_down() {
   local pid=""
+  # Another run dir's `down` (a second broker on other ports, say) leaves alone a MariaDB it did
+  # not start: only the default run dir also stops one found by the system's pid file.
+  if [[ "$RUN_DIR" != "$DEFAULT_RUN_DIR" ]] && ! pid_matches "$(read_pid "$MARIADB_RUN/mariadbd.pid" || true)" mariadbd; then
+    log "MariaDB: not started from $RUN_DIR; left running"
+    return 0
+  fi
   pid="$(mariadb_pid || true)"
   if ! mariadb_ping && [[ -z "$pid" ]]; then
     rm -f "$MARIADB_RUN/mariadbd.pid"

@@ -134,8 +134,9 @@ CONF
 }
 
 postgres_down() {
-  if [[ ! -f "$PG_RUN/data/postmaster.pid" ]] && ! postgres_ready; then
-    log "PostgreSQL: not running"
+  if [[ ! -f "$PG_RUN/data/postmaster.pid" ]]; then
+    # Not this run dir's cluster (none runs, or another's answers on the port): nothing to stop.
+    if postgres_ready; then log "PostgreSQL on $PG_HOST:$PG_PORT: not started from $RUN_DIR; left running"; else log "PostgreSQL: not running"; fi
     return 0
   fi
   log "stopping PostgreSQL..."

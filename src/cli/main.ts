@@ -107,7 +107,7 @@ export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) =
     .description('rebuild projections from the whole history into shadow tables while the live ones keep serving, then swap them in atomically')
     .argument('<projections...>', 'the projections to rebuild (together, one swap)')
     .addOption(configOption())
-    .addOption(new Option('--database-url <url>', 'mysql://login:pass@host:port/db or sqlite:./file.db (default with --from: sqlite:./sc-project.db)').env('DATABASE_URL'))
+    .addOption(new Option('--database-url <url>', 'mysql://login:pass@host:port/db, postgres://login:pass@host:port/db or sqlite:./file.db (default with --from: sqlite:./sc-project.db)').env('DATABASE_URL'))
     .addOption(new Option('--brokers <list>', 'Kafka brokers, host:port,...').env('KAFKA_BROKERS'))
     .addOption(kafkaConfigOption())
     .option('--from <file>', 'rebuild from NDJSON files (the embedded default, read as run --from reads them) instead of Kafka', collect)
@@ -124,7 +124,7 @@ export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) =
     .command('cleanup')
     .description('drop the tables finished rebuilds kept (<table>__old); a projection named whose rebuild is under way has it abandoned')
     .argument('[projections...]', 'only these projections (default: every finished rebuild)')
-    .addOption(new Option('--database-url <url>', 'mysql://login:pass@host:port/db or sqlite:./file.db (default: sqlite:./sc-project.db, when rebuild --from made it)').env('DATABASE_URL'))
+    .addOption(new Option('--database-url <url>', 'mysql://login:pass@host:port/db, postgres://login:pass@host:port/db or sqlite:./file.db (default: sqlite:./sc-project.db, when rebuild --from made it)').env('DATABASE_URL'))
     .addOption(new Option('--log-format <format>', 'text or json').default('text'))
     .action(async (projections: string[], o: import('./rebuild.js').CleanupCommandOptions) => done((await import('./rebuild.js')).cleanupCommand(projections, o)));
   program

@@ -10,7 +10,12 @@ import type { MetaName, PathRoot, ValueExpr } from './plan.js';
 
 /** The message an event came in (`$source.…`, `$type`, `$now`). */
 export interface MessageMeta {
-  msg: { topic: string; partition: number; offset: number; key: Buffer | null; timestamp?: number };
+  msg: { topic: string; partition: number; offset: number; key: Buffer | null; timestamp?: number; headers?: MessageHeaders };
+  /**
+   * The key as a format that decodes it with the message decoded it (`json`: the parsed value,
+   * null for no key); undefined under `string`, whose key is read as text only when a path reads it.
+   */
+  key?: unknown;
   /** The type field's value as text, or null. */
   typeText: string | null;
   /** When the batch is applied: an ISO-8601 instant. */
@@ -112,6 +117,18 @@ export function bindValue(expr: ValueExpr, slots: Slots = {}): Evaluator {
       return bindFields(expr.fields, slots);
     case 'meta':
       return metaReader(expr.name);
+    case 'key': {
+      // `$key` itself skips the path walk: it is the common case (a key used as a table key).
+      const get = expr.path === '$' ? undefined : compilePath(expr.path).get;
+      return (ctx) => {
+        const key = ctx.meta?.key !== undefined ? ctx.meta.key : keyText(ctx.meta?.msg.key, '$key');
+        return get === undefined ? key : get(key);
+      };
+    }
+    case 'header': {
+      const { name } = expr;
+      return (ctx) => headerText(ctx.meta?.msg.headers, name);
+    }
     default: {
       const unknownKind: never = expr;
       throw new Error(`unknown value expression ${JSON.stringify(unknownKind)}`);
@@ -124,14 +141,7 @@ function metaReader(name: MetaName): Evaluator {
     case 'source.topic': return (ctx) => ctx.meta?.msg.topic;
     case 'source.partition': return (ctx) => ctx.meta?.msg.partition;
     case 'source.offset': return (ctx) => ctx.meta?.msg.offset;
-    case 'source.key': return (ctx) => {
-      const key = ctx.meta?.msg.key;
-      if (key === undefined || key === null) return key;
-      // toString('utf8') would turn every invalid byte into U+FFFD: keys 0xFF and 0xFE would
-      // become one text and their entities one row. Such a key is the event's error instead.
-      if (!isUtf8(key)) throw new KeyNotUtf8(key);
-      return key.toString('utf8');
-    };
+    case 'source.key': return (ctx) => keyText(ctx.meta?.msg.key, '$source.key');
     case 'source.timestamp': return (ctx) => {
       const ms = ctx.meta?.msg.timestamp;
       return ms === undefined ? undefined : new Date(ms).toISOString();
@@ -141,13 +151,42 @@ function metaReader(name: MetaName): Evaluator {
   }
 }
 
+/** The key as text: undefined in a bare evaluation, null when the message has none. */
+function keyText(key: Buffer | null | undefined, read: string): string | null | undefined {
+  if (key === undefined || key === null) return key;
+  // toString('utf8') would turn every invalid byte into U+FFFD: keys 0xFF and 0xFE would
+  // become one text and their entities one row. Such a key is the event's error instead.
+  if (!isUtf8(key)) throw new KeyNotUtf8(key, read);
+  return key.toString('utf8');
+}
+
 /**
- * Thrown when an expression reads `$source.key` of a message whose key is not valid UTF-8; the
+ * Kafka headers as the record lists them; a name may repeat (KIP-82 allows it), which is why this
+ * is a list and not an object. Dead letters keep them all.
+ */
+export type MessageHeaders = ReadonlyArray<readonly [string, Buffer]>;
+
+/**
+ * `$headers.<name>`: the LAST header of that name (a repeated header is usually a later hop
+ * overriding an earlier one), as text, or base64 when its bytes are not UTF-8 (never text with
+ * replacement characters); undefined when absent, so `default` and `coalesce` apply.
+ */
+export function headerText(headers: MessageHeaders | undefined, name: string): string | undefined {
+  if (headers === undefined) return undefined;
+  for (let i = headers.length - 1; i >= 0; i--) {
+    const h = headers[i] as readonly [string, Buffer];
+    if (h[0] === name) return isUtf8(h[1]) ? h[1].toString('utf8') : h[1].toString('base64');
+  }
+  return undefined;
+}
+
+/**
+ * Thrown when an expression reads `$source.key` or a `string` key as `$key` of a message whose key is not valid UTF-8; the
  * operation that evaluated it dead-letters the event with the reason (runtime/apply/bind.ts).
  */
 export class KeyNotUtf8 extends Error {
-  constructor(readonly key: Buffer) {
-    super('$source.key is not valid UTF-8');
+  constructor(readonly key: Buffer, read = '$source.key') {
+    super(`${read} is not valid UTF-8`);
     this.name = 'KeyNotUtf8';
   }
 }

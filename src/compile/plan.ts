@@ -3,7 +3,7 @@
  * It holds no closures, so it can be printed and golden-tested; `compile/evaluate.ts`
  * turns its value expressions into functions once, at start-up.
  */
-import type { ColumnType, Scalar } from '../spec/types.js';
+import type { ColumnType, KeyFormatName, Scalar } from '../spec/types.js';
 
 /** Where a path is read from: the event (the whole message value) or the current loop item. */
 export type PathRoot = 'event' | 'item';
@@ -18,7 +18,11 @@ export type ValueExpr =
   | { kind: 'coalesce'; values: ValueExpr[] }
   | { kind: 'map'; root: PathRoot; path: string; to: Record<string, ValueExpr> }
   | { kind: 'object'; fields: Record<string, ValueExpr> }
-  | { kind: 'meta'; name: MetaName };
+  | { kind: 'meta'; name: MetaName }
+  /** `$key` (path `$`) or `$key.<path>`: the message key as its projection's key format decodes it. */
+  | { kind: 'key'; path: string }
+  /** `$headers.<name>`: the header's value as text (base64 when not UTF-8); the last of repeats. */
+  | { kind: 'header'; name: string };
 
 /**
  * What a value can read besides the event: the message's source coordinates and Kafka key and
@@ -198,11 +202,15 @@ export interface CompiledProjection {
   group: string;
   topics: string[];
   envelope: EnvelopePaths;
+  /** How the message key is decoded; absent: `string` (left out so plans without it stay as they were). */
+  keyFormat?: KeyFormatName;
   unhandled: 'skip' | 'dlq';
   /** Event type → operations, in the sequence the spec lists them. */
   handlers: Record<string, Operation[]>;
   /** The default route: the operations of every message of its topics no handler of this projection takes. */
   default?: Operation[];
+  /** The operations of a tombstone (a null value) on its topics. */
+  tombstone?: Operation[];
   /** Names of the tables this projection declares. */
   tables: string[];
   /** Event type → its append operations (only when the projection has outputs). */

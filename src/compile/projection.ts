@@ -36,12 +36,14 @@ export function compileProjection({ spec, source }: SourcedSpec): { projection: 
     group: spec.group,
     topics: [...spec.topics],
     envelope,
+    ...(spec.formats?.key !== undefined && spec.formats.key !== 'string' ? { keyFormat: spec.formats.key } : {}),
     unhandled: spec.unhandled ?? 'skip',
     handlers,
     tables: tables.map((t) => t.name),
     source,
   };
   if (spec.default !== undefined) projection.default = compileOps(spec.default);
+  if (spec.tombstone !== undefined) projection.tombstone = compileOps(spec.tombstone);
   if (Object.keys(appends).length > 0) projection.appends = appends;
   const outputs = Object.entries(spec.outputs ?? {}).map(([name, o]) => compileOutput(name, o, { projection: spec.projection, group: spec.group, source }));
   return { projection, tables, outputs };

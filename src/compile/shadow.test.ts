@@ -50,9 +50,10 @@ describe('shadow plan', () => {
     expect(sp.plan.tables[0]?.indexBase).toBe('alpha_rows__abc123');
   });
 
-  it('keeps long names within 64 characters and distinct', () => {
+  it('keeps long names within 63 characters (PostgreSQL\'s limit) and distinct', () => {
+    expect(MAX_TABLE_NAME).toBe(63);
     const long = 'x'.repeat(60);
-    const names = [long, `${long}a`, `${long}b`, 'y'.repeat(64)];
+    const names = [long, `${long}a`, `${long}b`, 'y'.repeat(63)];
     const out = names.flatMap((n) => [shadowTableName(n, '__next'), shadowTableName(n, '__old')]);
     for (const n of out) expect(n.length).toBeLessThanOrEqual(MAX_TABLE_NAME);
     expect(new Set(out).size).toBe(out.length);

@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import type { CompiledProjection, Operation, Plan, TableDef } from './plan.js';
 
 /** MariaDB's limit on table names (and the engine's on spec tables). */
-export const MAX_TABLE_NAME = 64;
+/** PostgreSQL's identifier limit, the strictest of the databases (validate refuses longer names). */
+export const MAX_TABLE_NAME = 63;
 /** The engine's consumer_group columns hold 128 characters. */
 export const MAX_GROUP_NAME = 128;
 
@@ -42,7 +43,7 @@ export class ShadowPlanError extends Error {
 }
 
 /**
- * `<name><suffix>`, or, when that would pass 64 characters, the name cut and a hash of the full
+ * `<name><suffix>`, or, when that would pass 63 characters, the name cut and a hash of the full
  * name added, so distinct names stay distinct and every result fits.
  */
 export function shadowTableName(name: string, suffix: '__next' | '__old'): string {

@@ -7,7 +7,15 @@
 import type { ValueForm, ValueSpec } from '../spec/types.js';
 import { META_NAMES, type MetaName, type PathRoot, type ValueExpr } from './plan.js';
 
-export type PathRef = { root: PathRoot; path: string } | { index: true } | { meta: MetaName } | { invalid: string };
+export type PathRef =
+  | { root: PathRoot; path: string }
+  | { index: true }
+  | { meta: MetaName }
+  /** `$key` (path `$`) and `$key.<path>`: the decoded message key. */
+  | { key: string }
+  /** `$headers.<name>`: everything after the dot is the name (header names may hold dots and dashes). */
+  | { header: string }
+  | { invalid: string };
 
 const META = new Set<string>(META_NAMES);
 
@@ -16,6 +24,9 @@ export function parsePathRef(text: string): PathRef {
   if (text === '$index') return { index: true };
   if (text === '$raw') return { root: 'event', path: '$' };
   if (META.has(text.slice(1))) return { meta: text.slice(1) as MetaName };
+  if (text === '$key') return { key: '$' };
+  if (text.startsWith('$key.') || text.startsWith('$key[')) return { key: '$' + text.slice(4) };
+  if (text.startsWith('$headers.') && text.length > '$headers.'.length) return { header: text.slice('$headers.'.length) };
   if (text === '$item') return { root: 'item', path: '$' };
   if (text.startsWith('$item.') || text.startsWith('$item[')) return { root: 'item', path: '$' + text.slice(5) };
   if (text === '$' || text.startsWith('$.') || text.startsWith('$[')) return { root: 'event', path: text };
@@ -59,9 +70,15 @@ export function compileValue(spec: ValueSpec): ValueExpr {
 }
 
 function pathExpr(text: string): ValueExpr {
-  const ref = parsePathRef(text);
+  return refExpr(parsePathRef(text), text);
+}
+
+/** The expression a `$…` reference reads (an invalid one, which validation reports, its text). */
+export function refExpr(ref: PathRef, text: string): ValueExpr {
   if ('index' in ref) return { kind: 'index' };
   if ('meta' in ref) return { kind: 'meta', name: ref.meta };
+  if ('key' in ref) return { kind: 'key', path: ref.key };
+  if ('header' in ref) return { kind: 'header', name: ref.header };
   if ('invalid' in ref) return { kind: 'literal', value: text };
   return { kind: 'path', root: ref.root, path: ref.path };
 }

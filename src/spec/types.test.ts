@@ -17,6 +17,7 @@ import type {
   DecrementOpSpec,
   DeleteOpSpec,
   EnvelopeSpec,
+  FormatsSpec,
   IncrementOpSpec,
   InsertOpSpec,
   LogOpSpec,
@@ -61,7 +62,7 @@ function valueFormBranch(kind: string): ObjectSchema {
   return branch.then;
 }
 
-const projection: Record<keyof ProjectionSpec, true> = { projection: true, description: true, group: true, topics: true, envelope: true, unhandled: true, on_missing: true, tables: true, outputs: true, on: true, default: true };
+const projection: Record<keyof ProjectionSpec, true> = { projection: true, description: true, group: true, topics: true, envelope: true, formats: true, unhandled: true, on_missing: true, tables: true, outputs: true, on: true, default: true, tombstone: true };
 const projectionRequired: Record<RequiredKeys<ProjectionSpec>, true> = { projection: true, group: true, topics: true };
 const appendOp: Record<keyof AppendOpSpec, true> = { append: true, list: true, for_each: true, value: true };
 const appendRequired: Record<RequiredKeys<AppendOpSpec>, true> = { append: true, list: true };
@@ -73,6 +74,7 @@ const flushPolicy: Record<keyof FlushPolicySpec, true> = { interval: true, max_r
 const retryPolicy: Record<keyof RetryPolicySpec, true> = { retries: true, base: true, multiplier: true, max_delay: true, statuses: true };
 const dedupe: Record<keyof DedupeSpec, true> = { content: true, ttl: true };
 const dedupeRequired: Record<RequiredKeys<DedupeSpec>, true> = { content: true, ttl: true };
+const formats: Record<keyof FormatsSpec, true> = { key: true };
 const envelope: Record<keyof EnvelopeSpec, true> = { type: true, id: true, entity: true, version: true, time: true, data: true };
 const table: Record<keyof TableSpec, true> = { description: true, key: true, unique: true, indexes: true, version: true, log: true, columns: true };
 const tableRequired: Record<RequiredKeys<TableSpec>, true> = { columns: true };
@@ -125,6 +127,7 @@ describe('spec types match the JSON schema', () => {
   it.each([
     ['projection', root, projection, projectionRequired],
     ['envelope', def('envelope'), envelope, {}],
+    ['formats', def('formats'), formats, {}],
     ['table', def('table'), table, tableRequired],
     ['column (object form)', def('column').oneOf?.[1], column, columnRequired],
     ['insert', def('insertOp'), insertOp, insertRequired],

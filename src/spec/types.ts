@@ -156,12 +156,20 @@ export interface OutputSpec {
   max_buffered?: number;
 }
 
+/** How a message key is decoded (runtime/apply/formats/: one entry per name). */
+export type KeyFormatName = 'string' | 'json';
+
+export interface FormatsSpec {
+  key?: KeyFormatName;
+}
+
 export interface ProjectionSpec {
   projection: string;
   description?: string;
   group: string;
   topics: string[];
   envelope?: EnvelopeSpec;
+  formats?: FormatsSpec;
   unhandled?: 'skip' | 'dlq';
   on_missing?: OnMissing;
   tables?: Record<string, TableSpec>;
@@ -170,4 +178,6 @@ export interface ProjectionSpec {
   on?: Record<string, OperationSpec[]>;
   /** The default route: what every message no `on` handler of this projection takes does. */
   default?: OperationSpec[];
+  /** What a tombstone (a null value) does: operations reading the key and headers, never the value. */
+  tombstone?: OperationSpec[];
 }

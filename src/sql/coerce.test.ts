@@ -53,6 +53,7 @@ describe('string and text', () => {
       [Infinity, /got Infinity/],
       ['a\ud800b', /lone UTF-16 surrogate/],
       ['\udc00', /lone UTF-16 surrogate/],
+      ['a\u0000b', /NUL character .*refused on every database/],
     ]);
   }
   it('counts a string limit in characters, 4-byte characters as one', () => {
@@ -208,6 +209,9 @@ describe('datetime', () => {
     ['2024-02-29T12:00:00Z', '2024-02-29 12:00:00.000'],
     ['2000-02-29', '2000-02-29 00:00:00.000'],
     ['0099-03-01', '0099-03-01 00:00:00.000'],
+    ['0001-01-01', '0001-01-01 00:00:00.000'],
+    ['0000-12-31T23:00:00-01:00', '0001-01-01 00:00:00.000'],
+    [-62135596800000, '0001-01-01 00:00:00.000'],
     ['9999-12-31T23:59:59.999Z', '9999-12-31 23:59:59.999'],
     [0, '1970-01-01 00:00:00.000'],
     [1767607200123, '2026-01-05 10:00:00.123'],
@@ -238,7 +242,10 @@ describe('datetime', () => {
     ['2026-01-05T10:00:00 Z', /expected an ISO-8601/],
     ['Mon, 05 Jan 2026 10:00:00 GMT', /expected an ISO-8601/],
     ['1767607200123', /expected an ISO-8601/],
-    ['0000-01-01T00:30:00+01:00', /outside years 0000–9999/],
+    ['0000-01-01T00:30:00+01:00', /outside years 0001–9999/],
+    ['0000-01-01', /outside years 0001–9999/],
+    ['0000-12-31T23:59:59.999Z', /outside years 0001–9999/],
+    [-62135596800001, /outside years 0001–9999/],
     ['9999-12-31T23:30:00-01:00', /outside years/],
     [Number.NaN, /got NaN/],
     [1e20, /outside years/],
@@ -274,6 +281,9 @@ describe('json', () => {
     [{ big: 1n }, /not serializable as JSON/],
     [circular, /not serializable as JSON/],
     [() => 1, /expected a JSON value, got a function/],
+    ['a\u0000', /JSON value holds a NUL character/],
+    [{ 'k\u0000': 1 }, /JSON value holds a NUL character/],
+    [{ a: ['\u0000'] }, /JSON value holds a NUL character/],
   ]);
 });
 

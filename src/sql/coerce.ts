@@ -8,6 +8,8 @@ import type { ColumnDef } from '../compile/plan.js';
 import type { ColumnType } from '../spec/types.js';
 import { ExactNumber, jsonText } from '../compile/exact-number.js';
 import { floorOfText, formatScaled, integerDigits, INT_RANGE, scaledDecimal } from './numeric.js';
+import { fail, Reject, show } from './coerce-reject.js';
+import { formatUtc, toDatetime, YEARS } from './coerce-datetime.js';
 
 export type SqlValue = string | number | null;
 
@@ -94,7 +96,8 @@ function plainDecimal(v: unknown, precision: number, scale: number): string | un
  */
 function fitLength(col: ColumnDef, out: SqlValue | Reject): SqlValue | Reject {
   if (typeof out !== 'string') return out;
-  if (LONE_SURROGATE.test(out)) return new Reject(`value holds a lone UTF-16 surrogate, which has no UTF-8 form`);
+  const bad = unstorable(out);
+  if (bad !== undefined) return new Reject(`value ${bad}`);
   if (col.type === 'text') {
     // Each UTF-16 unit takes at most 3 bytes of UTF-8, so only long text needs counting.
     const bytes = out.length * 3 <= MEDIUMTEXT_BYTES ? 0 : Buffer.byteLength(out, 'utf8');
@@ -107,14 +110,17 @@ function fitLength(col: ColumnDef, out: SqlValue | Reject): SqlValue | Reject {
 
 /** In a `u` regex a surrogate pair is one code point, so \p{Cs} matches only unpaired halves. */
 const LONE_SURROGATE = /\p{Cs}/u;
-const MEDIUMTEXT_BYTES = 16_777_215;
 
-/** A failed conversion, returned rather than thrown so `coerceLiteral` needs no try/catch. */
-class Reject {
-  constructor(readonly reason: string) {}
+/**
+ * PostgreSQL's text and jsonb cannot hold U+0000, so it is refused on every database: one event is
+ * a dead letter everywhere (https://www.postgresql.org/docs/15/datatype-character.html).
+ */
+/** Why a string has no place in a column of every database; undefined when it has. */
+function unstorable(s: string): string | undefined {
+  if (LONE_SURROGATE.test(s)) return 'holds a lone UTF-16 surrogate, which has no UTF-8 form';
+  return s.includes('\u0000') ? 'holds a NUL character (\\u0000), which PostgreSQL cannot store: refused on every database' : undefined;
 }
-
-const fail = (expected: string, v: unknown, hint = ''): Reject => new Reject(`expected ${expected}, got ${show(v)}${hint}`);
+const MEDIUMTEXT_BYTES = 16_777_215;
 
 const INTEGER = /^-?\d+$/u;
 const DECIMAL = /^-?(?:\d+(?:\.\d*)?|\.\d+)$/u;
@@ -174,8 +180,8 @@ function exactNumber(type: Exclude<ColumnDef['type'], 'decimal' | 'json'>, v: Ex
     }
     case 'datetime': {
       const ms = floorOfText(v.text);
-      // Years 0000–9999 lie well within ±10^15 ms; formatUtc says which bound was crossed.
-      if (ms === undefined || ms < -(10n ** 15n) || ms > 10n ** 15n) return new Reject(`${show(v)} is outside years 0000–9999`);
+      // Years 0001–9999 lie well within ±10^15 ms; formatUtc says which bound was crossed.
+      if (ms === undefined || ms < -(10n ** 15n) || ms > 10n ** 15n) return new Reject(`${show(v)} is outside years ${YEARS}`);
       return formatUtc(Number(ms), v);
     }
     case 'boolean':
@@ -216,62 +222,6 @@ function toInteger(type: 'int' | 'bigint', v: unknown, literal: boolean): SqlVal
   return typeof v === 'number' && Number.isSafeInteger(v) ? v : big.toString();
 }
 
-/**
- * ISO-8601 with `Z` or an offset, `YYYY-MM-DD HH:MM:SS[.f]` or `T` without a zone (taken as UTC),
- * or a date alone. Up to nine fraction digits are accepted; digits past milliseconds are cut.
- */
-const DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:[Zz]|([+-])(\d{2})(?::?(\d{2}))?)?)?$/u;
-const DAY_MS = 86_400_000;
-/** Date.UTC maps years 0–99 to 1900–1999; 400 Gregorian years are exactly 146097 days. */
-const FOUR_CENTURIES_MS = 146_097 * DAY_MS;
-
-function toDatetime(v: unknown): SqlValue | Reject {
-  const expected = 'an ISO-8601 date-time';
-  if (v instanceof Date) return Number.isNaN(v.getTime()) ? fail(expected, 'Invalid Date') : formatUtc(v.getTime(), v);
-  // Epoch milliseconds; floor so a fraction is cut towards the past, as for fraction digits.
-  if (typeof v === 'number') return Number.isFinite(v) ? formatUtc(Math.floor(v), v) : fail(`${expected} or epoch milliseconds`, v);
-  if (typeof v !== 'string') return fail(expected, v);
-  const m = DATE_TIME.exec(v);
-  if (m === null) return fail(expected, v);
-  const num = (i: number): number => Number(m[i] ?? 0);
-  const [y, mo, d, h, mi, s, offH, offM] = [num(1), num(2), num(3), num(4), num(5), num(6), num(9), num(10)];
-  const ms = Number((m[7] ?? '').padEnd(3, '0').slice(0, 3));
-  const offset = (m[8] === '-' ? -1 : 1) * (offH * 60 + offM);
-  const bad =
-    mo < 1 || mo > 12 ? `month ${mo}`
-    : d < 1 || d > daysInMonth(y, mo) ? `day ${d} of ${m[1] ?? ''}-${m[2] ?? ''}`
-    : h > 23 ? `hour ${h}`
-    : mi > 59 ? `minute ${mi}`
-    : s > 59 ? `second ${s}`
-    : offH > 23 || offM > 59 ? `offset ${m[8] ?? ''}${m[9] ?? ''}:${m[10] ?? '00'}`
-    : null;
-  if (bad !== null) return new Reject(`invalid ${bad} in ${show(v)}`);
-  // In UTC already, every field valid: the text is the fields as written (what formatUtc would
-  // print from them), without building a Date.
-  if (offset === 0) return `${m[1] ?? ''}-${m[2] ?? ''}-${m[3] ?? ''} ${m[4] ?? '00'}:${m[5] ?? '00'}:${m[6] ?? '00'}.${String(ms).padStart(3, '0')}`;
-  let utc = Date.UTC(y < 100 ? y + 400 : y, mo - 1, d, h, mi, s, ms);
-  if (y < 100) utc -= FOUR_CENTURIES_MS;
-  return formatUtc(utc - offset * 60_000, v);
-}
-
-function daysInMonth(y: number, mo: number): number {
-  if (mo === 2) return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0 ? 29 : 28;
-  return [4, 6, 9, 11].includes(mo) ? 30 : 31;
-}
-
-/** `YYYY-MM-DD HH:MM:SS.mmm`, the literal format MySQL DATETIME(3) and SQLite both read. */
-function formatUtc(epochMs: number, original: unknown): SqlValue | Reject {
-  const t = new Date(epochMs);
-  const year = t.getUTCFullYear();
-  if (Number.isNaN(year) || year < 0 || year > 9999) return new Reject(`${show(original)} is outside years 0000–9999`);
-  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
-  return (
-    `${p(year, 4)}-${p(t.getUTCMonth() + 1)}-${p(t.getUTCDate())} ` +
-    `${p(t.getUTCHours())}:${p(t.getUTCMinutes())}:${p(t.getUTCSeconds())}.${p(t.getUTCMilliseconds(), 3)}`
-  );
-}
-
 /** JSON.stringify would write NaN and Infinity as null and drop functions; refuse instead. */
 function toJson(v: unknown): SqlValue | Reject {
   try {
@@ -279,7 +229,8 @@ function toJson(v: unknown): SqlValue | Reject {
     const text: unknown = jsonText(v, (key, x: unknown) => {
       if (typeof x === 'number' && !Number.isFinite(x)) throw new Reject(`a JSON value cannot hold ${String(x)}`);
       // JSON.stringify writes a lone surrogate as \ud800, which MariaDB's JSON_VALID refuses.
-      if ((typeof x === 'string' && LONE_SURROGATE.test(x)) || LONE_SURROGATE.test(key)) throw new Reject('a JSON value holds a lone UTF-16 surrogate, which has no UTF-8 form');
+      const bad = (typeof x === 'string' ? unstorable(x) : undefined) ?? unstorable(key);
+      if (bad !== undefined) throw new Reject(`a JSON value ${bad}`);
       return x;
     });
     return typeof text === 'string' ? text : fail('a JSON value', v);
@@ -287,14 +238,4 @@ function toJson(v: unknown): SqlValue | Reject {
     // TypeError: BigInt values and circular structures.
     return e instanceof Reject ? e : new Reject(`not serializable as JSON (${e instanceof Error ? e.message : String(e)})`);
   }
-}
-
-function show(v: unknown): string {
-  if (typeof v === 'string') return JSON.stringify(v.length > 60 ? `${v.slice(0, 57)}...` : v);
-  if (v instanceof ExactNumber) return v.text.length > 60 ? `${v.text.slice(0, 57)}...` : v.text;
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'object' && v !== null) return 'an object';
-  if (typeof v === 'bigint') return `${v}n`;
-  if (typeof v === 'function' || typeof v === 'symbol') return `a ${typeof v}`;
-  return String(v);
 }

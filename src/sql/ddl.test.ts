@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LOG_COLUMNS } from '../compile/plan.js';
 import type { TableDef } from '../compile/plan.js';
-import { columnSqlType, createTableStatements, ddlScript, indexName, tableStatements } from './ddl.js';
+import { columnSqlType, createTableStatements, ddlScript, indexName, primaryKeyName, tableStatements } from './ddl.js';
 import type { Dialect } from './ddl.js';
 import { ENGINE_TABLES } from './engine-tables.js';
 import { orderLines } from '../../test/fixtures/tables.js';
@@ -129,6 +129,24 @@ describe('indexName', () => {
     expect(a).toMatch(/^uq_supplier_community_feed_card_impressions_community_[0-9a-f]{8}$/);
     expect(indexName('uq', longNames.name, ['community_identifier', 'supplier_identifier'])).toBe(a);
     expect(b.slice(-8)).not.toBe(a.slice(-8));
+  });
+});
+
+describe('a rebuild generation\'s primary key (PostgreSQL names it per schema)', () => {
+  const table: TableDef = { name: 'rows__next', columns: [{ name: 'id', type: 'int', nullable: false }], key: ['id'], unique: [], indexes: [], log: false, indexBase: 'rows__abc123' };
+  it('is named after the generation on PostgreSQL only, so a second rebuild never meets the first one\'s key', () => {
+    expect(tableStatements(table, 'postgres').create).toContain('constraint "rows__abc123_pkey" primary key ("id")');
+    expect(tableStatements({ ...table, indexBase: undefined }, 'postgres').create).toContain('constraint "rows__next_pkey" primary key ("id")');
+    expect(tableStatements(table, 'mysql').create).toContain('primary key (`id`)');
+    expect(tableStatements(table, 'mysql').create).not.toContain('constraint');
+    expect(tableStatements(table, 'sqlite').create).not.toContain('constraint');
+  });
+  it('fits 63 characters, distinct per generation, where PostgreSQL would cut the tag off', () => {
+    const base = (tag: string) => `${'t'.repeat(55)}__${tag}`;
+    const [a, b] = [primaryKeyName(base('abc123')), primaryKeyName(base('def456'))];
+    expect(a.length).toBeLessThanOrEqual(63);
+    expect(a).not.toBe(b);
+    expect(primaryKeyName('short__abc123')).toBe('short__abc123_pkey');
   });
 });
 

@@ -44,6 +44,17 @@ export function indexName(prefix: 'idx' | 'uq', table: string, columns: readonly
 }
 
 /**
+ * `<base>_pkey`, PostgreSQL's own pattern, or, past 63 characters (which PostgreSQL would cut
+ * silently, and with it the generation's tag), the base cut and a hash of it added.
+ */
+export function primaryKeyName(base: string): string {
+  const full = `${base}_pkey`;
+  if (full.length <= MAX_IDENTIFIER) return full;
+  const hash = createHash('sha256').update(base).digest('hex').slice(0, 8);
+  return `${base.slice(0, MAX_IDENTIFIER - hash.length - '_pkey'.length - 1)}_${hash}_pkey`;
+}
+
+/**
  * Key and unique string columns on MySQL/MariaDB compare byte for byte, as on SQLite. A `_bin`
  * collation alone is not enough: `utf8mb4_bin` is PAD SPACE, so 'k' and 'k ' are one key (and
  * event ids 'e1' and 'e1 ' one id). MariaDB 10.2+ has `utf8mb4_nopad_bin`; MySQL 8 has
@@ -135,7 +146,10 @@ export function tableStatements(table: TableDef, dialect: Dialect, keyCollation:
       // InnoDB caps one index key at 3072 bytes and utf8mb4 VARCHAR(n) takes 4n, so a key's
       // strings may total 768 characters (https://mariadb.com/kb/en/innodb-limitations/).
       // Nothing is shortened here: validation reports keys that do not fit.
-      if (table.key.length > 0) t.primary(table.key);
+      if (table.key.length > 0) {
+        if (ddlSyntaxOf(dialect).namesPrimaryKey && table.indexBase !== undefined) t.primary(table.key, { constraintName: primaryKeyName(table.indexBase) });
+        else t.primary(table.key);
+      }
       if (options !== undefined) {
         t.engine(options.engine);
         t.charset(options.charset);
@@ -170,19 +184,25 @@ function defineColumn(k: Knex, t: Knex.CreateTableBuilder, column: ColumnDef, ke
 
 /**
  * `ALTER TABLE … ADD` (or, `modify`, MySQL's `MODIFY`, which restates the whole column) of one
- * column, defined exactly as CREATE TABLE defines it.
+ * column, defined exactly as CREATE TABLE defines it. PostgreSQL has no MODIFY: knex writes one
+ * `ALTER TABLE t ALTER COLUMN c …` per property (type, NOT NULL, default); they are joined into
+ * one statement of several subcommands, so a column never stands half-altered
+ * (https://www.postgresql.org/docs/15/sql-altertable.html).
  */
 export function alterColumnSql(table: TableDef, column: ColumnDef, dialect: Dialect, how: 'add' | 'modify', keyCollation: string = KEY_COLLATION): string {
   const k = builder(dialect);
   const compiled = k.schema
     .alterTable(table.name, (t) => {
       const c = defineColumn(k, t, column, keyedColumns(table), dialect, keyCollation);
-      if (how === 'modify') c.alter({ alterNullable: false, alterType: false });
+      if (how === 'modify') c.alter();
     })
     .toSQL();
   const first = compiled[0];
-  if (compiled.length !== 1 || first === undefined) throw new Error(`knex compiled ${compiled.length} statements to ${how} ${table.name}.${column.name}, expected 1`);
-  return first.sql;
+  if (first === undefined) throw new Error(`knex compiled no statement to ${how} ${table.name}.${column.name}`);
+  const prefix = /^alter table \S+ /.exec(first.sql)?.[0];
+  if (compiled.length === 1) return first.sql;
+  if (prefix === undefined || !compiled.every((c) => c.sql.startsWith(prefix))) throw new Error(`knex compiled ${compiled.length} statements to ${how} ${table.name}.${column.name}, not one table's`);
+  return prefix + compiled.map((c) => c.sql.slice(prefix.length)).join(', ');
 }
 
 /** IF NOT EXISTS on CREATE INDEX is MariaDB (10.1.4+), Postgres and SQLite syntax; MySQL 8 lacks it. */

@@ -38,6 +38,19 @@ export interface DdlSyntax {
   readonly keyType?: (type: string) => string;
   /** What the script's header says after the database's name: the servers it is written for. */
   readonly scriptTarget: string;
+  /**
+   * The primary key is a named constraint whose name is unique in the schema and stays with the
+   * table through a rename (PostgreSQL's `<table>_pkey`): a rebuild's shadow table then names its
+   * key after its generation (TableDef.indexBase), or a second rebuild's `<t>__next_pkey` would
+   * clash with the first one's, now live. MariaDB's key is always PRIMARY; SQLite's has no name.
+   */
+  readonly namesPrimaryKey: boolean;
+  /**
+   * DDL is transactional (PostgreSQL, SQLite): a swap renames its tables in the transaction that
+   * hands the positions over, so both happen or neither. MariaDB's RENAME TABLE commits on its
+   * own (https://mariadb.com/kb/en/sql-statements-that-cause-an-implicit-commit/).
+   */
+  readonly transactionalDdl: boolean;
 }
 
 /**
@@ -92,6 +105,11 @@ export interface Dialect {
   readonly upsert: (insert: string, key: readonly string[], assignments: readonly string[]) => string;
   /** In an upsert's assignments, the value the INSERT carried for `column`. */
   readonly excluded: (column: string) => string;
+  /**
+   * In an upsert's assignments, the value `column` of `table`'s stored row has. PostgreSQL
+   * rejects the bare name as ambiguous beside EXCLUDED (42702), so it names the table.
+   */
+  readonly stored: (table: string, column: string) => string;
   /** The larger of two values (SQL expressions): positions only move forward. */
   readonly greatest: (a: string, b: string) => string;
   /**
@@ -99,6 +117,13 @@ export interface Dialect {
    * from reading the same rows; where transactions take turns anyway, the SELECT unchanged.
    */
   readonly lockingRead: (select: string) => string;
+  /**
+   * A SELECT that locks `count` names (its `?`s) until the transaction ends, where a locking read
+   * cannot stand in for it: PostgreSQL's FOR UPDATE locks only rows that exist, so two transactions
+   * checking the same absent key both find nothing (MariaDB's also takes gap locks; SQLite's
+   * transactions take turns: undefined there). The caller passes the names sorted.
+   */
+  readonly lockNames: (count: number) => string | undefined;
   /** DELETE FROM `table` WHERE `where`, at most `limit` rows (a bounded batch of a prune). */
   readonly deleteLimited: (table: string, where: string, limit: number) => string;
   /**

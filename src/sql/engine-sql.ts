@@ -98,7 +98,7 @@ export function engineSql(dialect: SqlDialect) {
       const params: SqlValue[] = rows.flatMap((r) => [r.group, r.topic, r.partition, r.nextOffset, r.at]);
       const head = `INSERT INTO ${q('sc_consumer_positions')} (${cols.map(q).join(',')}) VALUES ${tuples(rows.length, cols.length)}`;
       const sql = d.upsert(head, ['consumer_group', 'topic', 'partition'], [
-        `${q('next_offset')} = ${d.greatest(q('next_offset'), d.excluded('next_offset'))}`,
+        `${q('next_offset')} = ${d.greatest(d.stored('sc_consumer_positions', 'next_offset'), d.excluded('next_offset'))}`,
         `${q('updated_at')} = ${d.excluded('updated_at')}`,
       ]);
       return { sql, params };

@@ -55,7 +55,7 @@ const CASES: Record<string, TableDef> = {
 };
 
 describe('migrations: golden output per kind of change', () => {
-  for (const dialect of ['mysql', 'sqlite'] as const) {
+  for (const dialect of ['mysql', 'sqlite', 'postgres'] as const) {
     for (const [name, spec] of Object.entries(CASES)) {
       it(`${name} (${dialect})`, async () => {
         const out = formatMigrations(planMigrations([spec], new Map([[BASE.name, liveOf(BASE, dialect)]]), dialect), dialect, () => 'widget-board');
@@ -65,7 +65,7 @@ describe('migrations: golden output per kind of change', () => {
   }
 
   it('a database built from the spec needs nothing; a missing table is created', () => {
-    for (const dialect of ['mysql', 'sqlite'] as const) {
+    for (const dialect of ['mysql', 'sqlite', 'postgres'] as const) {
       expect(planMigrations([BASE], new Map([[BASE.name, liveOf(BASE, dialect)]]), dialect)).toEqual([]);
       const [create] = planMigrations([BASE], new Map(), dialect);
       expect(create?.kind).toBe('create table');

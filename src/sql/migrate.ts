@@ -113,7 +113,8 @@ function columnChanges(table: TableDef, live: LiveTable, dialect: MigrationDiale
 /** Whether `to` holds every value of `from` (lower-case SQL types as ddl.ts prints them). */
 export function typeChange(from: string, to: string, indexed: boolean): ChangeKind {
   const varchar = (t: string) => /^varchar\((\d+)\)$/.exec(t);
-  const dec = (t: string) => /^decimal\((\d+),(\d+)\)$/.exec(t);
+  // decimal on MariaDB and SQLite, numeric on PostgreSQL: the same exact type.
+  const dec = (t: string) => /^(?:decimal|numeric)\((\d+),(\d+)\)$/.exec(t);
   const [vf, vt] = [varchar(from), varchar(to)];
   if (vf && vt) return Number(vt[1]) >= Number(vf[1]) ? 'widen' : 'narrow';
   const [df, dt] = [dec(from), dec(to)];
@@ -121,8 +122,10 @@ export function typeChange(from: string, to: string, indexed: boolean): ChangeKi
     const [pf, sf, pt, st] = [Number(df[1]), Number(df[2]), Number(dt[1]), Number(dt[2])];
     return st >= sf && pt - st >= pf - sf ? 'widen' : 'narrow';
   }
-  if (from === 'int' && to === 'bigint') return 'widen';
-  if (from === 'bigint' && to === 'int') return 'narrow';
+  // int on MariaDB and SQLite, integer on PostgreSQL.
+  const int = (t: string) => t === 'int' || t === 'integer';
+  if (int(from) && to === 'bigint') return 'widen';
+  if (from === 'bigint' && int(to)) return 'narrow';
   // A string of any length fits MEDIUMTEXT, which cannot be indexed without a prefix.
   if (vf && to === 'mediumtext' && !indexed) return 'widen';
   if (vt && from === 'mediumtext') return 'narrow';

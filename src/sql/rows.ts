@@ -2,6 +2,7 @@
  * Row changes: what one event does to one row, with every value evaluated and coerced to its
  * column's SQL form. The folder groups rows of the same shape into multi-row statements.
  */
+import type { ColumnDef } from '../compile/plan.js';
 import type { SqlValue } from './coerce.js';
 import type { Numeric } from './numeric.js';
 
@@ -16,6 +17,12 @@ export interface InsertRow {
   /** Columns updated when the key exists; empty means ignore. */
   update: string[];
   guard?: string;
+  /**
+   * The columns' definitions, one for each of `columns` (one array shared by every row of an
+   * operation): a dialect that binds each column's values as one typed array casts by them
+   * (PostgreSQL's INSERT … SELECT FROM unnest, postgres/changes.ts).
+   */
+  defs?: readonly ColumnDef[];
 }
 
 export type SetPart =

@@ -14,7 +14,7 @@ export interface FixtureCase {
   name: string;
   file: string;
   line: number;
-  /** One `{"topic","key","value"|"value_raw"}` JSON text a message. */
+  /** One `{"topic","key"|"key_b64","value"|"value_raw"|"value_b64","headers"}` JSON text a message. */
   messages: string[];
   expect: Record<string, TableExpectation>;
   deadLetters?: number;
@@ -28,7 +28,7 @@ export interface FixtureCase {
 
 interface RawCase {
   name: string;
-  given: Array<{ topic?: string; key?: string | null; value?: unknown; value_raw?: string; file?: string; flush?: true }>;
+  given: Array<{ topic?: string; key?: string | null; key_b64?: string; value?: unknown; value_raw?: string; value_b64?: string; headers?: Record<string, unknown>; file?: string; flush?: true }>;
   sent?: Record<string, Array<Record<string, unknown>>>;
   expect?: Record<string, TableExpectation>;
   dead_letters?: number;

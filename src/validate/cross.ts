@@ -33,6 +33,9 @@ export function checkAcross(all: CheckedProjection[], out: Diagnostic[]): void {
     if (firstOfGroup === undefined) envelopes.set(p.spec.group, p);
     else if (JSON.stringify(envelopeOf(firstOfGroup.spec)) !== JSON.stringify(envelopeOf(p.spec))) {
       out.push(diagnosticAt(p.doc, p.spec.envelope ? ['envelope'] : ['group'], 'E_GROUP_CONFLICT', `projections of group ${p.spec.group} must read the envelope the same way (event ids are de-duplicated per group); ${firstOfGroup.spec.projection} (${where(firstOfGroup.doc, ['projection'])}) reads it differently`, 'key'));
+    } else if ((firstOfGroup.spec.formats?.key ?? 'string') !== (p.spec.formats?.key ?? 'string')) {
+      // The group's messages are decoded once, for all its projections (runtime/apply/routes.ts).
+      out.push(diagnosticAt(p.doc, p.spec.formats ? ['formats'] : ['group'], 'E_GROUP_CONFLICT', `projections of group ${p.spec.group} must read the key in one format (its messages are decoded once); ${firstOfGroup.spec.projection} (${where(firstOfGroup.doc, ['projection'])}) reads it as ${firstOfGroup.spec.formats?.key ?? 'string'}`, 'key'));
     }
     const first = names.get(p.spec.projection);
     if (first) {

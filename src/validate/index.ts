@@ -15,6 +15,7 @@ import { checkTable } from './tables.js';
 import { originalIndex } from './prune.js';
 import { checkPathText, checkPlainName, setPathNames } from './values.js';
 import { checkRoutes, operationsOf } from './routes.js';
+import { checkTombstone } from './tombstone.js';
 import { diagnosticAt } from '../spec/locate.js';
 import { resolveEnvRefs } from './env.js';
 import { checkAppend, checkOutputs } from './outputs.js';
@@ -64,11 +65,13 @@ export function validateLoaded(loaded: LoadedSpecs, env: Env = process.env): Val
 }
 
 function checkProjection(doc: SpecDocument, spec: ProjectionSpec, out: Diagnostic[]): TableDef[] {
-  setPathNames(doc, { ...DEFAULT_ENVELOPE, ...spec.envelope }, [spec.on, spec.default]);
+  setPathNames(doc, { ...DEFAULT_ENVELOPE, ...spec.envelope }, [spec.on, spec.default, spec.tombstone]);
   // The schema only asks for a leading $; the envelope is read from every message, so its paths are checked like any other.
   for (const [field, path] of Object.entries(spec.envelope ?? {})) {
     if (field === 'id' && path === NO_ID) continue;
-    checkPathText({ spec: doc, inLoop: false, keepAllowed: false, replaceAllowed: false }, ['envelope', field], path, out, 'path');
+    // The event's type, id and entity may also come from the key or a header (e.g. CloudEvents' binary mode: ce_type, ce_id).
+    const fromRecord = ENVELOPE_FROM_RECORD.has(field) && (path === '$key' || path.startsWith('$key.') || path.startsWith('$key[') || path.startsWith('$headers.'));
+    checkPathText({ spec: doc, inLoop: false, keepAllowed: false, replaceAllowed: false }, ['envelope', field], path, out, fromRecord ? 'value' : 'path');
   }
   // A dead letter goes to `<topic>.dlq`, and Kafka topic names have at most 249 characters.
   spec.topics.forEach((topic, i) => {
@@ -87,9 +90,11 @@ function checkProjection(doc: SpecDocument, spec: ProjectionSpec, out: Diagnosti
     else out.push(diagnosticAt(doc, [...path, 'append'], 'E_OPERATION_KIND', 'append is not available in a default route yet: append under on, by event type'));
   }
   checkGuards(doc, spec, tables, out);
+  checkTombstone(doc, spec, out);
   return [...tables.values()];
 }
 
+const ENVELOPE_FROM_RECORD = new Set(['type', 'id', 'entity']);
 const DLQ_SUFFIX = '.dlq';
 const MAX_TOPIC = 249;
 

@@ -15,6 +15,7 @@ export function operationsOf(spec: ProjectionSpec): Array<{ path: Segment[]; op:
   return [
     ...Object.entries(spec.on ?? {}).flatMap(([eventType, ops]) => ops.map((op, i) => ({ path: ['on', eventType, originalIndex(ops, i)], op, eventType }))),
     ...(spec.default ?? []).map((op, i, ops) => ({ path: ['default', originalIndex(ops, i)], op, eventType: null })),
+    ...(spec.tombstone ?? []).map((op, i, ops) => ({ path: ['tombstone', originalIndex(ops, i)], op, eventType: null })),
   ];
 }
 
@@ -33,7 +34,9 @@ export function checkRoutes(doc: SpecDocument, spec: ProjectionSpec, out: Diagno
   const noIds = spec.envelope?.id === NO_ID;
   for (const { path, op, eventType } of operationsOf(spec)) {
     if (!('log' in op)) continue;
-    if (eventType === null) {
+    if (path[0] === 'tombstone') {
+      out.push(diagnosticAt(doc, [...path, 'log'], 'E_LOG_WITHOUT_ID', 'a tombstone has no event id or type, which a log table records: insert into a table keyed by $key, or by $source.topic, $source.partition and $source.offset'));
+    } else if (eventType === null) {
       out.push(diagnosticAt(doc, [...path, 'log'], 'E_LOG_WITHOUT_ID', 'a default route takes messages that may have no event type or id, and a log table records both: insert into a table keyed by $source.topic, $source.partition and $source.offset instead'));
     } else if (noIds) {
       out.push(diagnosticAt(doc, [...path, 'log'], 'E_LOG_WITHOUT_ID', 'the envelope says id: none, and a log table records each event\'s id: insert into a table keyed by $source.topic, $source.partition and $source.offset instead'));

@@ -196,7 +196,10 @@ function keyName(path: Segment[]): string {
 
 function identifierProblem(name: string, keyword: string): string {
   return keyword === 'maxLength'
-    ? `"${name}" is ${name.length} characters long: a SQL identifier has at most 64`
+    // PostgreSQL cuts a longer name to 63 bytes without an error (NAMEDATALEN - 1:
+    // https://www.postgresql.org/docs/15/sql-syntax-lexical.html#SQL-SYNTAX-IDENTIFIERS), so two
+    // names could become one there: refused for every database alike (the pattern is ASCII: bytes = characters).
+    ? `"${name}" is ${name.length} characters long: a SQL identifier has at most 63 (PostgreSQL's limit, the same on every database)`
     : `"${name}" is not a SQL identifier: expected lower-case letters, digits and _ ([a-z_][a-z0-9_]*)`;
 }
 

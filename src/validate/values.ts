@@ -30,11 +30,12 @@ export function checkPathText(ctx: ValueContext, path: Segment[], text: string, 
   if ('invalid' in ref) {
     const meant = meantPath(text.slice(1), ctx.inLoop, namesOf(ctx.spec));
     const hint = meant === undefined ? '' : ` (did you mean "${meant}"?)`;
-    out.push(diagnosticAt(ctx.spec, path, 'E_VALUE_SYNTAX', `"${text}" is not a path${hint}: expected $.field, $item, $item.field or $index (write { const: "${text}" } for a literal that starts with $; the message itself is $raw, ${META_NAMES.map((n) => `$${n}`).join(', ')})`));
+    out.push(diagnosticAt(ctx.spec, path, 'E_VALUE_SYNTAX', `"${text}" is not a path${hint}: expected $.field, $item, $item.field, $index, $key, $key.field or $headers.<name> (write { const: "${text}" } for a literal that starts with $; the message itself is $raw, ${META_NAMES.map((n) => `$${n}`).join(', ')})`));
     return;
   }
-  if ('meta' in ref) {
+  if ('meta' in ref || 'key' in ref || 'header' in ref) {
     if (where === 'path') out.push(diagnosticAt(ctx.spec, path, 'E_VALUE_SYNTAX', `"${text}" is the message's metadata, not a path: expected $.field or $item.field here`));
+    else if ('key' in ref) checkKeyPath(ctx, path, text, ref.key, out);
     return;
   }
   if (('index' in ref || ref.root === 'item') && !ctx.inLoop) {
@@ -45,6 +46,24 @@ export function checkPathText(ctx: ValueContext, path: Segment[], text: string, 
     const problem = checkPath(ref.path);
     if (problem !== null) out.push(diagnosticAt(ctx.spec, path, 'E_JSONPATH', `invalid JSONPath "${text}": ${problem}`));
   }
+}
+
+/** `$key.<path>` is a JSONPath into the key, which only a structured key format has. */
+function checkKeyPath(ctx: ValueContext, path: Segment[], text: string, keyPath: string, out: Diagnostic[]): void {
+  if (keyPath === '$') return;
+  const problem = checkPath(keyPath);
+  if (problem !== null) {
+    out.push(diagnosticAt(ctx.spec, path, 'E_JSONPATH', `invalid JSONPath "${text}": ${problem}`));
+    return;
+  }
+  const format = keyFormatOf(ctx.spec);
+  if (format === 'string') out.push(diagnosticAt(ctx.spec, path, 'E_KEY_FORMAT', `"${text}" reads a field of the key, but this projection's key format is string (text, no fields): set formats: { key: json }, or read the whole key as $key`));
+}
+
+function keyFormatOf(doc: SpecDocument): string {
+  const spec = doc.value as { formats?: { key?: unknown } } | null;
+  const key = spec?.formats?.key;
+  return typeof key === 'string' ? key : 'string';
 }
 
 export function checkValue(ctx: ValueContext, path: Segment[], v: ValueSpec, out: Diagnostic[]): void {

@@ -199,7 +199,8 @@ function exactDouble(t: string): boolean {
 
 function stringCell(lit: string, length: number): Cell {
   const v = lit.startsWith('"') ? (JSON.parse(lit) as string) : exactDouble(lit) ? String(Number(lit)) : lit;
-  return LONE.test(v) || [...v].length > length ? DEAD : v;
+  // A NUL has no place in PostgreSQL's text, so it is refused on every database (sql/coerce.ts).
+  return LONE.test(v) || v.includes('\u0000') || [...v].length > length ? DEAD : v;
 }
 
 /** A JSON document with each number as its value's key and keys sorted: two texts of one document, one text. */
@@ -217,7 +218,7 @@ class Num { constructor(readonly key: string) {} }
 function jsonCell(lit: string): Cell {
   if (lit === 'null') return null;
   const strings = [...lit.matchAll(/"(?:[^"\\]|\\.)*"/gu)].map((m) => JSON.parse(m[0]) as string);
-  return strings.some((x) => LONE.test(x)) ? DEAD : canonicalJson(lit);
+  return strings.some((x) => LONE.test(x) || x.includes('\u0000')) ? DEAD : canonicalJson(lit);
 }
 
 export function expected(d: Draft, i: number, shape: Shape): Expected {

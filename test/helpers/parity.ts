@@ -5,7 +5,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Plan } from '../../src/compile/plan.js';
+import type { ColumnDef, Plan } from '../../src/compile/plan.js';
+import { formatScaled, scaledDecimal } from '../../src/sql/numeric.js';
+import { canonicalJson } from './model.js';
 import { applyDdl } from '../../src/sql/apply.js';
 import { ENGINE_TABLES } from '../../src/sql/engine-tables.js';
 import { silentLogger } from '../../src/runtime/ops/log.js';
@@ -122,4 +124,32 @@ export function sqliteRunner(plan: Plan, topic: string) {
       for (const f of files.splice(0)) f.remove();
     },
   };
+}
+
+/** One cell in a form every database agrees on when they hold the same value (JSON canonically: jsonb reorders keys). */
+function canonical(col: ColumnDef | undefined, v: Cell): string | null {
+  if (v === null) return null;
+  if (col?.type === 'decimal') {
+    const scaled = scaledDecimal(typeof v === 'bigint' ? v.toString() : String(v), col.scale ?? 2);
+    return scaled === undefined ? `?${String(v)}` : formatScaled(scaled, col.scale ?? 2);
+  }
+  if (col?.type === 'json') return canonicalJson(JSON.parse(String(v)));
+  return typeof v === 'bigint' ? v.toString() : String(v);
+}
+
+export async function tableOf(url: string, plan: Plan, name: string): Promise<string[]> {
+  const table = plan.tables.find((t) => t.name === name);
+  if (table === undefined) throw new Error(`no table ${name}`);
+  const rows = await readRows(url, name, table.key);
+  return rows
+    .map((r) => JSON.stringify(table.columns.map((c) => [c.name, canonical(c, r[c.name] ?? null)])))
+    .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+}
+
+export async function engineState(url: string, group: string): Promise<{ ids: string[]; dead: string[] }> {
+  const ids = (await readRows(url, 'sc_processed_events', ['consumer_group', 'event_id']))
+    .filter((r) => r.consumer_group === group).map((r) => String(r.event_id)).sort();
+  const dead = (await readRows(url, 'sc_dead_letters', ['dlq_id']))
+    .filter((r) => r.consumer_group === group).map((r) => String(r.offset)).sort((a, b) => Number(a) - Number(b));
+  return { ids, dead };
 }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import mysql from 'mysql2/promise';
+import { queryDb } from './services.js';
 import { parseDatabaseUrl } from '../../src/sql/connection.js';
 
 export interface CardsSpec {
@@ -91,6 +92,8 @@ export async function tableRows(url: string, table: string): Promise<Array<Recor
     } finally {
       db.close();
     }
+  } else if (t.kind === 'postgres') {
+    rows = await queryDb(url, `SELECT * FROM "${table}" ORDER BY 1`);
   } else {
     const c = await mysql.createConnection({ uri: url });
     try {
@@ -112,6 +115,9 @@ export async function tableNames(url: string): Promise<string[]> {
     } finally {
       db.close();
     }
+  }
+  if (t.kind === 'postgres') {
+    return (await queryDb(url, 'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY 1')).map((r) => String(r.name));
   }
   const c = await mysql.createConnection({ uri: url });
   try {

@@ -7,10 +7,10 @@
 import { afterAll } from 'vitest';
 import { createTopics, deleteTopics } from './kafka.js';
 import type { Child } from './runner.js';
-import { freshDatabase } from './services.js';
+import { freshDatabase, type FreshDb, type ServerDatabase } from './services.js';
 import { flowNames, writeSpec, type WrittenSpec } from './spec.js';
 
-export type Db = Awaited<ReturnType<typeof freshDatabase>>;
+export type Db = FreshDb;
 
 export interface Flow {
   spec: WrittenSpec;
@@ -43,11 +43,12 @@ export function testResources() {
     /**
      * A flow of its own for one test: spec, fresh database `sc_it_<test>`, and its two source topics
      * with `partitions` partitions, all removed afterwards. With `false` no topic is created (the
-     * test creates them later, or needs them missing).
+     * test creates them later, or needs them missing). The database is on `server` (MariaDB unless
+     * told: serverDatabases() in services.ts).
      */
-    async flow(test: string, partitions: number | false = 3): Promise<Flow> {
+    async flow(test: string, partitions: number | false = 3, server?: ServerDatabase): Promise<Flow> {
       const spec = writeSpec(flowNames(test));
-      const db = await freshDatabase(`sc_it_${test}`);
+      const db = server ? await server.fresh(`sc_it_${test}`) : await freshDatabase(`sc_it_${test}`);
       cleanups.push(() => spec.remove(), () => db.drop(), () => deleteTopics(spec.allTopics));
       const topics = [spec.things, spec.marks];
       if (partitions !== false) await createTopics(topics, partitions);

@@ -239,7 +239,7 @@ export function generateStream(o: StreamOptions): StreamMessage[] {
       case 'json-string': return raw(Buffer.from('"thing.renamed"'));
       case 'no-event-type': { const { event_type: _t, ...rest } = envelope('thing.renamed', key, 99, { name: 'no type' }); return raw(jsonOf(rest)); }
       case 'no-event-id': { const { event_id: _i, ...rest } = envelope('thing.renamed', key, 99, { name: 'no id' }); return raw(jsonOf(rest)); }
-      case 'empty-value': return raw(null);
+      case 'empty-value': return raw(Buffer.alloc(0)); // no bytes; a null value is a tombstone (issue 22), skipped and counted
       case 'too-long-insert': {
         // thing_id of its own: the refused created event leaves no row, and nothing follows it.
         const e = envelope('thing.created', `long${n}`, 1, { name: 'N'.repeat(200), status: 'new', owner_id: 'o1', tags: [{ label: 'a', weight: 1 }], profile: {}, created_at: new Date(BASE_MS).toISOString() });

@@ -7,25 +7,26 @@
  *
  * A restarted member waits for the killed member's Kafka session (10 s in these tests) to expire
  * before the group rebalances, so each kill after the group was joined costs up to 10 s.
+ * Runs on every server database (serverDatabases()): MariaDB and PostgreSQL.
  */
 import { describe, expect, it } from 'vitest';
 import { expectedTables } from '../helpers/model.js';
 import { committedOffsets, dbPositions, endOffsets, produce, progress, waitDrained } from '../helpers/kafka.js';
 import { killChild, spawnRun, startInProcess, stopChild, type Child } from '../helpers/runner.js';
 import { testResources, type Db } from '../helpers/scenario.js';
-import { freshDatabase, skipWithout } from '../helpers/services.js';
+import { eachServer } from '../helpers/services.js';
 import { flowNames, writeSpec, type WrittenSpec } from '../helpers/spec.js';
 import { generateStream, summarize, type StreamMessage } from '../helpers/stream.js';
 import { diffTables, readTables, rowCounts } from '../helpers/tables.js';
 import { sleep, waitFor } from '../helpers/wait.js';
 
-const skip = skipWithout('DATABASE_URL', 'KAFKA_BROKERS');
+const { skip, servers } = eachServer('KAFKA_BROKERS');
 
-describe.skipIf(skip)('kill -9 of sc-project run', () => {
+describe.skipIf(skip).each(servers)('kill -9 of sc-project run on $name', (server) => {
   const { onCleanup, track, flow } = testResources();
 
   async function setUp(test: string, stream: (spec: WrittenSpec) => StreamMessage[]): Promise<{ spec: WrittenSpec; db: Db; messages: StreamMessage[] }> {
-    const { spec, db } = await flow(test);
+    const { spec, db } = await flow(test, 3, server);
     const messages = stream(spec);
     await produce(messages);
     return { spec, db, messages };
@@ -81,7 +82,7 @@ describe.skipIf(skip)('kill -9 of sc-project run', () => {
 
     // The same stream from the start, once, with no crash: the same tables.
     const cleanSpec = writeSpec({ ...flowNames('clean'), things: spec.things, marks: spec.marks });
-    const cleanDb = await freshDatabase('sc_it_clean');
+    const cleanDb = await server.fresh('sc_it_clean');
     onCleanup(() => cleanSpec.remove(), () => cleanDb.drop());
     const clean = await startInProcess({ config: cleanSpec.dir, databaseUrl: cleanDb.url });
     await waitDrained(cleanDb.url, cleanSpec.group, topics, 120_000);
@@ -120,7 +121,7 @@ describe.skipIf(skip)('kill -9 of sc-project run', () => {
   });
 
   it('run exits with code 1 at once when a source topic is missing (nothing left open)', async () => {
-    const { spec, db } = await flow('missing', false);
+    const { spec, db } = await flow('missing', false, server);
     const c = track(spawnRun({ config: spec.dir, databaseUrl: db.url }));
     const exit = await Promise.race([c.exited, sleep(30_000).then(() => 'still running after 30 s')]);
     expect(exit, c.tail()).toEqual({ code: 1, signal: null });

@@ -1,8 +1,8 @@
 /**
  * Default routes end to end (issue 9 point 3, analytics-sync CONTRACT Part B): the contract's
- * `notifications` examples through real Kafka into MariaDB with the shipped
- * notifications-router; and exactly-once without event ids under kill -9, where only the stored
- * positions (committed with the effects) keep a message from being applied twice.
+ * `notifications` examples through real Kafka into each server database (MariaDB, PostgreSQL)
+ * with the shipped notifications-router; and exactly-once without event ids under kill -9, where
+ * only the stored positions (committed with the effects) keep a message from being applied twice.
  */
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,15 +10,16 @@ import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/compile/plan.js';
+import { parseDatabaseUrl } from '../../src/sql/connection.js';
 import { validatePaths } from '../../src/validate/index.js';
 import { isolatedSpecs, readNdjsonFile } from '../helpers/e2e.js';
 import { committedOffsets, createTopics, dbPositions, deleteTopics, endOffsets, progress, readTopics, testKafka, waitDrained } from '../helpers/kafka.js';
 import { killChild, spawnRun, startInProcess, stopChild } from '../helpers/runner.js';
 import { testResources } from '../helpers/scenario.js';
-import { freshDatabase, skipWithout, uniqueName } from '../helpers/services.js';
+import { eachServer, queryDb, uniqueName } from '../helpers/services.js';
 import { sleep, waitFor } from '../helpers/wait.js';
 
-const skip = skipWithout('DATABASE_URL', 'KAFKA_BROKERS');
+const { skip, servers } = eachServer('KAFKA_BROKERS');
 
 interface Out { topic: string; key: string | null; value: Buffer }
 
@@ -36,7 +37,9 @@ async function send(messages: Out[]): Promise<void> {
   }
 }
 
+/** Rows with datetimes as text on both servers (queryDb reads PostgreSQL's so). */
 async function query(url: string, sql: string): Promise<Array<Record<string, unknown>>> {
+  if (parseDatabaseUrl(url).kind === 'postgres') return queryDb(url, sql);
   const c = await mysql.createConnection({ uri: url, dateStrings: true });
   try {
     return (await c.query(sql))[0] as Array<Record<string, unknown>>;
@@ -45,7 +48,7 @@ async function query(url: string, sql: string): Promise<Array<Record<string, unk
   }
 }
 
-describe.skipIf(skip)('default routes through Kafka and MariaDB', () => {
+describe.skipIf(skip).each(servers)('default routes through Kafka and $name', (server) => {
   const { onCleanup, track } = testResources();
 
   it('routes the contract examples: code handlers, the default route once per message, non-JSON to the DLQ', async () => {
@@ -56,7 +59,7 @@ describe.skipIf(skip)('default routes through Kafka and MariaDB', () => {
     const plan = validatePaths([specs]).plan as Plan;
     const topic = `${prefix}notifications`;
     const group = plan.groups[0]?.group as string;
-    const db = await freshDatabase('sc_it_dr');
+    const db = await server.fresh('sc_it_dr');
     onCleanup(() => rmSync(only, { recursive: true, force: true }), () => rmSync(specs, { recursive: true, force: true }), () => db.drop(), () => deleteTopics([topic, `${topic}.dlq`]));
     await createTopics([topic], 3);
 
@@ -79,7 +82,7 @@ describe.skipIf(skip)('default routes through Kafka and MariaDB', () => {
     ]);
 
     // Every message no code handler takes, at its own Kafka coordinates, once.
-    const unrouted = await query(db.url, 'SELECT source_topic, source_partition, source_offset, code, CAST(raw AS CHAR) AS raw, received_at FROM unrouted_messages');
+    const unrouted = await query(db.url, `SELECT source_topic, source_partition, source_offset, code, CAST(raw AS ${server.kind === 'postgres' ? 'TEXT' : 'CHAR'}) AS raw, received_at FROM unrouted_messages`);
     const expected = sent.filter((m) => {
       const text = m.value?.toString('utf8') ?? '';
       return !text.includes('"USER_CREATED"') && !text.includes('"USER_DELETED"');
@@ -117,7 +120,7 @@ describe.skipIf(skip)('default routes through Kafka and MariaDB', () => {
       { user_id: 123, deleted_at: '2026-10-27 10:05:00.000' },
       { user_id: 124, deleted_at: null },
     ]);
-    expect(await query(db.url, 'SELECT COUNT(*) AS n, COUNT(DISTINCT source_partition, source_offset) AS d FROM unrouted_messages')).toEqual([{ n: 12, d: 12 }]);
+    expect(await query(db.url, "SELECT COUNT(*) AS n, COUNT(DISTINCT CONCAT(source_partition, '/', source_offset)) AS d FROM unrouted_messages")).toEqual([{ n: 12, d: 12 }]);
     expect(await readTopics([`${topic}.dlq`])).toHaveLength(2);
   });
 
@@ -155,7 +158,7 @@ default:
     by: { n: 1 }
     create_missing: true
 `);
-    const db = await freshDatabase('sc_it_drcrash');
+    const db = await server.fresh('sc_it_drcrash');
     onCleanup(() => rmSync(dir, { recursive: true, force: true }), () => db.drop(), () => deleteTopics([topic, `${topic}.dlq`]));
     await createTopics([topic], 3);
 

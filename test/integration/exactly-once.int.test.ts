@@ -1,33 +1,32 @@
 /**
  * Exactly once, end to end: a stream with duplicates (the same event_id again, next to the
  * original and far from it), stale versions, orphans and Δ counters goes through Kafka into
- * MariaDB, and every table equals the in-memory model. Then the group is run again three ways and
+ * the database, and every table equals the in-memory model. Then the group is run again three ways and
  * nothing may change: (1) a second runtime on the same group finds nothing to read; (2) with the
  * Kafka offsets rewound, the database positions place every partition where it was; (3) with the positions deleted
- * as well, the processed event ids reject every event.
+ * as well, the processed event ids reject every event. On every server database (MariaDB, PostgreSQL).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedTables } from '../helpers/model.js';
 import { createTopics, deleteTopics, endOffsets, produce, rewindGroup, waitDrained, waitGroupMembers } from '../helpers/kafka.js';
 import { engineErrors, startInProcess, type LogLine } from '../helpers/runner.js';
-import { freshDatabase, skipWithout } from '../helpers/services.js';
+import { eachServer, queryDb, type FreshDb } from '../helpers/services.js';
 import { flowNames, writeSpec, type WrittenSpec } from '../helpers/spec.js';
 import { generateStream, summarize, type StreamMessage } from '../helpers/stream.js';
 import { diffTables, readTables } from '../helpers/tables.js';
 import { waitFor } from '../helpers/wait.js';
-import mysql from 'mysql2/promise';
 
-const skip = skipWithout('DATABASE_URL', 'KAFKA_BROKERS');
+const { skip, servers } = eachServer('KAFKA_BROKERS');
 
-describe.skipIf(skip)('exactly once through Kafka into MariaDB', () => {
+describe.skipIf(skip).each(servers)('exactly once through Kafka into $name', (server) => {
   let spec: WrittenSpec;
-  let db: Awaited<ReturnType<typeof freshDatabase>>;
+  let db: FreshDb;
   let stream: StreamMessage[];
   const counts = () => summarize(stream);
 
   beforeAll(async () => {
     spec = writeSpec(flowNames('eo'));
-    db = await freshDatabase('sc_it_eo');
+    db = await server.fresh('sc_it_eo');
     stream = generateStream({
       seed: 1, topics: spec, things: 900, maxLifecycle: 4, orphans: 20, marks: 1500, stubTargets: 20,
       duplicateRate: 0.03, staleRate: 0.05, unhandled: 25,
@@ -120,9 +119,7 @@ describe.skipIf(skip)('exactly once through Kafka into MariaDB', () => {
     // Run 4: offsets rewound and the positions forgotten; only the processed event ids stand
     // between the redelivered events and double effects (counters, log rows).
     await rewindGroup(spec.group);
-    const conn = await mysql.createConnection(db.url);
-    await conn.query('DELETE FROM sc_consumer_positions WHERE consumer_group = ?', [spec.group]);
-    await conn.end();
+    await queryDb(db.url, 'DELETE FROM sc_consumer_positions WHERE consumer_group = ?', [spec.group]);
     // Small transactions this time: the same guarantees must hold unit by unit.
     const fourth = await startInProcess({ config: spec.dir, databaseUrl: db.url, maxBatch: 97 });
     await waitDrained(db.url, spec.group, topics, 120_000);

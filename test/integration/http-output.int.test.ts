@@ -1,6 +1,6 @@
 /**
  * HTTP outputs end to end (issue 9 points 2 and 4A): the shipped analytics-sync spec through real
- * Kafka and MariaDB to a real HTTP server on 127.0.0.1 that injects 500, 503 with Retry-After,
+ * Kafka and each server database (MariaDB, PostgreSQL) to a real HTTP server on 127.0.0.1 that injects 500, 503 with Retry-After,
  * 429, dropped connections, answers slower than the timeout, and 400 for a poison batch. Every
  * record reaches its list exactly once across distinct eventIds; a repeated eventId always
  * carries the same body; the 400 batch's messages are in the DLQ; id duplicates, content
@@ -12,11 +12,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startAnalyticsApi, type AnalyticsApi } from '../helpers/analytics-api.js';
 import { createTopics, deleteTopics, produce, readTopics } from '../helpers/kafka.js';
 import { spawnRun, startInProcess, stopChild, type Child } from '../helpers/runner.js';
-import { freshDatabase, skipWithout, uniqueName } from '../helpers/services.js';
+import { eachServer, uniqueName } from '../helpers/services.js';
 import type { StreamMessage } from '../helpers/stream.js';
 import { waitFor } from '../helpers/wait.js';
 
-const skip = skipWithout('DATABASE_URL', 'KAFKA_BROKERS');
+const { skip, servers } = eachServer('KAFKA_BROKERS');
 const SPEC = 'projections/analytics-sync.yaml';
 
 interface Sent {
@@ -82,7 +82,7 @@ function checkDelivery(api: AnalyticsApi): { customers: string[]; products: stri
   return { customers, products };
 }
 
-describe.skipIf(skip)('HTTP output (analytics-sync) through Kafka to a real endpoint', () => {
+describe.skipIf(skip).each(servers)('HTTP output (analytics-sync) through Kafka and $name to a real endpoint', (server) => {
   const cleanups: Array<() => Promise<void>> = [];
   afterAll(async () => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
@@ -93,7 +93,7 @@ describe.skipIf(skip)('HTTP output (analytics-sync) through Kafka to a real endp
     const [customers, inventory] = [`${base}.customer_data`, `${base}.inventory_data`];
     await createTopics([customers, inventory]);
     cleanups.push(() => deleteTopics([customers, inventory, `${customers}.dlq`, `${inventory}.dlq`]));
-    const db = await freshDatabase('sc_http');
+    const db = await server.fresh('sc_http');
     cleanups.push(db.drop);
     const poison = 'POISON-RECORD-1';
     const api = await startAnalyticsApi({
@@ -155,7 +155,7 @@ describe.skipIf(skip)('HTTP output (analytics-sync) through Kafka to a real endp
     const [customers, inventory] = [`${base}.customer_data`, `${base}.inventory_data`];
     await createTopics([customers, inventory]);
     cleanups.push(() => deleteTopics([customers, inventory, `${customers}.dlq`, `${inventory}.dlq`]));
-    const db = await freshDatabase('sc_httpk');
+    const db = await server.fresh('sc_httpk');
     cleanups.push(db.drop);
     const api = await startAnalyticsApi();
     cleanups.push(api.close);

@@ -4,15 +4,15 @@
  * of events (inserts, upserts, updates, increments with and without create_missing, decrements,
  * deletes; edge values of every column type, duplicate and near-duplicate event ids, keys that
  * differ only in trailing spaces or case), runs it through the real processor on SQLite (the
- * embedded path) and on MariaDB, and compares the tables cell by cell, which events were
- * dead-lettered, and which ids were recorded. Seeded (SC_PARITY_SEED), bounded in time.
+ * embedded path) and on every server database (MariaDB, PostgreSQL: issue 20, three ways), and
+ * compares the tables cell by cell, which events were dead-lettered, and which ids were recorded.
+ * JSON compares canonically (PostgreSQL's jsonb reorders keys and spells numbers its own way).
+ * Seeded (SC_PARITY_SEED), bounded in time.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ColumnDef, Plan } from '../../src/compile/plan.js';
-import { formatScaled, scaledDecimal } from '../../src/sql/numeric.js';
-import { applyMessages, planOf, readRows, sqliteFile, type Cell } from '../helpers/parity.js';
-import { freshDatabase, skipWithout } from '../helpers/services.js';
+import { applyMessages, engineState, planOf, sqliteFile, tableOf } from '../helpers/parity.js';
+import { eachServer, type FreshDb } from '../helpers/services.js';
 import type { RawMessage } from '../../src/runtime/apply/message.js';
 
 const SEED = Number(process.env.SC_PARITY_SEED ?? 20261201);
@@ -231,38 +231,13 @@ function messagesOf(s: Shape, drafts: EventDraft[]): RawMessage[] {
   });
 }
 
-/** One cell in a form both databases agree on when they hold the same value. */
-function canonical(col: ColumnDef | undefined, v: Cell): string | null {
-  if (v === null) return null;
-  if (col?.type === 'decimal') {
-    const scaled = scaledDecimal(typeof v === 'bigint' ? v.toString() : String(v), col.scale ?? 2);
-    return scaled === undefined ? `?${String(v)}` : formatScaled(scaled, col.scale ?? 2);
-  }
-  return typeof v === 'bigint' ? v.toString() : String(v);
-}
+const { skip, servers } = eachServer();
 
-async function tableOf(url: string, plan: Plan, name: string): Promise<string[]> {
-  const table = plan.tables.find((t) => t.name === name);
-  if (table === undefined) throw new Error(`no table ${name}`);
-  const rows = await readRows(url, name, table.key);
-  return rows
-    .map((r) => JSON.stringify(table.columns.map((c) => [c.name, canonical(c, r[c.name] ?? null)])))
-    .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-}
-
-async function engineState(url: string, group: string): Promise<{ ids: string[]; dead: string[] }> {
-  const ids = (await readRows(url, 'sc_processed_events', ['consumer_group', 'event_id']))
-    .filter((r) => r.consumer_group === group).map((r) => String(r.event_id)).sort();
-  const dead = (await readRows(url, 'sc_dead_letters', ['dlq_id']))
-    .filter((r) => r.consumer_group === group).map((r) => String(r.offset)).sort((a, b) => Number(a) - Number(b));
-  return { ids, dead };
-}
-
-describe.skipIf(skipWithout('DATABASE_URL'))('issue 12: SQLite (embedded) and MariaDB give the same rows for the same events', () => {
-  let db: Awaited<ReturnType<typeof freshDatabase>>;
+describe.skipIf(skip)(`issue 12 and 20: SQLite (embedded), ${servers.map((x) => x.name).join(' and ')} give the same rows for the same events`, () => {
+  let dbs: FreshDb[] = [];
   const lite = sqliteFile();
-  beforeAll(async () => { db = await freshDatabase('sc_parity'); });
-  afterAll(async () => { await db?.drop(); lite.remove(); });
+  beforeAll(async () => { dbs = await Promise.all(servers.map((x) => x.fresh('sc_parity'))); });
+  afterAll(async () => { for (const db of dbs) await db.drop(); lite.remove(); });
 
   it(`compares every table cell by cell on at least ${MIN_EVENTS} generated events (seed ${SEED})`, async () => {
     let run = 0;
@@ -278,15 +253,19 @@ describe.skipIf(skipWithout('DATABASE_URL'))('issue 12: SQLite (embedded) and Ma
         const plan = planOf(specYaml(s));
         const messages = messagesOf(s, drafts);
         await applyMessages(lite.url, plan, messages, batch);
-        await applyMessages(db.url, plan, messages, batch);
-        const [ea, eb] = [await engineState(lite.url, `diff-${s.n}`), await engineState(db.url, `diff-${s.n}`)];
-        const onlyOne = [...ea.dead.filter((o) => !eb.dead.includes(o)), ...eb.dead.filter((o) => !ea.dead.includes(o))];
-        expect(ea.dead, `dead-lettered offsets; differing events: ${onlyOne.map((o) => messages[Number(o)]?.value?.toString()).join('\n')}`).toEqual(eb.dead);
-        expect(ea.ids, 'processed event ids').toEqual(eb.ids);
-        for (const t of plan.tables) {
-          const [a, b] = [await tableOf(lite.url, plan, t.name), await tableOf(db.url, plan, t.name)];
-          ctx.log(`${t.name}: sqlite ${a.length} rows, mariadb ${b.length} rows`);
-          expect(a, `${t.name} (batch ${batch})`).toEqual(b);
+        const ea = await engineState(lite.url, `diff-${s.n}`);
+        for (const [i, db] of dbs.entries()) {
+          const name = servers[i]?.name ?? '?';
+          await applyMessages(db.url, plan, messages, batch);
+          const eb = await engineState(db.url, `diff-${s.n}`);
+          const onlyOne = [...ea.dead.filter((o) => !eb.dead.includes(o)), ...eb.dead.filter((o) => !ea.dead.includes(o))];
+          expect(ea.dead, `dead-lettered offsets, SQLite vs ${name}; differing events: ${onlyOne.map((o) => messages[Number(o)]?.value?.toString()).join('\n')}`).toEqual(eb.dead);
+          expect(ea.ids, `processed event ids, SQLite vs ${name}`).toEqual(eb.ids);
+          for (const t of plan.tables) {
+            const [a, b] = [await tableOf(lite.url, plan, t.name), await tableOf(db.url, plan, t.name)];
+            ctx.log(`${t.name}: sqlite ${a.length} rows, ${name} ${b.length} rows`);
+            expect(a, `${t.name} (batch ${batch}), SQLite vs ${name}`).toEqual(b);
+          }
         }
         compared += messages.length;
         deadLettered += ea.dead.length;
@@ -297,6 +276,6 @@ describe.skipIf(skipWithout('DATABASE_URL'))('issue 12: SQLite (embedded) and Ma
     expect(compared).toBeGreaterThanOrEqual(MIN_EVENTS);
     expect(deadLettered).toBeGreaterThan(0);
     expect(deadLettered).toBeLessThan(compared);
-    console.log(`differential: ${compared} events compared over ${RUNS} runs, ${deadLettered} dead-lettered on both (seed ${SEED})`);
+    console.log(`differential: ${compared} events compared over ${RUNS} runs on SQLite, ${servers.map((x) => x.name).join(', ')}; ${deadLettered} dead-lettered on each (seed ${SEED})`);
   }, TIME_LIMIT_MS + 60_000);
 });

@@ -3,11 +3,11 @@
  * 2^53, with 16–25 significant digits, 1e-400, 1e400, 1E2, -0, 1.50, numbers deep in a json
  * document, numeric event ids beside the string JSON.parse would make of them, escapes, non-ASCII,
  * values and Kafka keys that are not UTF-8) go through `run --from` → SQLite, Kafka → SQLite and
- * Kafka → MariaDB. The three give the same rows cell by cell, the same dead letters with the same
- * reasons and the same recorded ids; and every row, and every increment from zero, is what the
- * README promises of the text as written (decimals rounded half away from zero to the scale,
- * integers exact, json numbers by their exact value, the key as text) or the event is a dead
- * letter: never a rounded value stored silently. Seeded (SC_NUMBERS_SEED; SC_NUMBERS_RUNS batches).
+ * Kafka → each server database (MariaDB, PostgreSQL). They give the same rows cell by cell, the
+ * same dead letters with the same reasons and the same recorded ids; and every row, and every
+ * increment from zero, is what the README promises of the text as written (decimals rounded half
+ * away from zero to the scale, integers exact, json numbers by their exact value, the key as
+ * text) or the event is a dead letter: never a rounded value stored silently. Seeded (SC_NUMBERS_SEED; SC_NUMBERS_RUNS batches).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +21,7 @@ import { createTopics, deleteTopics, endOffsets, readTopics, testKafka, waitDrai
 import { canonicalJson, draftsArb, eventBytes, expected, FIELDS, messageKey, ndjsonLine, type Draft, type Field, type Shape } from '../helpers/number-events.js';
 import { readRows, type Cell } from '../helpers/parity.js';
 import { startInProcess } from '../helpers/runner.js';
-import { freshDatabase, skipWithout, uniqueName } from '../helpers/services.js';
+import { eachServer, uniqueName } from '../helpers/services.js';
 import { waitFor } from '../helpers/wait.js';
 
 const SEED = Number(process.env.SC_NUMBERS_SEED ?? 20261207);
@@ -67,7 +67,7 @@ on:
 }
 
 // SQLite keeps decimals as REAL, exact to 15 significant digits (README, Known limits): d stays
-// within them, w goes past them (exact on MariaDB, within 15 digits on SQLite).
+// within them, w goes past them (exact on MariaDB and PostgreSQL, within 15 digits on SQLite).
 const shapeArb: fc.Arbitrary<Shape> = fc.tuple(fc.integer({ min: 1, max: 15 }), fc.integer({ min: 16, max: 30 })).chain(([precision, wide]) =>
   fc.record({
     precision: fc.constant(precision), scale: fc.integer({ min: 0, max: Math.min(6, precision) }),
@@ -126,7 +126,9 @@ function within15(stored: string | null | undefined, exact: string | null): bool
 
 const byOffset = (a: string, b: string): number => parseInt(a, 10) - parseInt(b, 10);
 
-describe.skipIf(skipWithout('KAFKA_BROKERS', 'DATABASE_URL'))('issue 18: numbers and bytes are the same through --from and Kafka, on SQLite and MariaDB', () => {
+const { skip, servers } = eachServer('KAFKA_BROKERS');
+
+describe.skipIf(skip)(`issue 18: numbers and bytes are the same through --from and Kafka, on SQLite, ${servers.map((x) => x.name).join(' and ')}`, () => {
   const dir = mkdtempSync(join(tmpdir(), 'sc-it-numbers-'));
   const topics: string[] = [];
   const drops: Array<() => Promise<void>> = [];
@@ -136,8 +138,8 @@ describe.skipIf(skipWithout('KAFKA_BROKERS', 'DATABASE_URL'))('issue 18: numbers
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** All three paths on one batch; the batch's outcome on each. */
-  async function runBatch(drafts: Draft[], s: Shape): Promise<{ file: Outcome; kafkaLite: Outcome; kafkaMaria: Outcome }> {
+  /** Every path on one batch; the batch's outcome on each. */
+  async function runBatch(drafts: Draft[], s: Shape): Promise<{ file: Outcome; kafkaLite: Outcome; onServers: Array<[string, Outcome]> }> {
     const base = uniqueName('it-num');
     const topic = `${base}.events`;
     topics.push(topic, `${topic}.dlq`);
@@ -152,7 +154,8 @@ describe.skipIf(skipWithout('KAFKA_BROKERS', 'DATABASE_URL'))('issue 18: numbers
       writeFileSync(join(d, 'spec.yaml'), spec(g, topic, s));
       return d;
     };
-    const [gFile, gLite, gMaria] = [`${base}-f`, `${base}-l`, `${base}-m`];
+    const [gFile, gLite] = [`${base}-f`, `${base}-l`];
+    const gServer = servers.map((x) => `${base}-${x.kind}`);
 
     const file = join(dir, `${base}.ndjson`);
     writeFileSync(file, Buffer.concat(drafts.map((d, i) => ndjsonLine(d, i, topic))));
@@ -165,11 +168,11 @@ describe.skipIf(skipWithout('KAFKA_BROKERS', 'DATABASE_URL'))('issue 18: numbers
     await producer.connect();
     await producer.send({ topic, messages: values.map((v) => ({ ...v, partition: 0 })) });
     await producer.disconnect();
-    const db = await freshDatabase('sc_numbers');
-    drops.push(db.drop);
+    const dbs = await Promise.all(servers.map((x) => x.fresh('sc_numbers')));
+    for (const db of dbs) drops.push(db.drop);
     const liteUrl = `sqlite:${join(dir, `${base}-kafka.db`)}`;
-    // Both Kafka engines at once, each its own group on the one topic.
-    await Promise.all([[specDir(gLite), liteUrl, gLite], [specDir(gMaria), db.url, gMaria]].map(async ([config, url, group]) => {
+    // The Kafka engines at once, each its own group on the one topic.
+    await Promise.all([[specDir(gLite), liteUrl, gLite], ...dbs.map((db, i) => [specDir(gServer[i] as string), db.url, gServer[i] as string])].map(async ([config, url, group]) => {
       const { rt } = await startInProcess({ config: config as string, databaseUrl: url as string });
       try { await waitDrained(url as string, group as string, [topic], 60_000); } finally { await rt.stop(); await rt.done; }
     }));
@@ -184,20 +187,25 @@ describe.skipIf(skipWithout('KAFKA_BROKERS', 'DATABASE_URL'))('issue 18: numbers
     return {
       file: await outcomeOf(fileUrl, gFile, s, fileLetters),
       kafkaLite: await outcomeOf(liteUrl, gLite, s, kafkaLetters(gLite)),
-      kafkaMaria: await outcomeOf(db.url, gMaria, s, kafkaLetters(gMaria)),
+      onServers: await Promise.all(dbs.map(async (db, i): Promise<[string, Outcome]> => [servers[i]?.name ?? '?', await outcomeOf(db.url, gServer[i] as string, s, kafkaLetters(gServer[i] as string))])),
     };
   }
 
-  it(`stores every number as written or dead-letters it, the same way on all three paths (seed ${SEED})`, async () => {
+  it(`stores every number as written or dead-letters it, the same way on every path (seed ${SEED})`, async () => {
     let events = 0;
     let dead = 0;
     const property = fc.asyncProperty(shapeArb, draftsArb(EVENTS.min, EVENTS.max), async (s, drafts) => {
       const text = (i: number): string => `event ${i}, line ${ndjsonLine(drafts[i] as Draft, i, 'topic').toString('latin1').trim()}`;
-      const { file, kafkaLite, kafkaMaria } = await runBatch(drafts, s);
-      // The three paths agree: rows cell by cell, dead letters (offset and reason), recorded ids;
-      // the wide decimal between MariaDB and SQLite only through the oracle below.
+      const { file, kafkaLite, onServers } = await runBatch(drafts, s);
+      // The paths agree: rows cell by cell, dead letters (offset and reason), recorded ids; the
+      // wide decimal between a server and SQLite only through the oracle below.
       expect(kafkaLite, `Kafka → SQLite against --from → SQLite (${JSON.stringify(s)}); differing:\n${differing(file, kafkaLite, text)}`).toEqual(file);
-      expect(narrow(kafkaMaria), `Kafka → MariaDB against --from → SQLite (${JSON.stringify(s)}); differing:\n${differing(narrow(file), narrow(kafkaMaria), text)}`).toEqual(narrow(file));
+      for (const [name, out] of onServers) {
+        // jsonb keeps a document in its own text (keys reordered, its spacing): PostgreSQL's json
+        // cells compare by value (rows.j, canonical); MariaDB's must hold the text as written.
+        const view = (o: Outcome): Outcome => (name === 'PostgreSQL' ? { ...narrow(o), jsonText: {} } : narrow(o));
+        expect(view(out), `Kafka → ${name} against --from → SQLite (${JSON.stringify(s)}); differing:\n${differing(narrow(file), narrow(out), text)}`).toEqual(view(file));
+      }
       // The oracle: each event's row is its text as written, or the event is a dead letter.
       // An increment's amount must be a number or numeric text: true, which a bigint column stores as
       // 1, is no amount (bind.ts refuses it, "cannot add true"), and the event is a dead letter.
@@ -212,18 +220,18 @@ describe.skipIf(skipWithout('KAFKA_BROKERS', 'DATABASE_URL'))('issue 18: numbers
         }
         expect(deadOffsets, `${what} is no dead letter (${file.letters.find((l) => parseInt(l, 10) === i) ?? ''})`).not.toContain(i);
         for (const f of FIELDS) {
-          const [lite, maria] = [file.rows[`k${i}`]?.[f], kafkaMaria.rows[`k${i}`]?.[f]];
+          const lite = file.rows[`k${i}`]?.[f];
           if (f === 'w') {
-            expect(maria, `${what}: column w as written on MariaDB`).toBe(w.row.w);
+            for (const [name, out] of onServers) expect(out.rows[`k${i}`]?.[f], `${what}: column w as written on ${name}`).toBe(w.row.w);
             expect(within15(lite, w.row.w), `${what}: column w on SQLite ${String(lite)}, as written ${String(w.row.w)} to 15 digits`).toBe(true);
           } else expect(lite, `${what}: column ${f} as written`).toBe(w.row[f]);
         }
         // The increment from zero: the amounts as written, or left out (on_missing: skip) when one is missing.
-        const [sumLite, sumMaria] = [file.sums[`k${i}`], kafkaMaria.sums[`k${i}`]];
+        const sumLite = file.sums[`k${i}`];
         if (w.row.n === null || w.row.w === null) expect(sumLite, `${what}: no sum without an amount`).toBeUndefined();
         else {
           expect(sumLite?.n, `${what}: sum cn`).toBe(w.row.n);
-          expect(sumMaria?.w, `${what}: sum cw on MariaDB`).toBe(w.row.w);
+          for (const [name, out] of onServers) expect(out.sums[`k${i}`]?.w, `${what}: sum cw on ${name}`).toBe(w.row.w);
           expect(within15(sumLite?.w, w.row.w), `${what}: sum cw on SQLite ${String(sumLite?.w)}, as written ${w.row.w} to 15 digits`).toBe(true);
         }
         // A number a double cannot hold is kept in the document digit for digit.
@@ -233,7 +241,7 @@ describe.skipIf(skipWithout('KAFKA_BROKERS', 'DATABASE_URL'))('issue 18: numbers
       events += drafts.length;
       dead += deadOffsets.length;
     });
-    // Shrinking replays whole batches on three paths: SC_NUMBERS_SHRINK=1 asks for it.
+    // Shrinking replays whole batches on every path: SC_NUMBERS_SHRINK=1 asks for it.
     const out = await fc.check(property, { seed: SEED, numRuns: RUNS, endOnFailure: process.env.SC_NUMBERS_SHRINK !== '1' });
     if (out.failed) {
       // An assertion says what differs; anything else (a service error) needs its stack.

@@ -1,5 +1,6 @@
 /**
- * The live engine's side of a blue-green rebuild (issue 10 point 4), on MariaDB and Kafka:
+ * The live engine's side of a blue-green rebuild (issue 10 point 4), on each server database
+ * (MariaDB, PostgreSQL) and Kafka:
  * - every live transaction holds its partition's swap lock: while another connection holds it,
  *   nothing commits, the engine logs that it waits for a swap, and it goes on once released;
  * - a stored spec fingerprint changed under a running engine (what a rebuild's swap records)
@@ -7,9 +8,10 @@
  *   next events with the new spec, none skipped or applied twice;
  * - given a plan object it cannot reload: it stops, naming the projection and both fingerprints.
  */
-import mysql from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
 import { partitionLockName } from '../../src/runtime/rebuild/swap-lock.js';
+import { openSession } from '../../src/runtime/sinks/open.js';
+import type { Session } from '../../src/runtime/sinks/session.js';
 import { recordFingerprints } from '../../src/runtime/lifecycle/fingerprints.js';
 import { migrateDatabase } from '../../src/sql/migrate-run.js';
 import { engineTablesFor } from '../../src/sql/engine-tables.js';
@@ -17,13 +19,13 @@ import { expectedTables } from '../helpers/model.js';
 import { dbPositions, produce, waitDrained } from '../helpers/kafka.js';
 import { startInProcess } from '../helpers/runner.js';
 import { testResources } from '../helpers/scenario.js';
-import { skipWithout, queryDb as query } from '../helpers/services.js';
+import { eachServer, queryDb as query } from '../helpers/services.js';
 import { changeSpec, planOfDir, VIEWED_TYPE } from '../helpers/spec-change.js';
 import { generateStream, partitionOf, type StreamMessage } from '../helpers/stream.js';
 import { diffTables, readTables } from '../helpers/tables.js';
 import { waitFor } from '../helpers/wait.js';
 
-const skip = skipWithout('DATABASE_URL', 'KAFKA_BROKERS');
+const { skip, servers } = eachServer('KAFKA_BROKERS');
 
 /** thing.viewed events for these things, on the things topic (`partitions` partitions). */
 function views(topic: string, things: string[], prefix: string, partitions = 3): StreamMessage[] {
@@ -33,20 +35,17 @@ function views(topic: string, things: string[], prefix: string, partitions = 3):
   });
 }
 
-describe.skipIf(skip)('live transactions and a rebuild\'s swap (MariaDB)', () => {
+describe.skipIf(skip).each(servers)('live transactions and a rebuild\'s swap ($name)', (server) => {
   const { flow } = testResources();
 
   it('a live transaction waits while another connection holds its partition lock, then commits', async () => {
-    const { spec, db, topics } = await flow('lswait', 1);
+    const { spec, db, topics } = await flow('lswait', 1, server);
     const messages = generateStream({ seed: 21, topics: spec, partitions: 1, things: 60, marks: 80, stubTargets: 5, duplicateRate: 0.05 });
     await produce(messages);
-    // What a rebuild's swap holds: the locks of the live group's partitions.
-    const holder = await mysql.createConnection({ uri: db.url });
+    // What a rebuild's swap holds: the locks of the live group's partitions, on its own session.
+    const holder = (await openSession(db.url)) as Session;
     try {
-      for (const t of topics) {
-        const [rows] = await holder.query('SELECT GET_LOCK(?, 5) AS got', [partitionLockName(spec.group, t, 0)]);
-        expect((rows as Array<{ got: number }>)[0]?.got).toBe(1);
-      }
+      for (const t of topics) expect(await holder.lock(partitionLockName(spec.group, t, 0), 5)).toBe(true);
       const { rt, lines } = await startInProcess({ config: spec.dir, databaseUrl: db.url, lockTimeoutS: 1 });
       try {
         await waitFor('a transaction waiting for the swap lock', () => lines.some((l) => l.msg.startsWith('waiting for a rebuild\'s swap')), { timeoutMs: 90_000 });
@@ -55,24 +54,21 @@ describe.skipIf(skip)('live transactions and a rebuild\'s swap (MariaDB)', () =>
         expect(await dbPositions(db.url, spec.group)).toEqual(new Map());
         expect(lines.filter((l) => l.level === 'error')).toEqual([]);
         expect(rt.ready().ok, 'waiting for a swap is not an outage').toBe(true);
-        await holder.query('SELECT RELEASE_LOCK(?), RELEASE_LOCK(?)', topics.map((t) => partitionLockName(spec.group, t, 0)));
+        await holder.unlock(topics.map((t) => partitionLockName(spec.group, t, 0)));
         await waitDrained(db.url, spec.group, topics, 120_000);
       } finally {
         await rt.stop();
       }
       expect(diffTables(expectedTables(messages), await readTables(db.url))).toEqual([]);
       // The engine released every lock after its transactions: the holder can take them at once.
-      for (const t of topics) {
-        const [rows] = await holder.query('SELECT GET_LOCK(?, 0) AS got', [partitionLockName(spec.group, t, 0)]);
-        expect((rows as Array<{ got: number }>)[0]?.got).toBe(1);
-      }
+      for (const t of topics) expect(await holder.lock(partitionLockName(spec.group, t, 0), 0)).toBe(true);
     } finally {
-      await holder.end();
+      await holder.close();
     }
   });
 
   it('a fingerprint changed under the running engine makes it reload its specs and apply the next events with the new spec', async () => {
-    const { spec, db, topics } = await flow('lsreload');
+    const { spec, db, topics } = await flow('lsreload', 3, server);
     const first = generateStream({ seed: 22, topics: spec, things: 120, marks: 150, stubTargets: 5, unhandled: 30, duplicateRate: 0.03 });
     const { rt, lines } = await startInProcess({ config: spec.dir, databaseUrl: db.url });
     try {
@@ -111,7 +107,7 @@ describe.skipIf(skip)('live transactions and a rebuild\'s swap (MariaDB)', () =>
   });
 
   it('given a plan object, it stops with a message naming the projection and both fingerprints', async () => {
-    const { spec, db, topics } = await flow('lsplan');
+    const { spec, db, topics } = await flow('lsplan', 3, server);
     const plan = planOfDir(spec.dir);
     const first = generateStream({ seed: 23, topics: spec, things: 40, marks: 40 });
     const { rt, lines } = await startInProcess({ plan, databaseUrl: db.url });

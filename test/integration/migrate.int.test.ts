@@ -1,5 +1,5 @@
 /**
- * Migrations on real databases (MariaDB and SQLite): `ddl --diff` prints the ALTER statements the
+ * Migrations on real databases (MariaDB, PostgreSQL and SQLite): `ddl --diff` prints the ALTER statements the
  * specs need, `ddl --apply` runs only the safe ones and exits 1 while a change that needs a
  * rebuild is left; `run --migrate` applies them at start; the stored spec fingerprint makes `run`
  * say what changed and which remedy applies.
@@ -16,11 +16,11 @@ import { specStatus } from '../../src/runtime/lifecycle/fingerprints.js';
 import { createRuntime } from '../../src/runtime/runtime.js';
 import { BIN, ROOT, captureLogger, type LogLine } from '../helpers/runner.js';
 import { testResources } from '../helpers/scenario.js';
-import { freshDatabase, skipWithout } from '../helpers/services.js';
+import { eachServer } from '../helpers/services.js';
 import { flowNames, writeSpec } from '../helpers/spec.js';
 import { generateStream, toNdjson } from '../helpers/stream.js';
 
-const skip = skipWithout('DATABASE_URL');
+const { skip, servers } = eachServer();
 
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -53,13 +53,14 @@ async function columns(url: string, table: string): Promise<Record<string, strin
 describe.skipIf(skip)('migrations: ddl --diff, ddl --apply, run --migrate, spec fingerprints', () => {
   const { onCleanup } = testResources();
 
-  for (const kind of ['mysql', 'sqlite'] as const) {
+  for (const kind of [...servers.map((server) => server.kind), 'sqlite' as const]) {
     it(`${kind}: --diff prints the ALTERs, --apply runs only the safe ones and exits 1 while a rebuild is needed`, async () => {
       const spec = writeSpec(flowNames(`mig-${kind}`));
       onCleanup(() => spec.remove());
       let url: string;
-      if (kind === 'mysql') {
-        const db = await freshDatabase('sc_it_mig');
+      const server = servers.find((x) => x.kind === kind);
+      if (server !== undefined) {
+        const db = await server.fresh('sc_it_mig');
         onCleanup(() => db.drop());
         url = db.url;
       } else {
@@ -81,6 +82,9 @@ describe.skipIf(skip)('migrations: ddl --diff, ddl --apply, run --migrate, spec 
       if (kind === 'mysql') {
         expect(diff.stdout).toContain('alter table `things` add `view_count` int not null default 0;');
         expect(diff.stdout).toContain('alter table `things` modify `name` varchar(128) null;');
+      } else if (kind === 'postgres') {
+        expect(diff.stdout).toContain('alter table "things" add column "view_count" integer not null default 0;');
+        expect(diff.stdout).toContain('alter table "things" alter column "name" drop default, alter column "name" drop not null, alter column "name" type varchar(128) using ("name"::varchar(128));');
       } else {
         expect(diff.stdout).toContain('alter table `things` add column `view_count` integer not null default 0;');
         expect(diff.stdout).toMatch(/things\.name: widen, .*SQLite cannot alter a column/);
@@ -92,7 +96,7 @@ describe.skipIf(skip)('migrations: ddl --diff, ddl --apply, run --migrate, spec 
       expect(apply.stderr).toMatch(/marks\.status: narrow.*not applied.*sc-project rebuild it-flow/);
       const things = await columns(url, 'things');
       expect(things.view_count).toBe(kind === 'mysql' ? 'int' : 'integer');
-      expect(things.name).toBe(kind === 'mysql' ? 'varchar(128)' : 'varchar(64)');
+      expect(things.name).toBe(kind === 'sqlite' ? 'varchar(64)' : 'varchar(128)');
       expect((await columns(url, 'marks')).status).toBe('varchar(16)');
       const after = await cli(['ddl', '--diff', ...base]);
       expect(after.stdout).not.toMatch(/view_count/);

@@ -2,13 +2,14 @@
  * Issue 12, point 2: an update, increment or delete that finds no row (missing, or a stale or
  * equal version on a guarded table) is a counted no-op. The count comes from the affected rows
  * of the folded statements, so MariaDB (multi-row UPDATE … JOIN, CLIENT_FOUND_ROWS: a matched
- * row whose values do not change still counts as found) must give what SQLite gives.
+ * row whose values do not change still counts as found) must give what SQLite gives, and so must
+ * PostgreSQL (every server database of serverDatabases()).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openMysqlSink } from '../../src/runtime/sinks/mysql.js';
+import { openSink } from '../../src/runtime/sinks/open.js';
 import { openSqliteSink } from '../../src/runtime/sinks/sqlite.js';
 import type { Sink } from '../../src/runtime/sinks/sink.js';
 import { applyDdl } from '../../src/sql/apply.js';
@@ -18,12 +19,12 @@ import { GroupProcessor } from '../../src/runtime/commit/processor.js';
 import { groupRoutes } from '../../src/runtime/apply/routes.js';
 import { noopBreakdown } from '../../src/runtime/ops/stats.js';
 import { NOOP_BREAKDOWN, NOOP_EXPECTED, noopPlan, runNoopScenario } from '../helpers/noop-scenario.js';
-import { freshDatabase, skipWithout } from '../helpers/services.js';
+import { eachServer } from '../helpers/services.js';
 import { TABLE_DEAD_LETTERS } from '../../src/runtime/outputs/dead-letters/index.js';
 
-const skip = skipWithout('DATABASE_URL');
+const { skip, servers } = eachServer();
 
-describe.skipIf(skip)('noop row changes on MariaDB and SQLite', () => {
+describe.skipIf(skip).each(servers)('noop row changes on $name and SQLite', (server) => {
   const plan = noopPlan();
   let dir: string;
   const dbs: Array<{ drop: () => Promise<void> }> = [];
@@ -36,33 +37,33 @@ describe.skipIf(skip)('noop row changes on MariaDB and SQLite', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function mariadb(): Promise<Sink> {
-    const db = await freshDatabase('sc_noop');
+  async function onServer(): Promise<Sink> {
+    const db = await server.fresh('sc_noop');
     dbs.push(db);
     await applyDdl(db.url, [...plan.tables, ...ENGINE_TABLES]);
-    const sink = await openMysqlSink(db.url);
+    const sink = await openSink(db.url);
     sinks.push(sink);
     return sink;
   }
 
   async function sqlite(name: string): Promise<Sink> {
-    const url = `sqlite:${join(dir, `${name}.sqlite`)}`;
+    const url = `sqlite:${join(dir, `${server.kind}-${name}.sqlite`)}`;
     await applyDdl(url, [...plan.tables, ...ENGINE_TABLES]);
     const sink = openSqliteSink(url);
     sinks.push(sink);
     return sink;
   }
 
-  it.each([undefined, 1])('counts the same no-ops for the same events on both dialects (max batch %s)', async (maxBatch) => {
-    const onMaria = await runNoopScenario(await mariadb(), plan, maxBatch);
+  it.each([undefined, 1])('counts the same no-ops for the same events on both databases (max batch %s)', async (maxBatch) => {
+    const onDb = await runNoopScenario(await onServer(), plan, maxBatch);
     const onSqlite = await runNoopScenario(await sqlite(`s${maxBatch ?? 'all'}`), plan, maxBatch);
     // Issue 17: named by table and handler, a stale version apart from a missing row.
-    const pick = (s: typeof onMaria) => ({ events: s.events, applied: s.applied, noop: s.noop, noopStale: s.noopStale, deadLettered: s.deadLettered, by: noopBreakdown(s) });
-    expect(pick(onMaria)).toEqual({ ...NOOP_EXPECTED, deadLettered: 0, by: NOOP_BREAKDOWN });
-    expect(pick(onSqlite)).toEqual(pick(onMaria));
+    const pick = (s: typeof onDb) => ({ events: s.events, applied: s.applied, noop: s.noop, noopStale: s.noopStale, deadLettered: s.deadLettered, by: noopBreakdown(s) });
+    expect(pick(onDb)).toEqual({ ...NOOP_EXPECTED, deadLettered: 0, by: NOOP_BREAKDOWN });
+    expect(pick(onSqlite)).toEqual(pick(onDb));
   });
 
-  it('tells stale deletes from missing rows in one multi-row MariaDB statement as SQLite does row by row', async () => {
+  it('tells stale deletes from missing rows in one multi-row statement as SQLite does row by row', async () => {
     const ev = (type: string, id: string, entity: string, version: number) => ({ event_type: type, event_id: id, entity_id: entity, entity_version: version, data: {} });
     // After the scenario: docs p at version 4, q never existed; one statement deletes both on MariaDB.
     const extra = [ev('doc.removed', 'x1', 'p', 2), ev('doc.removed', 'x2', 'none', 1), ev('doc.removed', 'x3', 'zz', 5)];
@@ -74,8 +75,8 @@ describe.skipIf(skip)('noop row changes on MariaDB and SQLite', () => {
       const after = noopBreakdown(stats);
       return Object.fromEntries(Object.entries(after).map(([k, n]) => [k, n - (before[k] ?? 0)]).filter(([, n]) => n !== 0));
     };
-    const onMaria = await run(await mariadb());
-    expect(onMaria).toEqual({ 'docs/doc.removed stale': 1, 'docs/doc.removed no_row': 2 });
-    expect(await run(await sqlite('extra'))).toEqual(onMaria);
+    const onDb = await run(await onServer());
+    expect(onDb).toEqual({ 'docs/doc.removed stale': 1, 'docs/doc.removed no_row': 2 });
+    expect(await run(await sqlite('extra'))).toEqual(onDb);
   });
 });

@@ -4,7 +4,8 @@
  * and 2^32, 10,000-deep nesting reaching equals, `$..`, an increment amount and a replace_in value,
  * a json value past MariaDB's depth, a missing key and position, truncated JSON). Through `--from`
  * and through Kafka: the engine keeps running, each poison message is dead-lettered exactly once,
- * and the table equals a clean run's (the corpus without the poison).
+ * and the table equals a clean run's (the corpus without the poison). Through Kafka on every server
+ * database (MariaDB, PostgreSQL).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,7 @@ import { createRuntime } from '../../src/runtime/runtime.js';
 import { silentLogger } from '../../src/runtime/ops/log.js';
 import { createTopics, readTopics, testKafka, waitDrained } from '../helpers/kafka.js';
 import { startInProcess } from '../helpers/runner.js';
-import { freshDatabase, skipWithout, uniqueName } from '../helpers/services.js';
+import { eachServer, uniqueName } from '../helpers/services.js';
 
 const CORPUS = readFileSync(new URL('../fixtures/poison/corpus.ndjson', import.meta.url), 'utf8').split('\n').filter((l) => l !== '');
 const SPEC = readFileSync(new URL('../fixtures/poison/spec.yaml', import.meta.url), 'utf8');
@@ -27,7 +28,7 @@ const POISON = CORPUS.filter(isPoison).length;
 const dir = mkdtempSync(join(tmpdir(), 'sc-poison-it-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** mysql2 may hand a JSON column back parsed; SQLite gives its text. */
+/** mysql2 and pg may hand a JSON column back parsed; SQLite gives its text. */
 const json = (v: unknown): unknown => (typeof v === 'string' ? JSON.parse(v) : v);
 
 async function tableRows(url: string): Promise<Array<Record<string, unknown>>> {
@@ -75,11 +76,12 @@ describe('poison corpus', () => {
     expect(poisoned.rows).toEqual(clean.rows);
   });
 
-  it.skipIf(skipWithout('DATABASE_URL', 'KAFKA_BROKERS'))('through Kafka on MariaDB: the engine keeps running, each poison message is in the DLQ once, the table equals a clean run', async () => {
+  const { skip, servers } = eachServer('KAFKA_BROKERS');
+  it.skipIf(skip).each(servers)('through Kafka on $name: the engine keeps running, each poison message is in the DLQ once, the table equals a clean run', async (server) => {
     const topic = uniqueName('poison.docs');
     const group = uniqueName('poison-docs');
-    const specDir = specIn('kafka', topic, group);
-    const db = await freshDatabase('sc_poison');
+    const specDir = specIn(`kafka-${server.kind}`, topic, group);
+    const db = await server.fresh('sc_poison');
     try {
       await createTopics([topic], 1);
       const producer = testKafka().producer();
@@ -100,7 +102,7 @@ describe('poison corpus', () => {
       const letters = await readTopics([`${topic}.dlq`]);
       const offsets = letters.map((m) => Number(m.headers['sc-source-offset'])).sort((a, b) => a - b);
       expect(offsets).toEqual(CORPUS.map((l, i) => (isPoison(l) ? i : -1)).filter((i) => i >= 0));
-      const clean = await fromFile('clean-for-kafka', CORPUS.filter((l) => !isPoison(l)).map((l) => l.replaceAll('poison.docs', topic)), specDir);
+      const clean = await fromFile(`clean-for-kafka-${server.kind}`, CORPUS.filter((l) => !isPoison(l)).map((l) => l.replaceAll('poison.docs', topic)), specDir);
       expect(await tableRows(db.url)).toEqual(clean.rows);
     } finally {
       await db.drop();

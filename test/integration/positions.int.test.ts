@@ -7,20 +7,20 @@
  *   group with a message saying what happened and what to do; --accept-history-gap continues;
  * - a database emptied under a running engine is detected at the next position update (the cached
  *   position is not the stored one) and the group starts again from the database's truth.
+ * On every server database (MariaDB, PostgreSQL).
  */
-import mysql from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
 import { expectedTables } from '../helpers/model.js';
 import { committedOffsets, createTopics, dbPositions, deleteTopics, endOffsets, produce, waitDrained, withAdmin } from '../helpers/kafka.js';
 import { engineErrors, startInProcess, type LogLine } from '../helpers/runner.js';
 import { testResources, type Db } from '../helpers/scenario.js';
-import { freshDatabase, skipWithout } from '../helpers/services.js';
+import { eachServer, queryDb } from '../helpers/services.js';
 import { generateStream, type StreamMessage } from '../helpers/stream.js';
 import type { WrittenSpec } from '../helpers/spec.js';
 import { diffTables, readTables } from '../helpers/tables.js';
 import { waitFor } from '../helpers/wait.js';
 
-const skip = skipWithout('DATABASE_URL', 'KAFKA_BROKERS');
+const { skip, servers } = eachServer('KAFKA_BROKERS');
 
 function streamOf(spec: WrittenSpec, seed: number, things = 300): StreamMessage[] {
   return generateStream({ seed, topics: spec, things, maxLifecycle: 3, orphans: 5, marks: 400, stubTargets: 5, duplicateRate: 0.03, staleRate: 0.05, unhandled: 10, idPrefix: `p${seed}` });
@@ -36,30 +36,13 @@ async function drain(spec: WrittenSpec, db: Db, extra: { startFrom?: 'earliest' 
   return r.lines;
 }
 
-/** A copy of every table of `from` (a backup restored elsewhere). */
-async function cloneDatabase(from: Db, onCleanup: (f: () => Promise<void>) => void): Promise<Db> {
-  const to = await freshDatabase('sc_it_restored');
-  onCleanup(() => to.drop());
-  const c = await mysql.createConnection(from.url);
-  try {
-    const [rows] = (await c.query('SELECT table_name AS t FROM information_schema.tables WHERE table_schema = DATABASE()')) as unknown as [Array<{ t: string }>];
-    for (const { t } of rows) {
-      await c.query(`CREATE TABLE \`${to.name}\`.\`${t}\` LIKE \`${from.name}\`.\`${t}\``);
-      await c.query(`INSERT INTO \`${to.name}\`.\`${t}\` SELECT * FROM \`${from.name}\`.\`${t}\``);
-    }
-  } finally {
-    await c.end();
-  }
-  return to;
-}
-
 const placements = (lines: LogLine[], msg: string) => lines.filter((l) => l.msg === msg);
 
-describe.skipIf(skip)('stored positions are authoritative', () => {
+describe.skipIf(skip).each(servers)('stored positions are authoritative on $name', (server) => {
   const { onCleanup, flow } = testResources();
 
   it('a fresh database under a group Kafka already knows starts from the earliest offset', async () => {
-    const { spec, db, topics } = await flow('pos-fresh');
+    const { spec, db, topics } = await flow('pos-fresh', 3, server);
     const messages = streamOf(spec, 31);
     await produce(messages);
     await drain(spec, db);
@@ -67,14 +50,14 @@ describe.skipIf(skip)('stored positions are authoritative', () => {
     expect([...committed.values()].reduce((a, b) => a + b, 0)).toBe(messages.length);
 
     // Same group, new database: Kafka says "all consumed", the database says "nothing".
-    const fresh = await freshDatabase('sc_it_pos_fresh2');
+    const fresh = await server.fresh('sc_it_pos_fresh2');
     onCleanup(() => fresh.drop());
     const lines = await drain(spec, fresh);
     expect(placements(lines, 'no stored position: starting from the earliest offset')).toHaveLength(6);
     expect(diffTables(expectedTables(messages), await readTables(fresh.url))).toEqual([]);
 
     // --start-from latest on another new database: nothing old is applied, what comes next is.
-    const latest = await freshDatabase('sc_it_pos_latest');
+    const latest = await server.fresh('sc_it_pos_latest');
     onCleanup(() => latest.drop());
     const r = await startInProcess({ config: spec.dir, databaseUrl: latest.url, startFrom: 'latest' });
     await waitFor('the latest positions to be stored', async () => (await dbPositions(latest.url, spec.group)).size === 6, { timeoutMs: 60_000 });
@@ -89,11 +72,12 @@ describe.skipIf(skip)('stored positions are authoritative', () => {
   });
 
   it('a database restored from a backup (behind Kafka) re-applies the gap', async () => {
-    const { spec, db } = await flow('pos-restore');
+    const { spec, db } = await flow('pos-restore', 3, server);
     const first = streamOf(spec, 33);
     await produce(first);
     await drain(spec, db);
-    const backup = await cloneDatabase(db, onCleanup);
+    const backup = await server.clone(db, 'sc_it_restored');
+    onCleanup(() => backup.drop());
     const second = streamOf(spec, 34);
     await produce(second);
     await drain(spec, db);
@@ -108,18 +92,16 @@ describe.skipIf(skip)('stored positions are authoritative', () => {
   });
 
   it('a position beyond the partition end or below its start stops the group, saying what to do', async () => {
-    const { spec, db, topics } = await flow('pos-range');
+    const { spec, db, topics } = await flow('pos-range', 3, server);
     const first = streamOf(spec, 35);
     await produce(first);
     await drain(spec, db);
-    const c = await mysql.createConnection(db.url);
-    onCleanup(() => c.end());
 
     // Beyond the end: what a topic deleted and recreated looks like to the stored positions.
-    await c.query('UPDATE sc_consumer_positions SET next_offset = next_offset + 1000 WHERE consumer_group = ? AND topic = ? AND `partition` = 1', [spec.group, spec.things]);
+    await queryDb(db.url, 'UPDATE sc_consumer_positions SET next_offset = next_offset + 1000 WHERE consumer_group = ? AND topic = ? AND `partition` = 1', [spec.group, spec.things]);
     const beyond = await startInProcess({ config: spec.dir, databaseUrl: db.url });
     await expect(beyond.rt.done).rejects.toThrow(/beyond the partition's end .*deleted and recreated.*Nothing was skipped.*sc-project rebuild/s);
-    await c.query('UPDATE sc_consumer_positions SET next_offset = next_offset - 1000 WHERE consumer_group = ? AND topic = ? AND `partition` = 1', [spec.group, spec.things]);
+    await queryDb(db.url, 'UPDATE sc_consumer_positions SET next_offset = next_offset - 1000 WHERE consumer_group = ? AND topic = ? AND `partition` = 1', [spec.group, spec.things]);
 
     // Below the start: more messages arrive, then retention deletes some before the group ran.
     const second = streamOf(spec, 36);
@@ -146,7 +128,7 @@ describe.skipIf(skip)('stored positions are authoritative', () => {
   });
 
   it('a database emptied under a running engine is detected and re-applied from the start, never skipped', async () => {
-    const { spec, db, topics } = await flow('pos-swap');
+    const { spec, db, topics } = await flow('pos-swap', 3, server);
     const first = streamOf(spec, 37);
     await produce(first);
     const r = await startInProcess({ config: spec.dir, databaseUrl: db.url });
@@ -154,9 +136,7 @@ describe.skipIf(skip)('stored positions are authoritative', () => {
 
     // The database is replaced by an empty one (same tables, no rows, no positions) while the
     // engine runs with its positions cached.
-    const c = await mysql.createConnection(db.url);
-    for (const t of ['things', 'thing_tags', 'thing_events', 'marks', 'sc_processed_events', 'sc_consumer_positions']) await c.query(`DELETE FROM \`${t}\``);
-    await c.end();
+    for (const t of ['things', 'thing_tags', 'thing_events', 'marks', 'sc_processed_events', 'sc_consumer_positions']) await queryDb(db.url, `DELETE FROM \`${t}\``);
     const second = streamOf(spec, 38, 100);
     await produce(second);
     await waitDrained(db.url, spec.group, topics, 120_000);
@@ -168,7 +148,7 @@ describe.skipIf(skip)('stored positions are authoritative', () => {
   });
 
   it('a topic deleted and recreated under a running engine stops the group instead of skipping its new messages', async () => {
-    const { spec, db, topics } = await flow('pos-recreate');
+    const { spec, db, topics } = await flow('pos-recreate', 3, server);
     await produce(streamOf(spec, 39));
     const r = await startInProcess({ config: spec.dir, databaseUrl: db.url });
     await waitDrained(db.url, spec.group, topics, 120_000);

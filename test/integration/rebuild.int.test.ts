@@ -1,5 +1,5 @@
 /**
- * `sc-project rebuild` on MariaDB and Kafka with no live engine running (liveswap's test runs one):
+ * `sc-project rebuild` on each server database (MariaDB, PostgreSQL) and Kafka with no live engine running (liveswap's test runs one):
  * a changed spec (a new column and a handler for an event type the stream carried from the start)
  * rebuilt from the earliest offsets equals a from-scratch run of the new spec, the live engine then
  * carries on from its positions without a double; a group that never ran takes the rebuild's
@@ -16,9 +16,9 @@ import { createTopics, dbPositions, deleteTopics, testKafka, waitDrained, withAd
 import { cardEvents, tableNames, tableRows, writeCardsSpec, type CardEvent } from '../helpers/rebuild-scenario.js';
 import { BIN, ROOT, startInProcess } from '../helpers/runner.js';
 import { testResources } from '../helpers/scenario.js';
-import { freshDatabase, KAFKA_BROKERS, skipWithout, uniqueName, queryDb as query } from '../helpers/services.js';
+import { eachServer, KAFKA_BROKERS, skipWithout, uniqueName, queryDb as query } from '../helpers/services.js';
 
-const skip = skipWithout('DATABASE_URL', 'KAFKA_BROKERS');
+const { skip, servers } = eachServer('KAFKA_BROKERS');
 const brokers = (KAFKA_BROKERS ?? '').split(',');
 
 async function publish(events: CardEvent[]): Promise<void> {
@@ -51,14 +51,14 @@ function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: st
   });
 }
 
-describe.skipIf(skip)('rebuild on MariaDB and Kafka', () => {
+describe.skipIf(skip).each(servers)('rebuild on $name and Kafka', (server) => {
   const { onCleanup } = testResources();
 
   it('rebuilt with the live engine stopped: equals a from-scratch run of the new spec; the live engine carries on without a double', async () => {
     const topic = uniqueName('rb-accounts');
     const group = uniqueName('rb-cards');
     const spec = writeCardsSpec(topic, group);
-    const [live, scratch, never] = [await freshDatabase('sc_it_rb_live'), await freshDatabase('sc_it_rb_scratch'), await freshDatabase('sc_it_rb_never')];
+    const [live, scratch, never] = [await server.fresh('sc_it_rb_live'), await server.fresh('sc_it_rb_scratch'), await server.fresh('sc_it_rb_never')];
     onCleanup(() => spec.remove(), () => live.drop(), () => scratch.drop(), () => never.drop(), () => deleteTopics([topic]));
     await createTopics([topic], 3);
     await publish(cardEvents(topic, 3000, 150));
@@ -96,30 +96,11 @@ describe.skipIf(skip)('rebuild on MariaDB and Kafka', () => {
     expect(await tableRows(never.url, 'cards')).toEqual(rows);
   });
 
-  it('SQLite with Kafka: the swap is one write transaction; the result equals a from-scratch run', async () => {
-    const topic = uniqueName('rb-sqlite');
-    const group = uniqueName('rb-sqlite');
-    const spec = writeCardsSpec(topic, group);
-    const dir = mkdtempSync(join(tmpdir(), 'sc-rb-sqlite-'));
-    onCleanup(() => spec.remove(), () => rmSync(dir, { recursive: true, force: true }), () => deleteTopics([topic]));
-    await createTopics([topic], 3);
-    await publish(cardEvents(topic, 2000, 100));
-    const [live, scratch] = [`sqlite:${join(dir, 'live.db')}`, `sqlite:${join(dir, 'scratch.db')}`];
-    await runDrained(spec.v1, live, group, topic);
-    const positions = await dbPositions(live, group);
-    const report = await rebuild({ config: spec.v2, projections: ['cards'], databaseUrl: live, brokers, sessionTimeoutMs: 6000 });
-    expect(report).toMatchObject({ events: 2000, movedPositions: 0 });
-    expect(await dbPositions(live, group)).toEqual(positions);
-    await runDrained(spec.v2, scratch, group, topic);
-    expect(await tableRows(live, 'cards')).toEqual(await tableRows(scratch, 'cards'));
-    expect(await tableNames(live)).toContain('cards__old');
-  });
-
   it('refuses a partition whose earliest offset is above 0 unless --allow-partial (exit 1, what and what to do)', async () => {
     const topic = uniqueName('rb-partial');
     const group = uniqueName('rb-partial');
     const spec = writeCardsSpec(topic, group);
-    const db = await freshDatabase('sc_it_rb_partial');
+    const db = await server.fresh('sc_it_rb_partial');
     onCleanup(() => spec.remove(), () => db.drop(), () => deleteTopics([topic]));
     await createTopics([topic], 1);
     await publish(cardEvents(topic, 300, 50));
@@ -142,5 +123,29 @@ describe.skipIf(skip)('rebuild on MariaDB and Kafka', () => {
     const rows = await tableRows(db.url, 'cards');
     expect(rows.map((r) => r.account_id).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `a${i + 30}`).sort());
     expect(await dbPositions(db.url, group)).toEqual(new Map([[`${topic}/0`, 300]]));
+  });
+});
+
+// SQLite's case needs no server database, only Kafka: once, outside the servers' blocks.
+describe.skipIf(skipWithout('KAFKA_BROKERS'))('rebuild on SQLite and Kafka', () => {
+  const { onCleanup } = testResources();
+
+  it('SQLite with Kafka: the swap is one write transaction; the result equals a from-scratch run', async () => {
+    const topic = uniqueName('rb-sqlite');
+    const group = uniqueName('rb-sqlite');
+    const spec = writeCardsSpec(topic, group);
+    const dir = mkdtempSync(join(tmpdir(), 'sc-rb-sqlite-'));
+    onCleanup(() => spec.remove(), () => rmSync(dir, { recursive: true, force: true }), () => deleteTopics([topic]));
+    await createTopics([topic], 3);
+    await publish(cardEvents(topic, 2000, 100));
+    const [live, scratch] = [`sqlite:${join(dir, 'live.db')}`, `sqlite:${join(dir, 'scratch.db')}`];
+    await runDrained(spec.v1, live, group, topic);
+    const positions = await dbPositions(live, group);
+    const report = await rebuild({ config: spec.v2, projections: ['cards'], databaseUrl: live, brokers, sessionTimeoutMs: 6000 });
+    expect(report).toMatchObject({ events: 2000, movedPositions: 0 });
+    expect(await dbPositions(live, group)).toEqual(positions);
+    await runDrained(spec.v2, scratch, group, topic);
+    expect(await tableRows(live, 'cards')).toEqual(await tableRows(scratch, 'cards'));
+    expect(await tableNames(live)).toContain('cards__old');
   });
 });

@@ -1,11 +1,16 @@
-/** `sc-project test --database-url`: the shipped fixtures pass on real MariaDB too, not only on SQLite. */
+/**
+ * `sc-project test --database-url`: the shipped fixtures pass on every server database (MariaDB,
+ * PostgreSQL), not only on SQLite.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testCommand } from '../../src/cli/test.js';
-import { freshDatabase, skipWithout } from '../helpers/services.js';
+import { eachServer, type FreshDb } from '../helpers/services.js';
 
-describe.skipIf(skipWithout('DATABASE_URL'))('spec fixtures on MariaDB', () => {
-  let db: Awaited<ReturnType<typeof freshDatabase>>;
-  beforeAll(async () => { db = await freshDatabase('sc_fixtures'); });
+const { skip, servers } = eachServer();
+
+describe.skipIf(skip).each(servers)('spec fixtures on $name', (server) => {
+  let db: FreshDb;
+  beforeAll(async () => { db = await server.fresh('sc_fixtures'); });
   afterAll(async () => { await db?.drop(); });
 
   it('passes every shipped fixture case', async () => {

@@ -1,5 +1,5 @@
 /**
- * `sc-project status` against real Kafka and MariaDB, with the engine running and after it
+ * `sc-project status` against real Kafka and each server database (MariaDB, PostgreSQL), with the engine running and after it
  * stopped: per partition the stored position, Kafka's committed offset, the end offset and the
  * lag are exactly what the test reads from the database and Kafka itself; dead letters are
  * counted per dead-letter topic; `--max-lag` exits 1 once a partition lags more than allowed.
@@ -9,11 +9,11 @@ import { describe, expect, it } from 'vitest';
 import { committedOffsets, dbPositions, endOffsets, produce, readTopics, waitDrained } from '../helpers/kafka.js';
 import { BIN, ROOT, spawnRun, stopChild } from '../helpers/runner.js';
 import { testResources } from '../helpers/scenario.js';
-import { KAFKA_BROKERS, skipWithout } from '../helpers/services.js';
+import { eachServer, KAFKA_BROKERS } from '../helpers/services.js';
 import { BAD_KINDS, generateStream } from '../helpers/stream.js';
 import type { StatusReport } from '../../src/runtime/ops/status.js';
 
-const skip = skipWithout('DATABASE_URL', 'KAFKA_BROKERS');
+const { skip, servers } = eachServer('KAFKA_BROKERS');
 
 function status(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -23,13 +23,17 @@ function status(args: string[]): Promise<{ code: number; stdout: string; stderr:
   });
 }
 
-describe.skipIf(skip)('sc-project status', () => {
+describe.skipIf(skip).each(servers)('sc-project status on $name', (server) => {
   const { track, flow } = testResources();
 
   it('reports positions, committed offsets, ends, lag and dead letters of a running and a stopped engine', async () => {
-    const { spec, db, topics } = await flow('status');
+    const { spec, db, topics } = await flow('status', 3, server);
     const messages = generateStream({ seed: 31, topics: spec, things: 300, maxLifecycle: 3, marks: 400, stubTargets: 5, duplicateRate: 0.03, bad: [...BAD_KINDS] });
     await produce(messages);
+    // Before any run the engine's tables do not exist yet: they read as empty, with no error.
+    const empty = await status(['--config', spec.dir, '--database-url', db.url]);
+    expect(empty.stderr).toBe('');
+    expect(empty.stdout).toContain(`group ${spec.group}: lag`);
     const run = track(spawnRun({ config: spec.dir, databaseUrl: db.url, maxBatch: 60 }));
     await waitDrained(db.url, spec.group, topics, 120_000);
     const dlq = await readTopics([`${spec.things}.dlq`, `${spec.marks}.dlq`]);

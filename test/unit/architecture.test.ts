@@ -54,6 +54,7 @@ const DRIVERS: Record<string, { module: RegExp; allowed: Record<string, string> 
       'src/runtime/sources/kafka/client.ts': 'creates the client, admin and dead-letter producer',
       'src/runtime/sources/kafka/kafka-log.ts': "maps kafkajs' log levels onto ours",
       'src/runtime/sources/kafka/consumer.ts': 'the consumer of one group (types)',
+      'src/runtime/sources/kafka/headers.ts': 'a fetched record and its headers as a RawMessage (types)',
       'src/runtime/sources/kafka/placement.ts': 'seeks each assigned partition to the stored position (types)',
       'src/runtime/ops/lag.ts': 'end offsets through the admin (type)',
       'src/runtime/ops/status.ts': "`status`'s committed offsets (type)",
@@ -66,7 +67,7 @@ const DRIVERS: Record<string, { module: RegExp; allowed: Record<string, string> 
     module: /^mysql2(\/.*)?$/,
     allowed: {
       'src/runtime/sinks/mysql.ts': "the MariaDB sink's pool",
-      'src/runtime/rebuild/control.ts': "the rebuild's control connection (named locks, its state)",
+      'src/runtime/sinks/mysql-session.ts': "the rebuild's control session (GET_LOCK belongs to a session; moved here from rebuild/control.ts)",
     },
   },
   'better-sqlite3': { module: /^better-sqlite3$/, allowed: { 'src/runtime/sinks/sqlite.ts': 'the SQLite sink' } },
@@ -75,6 +76,7 @@ const DRIVERS: Record<string, { module: RegExp; allowed: Record<string, string> 
     allowed: {
       'src/sql/dialects/postgres/connect.ts': "node-postgres' default type parsers behind ours (values.ts), for the sink's pool and knex's",
       'src/runtime/sinks/postgres.ts': "the PostgreSQL sink's pool",
+      'src/runtime/sinks/postgres-session.ts': "the rebuild's control session (session-level advisory locks need a connection of their own, outside the pool)",
     },
   },
   knex: {

@@ -1,7 +1,7 @@
 /** Assignments (`set`, `where`, `by`) → plan Assignments. */
 import type { Assignments } from '../../spec/types.js';
 import type { Assignment, EnvelopePaths, GuardedVersion, TableDef, ValueExpr } from '../plan.js';
-import { compileValue, isForm, isPathString, parsePathRef } from '../value.js';
+import { compileValue, isForm, isPathString, parsePathRef, refExpr } from '../value.js';
 
 export function compileSet(set: Assignments | undefined): Assignment[] {
   return Object.entries(set ?? {}).map(([column, spec]): Assignment => {
@@ -26,8 +26,9 @@ export function compileWhere(where: Assignments | undefined, table: TableDef, en
   return only === undefined ? [] : [{ mode: 'set', column: only, value: eventPath(envelope.entity) }];
 }
 
+/** An envelope field's expression: a path into the value, or `$key…` / `$headers.<name>`. */
 export function eventPath(path: string): ValueExpr {
-  return { kind: 'path', root: 'event', path };
+  return refExpr(parsePathRef(path), path);
 }
 
 /**
@@ -48,9 +49,5 @@ export function guardOf(table: TableDef, guard: boolean | undefined): string | u
 
 function segment(s: string | number): ValueExpr {
   if (typeof s === 'number' || !isPathString(s)) return { kind: 'literal', value: s };
-  const ref = parsePathRef(s);
-  if ('index' in ref) return { kind: 'index' };
-  if ('meta' in ref) return { kind: 'meta', name: ref.meta };
-  if ('invalid' in ref) return { kind: 'literal', value: s };
-  return { kind: 'path', root: ref.root, path: ref.path };
+  return refExpr(parsePathRef(s), s);
 }

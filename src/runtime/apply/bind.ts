@@ -131,6 +131,7 @@ export function bindOperation(op: Operation, tables: Map<string, TableDef>, enve
     case 'insert': {
       const values = bind(op.values);
       const columns = values.map((b) => b.column.name);
+      const defs = values.map((b) => b.column);
       const update = op.onConflict.action === 'update' ? op.onConflict.columns : [];
       const shape = `i|${table.name}|${columns.join(',')}|${update.join(',')}|${op.guard ?? ''}`;
       const items = op.forEach ? compilePath(op.forEach.path).get : undefined;
@@ -139,7 +140,7 @@ export function bindOperation(op: Operation, tables: Map<string, TableDef>, enve
         // As for guarded updates and deletes: an event without an integer version is a dead
         // letter, never a row at version 0 that any later event would overwrite.
         if (op.guard !== undefined) versionOf(ctx);
-        const r: RowChange = { kind: 'insert', table: table.name, shape, columns, values: values.map((b) => value(b, ctx)), key: table.key, update };
+        const r: RowChange = { kind: 'insert', table: table.name, shape, columns, values: values.map((b) => value(b, ctx)), key: table.key, update, defs };
         if (op.guard !== undefined) r.guard = op.guard;
         out.push(r);
       };

@@ -12,7 +12,10 @@ import { EVENT_ID_LENGTH } from '../../sql/engine-tables.js';
 import { compilePath } from '../../compile/accessor.js';
 import { NO_ID, type EnvelopePaths } from '../../compile/plan.js';
 import { ExactNumber, jsonText } from '../../compile/exact-number.js';
+import { headerText, type MessageHeaders } from '../../compile/evaluate.js';
+import { parsePathRef } from '../../compile/value.js';
 import { inexactNumberIn, mayHoldInexactNumber, parseExact, rawJsonAt } from './json-text.js';
+import { KEY_FORMATS, type KeyFormat } from './formats/index.js';
 
 export interface RawMessage {
   topic: string;
@@ -22,6 +25,8 @@ export interface RawMessage {
   value: Buffer | null;
   /** Milliseconds since the epoch, when the source knows it. */
   timestamp?: number;
+  /** Kafka headers as the record lists them (names may repeat); absent when the record has none. */
+  headers?: MessageHeaders;
   /** Set by a source that could not even read the message (a broken NDJSON line): the reason. */
   invalid?: string;
 }
@@ -40,6 +45,10 @@ export interface DecodedEvent {
   id?: string;
   /** Why there is no id although the envelope expects one. */
   noId?: string;
+  /** The key as an eager key format decoded it (null: no key); undefined under `string`. */
+  key?: unknown;
+  /** A tombstone: the value is null (no type, no id; exactly-once rests on the positions). */
+  tombstone?: true;
 }
 
 export interface BadMessage {
@@ -53,14 +62,25 @@ export function isBad(x: DecodedEvent | BadMessage): x is BadMessage {
   return 'reason' in x;
 }
 
-/** Build the decoder of one envelope: the paths are compiled once. */
-export function envelopeDecoder(envelope: EnvelopePaths): Decoder {
-  const typeOf = compilePath(envelope.type).get;
-  const idPath = envelope.id === NO_ID ? undefined : compilePath(envelope.id);
-  const idOf = idPath?.get;
+/** Build the decoder of one envelope and key format: the paths are compiled once. */
+export function envelopeDecoder(envelope: EnvelopePaths, keyFormat: KeyFormat = KEY_FORMATS.string): Decoder {
+  const typeOf = envelopeReader(envelope.type);
+  const idRef = envelope.id === NO_ID ? undefined : parsePathRef(envelope.id);
+  // Only a path into the value has JSON text to read a numeric id back from.
+  const idPath = idRef !== undefined && 'root' in idRef ? compilePath(envelope.id) : undefined;
+  const idOf = envelope.id === NO_ID ? undefined : envelopeReader(envelope.id);
   return (msg) => {
     if (msg.invalid !== undefined) return { msg, reason: msg.invalid };
-    if (msg.value === null || msg.value.length === 0) return { msg, reason: 'empty message value (tombstone or no bytes)' };
+    let key: unknown;
+    if (keyFormat.eager) {
+      const k = msg.key === null ? { value: null } : keyFormat.decode(msg.key);
+      if ('reason' in k) return { msg, reason: k.reason };
+      key = k.value;
+    }
+    // A null value is a tombstone (a deletion on a compacted topic): routed to `tombstone`
+    // operations, or skipped and counted. No bytes at all (not null) is no event.
+    if (msg.value === null) return { msg, value: null, typeText: null, key, tombstone: true };
+    if (msg.value.length === 0) return { msg, reason: 'empty message value (no bytes)' };
     // toString('utf8') would replace invalid bytes with U+FFFD and store text the producer never
     // sent; isUtf8 (simdutf) checks first at a fraction of the decoding's cost.
     if (!isUtf8(msg.value)) return { msg, reason: `value is not valid UTF-8 (first invalid byte at offset ${invalidUtf8Offset(msg.value)})` };
@@ -83,14 +103,14 @@ export function envelopeDecoder(envelope: EnvelopePaths): Decoder {
       }
     }
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      return { msg, value, typeText: null, untyped: `value is JSON but not an object (got ${kindOf(value)})` };
+      return { msg, value, typeText: null, untyped: `value is JSON but not an object (got ${kindOf(value)})`, key };
     }
-    const field = typeOf(value);
-    const event: DecodedEvent = { msg, value, typeText: typeText(field) };
+    const field = typeOf(value, msg, key);
+    const event: DecodedEvent = { msg, value, typeText: typeText(field), key };
     if (typeof field === 'string' && field !== '') event.type = field;
     else event.untyped = field === undefined ? `missing event type at ${envelope.type}` : `event type at ${envelope.type} is ${field === '' ? 'an empty string' : kindOf(field)}`;
     if (idOf === undefined) return event;
-    const id = idOf(value);
+    const id = idOf(value, msg, key);
     if ((typeof id !== 'string' || id === '') && typeof id !== 'number' && !(id instanceof ExactNumber)) {
       event.noId = `missing event id at ${envelope.id}`;
       return event;
@@ -104,6 +124,21 @@ export function envelopeDecoder(envelope: EnvelopePaths): Decoder {
     event.id = text;
     return event;
   };
+}
+
+/**
+ * An envelope field's reader: a path into the value, or `$headers.<name>` (text), `$key` /
+ * `$key.<path>` (the decoded key; a `string` key as text, none when it is not UTF-8).
+ */
+export function envelopeReader(text: string): (value: unknown, msg: RawMessage, key: unknown) => unknown {
+  const ref = parsePathRef(text);
+  if ('header' in ref) return (_v, msg) => headerText(msg.headers, ref.header);
+  if ('key' in ref) {
+    const get = ref.key === '$' ? (k: unknown) => k : compilePath(ref.key).get;
+    return (_v, msg, key) => get(key !== undefined ? key : msg.key !== null && isUtf8(msg.key) ? msg.key.toString('utf8') : undefined);
+  }
+  const { get } = compilePath(text);
+  return (value) => get(value);
 }
 
 /** In a `u` regex a surrogate pair is one code point, so \p{Cs} matches only unpaired halves. */

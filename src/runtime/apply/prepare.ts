@@ -12,7 +12,7 @@ import type { Logger } from '../ops/log.js';
 import { FatalError } from '../commit/errors.js';
 import { EventError } from './event-error.js';
 import { isBad, type DecodedEvent, type RawMessage } from './message.js';
-import { DEFAULT_ROUTE, type GroupRoutes, type Handler } from './routes.js';
+import { DEFAULT_ROUTE, TOMBSTONE_ROUTE, type GroupRoutes, type Handler } from './routes.js';
 
 export interface PreparedEvent {
   event: DecodedEvent;
@@ -77,17 +77,18 @@ export class EventPreparer {
       unit.letters.push({ msg, group: letterGroup, projection: null, eventType: null, reason: decoded.reason });
       return;
     }
-    const type = decoded.type ?? null;
-    const handlers = routes.route(msg.topic, decoded.type);
+    const type = decoded.tombstone ? TOMBSTONE_ROUTE : decoded.type ?? null;
+    const handlers = decoded.tombstone ? routes.tombstone(msg.topic) : routes.route(msg.topic, decoded.type);
+    if (handlers === undefined && decoded.tombstone) {
+      // Routine on a compacted topic, not poison: counted under its own name, never a dead letter.
+      this.skip(unit, TOMBSTONE_ROUTE);
+      return;
+    }
     if (handlers === undefined) {
       // No usable type and no default route: the envelope is broken, never skipped silently.
       if (decoded.untyped !== undefined) unit.letters.push({ msg, group: letterGroup, projection: null, eventType: null, reason: decoded.untyped });
       else if (routes.unhandledToDlq(msg.topic)) unit.letters.push({ msg, group: letterGroup, projection: null, eventType: type, reason: `no projection handles event type ${type}` });
-      else {
-        unit.skipped++;
-        const types = (unit.skippedTypes ??= new Map());
-        types.set(decoded.type, (types.get(decoded.type) ?? 0) + 1);
-      }
+      else this.skip(unit, decoded.type);
       return;
     }
     // Only default routes take an event without an id (its exactly-once rests on the positions).
@@ -107,7 +108,7 @@ export class EventPreparer {
       seen.add(decoded.id);
     }
     const rows: RowChange[] = [];
-    const meta = { msg, typeText: decoded.typeText, now };
+    const meta = { msg, typeText: decoded.typeText, now, key: decoded.key };
     let missed = 0;
     let current: Handler | undefined;
     let effects: unknown[];
@@ -137,6 +138,12 @@ export class EventPreparer {
     }
     this.unexpectedInARow = 0;
     unit.events.push({ event: decoded, handlers, rows, missed, effects });
+  }
+
+  private skip(unit: PreparedUnit, type: string | undefined): void {
+    unit.skipped++;
+    const types = (unit.skippedTypes ??= new Map());
+    types.set(type, (types.get(type) ?? 0) + 1);
   }
 
   /**

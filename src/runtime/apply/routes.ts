@@ -11,10 +11,13 @@ import { PathSlots, type Extractor } from '../../compile/extract.js';
 import { compilePath } from '../../compile/accessor.js';
 import type { CompiledProjection, EnvelopePaths, Operation, Plan, TableDef } from '../../compile/plan.js';
 import { bindOperation, type BoundOperation } from './bind.js';
-import { envelopeDecoder, type Decoder, type RawMessage } from './message.js';
+import { KEY_FORMATS } from './formats/index.js';
+import { envelopeDecoder, envelopeReader, type DecodedEvent, type Decoder, type RawMessage } from './message.js';
 
 /** The event type reported for what a default route does (errors, dead letters). */
 export const DEFAULT_ROUTE = '(default)';
+/** The event type reported for tombstones: what their operations do, and the skipped ones' count. */
+export const TOMBSTONE_ROUTE = '(tombstone)';
 
 export interface Handler {
   projection: string;
@@ -31,13 +34,16 @@ export interface GroupRoutes {
   projections: CompiledProjection[];
   envelope: EnvelopePaths;
   decode: Decoder;
-  entityOf: (event: unknown) => unknown;
+  /** The envelope's entity of a decoded event (a path into its value, or its key or a header). */
+  entityOf: (event: DecodedEvent) => unknown;
   versionOf: (event: unknown) => unknown;
   /**
    * Handlers of a topic's event type (`undefined` type: an event without a usable type), in
    * the sequence of the plan's projections; undefined when none takes it, by type or by default.
    */
   route(topic: string, type: string | undefined): Handler[] | undefined;
+  /** The `tombstone` operations of the topic's projections, in plan sequence; undefined when none has any. */
+  tombstone(topic: string): Handler[] | undefined;
   /** Whether this group reads the message's topic (broken source lines go to every group's dead letters). */
   accepts(msg: RawMessage): boolean;
   /** Whether an unhandled type on this topic goes to the dead-letter sink (else it is skipped). */
@@ -48,6 +54,7 @@ interface TopicRoutes {
   byType: Map<string, Handler[]>;
   /** What takes a type no projection of the topic names, or no type: every default route. */
   other: Handler[] | undefined;
+  tombstone: Handler[] | undefined;
 }
 
 export function groupRoutes(plan: Plan, group: string): GroupRoutes {
@@ -77,7 +84,9 @@ export function groupRoutes(plan: Plan, group: string): GroupRoutes {
     for (const type of types) {
       byType.set(type, ps.flatMap((p) => typed.get(p)?.get(type) ?? defaults.get(p) ?? []));
     }
-    byTopic.set(topic, { byType, other: defaults.size > 0 ? [...defaults.values()] : undefined });
+    // Bound as a default route: a tombstone has no event id, which only default routes take.
+    const tombstone = ps.flatMap((p) => (p.tombstone === undefined ? [] : [bind(p, TOMBSTONE_ROUTE, p.tombstone, true)]));
+    byTopic.set(topic, { byType, other: defaults.size > 0 ? [...defaults.values()] : undefined, tombstone: tombstone.length > 0 ? tombstone : undefined });
   }
   // Validation requires one envelope per group: the group's event ids must mean one thing.
   const envelope = first.envelope;
@@ -86,15 +95,22 @@ export function groupRoutes(plan: Plan, group: string): GroupRoutes {
     topics: [...byTopic.keys()].sort(),
     projections,
     envelope,
-    decode: envelopeDecoder(envelope),
-    entityOf: compilePath(envelope.entity).get,
+    // Validation requires one key format per group too (the decoder is the group's).
+    decode: envelopeDecoder(envelope, KEY_FORMATS[first.keyFormat ?? 'string']),
+    entityOf: entityReader(envelope.entity),
     versionOf: compilePath(envelope.version).get,
     route: (topic, type) => {
       const t = byTopic.get(topic);
       if (t === undefined) return undefined;
       return (type === undefined ? undefined : t.byType.get(type)) ?? t.other;
     },
+    tombstone: (topic) => byTopic.get(topic)?.tombstone,
     accepts: (msg) => msg.invalid !== undefined || byTopic.has(msg.topic),
     unhandledToDlq: (topic) => dlqTopics.has(topic),
   };
+}
+
+function entityReader(text: string): (event: DecodedEvent) => unknown {
+  const read = envelopeReader(text);
+  return (e) => read(e.value, e.msg, e.key);
 }

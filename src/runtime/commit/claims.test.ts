@@ -8,7 +8,7 @@ import type { DecodedEvent } from '../apply/message.js';
 const AT = '2026-01-01 00:00:00.000';
 const routes = {
   group: 'g',
-  entityOf: (v: unknown) => (v as { e?: unknown }).e,
+  entityOf: (d: { value: unknown }) => (d.value as { e?: unknown }).e,
   versionOf: (v: unknown) => (v as { v?: unknown }).v,
 };
 

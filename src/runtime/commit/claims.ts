@@ -52,7 +52,7 @@ export async function claimIds<P extends { event: DecodedEvent }>(tx: Tx, sink: 
 
 /** The processed-events row of an event: its id, and its entity, version and type for operators. */
 export function processedRow(routes: Pick<GroupRoutes, 'group' | 'entityOf' | 'versionOf'>, p: { event: DecodedEvent & { id: string } }, at: string): ProcessedRow {
-  const entity = routes.entityOf(p.event.value);
+  const entity = routes.entityOf(p.event);
   // Only scalars have a text: String() of an object like {"toString": 1} throws, and any other
   // object would be recorded as "[object Object]".
   const version = routes.versionOf(p.event.value);

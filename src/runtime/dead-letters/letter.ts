@@ -4,6 +4,7 @@
  * Kafka run). Both become one shape here, so listing, showing, replaying and purging are written
  * once; the filters and the counts by reason are pure.
  */
+import type { MessageHeaders } from '../../compile/evaluate.js';
 import type { RawMessage } from '../apply/message.js';
 
 export type LetterStore = 'table' | 'topic';
@@ -30,6 +31,8 @@ export interface StoredLetter {
   value: Buffer | null;
   /** A topic letter's headers as sent (sc-reason, sc-source-*, …); none for a table row. */
   headers: Record<string, string>;
+  /** The dead-lettered record's own headers (a topic letter's; a table row keeps none yet). */
+  original?: MessageHeaders;
 }
 
 /** The filters every command takes (`--group --projection --topic --type --reason --since`). */
@@ -63,7 +66,9 @@ export function matches(l: StoredLetter, f: LetterFilter): boolean {
 
 /** The message a letter holds, as a source gives it to the engine: its source coordinates, key and bytes. */
 export function letterMessage(l: StoredLetter): RawMessage {
-  return { topic: l.topic, partition: l.partition, offset: l.offset, key: l.key, value: l.value };
+  const msg: RawMessage = { topic: l.topic, partition: l.partition, offset: l.offset, key: l.key, value: l.value };
+  if (l.original !== undefined) msg.headers = l.original;
+  return msg;
 }
 
 /** A value as a person reads it: JSON where it is JSON text, else base64. */

@@ -27,9 +27,13 @@ type HeaderValue = Buffer | string | Array<Buffer | string> | undefined;
 /** A `.dlq` message as a letter: its source and reason come from the sc-* headers topic.ts wrote. */
 export function topicLetter(dlqTopic: string, partition: number, m: { offset: string; timestamp: string; key: Buffer | null; value: Buffer | null; headers?: Record<string, HeaderValue> }): StoredLetter {
   const headers: Record<string, string> = {};
+  // The record's own headers (topic.ts wrote them before the sc-* ones), for a replay's `$headers`.
+  const original: Array<readonly [string, Buffer]> = [];
   for (const [k, v] of Object.entries(m.headers ?? {})) {
     const one = Array.isArray(v) ? v[0] : v;
     if (one !== undefined) headers[k] = one.toString();
+    if (k.startsWith('sc-') || v === undefined) continue;
+    for (const x of Array.isArray(v) ? v : [v]) original.push([k, Buffer.from(x)]);
   }
   const num = (k: string, fallback: number): number => (headers[k] !== undefined && /^\d+$/u.test(headers[k] ?? '') ? Number(headers[k]) : fallback);
   const offset = Number(m.offset);
@@ -49,6 +53,7 @@ export function topicLetter(dlqTopic: string, partition: number, m: { offset: st
     key: m.key === null ? null : Buffer.from(m.key),
     value: m.value === null ? null : Buffer.from(m.value),
     headers,
+    ...(original.length > 0 ? { original } : {}),
   };
 }
 

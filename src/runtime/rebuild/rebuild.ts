@@ -35,7 +35,7 @@ import { silentLogger } from '../ops/log.js';
 import { assembleGroup } from '../engine.js';
 import { openSink } from '../sinks/open.js';
 import { advice } from '../ops/advice.js';
-import { controlProblem, openControl, type Control } from './control.js';
+import { openControl, type Control } from './control.js';
 import { type RebuildOptions, type RebuildReport, RebuildError, adviceOf } from './options.js';
 import { REBUILD_LOCK_WAIT_S, resolveState, dropTables, rebuildLockName } from './state.js';
 import type { GroupRun } from './shadow.js';
@@ -65,8 +65,6 @@ export async function rebuild(o: RebuildOptions): Promise<RebuildReport> {
       throw e instanceof KafkaSecurityError ? new RebuildError(e.message) : e;
     }
   }
-  const problem = controlProblem(o.databaseUrl);
-  if (problem !== undefined) throw new RebuildError(problem);
   try {
     await applyDdl(o.databaseUrl, [...ENGINE_TABLES, REBUILDS_TABLE]);
   } catch (e) {

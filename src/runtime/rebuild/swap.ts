@@ -1,9 +1,10 @@
 /**
  * The swap: the shadow takes over the live group's positions and the RENAME puts its tables in
- * place, under the live group's partition locks (MariaDB) or in one write transaction (SQLite),
- * then the bookkeeping (fingerprints, state, the shadow's positions and processed ids).
+ * place, under the live group's partition locks (MariaDB, PostgreSQL) or in one write transaction
+ * (SQLite), then the bookkeeping (fingerprints, state, the shadow's positions and processed ids).
  */
 import type { ShadowGroup, ShadowPlan, TableRename } from '../../compile/shadow.js';
+import { ddlSyntaxOf } from '../../sql/dialects/ddl.js';
 import { sqlNow } from '../../sql/engine-sql.js';
 import type { PartitionEnds } from '../ops/lag.js';
 import type { Logger } from '../ops/log.js';
@@ -19,7 +20,7 @@ import { readRows, existing, resetGroup } from './state.js';
 import { type GroupRun, type BuildContext, type SwapOutcome, positionsOf, aborted } from './shadow.js';
 
 /**
- * A database with named locks (MariaDB): lock every partition of the live groups, wait (bounded) until the shadow stands at the
+ * A database with named locks (MariaDB, PostgreSQL): lock every partition of the live groups, wait (bounded) until the shadow stands at the
  * targets, hand positions over, RENAME, record. undefined: not this time (locks not granted, the
  * shadow did not get there in time, or with `wait` false not there at once); the build goes on.
  */
@@ -76,18 +77,26 @@ export async function swapUnderLocks(x: BuildContext, endsNow: () => Promise<Par
     const reachedAt = performance.now();
     let moved = 0;
     const pairs = renamePairs(x.renames, await existing(c, x.renames.map((r) => r.live)));
-    // The new specs' fingerprints are recorded BEFORE the RENAME (it commits on its own), still
+    // MariaDB: the new specs' fingerprints are recorded BEFORE the RENAME (it commits on its own), still
     // under the locks: should this process die between the two, its session's locks go, and the
     // live engine must not go on with the old spec on the new tables (their new effects would be
     // lost for good). With the new fingerprints it reloads the new spec; on the old tables that
     // applies what it can (the resumed rebuild re-applies it to the shadow, which is bounded by the
     // live positions) or stops on a missing column: nothing is lost either way.
+    // With transactional DDL (PostgreSQL) the renames are part of that transaction: the hand-over
+    // and the new tables commit together, and a kill inside leaves the old tables and positions.
+    const inOne = ddlSyntaxOf(c.dialect).transactionalDdl;
+    let renameAt = 0;
     await c.transaction(async (tx) => {
       moved = await handOver(tx, c, runs, decisions, since, x.fileEnd);
       await recordSpecs(tx, c, x.names, x.fingerprints);
+      renameAt = performance.now();
+      if (inOne) for (const st of c.sql.renames(pairs)) await tx.exec(st);
     });
-    const renameAt = performance.now();
-    for (const st of c.sql.renames(pairs)) await c.exec(st);
+    if (!inOne) {
+      renameAt = performance.now();
+      for (const st of c.sql.renames(pairs)) await c.exec(st);
+    }
     const renamedAt = performance.now();
     (o.testHooks ?? NO_TEST_HOOKS).inSwap('renamed', log);
     await finishSwap(c, { renames: x.renames, groups: runs.map((r) => r.g) }, x.names, x.fingerprints);

@@ -4,8 +4,11 @@
  * new database is one entry, not another branch.
  */
 import { parseDatabaseUrl, type DatabaseKind } from '../../sql/connection.js';
+import type { Session } from './session.js';
 import type { Sink } from './sink.js';
+import { openMysqlSession } from './mysql-session.js';
 import { openMysqlSink } from './mysql.js';
+import { openPostgresSession } from './postgres-session.js';
 import { openPostgresSink } from './postgres.js';
 import { openSqliteSink } from './sqlite.js';
 
@@ -24,4 +27,15 @@ const OPENERS: Readonly<Record<DatabaseKind, (databaseUrl: string, o: OpenSinkOp
 
 export async function openSink(databaseUrl: string, o: OpenSinkOptions = {}): Promise<Sink> {
   return OPENERS[parseDatabaseUrl(databaseUrl).kind](databaseUrl, o);
+}
+
+/** A session with named locks of its own (sinks/session.ts); undefined for a database without them (SQLite). */
+const SESSIONS: Readonly<Record<DatabaseKind, ((databaseUrl: string) => Promise<Session>) | undefined>> = {
+  mysql: openMysqlSession,
+  postgres: openPostgresSession,
+  sqlite: undefined,
+};
+
+export async function openSession(databaseUrl: string): Promise<Session | undefined> {
+  return SESSIONS[parseDatabaseUrl(databaseUrl).kind]?.(databaseUrl);
 }

@@ -1,2 +1,2 @@
 -- sc-project ddl --diff for sqlite: 1 change(s), 0 safe, 1 need(s) a rebuild
--- widgets.hits: change type, integer not null default 0 → bigint not null default 0: not safe (stored values would be converted); not applied. A rebuild builds widgets as the spec says from the earliest offset into a shadow table and swaps it in: sc-project rebuild widget-board
+-- widgets.hits: widen, integer not null default 0 → bigint not null default 0 (SQLite cannot alter a column): not safe (SQLite cannot alter a column); not applied. A rebuild builds widgets as the spec says from the earliest offset into a shadow table and swaps it in: sc-project rebuild widget-board

@@ -15,10 +15,13 @@ export interface LetterProducer {
   sendBatch(batch: { acks: number; topicMessages: Array<{ topic: string; messages: Letter[] }> }): Promise<unknown>;
 }
 
+/** kafkajs' header shape: a repeated name as a list, in sequence. */
+export type LetterHeaders = Record<string, string | Buffer | Array<string | Buffer>>;
+
 export interface Letter {
   key: Buffer | null;
   value: Buffer | null;
-  headers: Record<string, string>;
+  headers: LetterHeaders;
 }
 
 /** The broker's default max.message.bytes (Kafka 3.x: 1 MiB plus the record batch overhead). */
@@ -32,15 +35,23 @@ export function dlqTopic(topic: string): string {
   return `${topic}.dlq`;
 }
 
-export function deadLetterHeaders(d: DeadLetter): Record<string, string> {
-  const h: Record<string, string> = {
-    // Secrets never leave in a header: a reason may quote a driver's message or the input.
-    'sc-reason': cutText(redactUrls(d.reason), HEADER_MAX_BYTES),
-    'sc-source-topic': d.msg.topic,
-    'sc-source-partition': String(d.msg.partition),
-    'sc-source-offset': String(d.msg.offset),
-    'sc-consumer-group': d.group,
-  };
+/**
+ * The record's own headers, as they came (a replay reads them back as `$headers`), then ours,
+ * `sc-*`: an original header of one of our names gives way to ours (the letter must say why).
+ */
+export function deadLetterHeaders(d: DeadLetter): LetterHeaders {
+  const h: LetterHeaders = {};
+  for (const [name, value] of d.msg.headers ?? []) {
+    if (name.startsWith('sc-')) continue;
+    const had = h[name];
+    h[name] = had === undefined ? value : [...(Array.isArray(had) ? had : [had]), value];
+  }
+  // Secrets never leave in a header: a reason may quote a driver's message or the input.
+  h['sc-reason'] = cutText(redactUrls(d.reason), HEADER_MAX_BYTES);
+  h['sc-source-topic'] = d.msg.topic;
+  h['sc-source-partition'] = String(d.msg.partition);
+  h['sc-source-offset'] = String(d.msg.offset);
+  h['sc-consumer-group'] = d.group;
   if (d.projection !== null) h['sc-projection'] = d.projection;
   if (d.eventType !== null) h['sc-event-type'] = cutText(redactUrls(d.eventType), HEADER_MAX_BYTES);
   return h;
@@ -113,12 +124,14 @@ function isTooLarge(e: unknown): boolean {
 
 function letterBytes(m: Letter): number {
   let n = (m.key?.length ?? 0) + (m.value?.length ?? 0) + 64;
-  for (const [k, v] of Object.entries(m.headers)) n += Buffer.byteLength(k) + Buffer.byteLength(v) + 8;
+  for (const [k, v] of Object.entries(m.headers)) {
+    for (const one of Array.isArray(v) ? v : [v]) n += Buffer.byteLength(k) + Buffer.byteLength(one) + 8;
+  }
   return n;
 }
 
 /** The letter as sent: cut to fit `limit` bytes when it would not, with the cut stated in headers. */
-export function fitLetter(key: Buffer | null, value: Buffer | null, headers: Record<string, string>, limit: number, why = `the letter is larger than the dead-letter topic's max.message.bytes (${limit})`): Letter {
+export function fitLetter(key: Buffer | null, value: Buffer | null, headers: LetterHeaders, limit: number, why = `the letter is larger than the dead-letter topic's max.message.bytes (${limit})`): Letter {
   const letter = { key, value, headers };
   const room = limit - LETTER_OVERHEAD;
   if (letterBytes(letter) <= room) return letter;

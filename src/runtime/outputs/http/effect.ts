@@ -95,7 +95,9 @@ export function outboxEffect(plan: Plan, group: string, runners: Map<string, Htt
         if (mine.length === 0) continue;
         const seen = new Set<string>();
         const unique = [...new Set(mine.map((i) => i.prepared.hashes.get(output) as string))];
-        for (const part of chunks(unique, ROWS_PER_STATEMENT)) {
+        for (const part of chunks(unique.sort(), ROWS_PER_STATEMENT)) {
+          const lock = sql.lockHashes(output, part);
+          if (lock !== undefined) await tx.query(lock);
           for (const r of await tx.query(sql.selectHashes(output, part, nowSql))) seen.add(String(r.hash));
         }
         const fresh: string[] = [];

@@ -69,6 +69,15 @@ export function outboxSql(dialect: SqlDialect) {
       const sql = `SELECT ${q('hash')} AS hash FROM ${q('sc_http_content_hashes')} WHERE ${q('output')} = ? AND ${q('expires_at')} > ? AND ${q('hash')} IN (${hashes.map(() => '?').join(',')})`;
       return { sql: d.lockingRead(sql), params: [output, now, ...hashes] };
     },
+    /**
+     * Where the database needs it (PostgreSQL, which has no gap locks), locks on `output`'s
+     * `hashes` held to the commit, taken before selectHashes: the second of two transactions
+     * checking the same new hash waits for the first's commit and then finds it.
+     */
+    lockHashes(output: string, hashes: string[]): Statement | undefined {
+      const sql = d.lockNames(hashes.length);
+      return sql === undefined ? undefined : { sql, params: [...hashes].sort().map((h) => `sc-http-hash:${output}:${h}`) };
+    },
     /** Remember hashes until `expires`; an expired one is renewed. */
     upsertHashes(output: string, hashes: string[], expires: string): Statement {
       const head = `INSERT INTO ${q('sc_http_content_hashes')} (${['output', 'hash', 'expires_at'].map(q).join(',')}) VALUES ${tuples(hashes.length, 3)}`;

@@ -8,6 +8,7 @@
  */
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import type { RawMessage } from '../../apply/message.js';
+import { rawMessage } from './headers.js';
 import { GapError, PositionsChangedError, StoppedError, type GroupProcessor } from '../../commit/processor.js';
 import { placePartitions, type StartFrom } from './placement.js';
 import type { Logger } from '../../ops/log.js';
@@ -198,9 +199,7 @@ export async function startGroupConsumer(kafka: Kafka, group: string, topics: st
 
   async function handleBatch(p: EachBatchPayload): Promise<void> {
     const { batch } = p;
-    let messages: RawMessage[] = batch.messages.map((m) => ({
-      topic: batch.topic, partition: batch.partition, offset: Number(m.offset), key: m.key, value: m.value, timestamp: Number(m.timestamp),
-    }));
+    let messages: RawMessage[] = batch.messages.map((m) => rawMessage(batch.topic, batch.partition, m));
     const bound = o.limit?.(batch.topic, batch.partition);
     let held: number | undefined;
     if (bound !== undefined) {

@@ -1,6 +1,6 @@
 /**
  * One NDJSON line, `{"topic","key","value"}` (or `value_raw`, the value's bytes as a JSON
- * string), as the message Kafka would have carried: the value is the line's own bytes between its
+ * string; `key_b64`, `value_b64` and `headers`: bytes.ts), as the message Kafka would have carried: the value is the line's own bytes between its
  * first and last character, never parsed and written back out (that turned `1e400` into `null` and
  * invalid UTF-8 into U+FFFD), so the file and Kafka give the same rows and the same dead letters.
  *
@@ -9,7 +9,9 @@
  * are taken from it, and their bytes from the line.
  */
 import { skipSpace, stringEnd, valueEnd } from '../../apply/json-text.js';
+import { isUtf8 } from 'node:buffer';
 import type { RawMessage } from '../../apply/message.js';
+import { base64Bytes, lineHeaders } from './bytes.js';
 
 /** Topic of the dead letters made from lines that are not a message wrapper at all. */
 export const INVALID_LINE_TOPIC = '_invalid_line';
@@ -43,12 +45,27 @@ export function lineToMessage(line: Buffer | string, offset: number): RawMessage
   } catch {
     return invalidLine(bytes, offset, 'topic is not valid UTF-8');
   }
+  if (['value', 'value_raw', 'value_b64'].filter((m) => m in w).length > 1) return invalidLine(bytes, offset, 'line gives more than one of value, value_raw and value_b64');
+  if ('key' in w && 'key_b64' in w) return invalidLine(bytes, offset, 'line gives both key and key_b64');
   // A key that is not a string keeps its JSON text as written (`1e2` stays "1e2").
-  const key = w.key === undefined || w.key === null ? null : typeof w.key === 'string' ? unescapeString(span('key')) : span('key');
-  let value: Buffer | null = null;
+  let key: Buffer | string | null = w.key === undefined || w.key === null ? null : typeof w.key === 'string' ? unescapeString(span('key')) : span('key');
+  if (w.key_b64 !== undefined) key = base64Bytes(w.key_b64, 'key_b64');
+  if (typeof key === 'string') return invalidLine(bytes, offset, key);
+  // No value, or `"value": null`: a tombstone, as a Kafka record with a null value.
+  let value: Buffer | string | null = null;
   if (typeof w.value_raw === 'string') value = unescapeString(span('value_raw'));
+  else if (w.value_b64 !== undefined) value = base64Bytes(w.value_b64, 'value_b64');
   else if (w.value !== undefined && w.value !== null) value = span('value');
-  return { topic, partition: 0, offset, key, value };
+  if (typeof value === 'string') return invalidLine(bytes, offset, value);
+  const msg: RawMessage = { topic, partition: 0, offset, key, value };
+  if (w.headers !== undefined) {
+    const raw = span('headers');
+    // toString would turn invalid bytes into U+FFFD: bytes go in as {"b64": …}.
+    const headers = isUtf8(raw) ? lineHeaders(raw.toString('utf8')) : 'headers is not valid UTF-8 (give bytes as {"b64": "…"})';
+    if (typeof headers === 'string') return invalidLine(bytes, offset, headers);
+    if (headers.length > 0) msg.headers = headers;
+  }
+  return msg;
 }
 
 /** Messages from in-memory wrappers (the spec test runner's `given`). */

@@ -27,4 +27,6 @@ export const mysqlDdl: DdlSyntax = {
   // 'abc' and 'abc ' (ddl.ts KEY_COLLATIONS).
   collatesKeys: true,
   scriptTarget: ' (MariaDB 10.11; also MySQL 8 except CREATE INDEX IF NOT EXISTS)',
+  namesPrimaryKey: false,
+  transactionalDdl: false,
 };

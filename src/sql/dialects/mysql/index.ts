@@ -18,9 +18,12 @@ export const mysql: Dialect = {
   // The conflict is on any unique key, so the key is not named (https://mariadb.com/kb/en/insert-on-duplicate-key-update/).
   upsert: (insert, _key, assignments) => `${insert} ON DUPLICATE KEY UPDATE ${assignments.join(', ')}`,
   excluded: (column) => `VALUES(${quote(column)})`,
+  stored: (_table, column) => quote(column),
   greatest: (a, b) => `GREATEST(${a}, ${b})`,
   // InnoDB reads a snapshot unless told to lock (https://mariadb.com/kb/en/select/#for-update).
   lockingRead: (select) => `${select} FOR UPDATE`,
+  // FOR UPDATE's gap locks already serialise two checks of one absent key (lockingRead).
+  lockNames: () => undefined,
   deleteLimited: (table, where, limit) => `DELETE FROM ${quote(table)} WHERE ${where} LIMIT ${limit}`,
   // LOCK IN SHARE MODE: a locking read sees the latest committed rows whatever the snapshot.
   selectFingerprintText: (marks, locking) =>

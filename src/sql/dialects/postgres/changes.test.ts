@@ -1,7 +1,8 @@
 /** The exact SQL and parameters PostgreSQL's builder makes for each kind of row change. */
 import { describe, expect, it } from 'vitest';
 import type { DeleteRow, InsertRow, UpdateRow } from '../../rows.js';
-import { MAX_PARAMETERS, postgresChanges, rowsPerStatement } from './changes.js';
+import type { ColumnDef } from '../../../compile/plan.js';
+import { arrayLiteral, MAX_PARAMETERS, postgresChanges, rowsPerStatement } from './changes.js';
 
 const insert = (id: string, name: string, o: Partial<InsertRow> = {}): InsertRow => ({ kind: 'insert', table: 'items', shape: 's', columns: ['id', 'name', 'v'], values: [id, name, 1], key: ['id'], update: [], ...o });
 const group = <T extends { shape: string }>(...rows: T[]) => ({ shape: 's', rows });
@@ -12,6 +13,21 @@ describe('postgres changes', () => {
       sql: 'INSERT INTO "items" ("id","name","v") VALUES (?,?,?),(?,?,?) ON CONFLICT DO NOTHING',
       params: ['a', 'x', 1, 'b', "it's", 1],
     }]);
+  });
+
+  it('with column definitions, binds one typed array a column: INSERT … SELECT FROM unnest, one text whatever the row count', () => {
+    const defs: ColumnDef[] = [{ name: 'id', type: 'string', length: 8, nullable: false }, { name: 'name', type: 'text', nullable: true }, { name: 'v', type: 'int', nullable: true }];
+    const rows = [insert('a', 'x', { defs, update: ['name'] }), insert('b', 'say "hi" \\ bye', { defs, update: ['name'], values: ['b', 'say "hi" \\ bye', null] })];
+    expect(postgresChanges.build(group(...rows))).toEqual([{
+      sql: 'INSERT INTO "items" ("id","name","v") SELECT * FROM unnest(?::varchar(8)[], ?::text[], ?::integer[]) ON CONFLICT ("id") DO UPDATE SET "name" = EXCLUDED."name"',
+      params: ['{"a","b"}', '{"x","say \\"hi\\" \\\\ bye"}', '{"1",NULL}'],
+    }]);
+    expect(postgresChanges.build(group(insert('c', 'y', { defs })))[0]?.sql).toBe('INSERT INTO "items" ("id","name","v") SELECT * FROM unnest(?::varchar(8)[], ?::text[], ?::integer[]) ON CONFLICT DO NOTHING');
+  });
+
+  it('writes an array literal as node-postgres does: elements quoted, quotes and backslashes escaped, NULL bare', () => {
+    expect(arrayLiteral(['a', '', null, 1.5, '{x,y}', 'NULL'])).toBe('{"a","",NULL,"1.5","{x,y}","NULL"}');
+    expect(arrayLiteral(['q"b\\s'])).toBe('{"q\\"b\\\\s"}');
   });
 
   it('upserts on the key with EXCLUDED values, a version guard as the WHERE of DO UPDATE', () => {

@@ -9,6 +9,7 @@
  *   their columns' types from the comparison or assignment they are in (a multi-row UPDATE … FROM
  *   (VALUES …) would need every value cast to its column's type: a later optimisation).
  */
+import type { ColumnDef } from '../../../compile/plan.js';
 import type { SqlValue } from '../../coerce.js';
 import { chunks, type StatementGroup } from '../../fold.js';
 import { MAX_ROWS_PER_STATEMENT, type ChangeBuilder, type Statement } from '../../statement.js';
@@ -17,6 +18,7 @@ import { quote as q } from './quote.js';
 import { rowByRow } from '../row-by-row.js';
 import { addNumeric } from '../../numeric.js';
 import { jsonbPath } from './json-path.js';
+import { postgresDdl } from './ddl.js';
 
 /** A statement binds at most 65,535 parameters (the protocol's Int16 count, https://www.postgresql.org/docs/15/protocol-message-formats.html). */
 export const MAX_PARAMETERS = 65_535;
@@ -49,15 +51,44 @@ function tuples(n: number, width: number): string {
 function insert(rows: InsertRow[]): Statement {
   const r = rows[0] as InsertRow;
   const width = r.columns.length;
-  const params: SqlValue[] = new Array<SqlValue>(rows.length * width);
-  let at = 0;
-  for (const x of rows) for (let i = 0; i < width; i++) params[at++] = x.values[i] ?? null;
-  const head = `INSERT INTO ${q(r.table)} (${r.columns.map(q).join(',')}) VALUES ${tuples(rows.length, width)}`;
+  const { head, params } = r.defs?.length === width ? unnest(rows, r.defs) : values(rows, width);
   // DO NOTHING skips only the conflict on a key; a value that does not fit still fails.
   if (r.update.length === 0) return { sql: `${head} ON CONFLICT DO NOTHING`, params };
   const set = r.update.map((c) => `${q(c)} = EXCLUDED.${q(c)}`).join(', ');
   const guard = r.guard === undefined ? '' : ` WHERE EXCLUDED.${q(r.guard)} > ${q(r.table)}.${q(r.guard)}`;
   return { sql: `${head} ON CONFLICT (${r.key.map(q).join(',')}) DO UPDATE SET ${set}${guard}`, params };
+}
+
+/** `VALUES (?,…),(?,…)`: a parameter a cell (what rows without column definitions take). */
+function values(rows: InsertRow[], width: number): { head: string; params: SqlValue[] } {
+  const r = rows[0] as InsertRow;
+  const params: SqlValue[] = new Array<SqlValue>(rows.length * width);
+  let at = 0;
+  for (const x of rows) for (let i = 0; i < width; i++) params[at++] = x.values[i] ?? null;
+  return { head: `INSERT INTO ${q(r.table)} (${r.columns.map(q).join(',')}) VALUES ${tuples(rows.length, width)}`, params };
+}
+
+/**
+ * `SELECT * FROM unnest(?::type[], …)`: one array parameter a column, cast to the column's type.
+ * The server parses one statement text per shape whatever the row count, and the driver sends
+ * width arrays instead of rows × width values: measured 68–106k upserted rows/s against 42–64k
+ * for VALUES on this machine (issue 20's note). The cast is the column's DDL type (ddl.ts), so a
+ * value that does not fit fails as it would in VALUES (22001, 22003: a data error).
+ */
+function unnest(rows: InsertRow[], defs: readonly ColumnDef[]): { head: string; params: SqlValue[] } {
+  const r = rows[0] as InsertRow;
+  const params = defs.map((_, i) => arrayLiteral(rows.map((x) => x.values[i] ?? null)));
+  const casts = defs.map((d) => `?::${postgresDdl.types[d.type](d)}[]`).join(', ');
+  return { head: `INSERT INTO ${q(r.table)} (${r.columns.map(q).join(',')}) SELECT * FROM unnest(${casts})`, params };
+}
+
+/**
+ * A one-dimensional array's text form: every element double-quoted with `"` and `\` escaped,
+ * NULL unquoted (https://www.postgresql.org/docs/15/arrays.html#ARRAYS-IO), as node-postgres
+ * writes a JS array; built here so a statement's parameters stay scalars.
+ */
+export function arrayLiteral(values: readonly SqlValue[]): string {
+  return `{${values.map((v) => (v === null ? 'NULL' : `"${String(v).replace(/[\\"]/gu, (c) => `\\${c}`)}"`)).join(',')}}`;
 }
 
 function assignment(p: SetPart): string {

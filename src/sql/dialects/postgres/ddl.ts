@@ -25,4 +25,6 @@ export const postgresDdl: DdlSyntax = {
   // in every PostgreSQL (https://www.postgresql.org/docs/15/collation.html#COLLATION-MANAGING-STANDARD).
   keyType: (type) => `${type} collate "C"`,
   scriptTarget: ' (PostgreSQL 13+)',
+  namesPrimaryKey: true,
+  transactionalDdl: true,
 };

@@ -26,6 +26,12 @@ describe('postgres statements', () => {
     expect(pg.lockingRead('SELECT 1')).toBe('SELECT 1 FOR UPDATE');
   });
 
+  it('locks names to the commit with advisory locks, left to right (FOR UPDATE does not lock an absent row)', () => {
+    expect(pg.lockNames(2)).toBe('SELECT pg_advisory_xact_lock(hashtextextended(?, 0)), pg_advisory_xact_lock(hashtextextended(?, 0))');
+    expect(dialectOf('mysql').lockNames(2)).toBeUndefined();
+    expect(dialectOf('sqlite').lockNames(2)).toBeUndefined();
+  });
+
   it('bounds a delete through ctid, as DELETE has no LIMIT', () => {
     expect(pg.deleteLimited('t', 'a < ?', 10)).toBe('DELETE FROM "t" WHERE ctid IN (SELECT ctid FROM "t" WHERE a < ? LIMIT 10)');
   });
@@ -42,12 +48,12 @@ describe('postgres statements', () => {
     expect(pg.selectTables('?')).toBe('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name IN (?)');
   });
 
-  it('claims ids with ON CONFLICT DO NOTHING RETURNING, and moves positions only forward', () => {
+  it('claims ids with ON CONFLICT DO NOTHING RETURNING, and moves positions only forward (the stored value named by its table: a bare column beside EXCLUDED is ambiguous, 42702)', () => {
     const e = engineSql('postgres');
     const claim = e.claimProcessed([{ group: 'g', eventId: 'e1', entityId: null, entityVersion: null, eventType: 't', at: '2024-01-01 00:00:00.000' }]);
     expect(claim.sql).toBe('INSERT INTO "sc_processed_events" ("consumer_group","event_id","entity_id","entity_version","event_type","processed_at") VALUES (?,?,?,?,?,?) ON CONFLICT DO NOTHING RETURNING "event_id" AS event_id');
     const pos = e.upsertPositions([{ group: 'g', topic: 't', partition: 0, nextOffset: 5, at: 'x' }]);
-    expect(pos.sql).toBe('INSERT INTO "sc_consumer_positions" ("consumer_group","topic","partition","next_offset","updated_at") VALUES (?,?,?,?,?) ON CONFLICT ("consumer_group","topic","partition") DO UPDATE SET "next_offset" = GREATEST("next_offset", EXCLUDED."next_offset"), "updated_at" = EXCLUDED."updated_at"');
+    expect(pos.sql).toBe('INSERT INTO "sc_consumer_positions" ("consumer_group","topic","partition","next_offset","updated_at") VALUES (?,?,?,?,?) ON CONFLICT ("consumer_group","topic","partition") DO UPDATE SET "next_offset" = GREATEST("sc_consumer_positions"."next_offset", EXCLUDED."next_offset"), "updated_at" = EXCLUDED."updated_at"');
   });
 });
 

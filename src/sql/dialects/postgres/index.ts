@@ -24,9 +24,12 @@ export const postgres: Dialect = {
   insertOrKeep: doNothing,
   upsert: (insert, key, assignments) => `${insert} ON CONFLICT (${key.map(quote).join(',')}) DO UPDATE SET ${assignments.join(', ')}`,
   excluded: (column) => `EXCLUDED.${quote(column)}`,
+  stored: (table, column) => `${quote(table)}.${quote(column)}`,
   greatest: (a, b) => `GREATEST(${a}, ${b})`,
   // Without it two READ COMMITTED transactions read the same rows and both act on them.
   lockingRead: (select) => `${select} FOR UPDATE`,
+  // Transaction-scoped advisory locks, taken left to right as given (the caller sorts the names).
+  lockNames: (count) => `SELECT ${Array.from({ length: count }, () => 'pg_advisory_xact_lock(hashtextextended(?, 0))').join(', ')}`,
   // DELETE has no LIMIT; ctid is the row's physical address within the statement's snapshot.
   deleteLimited: (table, where, limit) => `DELETE FROM ${quote(table)} WHERE ctid IN (SELECT ctid FROM ${quote(table)} WHERE ${where} LIMIT ${limit})`,
   // FOR SHARE is not allowed beside an aggregate, so it locks the rows in a subquery; READ

@@ -18,4 +18,6 @@ export const sqliteDdl: DdlSyntax = {
   // Strings compare byte for byte already (BINARY is SQLite's default collation).
   collatesKeys: false,
   scriptTarget: '',
+  namesPrimaryKey: false,
+  transactionalDdl: true,
 };

@@ -19,10 +19,12 @@ export const sqlite: Dialect = {
   // https://sqlite.org/lang_upsert.html: the conflict target names the key.
   upsert: (insert, key, assignments) => `${insert} ON CONFLICT (${key.map(quote).join(',')}) DO UPDATE SET ${assignments.join(', ')}`,
   excluded: (column) => `excluded.${quote(column)}`,
+  stored: (_table, column) => quote(column),
   // SQLite's MAX with two arguments is the scalar one (https://sqlite.org/lang_corefunc.html#max_scalar).
   greatest: (a, b) => `MAX(${a}, ${b})`,
   // One writer at a time: SQLite's write lock already makes transactions take turns.
   lockingRead: (select) => select,
+  lockNames: () => undefined,
   // DELETE … LIMIT needs SQLITE_ENABLE_UPDATE_DELETE_LIMIT, which builds leave out by default
   // (https://sqlite.org/lang_delete.html), so the limit goes on a rowid subquery.
   deleteLimited: (table, where, limit) => `DELETE FROM ${quote(table)} WHERE rowid IN (SELECT rowid FROM ${quote(table)} WHERE ${where} LIMIT ${limit})`,

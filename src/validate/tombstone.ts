@@ -1,0 +1,38 @@
+/**
+ * A tombstone has a key, headers and a source, but no value: its operations may not read the
+ * event (`$.…`, `$raw`), and an update or delete must name its row (the envelope's entity is a
+ * path into the value, so the implicit `where` would never find one).
+ */
+import type { Diagnostic } from '../diagnostics.js';
+import { DEFAULT_ENVELOPE } from '../compile/plan.js';
+import { isPathString, parsePathRef } from '../compile/value.js';
+import { diagnosticAt, type Segment } from '../spec/locate.js';
+import type { SpecDocument } from '../spec/load.js';
+import type { ProjectionSpec } from '../spec/types.js';
+import { originalIndex } from './prune.js';
+
+const FIX = 'a tombstone has no value: read $key (under formats: { key: json } also $key.<field>), $headers.<name> or $source.…';
+
+export function checkTombstone(doc: SpecDocument, spec: ProjectionSpec, out: Diagnostic[]): void {
+  const entity = parsePathRef(spec.envelope?.entity ?? DEFAULT_ENVELOPE.entity);
+  const entityFromValue = 'root' in entity;
+  (spec.tombstone ?? []).forEach((op, i, ops) => {
+    const at: Segment[] = ['tombstone', originalIndex(ops, i)];
+    if (('update' in op || 'delete' in op || 'increment' in op || 'decrement' in op) && !('where' in op && op.where !== undefined) && entityFromValue) {
+      out.push(diagnosticAt(doc, at, 'E_TOMBSTONE_VALUE', `this operation finds its row by the envelope's entity, a path into the value: give it where, e.g. where: { id: $key }; ${FIX}`));
+    }
+    walk(op, at, (text, path) => {
+      const ref = parsePathRef(text);
+      if ('root' in ref && ref.root === 'event') out.push(diagnosticAt(doc, path, 'E_TOMBSTONE_VALUE', `"${text}" reads the value; ${FIX}`));
+    });
+  });
+}
+
+/** Every `$…` string in an operation, with its location; `{ const: … }` holds literals only. */
+function walk(v: unknown, path: Segment[], visit: (text: string, path: Segment[]) => void): void {
+  if (isPathString(v)) visit(v, path);
+  else if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i], visit));
+  else if (v !== null && typeof v === 'object') {
+    for (const [k, x] of Object.entries(v)) if (k !== 'const') walk(x, [...path, k], visit);
+  }
+}

@@ -1,0 +1,2 @@
+-- sc-project ddl --diff for postgres: 1 change(s), 0 safe, 1 need(s) a rebuild
+-- widgets.owner: add not null column, varchar(32) not null without a default: existing rows have no value for it: not safe (existing rows have no value); not applied. A rebuild builds widgets as the spec says from the earliest offset into a shadow table and swaps it in: sc-project rebuild widget-board

@@ -1,0 +1,2 @@
+-- sc-project ddl --diff for postgres: 1 change(s), 0 safe, 1 need(s) a rebuild
+-- widgets.label: make not null, varchar(64) null → varchar(64) not null: not safe (stored NULLs have no value); not applied. A rebuild builds widgets as the spec says from the earliest offset into a shadow table and swaps it in: sc-project rebuild widget-board
