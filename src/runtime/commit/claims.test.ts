@@ -9,7 +9,7 @@ const AT = '2026-01-01 00:00:00.000';
 const routes = {
   group: 'g',
   entityOf: (d: { value: unknown }) => (d.value as { e?: unknown }).e,
-  versionOf: (v: unknown) => (v as { v?: unknown }).v,
+  versionOf: (e: { value: unknown }) => (e.value as { v?: unknown }).v,
 };
 
 function event(id: string | undefined, value: unknown = {}, type = 'T'): { event: DecodedEvent } {

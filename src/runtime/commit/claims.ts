@@ -55,7 +55,7 @@ export function processedRow(routes: Pick<GroupRoutes, 'group' | 'entityOf' | 'v
   const entity = routes.entityOf(p.event);
   // Only scalars have a text: String() of an object like {"toString": 1} throws, and any other
   // object would be recorded as "[object Object]".
-  const version = routes.versionOf(p.event.value);
+  const version = routes.versionOf(p.event);
   return {
     group: routes.group,
     eventId: p.event.id,
