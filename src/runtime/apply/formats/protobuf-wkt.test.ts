@@ -83,6 +83,14 @@ describe('protobufReader: well-known types', () => {
   });
 });
 
+describe('protobufReader: Google\'s other .proto files', () => {
+  it('resolves descriptor.proto (custom options) and type.proto without references', () => {
+    const schema = 'syntax = "proto3";\npackage opt.v1;\nimport "google/protobuf/descriptor.proto";\nimport "google/protobuf/type.proto";\nextend google.protobuf.FieldOptions { string label = 50001; }\nmessage Tagged { string name = 1 [(label) = "n"]; google.protobuf.Syntax syntax = 2; }\n';
+    const bytes = Buffer.concat([indexBytes([0]), Buffer.from([0x0a, 0x01, 0x78, 0x10, 0x01])]);
+    expect(protobufReader(schema, new Map()).read(bytes)).toEqual({ name: 'x', syntax: 'SYNTAX_PROTO3' });
+  });
+});
+
 describe('protobufReader: bytes from another implementation', () => {
   it("reads what @kafkajs/confluent-schema-registry's Protobuf schema writes (after the message indexes its serializer leaves out)", () => {
     const require = createRequire(import.meta.url);

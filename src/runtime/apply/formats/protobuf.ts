@@ -9,6 +9,7 @@
  * Decoding is protobufjs's generated code (https://github.com/protobufjs/protobuf.js).
  */
 import { isUtf8 } from 'node:buffer';
+import { createRequire } from 'node:module';
 import protobuf from 'protobufjs';
 import type { ReaderFactory, SchemaReader } from './schema-reader.js';
 import { messageConverter } from './protobuf-values.js';
@@ -100,7 +101,7 @@ function parseInto(root: protobuf.Root, text: string, what: string): protobuf.IP
 }
 
 /** Each import once, from the references first (a registry's own copy wins), else a well-known type. */
-function importAll(root: protobuf.Root, names: string[], references: ReadonlyMap<string, string>, done: Set<string>): void {
+function importAll(root: protobuf.Root, names: readonly string[], references: ReadonlyMap<string, string>, done: Set<string>): void {
   for (const name of names) {
     if (done.has(name)) continue;
     done.add(name);
@@ -110,10 +111,38 @@ function importAll(root: protobuf.Root, names: string[], references: ReadonlyMap
       importAll(root, [...(parsed.imports ?? []), ...(parsed.weakImports ?? [])], references, done);
       continue;
     }
-    const builtIn = protobuf.common.get(name);
+    const builtIn = protobuf.common.get(name) ?? shipped(name);
     if (builtIn === null) throw new Error(`the Protobuf schema imports ${name}, which is not among its references`);
-    root.addJSON(builtIn.nested ?? {});
+    addMissing(root, builtIn);
+    importAll(root, SHIPPED_IMPORTS[name] ?? [], references, done);
   }
+}
+
+/**
+ * Google's other .proto files a registry does not list as references (descriptor.proto for custom
+ * options, type.proto, api.proto, source_context.proto): protobufjs ships them as JSON beside its
+ * well-known types, some with their dependencies bundled (type.json holds Any), others without
+ * (api.json's Option needs Any): those are named here.
+ */
+const SHIPPED_IMPORTS: Readonly<Record<string, readonly string[]>> = {
+  'google/protobuf/descriptor.proto': [],
+  'google/protobuf/source_context.proto': [],
+  'google/protobuf/type.proto': [],
+  'google/protobuf/api.proto': ['google/protobuf/any.proto'],
+};
+const load = createRequire(import.meta.url);
+
+function shipped(name: string): protobuf.INamespace | null {
+  if (SHIPPED_IMPORTS[name] === undefined) return null;
+  return load(`protobufjs/${name.replace(/\.proto$/u, '.json')}`) as protobuf.INamespace;
+}
+
+/** Google's types of a shipped file that the root does not hold yet (the bundled copies overlap). */
+function addMissing(root: protobuf.Root, json: protobuf.INamespace): void {
+  const nestedOf = (x: protobuf.AnyNestedObject | undefined): Record<string, protobuf.AnyNestedObject> => (x !== undefined && 'nested' in x ? x.nested ?? {} : {});
+  const types = nestedOf(nestedOf(json.nested?.google).protobuf);
+  const missing = Object.fromEntries(Object.entries(types).filter(([name]) => root.lookup(`google.protobuf.${name}`) === null));
+  root.addJSON({ google: { nested: { protobuf: { nested: missing } } } });
 }
 
 function reason(e: unknown): string {
