@@ -24,6 +24,7 @@ export type DiagnosticCode =
   | 'E_JSONPATH'
   | 'E_KEY_FORMAT'
   | 'E_TOMBSTONE_VALUE'
+  | 'E_TOMBSTONE_VERSION'
   | 'E_VALUE_SYNTAX'
   | 'E_ITEM_OUTSIDE_LOOP'
   | 'E_NULLABLE_KEY'

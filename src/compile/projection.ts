@@ -4,6 +4,7 @@ import { compileOperation, operationTarget } from './operations/index.js';
 import { compileAppend, compileOutput, isAppendOp, isTableOp } from './output.js';
 import { DEFAULT_ENVELOPE, type AppendOp, type CompiledProjection, type ConsumerGroupPlan, type OutputDef, type Plan, type SourceRef, type TableDef } from './plan.js';
 import { compileTable } from './table.js';
+import { tombstoneOp } from './tombstone.js';
 
 export interface SourcedSpec {
   spec: ProjectionSpec;
@@ -43,7 +44,7 @@ export function compileProjection({ spec, source }: SourcedSpec): { projection: 
     source,
   };
   if (spec.default !== undefined) projection.default = compileOps(spec.default);
-  if (spec.tombstone !== undefined) projection.tombstone = compileOps(spec.tombstone);
+  if (spec.tombstone !== undefined) projection.tombstone = compileOps(spec.tombstone.map((op) => tombstoneOp(op, envelope)));
   if (Object.keys(appends).length > 0) projection.appends = appends;
   const outputs = Object.entries(spec.outputs ?? {}).map(([name, o]) => compileOutput(name, o, { projection: spec.projection, group: spec.group, source }));
   return { projection, tables, outputs };

@@ -49,6 +49,8 @@ export interface DeadLetterRow {
   key: string | null;
   value: string | null;
   at: string;
+  /** The record's headers as JSON text (outputs/dead-letters/headers-json.ts); null or absent for none. */
+  headers?: string | null;
 }
 
 export function engineSql(dialect: SqlDialect) {
@@ -141,8 +143,11 @@ export function engineSql(dialect: SqlDialect) {
       return { sql, params: [r.group, r.kind, r.lines, r.bytes, r.sha256, r.at] };
     },
     insertDeadLetters(rows: DeadLetterRow[]): Statement {
-      const cols = ['dlq_id', 'topic', 'partition', 'offset', 'consumer_group', 'projection', 'reason', 'key_bytes', 'value_bytes', 'created_at'];
-      const params: SqlValue[] = rows.flatMap((r) => [r.id, r.topic, r.partition, r.offset, r.group, r.projection, visibleNul(r.reason), r.key, r.value, r.at]);
+      // The headers column only when a letter has headers: a database made before it (not yet
+      // migrated by `run`) keeps taking every other letter.
+      const withHeaders = rows.some((r) => r.headers != null);
+      const cols = ['dlq_id', 'topic', 'partition', 'offset', 'consumer_group', 'projection', 'reason', 'key_bytes', 'value_bytes', 'created_at', ...(withHeaders ? ['headers'] : [])];
+      const params: SqlValue[] = rows.flatMap((r) => [r.id, r.topic, r.partition, r.offset, r.group, r.projection, visibleNul(r.reason), r.key, r.value, r.at, ...(withHeaders ? [r.headers ?? null] : [])]);
       const head = `INSERT INTO ${q('sc_dead_letters')} (${cols.map(q).join(',')}) VALUES ${tuples(rows.length, cols.length)}`;
       return { sql: d.insertOrKeep(head, 'dlq_id'), params };
     },

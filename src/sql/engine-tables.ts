@@ -58,6 +58,10 @@ const consumerPositions: TableDef = {
  * dead-lettered it; `dead-letters replay` adds one each time it fails again); it has a default,
  * so the writers leave it out and a database made before it keeps working until a migration
  * adds it. The source index is the sequence `replay` reads letters in (runtime/dead-letters/).
+ * `headers` keeps the record's own headers as JSON text (outputs/dead-letters/headers-json.ts), so a
+ * replay gives a spec's `$headers.<name>` back; nullable, so adding it is an additive change that
+ * `run` makes on a database of the older shape, and a letter without headers is written without
+ * the column (such a database keeps taking those before it is migrated).
  */
 const deadLetters: TableDef = {
   name: 'sc_dead_letters',
@@ -73,6 +77,7 @@ const deadLetters: TableDef = {
     { name: 'value_bytes', type: 'text', nullable: true },
     { name: 'created_at', type: 'datetime', nullable: false },
     { name: 'attempts', type: 'int', nullable: false, default: 1 },
+    { name: 'headers', type: 'text', nullable: true },
   ],
   key: ['dlq_id'],
   unique: [],

@@ -69,8 +69,8 @@ function checkProjection(doc: SpecDocument, spec: ProjectionSpec, out: Diagnosti
   // The schema only asks for a leading $; the envelope is read from every message, so its paths are checked like any other.
   for (const [field, path] of Object.entries(spec.envelope ?? {})) {
     if (field === 'id' && path === NO_ID) continue;
-    // The event's type, id and entity may also come from the key or a header (e.g. CloudEvents' binary mode: ce_type, ce_id).
-    const fromRecord = ENVELOPE_FROM_RECORD.has(field) && (path === '$key' || path.startsWith('$key.') || path.startsWith('$key[') || path.startsWith('$headers.'));
+    // Every envelope field may also come from the key or a header (e.g. CloudEvents' binary mode: ce_type, ce_id, ce_time).
+    const fromRecord = (path === '$key' || path.startsWith('$key.') || path.startsWith('$key[') || path.startsWith('$headers.'));
     checkPathText({ spec: doc, inLoop: false, keepAllowed: false, replaceAllowed: false }, ['envelope', field], path, out, fromRecord ? 'value' : 'path');
   }
   // A dead letter goes to `<topic>.dlq`, and Kafka topic names have at most 249 characters.
@@ -94,7 +94,6 @@ function checkProjection(doc: SpecDocument, spec: ProjectionSpec, out: Diagnosti
   return [...tables.values()];
 }
 
-const ENVELOPE_FROM_RECORD = new Set(['type', 'id', 'entity']);
 const DLQ_SUFFIX = '.dlq';
 const MAX_TOPIC = 249;
 

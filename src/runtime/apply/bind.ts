@@ -6,6 +6,7 @@ import { compilePath } from '../../compile/accessor.js';
 import { bindValue, KeyNotUtf8, type EvalContext, type Evaluator, type MessageMeta } from '../../compile/evaluate.js';
 import { ExactNumber, jsonText } from '../../compile/exact-number.js';
 import { PathSlots } from '../../compile/extract.js';
+import { parsePathRef, refExpr } from '../../compile/value.js';
 import type { Assignment, ColumnDef, EnvelopePaths, Operation, TableDef, ValueExpr } from '../../compile/plan.js';
 import { coerce, CoerceError, type SqlValue } from '../../sql/coerce.js';
 import { negateNumeric, type Numeric } from '../../sql/numeric.js';
@@ -114,12 +115,12 @@ export function bindOperation(op: Operation, tables: Map<string, TableDef>, enve
   };
   // The operation's own version (of the row it writes, issue 17) or the envelope's: the same value
   // the compiled plan stores in the version column.
-  const versionAt = op.kind !== 'increment' && op.version !== undefined ? op.version : { root: 'event' as const, path: envelope.version };
-  const versionText = versionAt.root === 'item' ? `$item${versionAt.path.slice(1)}` : versionAt.path;
-  const version = compilePath(versionAt.path).get;
-  const versionFromItem = versionAt.root === 'item';
+  // The envelope's may be read from the record too ($headers.ce_version, $key.v): an expression.
+  const ownVersion = op.kind !== 'increment' && op.version !== undefined ? op.version : undefined;
+  const versionText = ownVersion === undefined ? envelope.version : ownVersion.root === 'item' ? `$item${ownVersion.path.slice(1)}` : ownVersion.path;
+  const version: Evaluator = bindValue(ownVersion === undefined ? refExpr(parsePathRef(envelope.version), envelope.version) : { kind: 'path', ...ownVersion });
   const versionOf = (ctx: EvalContext): SqlValue => {
-    const v = version(versionFromItem ? ctx.item : ctx.event);
+    const v = version(ctx);
     if (typeof v !== 'number' || !Number.isSafeInteger(v)) {
       if (typeof v === 'string' && /^\d+$/.test(v)) return Number(v);
       return fail(`table ${table.name} is version-guarded but the event has no integer version at ${versionText}`);

@@ -134,6 +134,8 @@ tombstone:
   it('checks those envelope fields like values: a key field under string is a located error', () => {
     const text = ENVELOPE_SPEC.replace('formats: { key: json }\n', '');
     expect(codes(text).map((c) => c.split(' ')[0])).toEqual(['E_KEY_FORMAT']);
-    expect(codes(ENVELOPE_SPEC.replace('entity: $key.id', 'entity: $key.id, version: $headers.v')).map((c) => c.split(' ')[0])).toEqual(['E_VALUE_SYNTAX']);
+    // Every envelope field may come from the record since (issue-22-envelope-record.test.ts); a bare $headers may not.
+    expect(codes(ENVELOPE_SPEC.replace('entity: $key.id', 'entity: $key.id, version: $headers.v'))).toEqual([]);
+    expect(codes(ENVELOPE_SPEC.replace('entity: $key.id', 'entity: $key.id, version: $headers')).map((c) => c.split(' ')[0])).toEqual(['E_VALUE_SYNTAX']);
   });
 });

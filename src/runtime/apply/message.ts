@@ -66,8 +66,9 @@ export function isBad(x: DecodedEvent | BadMessage): x is BadMessage {
 export function envelopeDecoder(envelope: EnvelopePaths, keyFormat: KeyFormat = KEY_FORMATS.string): Decoder {
   const typeOf = envelopeReader(envelope.type);
   const idRef = envelope.id === NO_ID ? undefined : parsePathRef(envelope.id);
-  // Only a path into the value has JSON text to read a numeric id back from.
-  const idPath = idRef !== undefined && 'root' in idRef ? compilePath(envelope.id) : undefined;
+  // A path into the value or a JSON key has text to read a numeric id back from, as written.
+  const idPath = idRef === undefined ? undefined : 'root' in idRef ? compilePath(envelope.id) : 'key' in idRef ? compilePath(idRef.key) : undefined;
+  const idFromKey = idRef !== undefined && 'key' in idRef;
   const idOf = envelope.id === NO_ID ? undefined : envelopeReader(envelope.id);
   return (msg) => {
     if (msg.invalid !== undefined) return { msg, reason: msg.invalid };
@@ -115,7 +116,7 @@ export function envelopeDecoder(envelope: EnvelopePaths, keyFormat: KeyFormat = 
       event.noId = `missing event id at ${envelope.id}`;
       return event;
     }
-    const text = typeof id === 'string' ? id : id instanceof ExactNumber ? id.text : numericIdText(id, json, idPath?.segments ?? null);
+    const text = typeof id === 'string' ? id : id instanceof ExactNumber ? id.text : numericIdText(id, idFromKey ? (msg.key?.toString('utf8') ?? '') : json, idPath?.segments ?? null);
     // Longer ids could not be recorded as processed exactly (the column holds EVENT_ID_LENGTH).
     if (text.length > EVENT_ID_LENGTH && [...text].length > EVENT_ID_LENGTH) return { msg, reason: `event id at ${envelope.id} is longer than ${EVENT_ID_LENGTH} characters` };
     // "\ud800" is valid JSON but has no UTF-8 form: the database would store U+FFFD, and

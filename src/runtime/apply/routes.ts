@@ -36,7 +36,8 @@ export interface GroupRoutes {
   decode: Decoder;
   /** The envelope's entity of a decoded event (a path into its value, or its key or a header). */
   entityOf: (event: DecodedEvent) => unknown;
-  versionOf: (event: unknown) => unknown;
+  /** The envelope's version of a decoded event (a path into its value, or its key or a header). */
+  versionOf: (event: DecodedEvent) => unknown;
   /**
    * Handlers of a topic's event type (`undefined` type: an event without a usable type), in
    * the sequence of the plan's projections; undefined when none takes it, by type or by default.
@@ -98,7 +99,7 @@ export function groupRoutes(plan: Plan, group: string): GroupRoutes {
     // Validation requires one key format per group too (the decoder is the group's).
     decode: envelopeDecoder(envelope, KEY_FORMATS[first.keyFormat ?? 'string']),
     entityOf: entityReader(envelope.entity),
-    versionOf: compilePath(envelope.version).get,
+    versionOf: entityReader(envelope.version),
     route: (topic, type) => {
       const t = byTopic.get(topic);
       if (t === undefined) return undefined;
@@ -110,6 +111,7 @@ export function groupRoutes(plan: Plan, group: string): GroupRoutes {
   };
 }
 
+/** An envelope field of a decoded event: its value, key or headers. */
 function entityReader(text: string): (event: DecodedEvent) => unknown {
   const read = envelopeReader(text);
   return (e) => read(e.value, e.msg, e.key);

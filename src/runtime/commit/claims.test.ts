@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { claimIds, processedRow } from './claims.js';
+import { ExactNumber } from '../../compile/exact-number.js';
 import { engineSql } from '../../sql/engine-sql.js';
 import type { Statement } from '../../sql/statement.js';
 import type { Tx } from '../sinks/sink.js';
@@ -9,7 +10,7 @@ const AT = '2026-01-01 00:00:00.000';
 const routes = {
   group: 'g',
   entityOf: (d: { value: unknown }) => (d.value as { e?: unknown }).e,
-  versionOf: (v: unknown) => (v as { v?: unknown }).v,
+  versionOf: (e: { value: unknown }) => (e.value as { v?: unknown }).v,
 };
 
 function event(id: string | undefined, value: unknown = {}, type = 'T'): { event: DecodedEvent } {
@@ -79,5 +80,12 @@ describe('processedRow', () => {
     expect(processedRow(routes, p, AT)).toEqual({ group: 'g', eventId: 'x', entityId: 'k'.repeat(255), entityVersion: 3, eventType: 'y'.repeat(128), at: AT });
     const odd = event('x', { e: { toString: 1 }, v: 2 ** 60 }) as { event: DecodedEvent & { id: string } };
     expect(processedRow(routes, odd, AT)).toMatchObject({ entityId: null, entityVersion: null });
+  });
+
+  it('records an exact-number entity as written and a version of digits (a header\'s text) as its integer (issue 22)', () => {
+    const fromRecord = event('x', { e: new ExactNumber('12345678901234567890'), v: '7' }) as { event: DecodedEvent & { id: string } };
+    expect(processedRow(routes, fromRecord, AT)).toMatchObject({ entityId: '12345678901234567890', entityVersion: 7 });
+    const notDigits = event('x', { e: 1, v: 'v7' }) as { event: DecodedEvent & { id: string } };
+    expect(processedRow(routes, notDigits, AT)).toMatchObject({ entityId: '1', entityVersion: null });
   });
 });

@@ -9,6 +9,7 @@ import type { ProcessedRow } from '../../sql/engine-sql.js';
 import type { Sink, Tx } from '../sinks/sink.js';
 import type { GroupRoutes } from '../apply/routes.js';
 import type { DecodedEvent } from '../apply/message.js';
+import { ExactNumber } from '../../compile/exact-number.js';
 import { isDuplicateKey } from './retry.js';
 
 /** Ids (and dead-letter rows) per statement: far below any placeholder or packet limit. */
@@ -55,14 +56,22 @@ export function processedRow(routes: Pick<GroupRoutes, 'group' | 'entityOf' | 'v
   const entity = routes.entityOf(p.event);
   // Only scalars have a text: String() of an object like {"toString": 1} throws, and any other
   // object would be recorded as "[object Object]".
-  const version = routes.versionOf(p.event.value);
+  const version = routes.versionOf(p.event);
   return {
     group: routes.group,
     eventId: p.event.id,
-    entityId: typeof entity === 'string' || typeof entity === 'number' ? String(entity).slice(0, 255) : null,
-    entityVersion: typeof version === 'number' && Number.isSafeInteger(version) ? version : null,
+    // An exact number (a JSON key's id past 2^53) as written; its String() is that text.
+    entityId: typeof entity === 'string' || typeof entity === 'number' || entity instanceof ExactNumber ? String(entity).slice(0, 255) : null,
+    entityVersion: versionNumber(version),
     // An event a default route took may have no type; the column is NOT NULL.
     eventType: (p.event.type ?? '').slice(0, 128),
     at,
   };
+}
+
+/** The version as the guard reads it (bind.ts): a safe integer, or digits (a header's text). */
+function versionNumber(v: unknown): number | null {
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? v : null;
+  if (typeof v === 'string' && /^\d{1,15}$/u.test(v)) return Number(v);
+  return null;
 }

@@ -29,9 +29,9 @@ export interface StoredLetter {
   at: string;
   key: Buffer | null;
   value: Buffer | null;
-  /** A topic letter's headers as sent (sc-reason, sc-source-*, …); none for a table row. */
+  /** The headers shown: a topic letter's as sent (sc-reason, sc-source-*, …), a table row's the record's own. */
   headers: Record<string, string>;
-  /** The dead-lettered record's own headers (a topic letter's; a table row keeps none yet). */
+  /** The dead-lettered record's own headers, which a replay hands back as the message's. */
   original?: MessageHeaders;
 }
 
@@ -69,6 +69,21 @@ export function letterMessage(l: StoredLetter): RawMessage {
   const msg: RawMessage = { topic: l.topic, partition: l.partition, offset: l.offset, key: l.key, value: l.value };
   if (l.original !== undefined) msg.headers = l.original;
   return msg;
+}
+
+/**
+ * Headers as `show` prints them: text, or `(base64) …` for bytes that are not UTF-8; a repeated
+ * name shows its last value, the one `$headers.<name>` reads.
+ */
+export function shownHeaders(headers: MessageHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, bytes] of headers ?? []) out[name] = decodedText(bytes);
+  return out;
+}
+
+function decodedText(bytes: Buffer): string {
+  const k = decodedKey(bytes);
+  return k === null ? '' : 'text' in k ? k.text : `(base64) ${k.base64}`;
 }
 
 /** A value as a person reads it: JSON where it is JSON text, else base64. */

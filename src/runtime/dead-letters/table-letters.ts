@@ -8,7 +8,8 @@ import { ALL_DIALECTS } from '../../sql/dialects/index.js';
 import { sqlNow } from '../../sql/engine-sql.js';
 import { letterSql, type LetterCursor, type LetterSequence, type LetterWhere } from '../../sql/letters-sql.js';
 import type { Sink } from '../sinks/sink.js';
-import { isoOf, matches, type LetterFilter, type StoredLetter } from './letter.js';
+import { headersOfJson } from '../outputs/dead-letters/headers-json.js';
+import { isoOf, matches, shownHeaders, type LetterFilter, type StoredLetter } from './letter.js';
 
 /** Rows per page: small enough to hold, large enough that a query per page is cheap. */
 export const TABLE_PAGE = 500;
@@ -28,6 +29,8 @@ export function whereOf(f: LetterFilter): LetterWhere {
 /** A sc_dead_letters row as a letter. */
 export function tableLetter(r: Record<string, unknown>): StoredLetter {
   const b64 = (v: unknown): Buffer | null => (v === null || v === undefined ? null : Buffer.from(String(v), 'base64'));
+  // A database made before the column, or a letter of a record without headers: none.
+  const original = headersOfJson(r.headers);
   return {
     id: String(r.dlq_id),
     store: 'table',
@@ -43,7 +46,8 @@ export function tableLetter(r: Record<string, unknown>): StoredLetter {
     at: isoOf(r.created_at),
     key: b64(r.key_bytes),
     value: b64(r.value_bytes),
-    headers: {},
+    headers: shownHeaders(original),
+    ...(original !== undefined ? { original } : {}),
   };
 }
 

@@ -10,6 +10,7 @@ import type { DeadLetterRow } from '../../../sql/engine-sql.js';
 import { sqlNow } from '../../../sql/engine-sql.js';
 import { chunks, chunksBy } from '../../../sql/fold.js';
 import type { Sink, Tx } from '../../sinks/sink.js';
+import { headersJson } from './headers-json.js';
 import { cutText, HEADER_MAX_BYTES, type DeadLetter, type DeadLetterSink } from './sink.js';
 
 /** Bytes the reason of a sc_dead_letters row may take (a TEXT column holds 65,535). */
@@ -50,8 +51,16 @@ export function fittedDeadLetterRow(d: DeadLetter, maxValueBytes: number | undef
   const id = createHash('sha256').update(`${d.group}:${d.msg.topic}:${d.msg.partition}:${d.msg.offset}:${d.projection ?? ''}`).digest('hex').slice(0, 64);
   let value = d.msg.value;
   let reason = rowReason(d);
+  let headers = headersJson(d.msg.headers);
+  // Headers share the statement with the value; ones taking half of it or more are left out
+  // (a value cut to make room would be a letter that cannot replay either way).
+  if (headers !== null && maxValueBytes !== undefined && headers.length * 3 >= maxValueBytes / 2) {
+    reason += ` [headers left out: ${Buffer.byteLength(headers)} bytes, more than the database accepts in one statement with the value]`;
+    headers = null;
+  }
+  const room = maxValueBytes === undefined ? undefined : maxValueBytes - (headers === null ? 0 : headers.length * 3);
   // base64 takes 4 bytes for every 3.
-  const keep = maxValueBytes === undefined ? undefined : Math.floor((maxValueBytes * 3) / 4);
+  const keep = room === undefined ? undefined : Math.floor((room * 3) / 4);
   if (value !== null && keep !== undefined && value.length > keep) {
     reason += ` [value cut: kept the first ${keep} of ${value.length} bytes, more than the database accepts in one statement]`;
     value = value.subarray(0, keep);
@@ -62,6 +71,7 @@ export function fittedDeadLetterRow(d: DeadLetter, maxValueBytes: number | undef
     key: d.msg.key === null ? null : d.msg.key.subarray(0, 1024).toString('base64'),
     value: value === null ? null : value.toString('base64'),
     at: sqlNow(),
+    headers,
   };
 }
 
@@ -73,5 +83,5 @@ export function rowReason(d: Pick<DeadLetter, 'eventType' | 'reason'>): string {
 
 /** Rough bytes of a dead-letter row in a statement, to keep INSERTs under the database's limit. */
 export function deadLetterRowBytes(r: DeadLetterRow): number {
-  return 512 + (r.value?.length ?? 0) + (r.key?.length ?? 0) + r.reason.length * 6 + (r.projection?.length ?? 0) + r.topic.length + r.group.length;
+  return 512 + (r.value?.length ?? 0) + (r.key?.length ?? 0) + (r.headers?.length ?? 0) * 6 + r.reason.length * 6 + (r.projection?.length ?? 0) + r.topic.length + r.group.length;
 }
