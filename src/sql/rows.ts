@@ -46,6 +46,12 @@ export interface UpdateRow {
   upsert: boolean;
   guard?: string;
   version?: SqlValue;
+  /**
+   * The table's column definitions (TableDef.columns, one array shared by every row of a table):
+   * a dialect that binds each column's values as one typed array casts by them (PostgreSQL's
+   * UPDATE … FROM unnest, postgres/update-from.ts).
+   */
+  tableColumns?: readonly ColumnDef[];
 }
 
 export interface DeleteRow {
@@ -56,6 +62,8 @@ export interface DeleteRow {
   whereValues: SqlValue[];
   guard?: string;
   version?: SqlValue;
+  /** As UpdateRow.tableColumns. */
+  tableColumns?: readonly ColumnDef[];
 }
 
 export type RowChange = InsertRow | UpdateRow | DeleteRow;

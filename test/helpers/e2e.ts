@@ -3,11 +3,11 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import mysql from 'mysql2/promise';
 import { parseAllDocuments, parse } from 'yaml';
 import type { Plan } from '../../src/compile/plan.js';
 import { openKnex } from '../../src/sql/connection.js';
 import { compareTable, type Row, type TableDiff } from '../../src/testing/compare.js';
+import { queryDb } from './services.js';
 
 /** Copy the spec files of `dir`, prefixing every topic and suffixing every group, so a test owns them. */
 export function isolatedSpecs(dir: string, prefix: string, suffix: string): string {
@@ -77,20 +77,16 @@ export async function waitDrained(k: Kafka, databaseUrl: string, plan: Plan, tim
   } finally {
     await admin.disconnect();
   }
-  const db = await mysql.createConnection(databaseUrl);
   const deadline = Date.now() + timeoutMs;
-  try {
-    for (;;) {
-      const [rows] = (await db.query('SELECT consumer_group AS g, topic AS t, `partition` AS p, next_offset AS n FROM sc_consumer_positions')) as unknown as [Array<{ g: string; t: string; p: number; n: string }>];
-      const at = new Map(rows.map((r) => [`${r.g}|${r.t}/${r.p}`, Number(r.n)]));
-      const behind = plan.groups.flatMap((g) => g.topics.flatMap((t) =>
-        [...ends].filter(([tp, end]) => tp.startsWith(`${t}/`) && end > 0 && (at.get(`${g.group}|${tp}`) ?? 0) < end).map(([tp]) => `${g.group}|${tp}`)));
-      if (behind.length === 0) return;
-      if (Date.now() > deadline) throw new Error(`not drained after ${timeoutMs} ms: ${behind.slice(0, 5).join(', ')}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  } finally {
-    await db.end();
+  for (;;) {
+    // Any server database (queryDb): the sink's own connections are not the test's to borrow.
+    const rows = (await queryDb(databaseUrl, 'SELECT consumer_group AS g, topic AS t, `partition` AS p, next_offset AS n FROM sc_consumer_positions')) as Array<{ g: string; t: string; p: number; n: string }>;
+    const at = new Map(rows.map((r) => [`${r.g}|${r.t}/${r.p}`, Number(r.n)]));
+    const behind = plan.groups.flatMap((g) => g.topics.flatMap((t) =>
+      [...ends].filter(([tp, end]) => tp.startsWith(`${t}/`) && end > 0 && (at.get(`${g.group}|${tp}`) ?? 0) < end).map(([tp]) => `${g.group}|${tp}`)));
+    if (behind.length === 0) return;
+    if (Date.now() > deadline) throw new Error(`not drained after ${timeoutMs} ms: ${behind.slice(0, 5).join(', ')}`);
+    await new Promise((r) => setTimeout(r, 250));
   }
 }
 

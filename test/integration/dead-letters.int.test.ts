@@ -4,18 +4,19 @@
  * `<topic>.dlq` exactly once, with its original key and bytes and headers naming the reason, the source topic,
  * partition and offset, the group, and the projection and event type where known; the messages
  * after it on its partition still apply (the tables equal the model of the good events). An event
- * type no handler takes is skipped and counted, never dead-lettered.
+ * type no handler takes is skipped and counted, never dead-lettered. The engine's own checks run on
+ * the first server database; a row the database refuses, on each (MariaDB, PostgreSQL).
  */
 import { describe, expect, it } from 'vitest';
 import { expectedTables } from '../helpers/model.js';
 import { createTopics, produce, readTopics, waitDrained, type ReadMessage } from '../helpers/kafka.js';
 import { engineErrors, startInProcess } from '../helpers/runner.js';
 import { testResources } from '../helpers/scenario.js';
-import { skipWithout } from '../helpers/services.js';
+import { eachServer, type ServerDatabase } from '../helpers/services.js';
 import { BAD_KINDS, UNDECODABLE, generateStream, summarize, withOffsets, type BadKind } from '../helpers/stream.js';
 import { diffTables, readTables } from '../helpers/tables.js';
 
-const skip = skipWithout('DATABASE_URL', 'KAFKA_BROKERS');
+const { skip, servers } = eachServer('KAFKA_BROKERS');
 
 const REASON: Record<BadKind, RegExp> = {
   'truncated-json': /not JSON/,
@@ -28,15 +29,16 @@ const REASON: Record<BadKind, RegExp> = {
   'too-long-insert': /longer than 64|too long/i,
   'too-long-update': /longer than 64|too long/i,
   'decimal-out-of-range': /out of range/i,
-  'duplicate-unique': /Duplicate entry/i,
+  // MariaDB's words, then PostgreSQL's (23505).
+  'duplicate-unique': /Duplicate entry|duplicate key value violates unique constraint/i,
 };
 
 describe.skipIf(skip)('dead letters', () => {
   const { flow } = testResources();
 
   /** Produce a stream with these bad messages, run it to the end, and check every dead letter. */
-  async function runCase(test: string, seed: number, badKinds: BadKind[]) {
-    const { spec, db, topics } = await flow(test, false);
+  async function runCase(test: string, seed: number, badKinds: BadKind[], server: ServerDatabase) {
+    const { spec, db, topics } = await flow(test, false, server);
     const stream = withOffsets(generateStream({
       seed, topics: spec, things: 250, maxLifecycle: 4, orphans: 5, marks: 400, stubTargets: 5, duplicateRate: 0.03, staleRate: 0.05, unhandled: 15,
       bad: badKinds,
@@ -91,7 +93,7 @@ describe.skipIf(skip)('dead letters', () => {
   it('sends each kind of bad message to <topic>.dlq once, with its bytes and headers, and goes on', async () => {
     // Every kind the engine itself detects, twice, spread through the stream.
     const kinds = BAD_KINDS.filter((k) => k !== 'decimal-out-of-range' && k !== 'duplicate-unique');
-    const r = await runCase('dlq', 7, [...kinds, ...kinds]);
+    const r = await runCase('dlq', 7, [...kinds, ...kinds], servers[0] as ServerDatabase);
     expect(r.tables).toEqual([]);
     expect(r.problems).toEqual([]);
     expect(r.letters.length).toBe(r.bad.length);
@@ -102,11 +104,11 @@ describe.skipIf(skip)('dead letters', () => {
     expect(engineErrors(r.lines)).toEqual([]);
   });
 
-  it('a row the database refuses is dead-lettered once, and the bad messages batched with it are not sent again', async () => {
+  it.each(servers)('a row the database refuses is dead-lettered once, and the bad messages batched with it are not sent again ($name)', async (server) => {
     // duplicate-unique passes every check the engine can make; MariaDB refuses the row (UNIQUE
-    // slug), so the processor splits the batch to find it. Bad messages in the same batch must
+    // slug; PostgreSQL too, 23505), so the processor splits the batch to find it. Bad messages in the same batch must
     // still be dead-lettered exactly once, and counted once.
-    const r = await runCase('dlqdb', 8, ['duplicate-unique', ...BAD_KINDS, 'duplicate-unique']);
+    const r = await runCase('dlqdb', 8, ['duplicate-unique', ...BAD_KINDS, 'duplicate-unique'], server);
     expect(r.tables).toEqual([]);
     expect.soft(r.problems).toEqual([]);
     expect.soft(r.letters.length).toBe(r.bad.length);

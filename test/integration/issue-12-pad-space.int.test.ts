@@ -2,13 +2,14 @@
  * Issue 12, point 5: keys and event ids compare byte for byte on MariaDB as on SQLite. Under
  * utf8mb4_bin (PAD SPACE) the key 'kpad ' was the row 'kpad', and the event 'e1 ' was dropped as
  * a duplicate of 'e1'; utf8mb4_nopad_bin keeps them apart. Numeric ids past 2^53 stay two ids.
+ * The same on PostgreSQL (keys collate "C"); the PAD SPACE drift report is MariaDB's alone.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyDdl } from '../../src/sql/apply.js';
 import { openKnex } from '../../src/sql/connection.js';
 import { ENGINE_TABLES } from '../../src/sql/engine-tables.js';
 import { applyMessages, message, planOf, readRows, sqliteFile } from '../helpers/parity.js';
-import { freshDatabase, skipWithout } from '../helpers/services.js';
+import { freshDatabase, serverDatabases, skipWithout, type FreshDb } from '../helpers/services.js';
 
 const SPEC = `
 projection: pads
@@ -46,18 +47,29 @@ const expectedRows = [
   { k: 'big1', n: 4 }, { k: 'big2', n: 5 }, { k: 'kpad', n: 1 }, { k: 'kpad ', n: 2 }, { k: 'kpad  ', n: 3 }, { k: 'n77', n: 6 },
 ];
 
-describe.skipIf(skipWithout('DATABASE_URL'))('issue 12: keys and event ids are exact on MariaDB and SQLite', () => {
-  let db: Awaited<ReturnType<typeof freshDatabase>>;
+describe.skipIf(skipWithout('DATABASE_URL'))('issue 12: keys and event ids are exact on MariaDB, PostgreSQL and SQLite', () => {
+  let db: FreshDb;
   const lite = sqliteFile();
+  const others: FreshDb[] = [];
   beforeAll(async () => { db = await freshDatabase('sc_pad'); });
-  afterAll(async () => { await db?.drop(); lite.remove(); });
+  afterAll(async () => {
+    await db?.drop();
+    for (const o of others) await o.drop();
+    lite.remove();
+  });
 
   const plan = planOf(SPEC);
   const messages = events.map((e, i) => message('pads', i, typeof e === 'string' ? e : e));
 
-  for (const target of ['mariadb', 'sqlite'] as const) {
+  const postgres = serverDatabases().find((s) => s.kind === 'postgres');
+  for (const target of ['mysql', ...(postgres ? ['postgres' as const] : []), 'sqlite'] as const) {
     it(`keeps 'kpad' and 'kpad ' two rows and 'e1', 'e1 ' two ids (${target})`, async () => {
-      const url = target === 'mariadb' ? db.url : lite.url;
+      let url = target === 'mysql' ? db.url : lite.url;
+      if (target === 'postgres' && postgres) {
+        const fresh = await postgres.fresh('sc_pad');
+        others.push(fresh);
+        url = fresh.url;
+      }
       const [stats] = await applyMessages(url, plan, messages, 10);
       expect(stats?.applied).toBe(6);
       expect(stats?.duplicates).toBe(1);

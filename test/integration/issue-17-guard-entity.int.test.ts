@@ -1,5 +1,5 @@
 /**
- * Issue 17, item 1 on MariaDB: the rides/rider scenario. validate refuses the issue's spec (the
+ * Issue 17, item 1 on every server database (MariaDB, PostgreSQL): the rides/rider scenario. validate refuses the issue's spec (the
  * rider's version would be compared with and written onto the ride); with the ride's version named
  * on the operation (`version: $.data.ride_version`) or `guard: false`, the ride keeps its own
  * versions: inserts, updates and deletes guarded by an operation's version, one batch or one
@@ -7,17 +7,17 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Plan } from '../../src/compile/plan.js';
-import { openMysqlSink } from '../../src/runtime/sinks/mysql.js';
+import { openSink } from '../../src/runtime/sinks/open.js';
 import { parseSpecText } from '../../src/spec/load.js';
 import { applyDdl } from '../../src/sql/apply.js';
 import { ENGINE_TABLES } from '../../src/sql/engine-tables.js';
 import { validateLoaded } from '../../src/validate/index.js';
 import { GUARD_EXPECTED, guardSpec, runGuardScenario } from '../helpers/guard-scenario.js';
-import { freshDatabase, queryDb, skipWithout } from '../helpers/services.js';
+import { eachServer, queryDb } from '../helpers/services.js';
 
-const skip = skipWithout('DATABASE_URL');
+const { skip, servers } = eachServer();
 
-describe.skipIf(skip)('guards compare versions of one entity (MariaDB)', () => {
+describe.skipIf(skip).each(servers)('guards compare versions of one entity ($name)', (server) => {
   const dbs: Array<{ drop: () => Promise<void> }> = [];
   afterAll(async () => {
     for (const d of dbs) await d.drop();
@@ -35,10 +35,10 @@ describe.skipIf(skip)('guards compare versions of one entity (MariaDB)', () => {
     const v = validateLoaded(parseSpecText('rides.yaml', guardSpec(variant)));
     expect(v.diagnostics).toEqual([]);
     const plan = v.plan as Plan;
-    const db = await freshDatabase('sc_guard');
+    const db = await server.fresh('sc_guard');
     dbs.push(db);
     await applyDdl(db.url, [...plan.tables, ...ENGINE_TABLES]);
-    const sink = await openMysqlSink(db.url);
+    const sink = await openSink(db.url);
     try {
       const stats = await runGuardScenario(sink, plan, maxBatch);
       expect(stats.deadLettered).toBe(0);

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseDatabaseUrl } from '../../src/sql/connection.js';
 import { BIN, ROOT } from '../helpers/runner.js';
-import { DATABASE_URL, skipWithout } from '../helpers/services.js';
+import { DATABASE_URL, POSTGRES_URL, skipWithout } from '../helpers/services.js';
 
 const skip = skipWithout('DATABASE_URL');
 const dir = mkdtempSync(join(tmpdir(), 'sc-cli-errors-it-'));
@@ -73,15 +73,23 @@ describe.skipIf(skip)('database errors through the CLI are one line, no stack (i
     }
   }
 
-  it('a closed port: names host:port and the refusal', async () => {
+  it.each(['mysql', 'postgres'])('a closed port (%s://): names host:port and the refusal', async (scheme) => {
     const port = await closedPort();
-    await check(`mysql://sc:${WRONG_PASSWORD}@127.0.0.1:${port}/db`, `127.0.0.1:${port}`, /ECONNREFUSED/);
+    await check(`${scheme}://sc:${WRONG_PASSWORD}@127.0.0.1:${port}/db`, `127.0.0.1:${port}`, /ECONNREFUSED/);
   }, 240_000);
 
   it('MariaDB with a wrong password: names host:port and "Access denied", never the password', async () => {
     const t = parseDatabaseUrl(DATABASE_URL ?? '');
     if (t.kind !== 'mysql') throw new Error('DATABASE_URL must be mysql://');
     await check(`mysql://${encodeURIComponent(t.login)}:${WRONG_PASSWORD}@${t.host}:${t.port}/${t.database}`, `${t.host}:${t.port}`, /Access denied/);
+  }, 240_000);
+
+  // The same on PostgreSQL (issue 20): its words are "password authentication failed".
+  it.skipIf(skipWithout('POSTGRES_URL'))('PostgreSQL with a wrong password: names host:port and the refusal, never the password', async () => {
+    const u = new URL(POSTGRES_URL ?? '');
+    const where = `${u.hostname}:${u.port || '5432'}`;
+    u.password = WRONG_PASSWORD;
+    await check(u.toString(), where, /password authentication failed/);
   }, 240_000);
 
   it('--log-level debug adds the driver trace', async () => {

@@ -1,5 +1,6 @@
 /**
- * Issue 23, dead letters you can work with, through real Kafka and MariaDB: a spec whose column is
+ * Issue 23, dead letters you can work with, through real Kafka and each server database (MariaDB,
+ * PostgreSQL: sc_dead_letters' bytes are bytea there): a spec whose column is
  * too short dead-letters events (to `<topic>.dlq` from Kafka, to sc_dead_letters with `--from`);
  * `dead-letters list` and `show` find them in both, filtered, counted by reason, decoded; `purge`
  * counts without --yes and marks a topic's letters purged with it.
@@ -10,9 +11,9 @@ import { createTopics, deleteTopics, waitDrained } from '../helpers/kafka.js';
 import { itemEvents, lettersFlow, produceEvents, writeNdjson, type LettersFlow } from '../helpers/letters-scenario.js';
 import { startInProcess } from '../helpers/runner.js';
 import { testResources } from '../helpers/scenario.js';
-import { freshDatabase, KAFKA_BROKERS, skipWithout } from '../helpers/services.js';
+import { eachServer, KAFKA_BROKERS } from '../helpers/services.js';
 
-const skip = skipWithout('DATABASE_URL', 'KAFKA_BROKERS');
+const { skip, servers } = eachServer('KAFKA_BROKERS');
 
 interface ListJson {
   stores: string[];
@@ -21,12 +22,12 @@ interface ListJson {
   letters: Array<{ id: string; store: string; topic: string; offset: number; group: string; event_type: string | null; attempts: number }>;
 }
 
-describe.skipIf(skip)('dead letters (issue 23)', () => {
+describe.skipIf(skip).each(servers)('dead letters (issue 23) on $name', (server) => {
   const { onCleanup } = testResources();
 
   async function setUp(test: string): Promise<{ flow: LettersFlow; url: string }> {
     const flow = lettersFlow(test);
-    const db = await freshDatabase(`sc_it_${test}`);
+    const db = await server.fresh(`sc_it_${test}`);
     onCleanup(() => flow.remove(), () => db.drop(), () => deleteTopics([flow.topic, `${flow.topic}.dlq`]));
     return { flow, url: db.url };
   }
@@ -75,7 +76,7 @@ describe.skipIf(skip)('dead letters (issue 23)', () => {
     expect((JSON.parse((await listCommand(opts(flow, url, { brokers: KAFKA_BROKERS }))).stdout) as ListJson).total).toBe(bad.length - tooLong);
 
     // A --from run of the same events into another database: its letters are rows of the table.
-    const other = await freshDatabase('sc_it_dlqlist_file');
+    const other = await server.fresh('sc_it_dlqlist_file');
     onCleanup(() => other.drop());
     const file = writeNdjson(flow.dir, flow.topic, events);
     const run = await startInProcess({ config: flow.dir, databaseUrl: other.url, from: file, brokers: [] });

@@ -1,5 +1,6 @@
 /**
- * `run --http`: /metrics scraped while a real Kafka → MariaDB run drains a stream, parsed as
+ * `run --http`: /metrics scraped while a real Kafka → database run drains a stream (on every server
+ * database: MariaDB, PostgreSQL), parsed as
  * Prometheus text. The counters equal the engine's own stats line, the histograms have one
  * observation per committed transaction, lag (end offset minus the stored position) falls to 0
  * for every partition once drained, even for partitions that got no message, and the stats
@@ -11,11 +12,11 @@ import { endOffsets, produce, progress, waitDrained } from '../helpers/kafka.js'
 import { parsePrometheus, type Exposition } from '../helpers/prometheus.js';
 import { engineErrors, spawnRun, stopChild, type Child } from '../helpers/runner.js';
 import { testResources } from '../helpers/scenario.js';
-import { skipWithout } from '../helpers/services.js';
+import { eachServer } from '../helpers/services.js';
 import { BAD_KINDS, generateStream } from '../helpers/stream.js';
 import { sleep, waitFor } from '../helpers/wait.js';
 
-const skip = skipWithout('DATABASE_URL', 'KAFKA_BROKERS');
+const { skip, servers } = eachServer('KAFKA_BROKERS');
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** The address the child logged it serves on (it listens on port 0: any free port). */
@@ -31,11 +32,11 @@ export async function scrape(url: string): Promise<Exposition> {
   return parsePrometheus(await r.text());
 }
 
-describe.skipIf(skip)('Prometheus metrics of a Kafka → MariaDB run', () => {
+describe.skipIf(skip).each(servers)('Prometheus metrics of a Kafka → $name run', (server) => {
   const { track, flow } = testResources();
 
   it('counters equal the stats, histograms observe every commit, lag falls to 0', async () => {
-    const { spec, db, topics } = await flow('metrics');
+    const { spec, db, topics } = await flow('metrics', 3, server);
     const messages = generateStream({
       seed: 21, topics: spec, things: 600, maxLifecycle: 3, marks: 900, stubTargets: 10, duplicateRate: 0.05, staleRate: 0.05, unhandled: 20, bad: [...BAD_KINDS],
     });

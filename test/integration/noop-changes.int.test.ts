@@ -3,7 +3,8 @@
  * equal version on a guarded table) is a counted no-op. The count comes from the affected rows
  * of the folded statements, so MariaDB (multi-row UPDATE … JOIN, CLIENT_FOUND_ROWS: a matched
  * row whose values do not change still counts as found) must give what SQLite gives, and so must
- * PostgreSQL (every server database of serverDatabases()).
+ * PostgreSQL (every server database of serverDatabases()). Keys of every type are read back to
+ * tell why (issue 20: a bigint or datetime key failed with 42883 on PostgreSQL instead of counting).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,12 +18,41 @@ import { ENGINE_TABLES } from '../../src/sql/engine-tables.js';
 import { silentLogger } from '../../src/runtime/ops/log.js';
 import { GroupProcessor } from '../../src/runtime/commit/processor.js';
 import { groupRoutes } from '../../src/runtime/apply/routes.js';
-import { noopBreakdown } from '../../src/runtime/ops/stats.js';
+import { newStats, noopBreakdown } from '../../src/runtime/ops/stats.js';
+import { parseSpecText } from '../../src/spec/load.js';
+import { validateLoaded } from '../../src/validate/index.js';
 import { NOOP_BREAKDOWN, NOOP_EXPECTED, noopPlan, runNoopScenario } from '../helpers/noop-scenario.js';
 import { eachServer } from '../helpers/services.js';
 import { TABLE_DEAD_LETTERS } from '../../src/runtime/outputs/dead-letters/index.js';
 
 const { skip, servers } = eachServer();
+const TYPED_KEYS = `
+projection: typed
+group: g
+topics: [things]
+tables:
+  counters:
+    key: [n, at]
+    version: entity_version
+    columns:
+      n: { type: bigint }
+      at: { type: datetime }
+      hits: { type: int, default: 0 }
+on:
+  thing.created:
+    - insert: counters
+      set: { n: $.data.n, at: $.data.at }
+      version: $.data.v
+  thing.hit:
+    - increment: counters
+      where: { n: $.data.n, at: $.data.at }
+      by: { hits: 1 }
+  thing.removed:
+    - delete: counters
+      where: { n: $.data.n, at: $.data.at }
+      version: $.data.v
+`;
+
 
 describe.skipIf(skip).each(servers)('noop row changes on $name and SQLite', (server) => {
   const plan = noopPlan();
@@ -78,5 +108,28 @@ describe.skipIf(skip).each(servers)('noop row changes on $name and SQLite', (ser
     const onDb = await run(await onServer());
     expect(onDb).toEqual({ 'docs/doc.removed stale': 1, 'docs/doc.removed no_row': 2 });
     expect(await run(await sqlite('extra'))).toEqual(onDb);
+  });
+
+  it('counts a no-op on a bigint and datetime key instead of failing', async () => {
+    const v = validateLoaded(parseSpecText('typed.yaml', TYPED_KEYS));
+    expect(v.diagnostics).toEqual([]);
+    const plan = v.plan as NonNullable<typeof v.plan>;
+    const db = await server.fresh('sc_noop_typed');
+    dbs.push(db);
+    await applyDdl(db.url, [...plan.tables, ...ENGINE_TABLES]);
+    const sink = await openSink(db.url);
+    sinks.push(sink);
+    const stats = newStats();
+    const p = new GroupProcessor({ sink, routes: groupRoutes(plan, 'g'), deadLetters: TABLE_DEAD_LETTERS, stats, log: silentLogger });
+    const at = '2026-01-02T03:04:05.678Z';
+    const events = [
+      { event_type: 'thing.created', event_id: 'e1', entity_id: 'x', data: { n: 1, at, v: 1 } },
+      { event_type: 'thing.hit', event_id: 'e2', entity_id: 'x', data: { n: 1, at, v: 2 } },
+      { event_type: 'thing.hit', event_id: 'e3', entity_id: 'x', data: { n: 2, at, v: 1 } },
+      { event_type: 'thing.removed', event_id: 'e4', entity_id: 'x', data: { n: 3, at, v: 1 } },
+    ];
+    await p.process(events.map((e, i) => ({ topic: 'things', partition: 0, offset: i, key: null, value: Buffer.from(JSON.stringify(e)) })));
+    expect({ events: stats.events, applied: stats.applied, noop: stats.noop, deadLettered: stats.deadLettered }).toEqual({ events: 4, applied: 4, noop: 2, deadLettered: 0 });
+    expect(noopBreakdown(stats)).toEqual({ 'counters/thing.hit no_row': 1, 'counters/thing.removed no_row': 1 });
   });
 });

@@ -6,26 +6,28 @@
  *
  * The stream keeps arriving while the members join and leave (the first fifth up front, the rest
  * in paced chunks over ~14 s), so both members do real work before one of them goes away and the
- * survivor has more to do afterwards, on the partitions it took over too.
+ * survivor has more to do afterwards, on the partitions it took over too. The graceful hand-over
+ * (positions read and moved by two members' transactions) runs on every server database; kill -9
+ * on the first (crash.int kills on each).
  */
 import { describe, expect, it } from 'vitest';
 import { expectedTables } from '../helpers/model.js';
 import { endOffsets, produce, progress, waitDrained, waitGroupMembers } from '../helpers/kafka.js';
 import { engineErrors, killChild, spawnRun, startInProcess, stopChild } from '../helpers/runner.js';
 import { testResources, type Db } from '../helpers/scenario.js';
-import { skipWithout } from '../helpers/services.js';
+import { eachServer, type ServerDatabase } from '../helpers/services.js';
 import type { WrittenSpec } from '../helpers/spec.js';
 import { generateStream, summarize, type StreamMessage } from '../helpers/stream.js';
 import { diffTables, readTables } from '../helpers/tables.js';
 import { waitFor } from '../helpers/wait.js';
 
-const skip = skipWithout('DATABASE_URL', 'KAFKA_BROKERS');
+const { skip, servers } = eachServer('KAFKA_BROKERS');
 
 describe.skipIf(skip)('rebalance: one of two members leaves mid-run', () => {
   const { track, flow } = testResources();
 
-  async function setUp(test: string, seed: number): Promise<{ spec: WrittenSpec; db: Db; messages: StreamMessage[]; topics: string[]; rest: () => Promise<void>; producing: () => boolean }> {
-    const { spec, db, topics } = await flow(test, 3);
+  async function setUp(test: string, seed: number, server: ServerDatabase): Promise<{ spec: WrittenSpec; db: Db; messages: StreamMessage[]; topics: string[]; rest: () => Promise<void>; producing: () => boolean }> {
+    const { spec, db, topics } = await flow(test, 3, server);
     const messages = generateStream({
       seed, topics: spec, things: 3000, maxLifecycle: 4, orphans: 40, marks: 5000, stubTargets: 40, duplicateRate: 0.03, staleRate: 0.05, unhandled: 40,
     });
@@ -38,8 +40,8 @@ describe.skipIf(skip)('rebalance: one of two members leaves mid-run', () => {
     return { spec, db, messages, topics, rest, producing: () => started !== undefined && !finished };
   }
 
-  it('graceful stop: the survivor takes over and every event is applied by exactly one member', async () => {
-    const { spec, db, messages, topics, rest, producing: stillProducing } = await setUp('rebal', 4);
+  it.each(servers)('graceful stop: the survivor takes over and every event is applied by exactly one member ($name)', async (server) => {
+    const { spec, db, messages, topics, rest, producing: stillProducing } = await setUp('rebal', 4, server);
     const a = await startInProcess({ config: spec.dir, databaseUrl: db.url, maxBatch: 10, clientId: 'it-a' });
     const producing = rest();
     await waitFor('member a to apply events', () => (a.rt.stats()[spec.group]?.applied ?? 0) > 100, { timeoutMs: 60_000, intervalMs: 50 });
@@ -67,7 +69,7 @@ describe.skipIf(skip)('rebalance: one of two members leaves mid-run', () => {
   });
 
   it('kill -9 of one child process: the survivor takes over after the session timeout', async () => {
-    const { spec, db, messages, topics, rest, producing: stillProducing } = await setUp('rebal9', 5);
+    const { spec, db, messages, topics, rest, producing: stillProducing } = await setUp('rebal9', 5, servers[0] as ServerDatabase);
     const survivor = track(spawnRun({ config: spec.dir, databaseUrl: db.url, maxBatch: 10, extraArgs: ['--client-id', 'it-survivor'] }));
     const producing = rest();
     await waitFor('the survivor to start', async () => (await progress(db.url, spec.group, await endOffsets(topics))) > 0.02, { timeoutMs: 60_000, intervalMs: 100 });

@@ -199,7 +199,7 @@ export function bindOperation(op: Operation, tables: Map<string, TableDef>, enve
         const r: RowChange = {
           kind: 'update', table: table.name, where: table.key.length ? where.map((b) => b.column.name) : [],
           whereValues: whereValues.map((v, i) => value(where[i] as BoundValue, ctx) ?? (v as SqlValue)),
-          set: parts, upsert,
+          set: parts, upsert, tableColumns: table.columns,
           shape: staticShape + parts.map((p) => `${p.mode}:${p.column}${p.mode === 'replace' && p.json ? ':j' : ''}`).join(','),
         };
         if (guard !== undefined) {
@@ -215,7 +215,7 @@ export function bindOperation(op: Operation, tables: Map<string, TableDef>, enve
       return (event, out, paths, meta) => guarded(() => {
         const ctx: EvalContext = { event, paths, meta };
         for (const b of where) if (b.eval(ctx) == null) missing(`where column ${b.column.name} has no value at ${b.source} (missing or null)`);
-        const r: RowChange = { kind: 'delete', table: table.name, shape, where: where.map((b) => b.column.name), whereValues: where.map((b) => value(b, ctx)) };
+        const r: RowChange = { kind: 'delete', table: table.name, shape, where: where.map((b) => b.column.name), whereValues: where.map((b) => value(b, ctx)), tableColumns: table.columns };
         if (op.guard !== undefined) {
           r.guard = op.guard;
           r.version = versionOf(ctx);

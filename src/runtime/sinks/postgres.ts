@@ -43,6 +43,14 @@ export async function openPostgresSink(databaseUrl: string, poolSize = 4, o: Pos
     returning: true,
     async transaction(fn, guard) {
       const client = await pool.connect();
+      // A checked-out client's 'error' events are the caller's to handle: pg-pool removes its idle
+      // listener at checkout (pg-pool index.js _acquireClient). The server ending the session while
+      // no query runs (pg_terminate_backend, a restart: 57P01) would otherwise be an unhandled
+      // 'error' event, which ends the process. Kept here, the next statement fails (transient:
+      // retried) and the client is released broken, so the pool drops it.
+      let lost: Error | undefined;
+      const onError = (e: Error) => { lost = e; };
+      client.on('error', onError);
       const run = (s: Statement) => client.query({ text: text(s.sql), values: s.params });
       const tx: Tx = {
         exec: async (s) => (await run(s)).rowCount ?? 0,
@@ -65,8 +73,10 @@ export async function openPostgresSink(databaseUrl: string, poolSize = 4, o: Pos
         try { await client.query('ROLLBACK'); } catch (r) { broken = r instanceof Error ? r : new Error(String(r)); }
         throw e;
       } finally {
-        // A connection whose ROLLBACK failed is in an unknown state: released with the error, the pool drops it.
-        client.release(broken);
+        client.removeListener('error', onError);
+        // A connection whose ROLLBACK failed is in an unknown state, one the server ended is gone:
+        // released with the error, the pool drops it.
+        client.release(broken ?? lost);
       }
     },
     async close() { await pool.end(); },

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import type { DeleteRow, InsertRow, UpdateRow } from '../../rows.js';
 import type { ColumnDef } from '../../../compile/plan.js';
-import { arrayLiteral, MAX_PARAMETERS, postgresChanges, rowsPerStatement } from './changes.js';
+import { MAX_PARAMETERS, postgresChanges, rowsPerStatement } from './changes.js';
+import { arrayLiteral } from './array.js';
 
 const insert = (id: string, name: string, o: Partial<InsertRow> = {}): InsertRow => ({ kind: 'insert', table: 'items', shape: 's', columns: ['id', 'name', 'v'], values: [id, name, 1], key: ['id'], update: [], ...o });
 const group = <T extends { shape: string }>(...rows: T[]) => ({ shape: 's', rows });
@@ -35,13 +36,49 @@ describe('postgres changes', () => {
     expect(st?.sql).toBe('INSERT INTO "items" ("id","name","v") VALUES (?,?,?) ON CONFLICT ("id") DO UPDATE SET "name" = EXCLUDED."name", "v" = EXCLUDED."v" WHERE EXCLUDED."v" > "items"."v"');
   });
 
-  it('updates one row a statement, of one text per shape: set, exact add, jsonb_set replace, guarded', () => {
+  it('without column definitions, updates one row a statement, of one text per shape: set, exact add, jsonb_set replace, guarded', () => {
     const row = (id: string, v: number): UpdateRow => ({ kind: 'update', table: 'items', shape: 's', where: ['id'], whereValues: [id], set: [{ mode: 'set', column: 'name', value: 'n' }, { mode: 'add', column: 'hits', value: 2, base: 0, numeric: { type: 'int' } }, { mode: 'replace', column: 'doc', path: '$[0]."status"', value: 'done', json: false }], upsert: false, guard: 'v', version: v });
     const sql = 'UPDATE "items" SET "name" = ?, "hits" = "hits" + ?, "doc" = jsonb_set("doc", ?::text[], ?::jsonb, false) WHERE "id" = ? AND "v" < ?';
     expect(postgresChanges.build(group(row('a', 2), row('b', 3)))).toEqual([
       { sql, params: ['n', 2, '{"0","status"}', '"done"', 'a', 2] },
       { sql, params: ['n', 2, '{"0","status"}', '"done"', 'b', 3] },
     ]);
+  });
+
+  const columns: ColumnDef[] = [
+    { name: 'id', type: 'string', length: 8, nullable: false }, { name: 'k', type: 'int', nullable: false }, { name: 'name', type: 'string', length: 16, nullable: true },
+    { name: 'hits', type: 'int', nullable: false }, { name: 'doc', type: 'json', nullable: true }, { name: 'at', type: 'datetime', nullable: true },
+    { name: 'd', type: 'decimal', precision: 12, scale: 2, nullable: false }, { name: 'v', type: 'bigint', nullable: false },
+  ];
+
+  it('folds updates of one shape into one UPDATE … FROM unnest: one array a column, cast to its type without modifiers; exact numeric amounts; jsonb_set paths as text', () => {
+    const row = (id: string, v: number, at: string | null): UpdateRow => ({
+      kind: 'update', table: 'items', shape: 's', where: ['id'], whereValues: [id], upsert: false, guard: 'v', version: v, tableColumns: columns,
+      set: [{ mode: 'set', column: 'name', value: `n"${id}` }, { mode: 'add', column: 'hits', value: v, base: 0, numeric: { type: 'int' } }, { mode: 'replace', column: 'doc', path: `$[${v}]."a b"`, value: 'done', json: false }, { mode: 'set', column: 'at', value: at }, { mode: 'add', column: 'd', value: '-0.25', base: '0.00', numeric: { type: 'decimal', precision: 12, scale: 2 } }],
+    });
+    expect(postgresChanges.build(group(row('a', 2, '2024-01-02 03:04:05.678'), row('b', 3, null)))).toEqual([{
+      sql: 'UPDATE "items" AS t SET "name" = s.v0, "hits" = t."hits" + s.v1, "doc" = jsonb_set(t."doc", s.p2::text[], s.v2, false), "at" = s.v3, "d" = t."d" + s.v4'
+        + ' FROM unnest(?::varchar[], ?::varchar[], ?::numeric[], ?::text[], ?::jsonb[], ?::timestamp[], ?::numeric[], ?::bigint[]) AS s(w0, v0, v1, p2, v2, v3, v4, ver)'
+        + ' WHERE t."id" = s.w0 AND t."v" < s.ver',
+      params: ['{"a","b"}', '{"n\\"a","n\\"b"}', '{"2","3"}', '{"{\\"2\\",\\"a b\\"}","{\\"3\\",\\"a b\\"}"}', '{"\\"done\\"","\\"done\\""}', '{"2024-01-02 03:04:05.678",NULL}', '{"-0.25","-0.25"}', '{"2","3"}'],
+    }]);
+  });
+
+  it('deletes the rows of a shape with one DELETE … USING unnest, composite key and version guard in the join', () => {
+    const row = (id: string, k: number, v: number): DeleteRow => ({ kind: 'delete', table: 'items', shape: 's', where: ['id', 'k'], whereValues: [id, k], guard: 'v', version: v, tableColumns: columns });
+    expect(postgresChanges.build(group(row('a', 1, 7), row('b', 2, 8)))).toEqual([{
+      sql: 'DELETE FROM "items" AS t USING unnest(?::varchar[], ?::integer[], ?::bigint[]) AS s(w0, w1, ver) WHERE t."id" = s.w0 AND t."k" = s.w1 AND t."v" < s.ver',
+      params: ['{"a","b"}', '{"1","2"}', '{"7","8"}'],
+    }]);
+    const unguarded: DeleteRow = { kind: 'delete', table: 'items', shape: 's', where: ['id'], whereValues: ['a'], tableColumns: columns };
+    expect(postgresChanges.build(group(unguarded))[0]?.sql).toBe('DELETE FROM "items" AS t USING unnest(?::varchar[]) AS s(w0) WHERE t."id" = s.w0');
+  });
+
+  it('keeps a multi-row update or delete at as many parameters as columns, split at 1,000 rows a statement', () => {
+    const rows = Array.from({ length: 2500 }, (_, i): DeleteRow => ({ kind: 'delete', table: 'items', shape: 's', where: ['id'], whereValues: [`k${i}`], tableColumns: columns }));
+    const statements = postgresChanges.build(group(...rows));
+    expect(statements.map((s) => s.params.length)).toEqual([1, 1, 1]);
+    expect(statements.map((s) => (s.params[0] as string).split(',').length)).toEqual([1000, 1000, 500]);
   });
 
   it('replaces with a JSON document as it is, a scalar as a JSON scalar', () => {
@@ -57,7 +94,7 @@ describe('postgres changes', () => {
     }]);
   });
 
-  it('deletes one row a statement, guarded by version', () => {
+  it('without column definitions, deletes one row a statement, guarded by version', () => {
     const row: DeleteRow = { kind: 'delete', table: 'items', shape: 's', where: ['id', 'k'], whereValues: ['a', 1], guard: 'v', version: 7 };
     expect(postgresChanges.build(group(row))).toEqual([{ sql: 'DELETE FROM "items" WHERE "id" = ? AND "k" = ? AND "v" < ?', params: ['a', 1, 7] }]);
   });

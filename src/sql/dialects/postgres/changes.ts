@@ -5,9 +5,10 @@
  *   read the existing row, so a version guard is a WHERE, as on SQLite. It cannot touch one row
  *   twice (21000 "cannot affect row a second time"): fold.ts never puts two changes of one row
  *   in one group, as it merges them or moves the later one to the next round.
- * - updates and deletes: one statement per row, of one text per shape, whose placeholders take
- *   their columns' types from the comparison or assignment they are in (a multi-row UPDATE … FROM
- *   (VALUES …) would need every value cast to its column's type: a later optimisation).
+ * - updates and deletes: one UPDATE … FROM unnest / DELETE … USING unnest per chunk, each
+ *   column's values one array cast to the column's type (update-from.ts). Rows without their
+ *   table's column definitions have no types to cast by: one statement per row, whose
+ *   placeholders take their types from the comparison or assignment they are in.
  */
 import type { ColumnDef } from '../../../compile/plan.js';
 import type { SqlValue } from '../../coerce.js';
@@ -19,6 +20,8 @@ import { rowByRow } from '../row-by-row.js';
 import { addNumeric } from '../../numeric.js';
 import { jsonbPath } from './json-path.js';
 import { postgresDdl } from './ddl.js';
+import { arrayLiteral } from './array.js';
+import { deleteUsing, typed, updateFrom } from './update-from.js';
 
 /** A statement binds at most 65,535 parameters (the protocol's Int16 count, https://www.postgresql.org/docs/15/protocol-message-formats.html). */
 export const MAX_PARAMETERS = 65_535;
@@ -35,9 +38,13 @@ export const postgresChanges: ChangeBuilder = {
     switch (first.kind) {
       case 'insert': return chunks(group.rows as InsertRow[], rowsPerStatement(first.columns.length)).map(insert);
       case 'update':
-        if (!first.upsert) return (group.rows as UpdateRow[]).map(update);
-        return chunks(group.rows as UpdateRow[], rowsPerStatement(first.where.length + first.set.length)).map(upsertCounters);
-      case 'delete': return (group.rows as DeleteRow[]).map(remove);
+        if (first.upsert) return chunks(group.rows as UpdateRow[], rowsPerStatement(first.where.length + first.set.length)).map(upsertCounters);
+        if (!typed(first)) return (group.rows as UpdateRow[]).map(update);
+        // As many parameters as the derived table has columns, whatever the row count.
+        return chunks(group.rows as UpdateRow[], MAX_ROWS_PER_STATEMENT).map(updateFrom);
+      case 'delete':
+        if (!typed(first)) return (group.rows as DeleteRow[]).map(remove);
+        return chunks(group.rows as DeleteRow[], MAX_ROWS_PER_STATEMENT).map(deleteUsing);
     }
   },
 };
@@ -80,15 +87,6 @@ function unnest(rows: InsertRow[], defs: readonly ColumnDef[]): { head: string; 
   const params = defs.map((_, i) => arrayLiteral(rows.map((x) => x.values[i] ?? null)));
   const casts = defs.map((d) => `?::${postgresDdl.types[d.type](d)}[]`).join(', ');
   return { head: `INSERT INTO ${q(r.table)} (${r.columns.map(q).join(',')}) SELECT * FROM unnest(${casts})`, params };
-}
-
-/**
- * A one-dimensional array's text form: every element double-quoted with `"` and `\` escaped,
- * NULL unquoted (https://www.postgresql.org/docs/15/arrays.html#ARRAYS-IO), as node-postgres
- * writes a JS array; built here so a statement's parameters stay scalars.
- */
-export function arrayLiteral(values: readonly SqlValue[]): string {
-  return `{${values.map((v) => (v === null ? 'NULL' : `"${String(v).replace(/[\\"]/gu, (c) => `\\${c}`)}"`)).join(',')}}`;
 }
 
 function assignment(p: SetPart): string {
@@ -143,5 +141,5 @@ function numericLiteral(v: SqlValue): string {
   return text;
 }
 
-/** Updates and deletes: one statement per row (row-by-row.ts), with this dialect's assignments. */
+/** Updates and deletes without column definitions: one statement per row (row-by-row.ts), with this dialect's assignments. */
 const { update, remove } = rowByRow(q, assignment, setParams);

@@ -86,6 +86,12 @@ describe('postgres errors', () => {
     expect(postgresErrors.classify(new Error('Connection terminated unexpectedly'))).toBe('transient');
   });
 
+  it('retries a statement on a connection the server ended between two statements (pg_terminate_backend)', () => {
+    expect(postgresErrors.classify(new Error('Client has encountered a connection error and is not queryable'))).toBe('transient');
+    expect(postgresErrors.classify(new Error('Client was closed and is not queryable'))).toBe('transient');
+    expect(postgresErrors.classify(new Error('Client is not queryable for some other reason'))).toBeUndefined();
+  });
+
   it('dead-letters data exceptions and constraint violations; leaves others to the caller', () => {
     for (const code of ['22001', '22003', '22P02', '23502', '23505']) expect(postgresErrors.classify(db(code)), code).toBe('data');
     expect(postgresErrors.classify(db('42P01'))).toBeUndefined(); // undefined_table: stop with a message

@@ -35,11 +35,14 @@ function sqlState(err: object): string | undefined {
 
 /**
  * node-postgres' own errors when the connection breaks carry no code: the server closed it
- * ("Connection terminated unexpectedly", "Connection terminated due to connection timeout").
+ * ("Connection terminated unexpectedly", "Connection terminated due to connection timeout"), or
+ * a statement came after the server ended the session between two statements (a
+ * pg_terminate_backend, a restart: pg/lib/client.js "Client has encountered a connection error
+ * and is not queryable"; "Client was closed and is not queryable").
  */
 function lostConnection(err: object): boolean {
   const e = err as { code?: unknown; message?: unknown };
-  return e.code === undefined && typeof e.message === 'string' && /^Connection terminated/u.test(e.message);
+  return e.code === undefined && typeof e.message === 'string' && /^(?:Connection terminated|Client (?:has encountered a connection error|was closed) and is not queryable)/u.test(e.message);
 }
 
 export const postgresErrors: DialectErrors = {
