@@ -8,6 +8,7 @@ import type { Plan } from '../compile/plan.js';
 import { databaseTls, parseDatabaseUrl } from '../sql/connection.js';
 import { checkOptions, outputStatsOf, planOf, summaryOf, type GroupRun, type Runtime, type RuntimeOptions, type RunSummary } from './api.js';
 import { assembleGroup } from './engine.js';
+import { registryOutage } from './registry/index.js';
 import { checkReadableFile, countRows, drainOutputs, runFile } from './file-run.js';
 import { prepareSchema } from './lifecycle/schema.js';
 import type { SpecChangedError } from './lifecycle/spec-watch.js';
@@ -82,6 +83,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     now: Date.now(), started, stopping, fatal: fatal === undefined ? undefined : fatal instanceof Error ? fatal.message : String(fatal),
     groups: o.from === undefined ? groups.map((g) => ({ group: g.routes.group, joined: g.joined })) : [],
     databaseDownSince: monitor.databaseDownSince(), lastTick: monitor.lastTick, tickIntervalMs: monitorIntervalMs, outageThresholdMs: o.outageThresholdMs ?? 15_000,
+    registryDown: registryOutage(),
   });
   metrics?.bind({
     groups: () => groups.map((g) => ({ group: g.routes.group, stats: g.stats })),
