@@ -74,6 +74,7 @@ export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) =
     .addOption(kafkaConfigOption())
     .option('--from <file>', 'read messages from an NDJSON file ({"topic","key","value"} a line) instead of Kafka; - reads standard input; repeat it for several files, read one after another as one stream', collect)
     .option('--source <name>', 'with --from: a named source, whose positions are its own (for a file that does not continue the recorded one)')
+    .option('--schemas <dir>', 'registry formats (formats: { value: avro }) read the schema of id N from <dir>/N.avsc instead of the schema registry (offline runs)')
     .addOption(maxLineBytesOption())
     .addOption(new Option('--log-format <format>', 'text or json').default('text'))
     .option('--stats-interval <seconds>', 'seconds between stats lines (0: none)', '10')

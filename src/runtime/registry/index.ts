@@ -36,4 +36,5 @@ export function registryOutage(): RegistryOutage | undefined {
   return undefined;
 }
 
+export { fileSchemas, schemasDir } from './files.js';
 export { SchemaRegistry, RegistryUnavailable, READER_FACTORIES, type RegistryOutage } from './registry.js';
