@@ -76,7 +76,8 @@ function fakeSource(): SchemaSource & { fetched: number[][] } {
       fetched.push(ids);
       for (const id of ids) {
         const s = SCHEMAS[id];
-        known.set(id, s === undefined ? { reason: `schema id ${id} is not in the schema registry` } : { reader: avroFactory(JSON.stringify(s), new Map()) });
+        if (id === 5) known.set(id, { reader: { read: () => ({}) }, schemaType: 'PROTOBUF' });
+        else known.set(id, s === undefined ? { reason: `schema id ${id} is not in the schema registry` } : { reader: avroFactory(JSON.stringify(s), new Map()), schemaType: 'AVRO' });
       }
     },
   };
@@ -131,6 +132,7 @@ describe('issue 22: Avro values and keys', () => {
       msg(key, wire(1, thing('a')).subarray(0, 12)),
       msg(key, Buffer.concat([Buffer.from([0, 0, 0, 0, 99]), Buffer.from('x')])),
       msg(Buffer.from('not framed'), wire(1, thing('a'))),
+      msg(key, Buffer.from([0, 0, 0, 0, 5, 8, 1])),
     ]);
     expect(rows).toEqual([]);
     expect(reasons).toEqual([
@@ -139,8 +141,9 @@ describe('issue 22: Avro values and keys', () => {
       expect.stringMatching(/^value does not decode with schema id 1: /u),
       'value: schema id 99 is not in the schema registry',
       'key is not the schema registry wire format: the first byte is 0x6e, not the magic byte 0x00',
+      'value: schema id 5 is a PROTOBUF schema, but formats.value is avro',
     ]);
-    expect(source.fetched).toEqual([[3, 1, 99]]);
+    expect(source.fetched).toEqual([[3, 1, 99, 5]]);
   });
 
   it('needs a registry only for a group that reads a registry format, and says what to set', () => {

@@ -42,7 +42,7 @@ export function fileSchemas(fileOf: (id: number) => string | undefined, where: s
         }
         try {
           // Files hold Avro schemas without references (a reference is the registry's notion).
-          known.set(id, { reader: avroFactory(text, new Map()) });
+          known.set(id, { reader: avroFactory(text, new Map()), schemaType: 'AVRO' });
         } catch (e) {
           known.set(id, { reason: `schema id ${id} (${file ?? ''}) cannot be used: ${e instanceof Error ? e.message : String(e)}` });
         }

@@ -103,7 +103,7 @@ describe('SchemaRegistry', () => {
     const { registry } = setup({ '/schemas/ids/1': [ok({ type: 'record', name: 'R', fields: [{ name: 'a', type: 'nope' }] })], '/schemas/ids/2': [ok('x', { schemaType: 'PROTOBUF' })] });
     await registry.fetch([1, 2], {});
     expect(registry.lookup(1)).toMatchObject({ reason: expect.stringMatching(/^schema id 1 cannot be used: .*nope/u) });
-    expect(registry.lookup(2)).toEqual({ reason: 'schema id 2 is a PROTOBUF schema, which this format does not read' });
+    expect(registry.lookup(2)).toEqual({ reason: 'schema id 2 is a PROTOBUF schema, which this build does not read' });
   });
 
   it.each([

@@ -132,11 +132,11 @@ export class SchemaRegistry implements SchemaSource {
     const type = s.schemaType ?? 'AVRO';
     const factory = (this.o.factories ?? READER_FACTORIES)[type];
     if (factory === undefined) {
-      this.known.set(id, { reason: `${what} is a ${type} schema, which this format does not read` });
+      this.known.set(id, { reason: `${what} is a ${type} schema, which this build does not read` });
       return;
     }
     try {
-      this.known.set(id, { reader: factory(s.schema, references) });
+      this.known.set(id, { reader: factory(s.schema, references), schemaType: type });
     } catch (e) {
       this.known.set(id, { reason: `${what} cannot be used: ${e instanceof Error ? e.message : String(e)}` });
     }

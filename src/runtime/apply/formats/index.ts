@@ -14,7 +14,8 @@ export const KEY_FORMATS: Record<Exclude<KeyFormatName, RegistryFormatName>, Key
 /** Formats whose bytes are the registry's wire format (their schemas fetched by id). */
 export type RegistryFormatName = Extract<KeyFormatName | ValueFormatName, 'avro'>;
 
-const REGISTRY_FORMATS: Record<RegistryFormatName, true> = { avro: true };
+/** Each registry format and the registry's `schemaType` of its schemas. */
+const REGISTRY_FORMATS: Record<RegistryFormatName, string> = { avro: 'AVRO' };
 
 export function isRegistryFormat(name: string): name is RegistryFormatName {
   return name in REGISTRY_FORMATS;
@@ -22,12 +23,12 @@ export function isRegistryFormat(name: string): name is RegistryFormatName {
 
 /** `schemas`: where a registry format's readers come from (needed only when one is named). */
 export function keyFormat(name: KeyFormatName, schemas: () => SchemaSource): KeyFormat | RegistryFormat {
-  return isRegistryFormat(name) ? registryFormat(schemas(), 'key') : KEY_FORMATS[name];
+  return isRegistryFormat(name) ? registryFormat(schemas(), 'key', name, REGISTRY_FORMATS[name]) : KEY_FORMATS[name];
 }
 
 /** undefined: JSON, which message.ts parses itself (its exact numbers and numeric id texts). */
 export function valueFormat(name: ValueFormatName, schemas: () => SchemaSource): RegistryFormat | undefined {
-  return isRegistryFormat(name) ? registryFormat(schemas(), 'value') : undefined;
+  return isRegistryFormat(name) ? registryFormat(schemas(), 'value', name, REGISTRY_FORMATS[name]) : undefined;
 }
 
 export type { Decoded, KeyFormat } from './format.js';

@@ -8,8 +8,11 @@ import type { Decoded, KeyFormat } from './format.js';
 import type { SchemaReader } from './schema-reader.js';
 import { unframe } from './wire.js';
 
-/** A schema id's reader, or why there is none (unknown to the registry, unusable): a dead letter's reason. */
-export type SchemaLookup = { reader: SchemaReader } | { reason: string };
+/**
+ * A schema id's reader and its type as the registry names it (AVRO, PROTOBUF, JSON), or why there
+ * is none (unknown to the registry, unusable): a dead letter's reason.
+ */
+export type SchemaLookup = { reader: SchemaReader; schemaType: string } | { reason: string };
 
 /** Called while a fetch waits to retry (the Kafka session's heartbeat) and to end the wait on a stop. */
 export interface FetchHooks {
@@ -34,8 +37,12 @@ export interface RegistryFormat extends KeyFormat {
   schemaId(bytes: Buffer): number | undefined;
 }
 
-/** `what`: "value" or "key", for the reasons. */
-export function registryFormat(source: SchemaSource, what: string): RegistryFormat {
+/**
+ * `what`: "value" or "key", for the reasons; `name`, `schemaType`: the format and the registry's
+ * type of its schemas (a record written with a schema of another type is a dead letter, never
+ * read by the wrong decoder).
+ */
+export function registryFormat(source: SchemaSource, what: string, name: string, schemaType: string): RegistryFormat {
   return {
     eager: true,
     schemaId: (bytes) => (bytes.length >= 5 && bytes[0] === 0 ? bytes.readUInt32BE(1) : undefined),
@@ -46,6 +53,7 @@ export function registryFormat(source: SchemaSource, what: string): RegistryForm
       // The processor fetches every id of a batch before decoding it: a miss is a bug, not data.
       if (schema === undefined) throw new Error(`schema id ${frame.schemaId} was not fetched before the ${what} was decoded`);
       if ('reason' in schema) return { reason: `${what}: ${schema.reason}` };
+      if (schema.schemaType !== schemaType) return { reason: `${what}: schema id ${frame.schemaId} is a ${schema.schemaType} schema, but formats.${what} is ${name}` };
       try {
         return { value: schema.reader.read(frame.body) };
       } catch (e) {
