@@ -115,6 +115,7 @@ export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) =
     .addOption(maxLineBytesOption())
     .option('--allow-partial', "rebuild although a partition's earliest offset is above 0 (history deleted by retention)")
     .option('--drop-old', 'drop the replaced tables after the swap (default: kept as <table>__old until sc-project cleanup)')
+    .option('--schemas <dir>', 'registry formats (formats: { value: avro }) read the schema of id N from <dir>/N.avsc instead of the schema registry')
     .option('--no-progress', 'no progress bar (on a terminal) or progress lines (elsewhere)')
     .addOption(new Option('--log-format <format>', 'text or json').default('text'))
     .option('--client-id <id>', 'Kafka client id', 'sc-project-rebuild')

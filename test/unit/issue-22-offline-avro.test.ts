@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { testCommand } from '../../src/cli/test.js';
 import { silentLogger } from '../../src/runtime/ops/log.js';
+import { rebuild } from '../../src/runtime/rebuild/rebuild.js';
 import { createRuntime } from '../../src/runtime/runtime.js';
 
 const VALUE = { type: 'record', name: 'Thing', fields: [{ name: 'event_id', type: 'string' }, { name: 'event_type', type: 'string' }, { name: 'price', type: { type: 'bytes', logicalType: 'decimal', precision: 8, scale: 2 } }, { name: 'at', type: { type: 'long', logicalType: 'timestamp-millis' } }] };
@@ -50,7 +51,7 @@ function setup(): string {
 }
 
 describe('issue 22: Avro records offline, schemas as files', () => {
-  it('run --from with --schemas DIR applies wire-format lines and dead-letters an id with no file', async () => {
+  it('run --from and rebuild --from with --schemas DIR apply wire-format lines and dead-letter an id with no file', async () => {
     const dir = setup();
     const schemas = join(dir, 'schemas');
     mkdirSync(schemas);
@@ -68,6 +69,15 @@ describe('issue 22: Avro records offline, schemas as files', () => {
       expect(d.prepare('SELECT reason FROM sc_dead_letters').all()).toEqual([{ reason: `value: schema id 43 is not among the schema files of ${schemas}` }]);
     } finally {
       d.close();
+    }
+    // rebuild --from with --schemas builds the same table from the same lines, offline too.
+    const report = await rebuild({ config: join(dir, 'things.yaml'), projections: ['things'], databaseUrl: `sqlite:${db}`, from: join(dir, 'in.ndjson'), schemasDir: schemas, logger: silentLogger, dropOld: true });
+    expect(report).toMatchObject({ applied: 3, deadLettered: 1 });
+    const again = new Database(db, { readonly: true });
+    try {
+      expect(again.prepare('SELECT id, price FROM things ORDER BY id').all()).toEqual([{ id: 'a', price: 12.34 }, { id: 'b', price: 12.34 }]);
+    } finally {
+      again.close();
     }
   });
 
