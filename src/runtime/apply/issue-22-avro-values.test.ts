@@ -113,6 +113,10 @@ describe('issue 22: Avro values and keys', () => {
     expect(rows[1]).toMatchObject({ id: 'b', note: 'n' });
     await routes.prefetch?.([msg(wire(3, { id: 'c' }), wire(1, thing('c')))], {});
     expect(source.fetched).toHaveLength(1);
+    // An answer the source calls stale is asked for again before the next batch.
+    source.stale = (id) => id === 1;
+    await routes.prefetch?.([msg(wire(3, { id: 'c' }), wire(1, thing('c')))], {});
+    expect(source.fetched).toEqual([[3, 1], [1]]);
   });
 
   it('applies values written with v1 and v2 of one subject, interleaved', async () => {

@@ -131,7 +131,7 @@ function prefetcher(schemas: () => SchemaSource, key: RegistryFormat | undefined
     prefetch: async (messages, hooks) => {
       const ids = new Set<number>();
       const need = (id: number | undefined): void => {
-        if (id !== undefined && source.lookup(id) === undefined) ids.add(id);
+        if (id !== undefined && (source.lookup(id) === undefined || source.stale?.(id) === true)) ids.add(id);
       };
       for (const m of messages) {
         if (key !== undefined && m.key !== null) need(key.schemaId(m.key));

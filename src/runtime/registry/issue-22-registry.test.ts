@@ -42,7 +42,7 @@ function setup(answers: Record<string, Array<RegistryAnswer | Error>>, o: { para
       return next ?? notFound;
     },
   });
-  return { registry, asked, lines, maxOpen: () => maxOpen, now: () => now };
+  return { registry, asked, lines, maxOpen: () => maxOpen, now: () => now, advance: (ms: number) => { now += ms; } };
 }
 
 const read = (r: SchemaRegistry, id: number, body: Buffer): unknown => {
@@ -97,6 +97,21 @@ describe('SchemaRegistry', () => {
     expect(registry.lookup(5)).toEqual({ reason: 'schema id 5 is not in the schema registry' });
     expect(registry.lookup(8)).toEqual({ reason: 'schema id 8 cannot be used: its reference x.Y (gone version 3) is not in the schema registry' });
     expect(asked.filter((p) => p === '/schemas/ids/5')).toHaveLength(1);
+  });
+
+  it('asks again for an id it did not know once the answer is a minute old, and reads it once registered', async () => {
+    const { registry, asked, advance } = setup({ '/schemas/ids/5': [notFound, ok(REC)] });
+    await registry.fetch([5], {});
+    expect(registry.stale(5)).toBe(false);
+    advance(59_999);
+    expect(registry.stale(5)).toBe(false);
+    advance(1);
+    expect(registry.stale(5)).toBe(true);
+    expect(registry.lookup(5)).toHaveProperty('reason');
+    await registry.fetch([5], {});
+    expect(asked).toEqual(['/schemas/ids/5', '/schemas/ids/5']);
+    expect(registry.lookup(5)).toHaveProperty('reader');
+    expect(registry.stale(5)).toBe(false);
   });
 
   it('answers a schema no reader can be built from, or of a type it does not read, with a reason', async () => {

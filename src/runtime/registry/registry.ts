@@ -48,6 +48,12 @@ export interface RegistryOptions {
   clock?: Clock;
   /** At most this many requests at once (default 4). */
   parallel?: number;
+  /**
+   * How long an id the registry did not know is answered from memory (default 60 s): a schema
+   * registered on the primary may reach the replica this run asks a moment later, so records of
+   * that id stop being dead letters within a minute rather than for the rest of the run.
+   */
+  unknownTtlMs?: number;
 }
 
 interface Reference {
@@ -65,12 +71,19 @@ interface RegistrySchema {
 export class SchemaRegistry implements SchemaSource {
   private readonly known = new Map<number, SchemaLookup>();
   private readonly inflight = new Map<number, Promise<void>>();
+  /** When each id the registry did not know was last asked for (its answer's age). */
+  private readonly unknownAt = new Map<number, number>();
   private down: RegistryOutage | undefined;
 
   constructor(private readonly o: RegistryOptions) {}
 
   lookup(id: number): SchemaLookup | undefined {
     return this.known.get(id);
+  }
+
+  stale(id: number): boolean {
+    const at = this.unknownAt.get(id);
+    return at !== undefined && (this.o.clock ?? SYSTEM_CLOCK).now() - at >= (this.o.unknownTtlMs ?? 60_000);
   }
 
   /** Since when, and why, the registry has not answered; undefined while it answers. */
@@ -99,7 +112,8 @@ export class SchemaRegistry implements SchemaSource {
   }
 
   private async fetchAll(ids: number[]): Promise<void> {
-    const queue = ids.filter((id) => !this.known.has(id));
+    // A stale answer stays in place while it is asked again: a batch decoding now still finds it.
+    const queue = ids.filter((id) => !this.known.has(id) || this.stale(id));
     const worker = async (): Promise<void> => {
       for (let id = queue.shift(); id !== undefined; id = queue.shift()) await this.one(id);
     };
@@ -119,8 +133,10 @@ export class SchemaRegistry implements SchemaSource {
     const answer = await this.get(`/schemas/ids/${id}`);
     if (answer === undefined) {
       this.known.set(id, { reason: `schema id ${id} is not in the schema registry` });
+      this.unknownAt.set(id, (this.o.clock ?? SYSTEM_CLOCK).now());
       return;
     }
+    this.unknownAt.delete(id);
     const what = `schema id ${id}`;
     const s = schemaOf(answer, what);
     const references = new Map<string, string>();

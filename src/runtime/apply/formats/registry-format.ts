@@ -23,6 +23,8 @@ export interface FetchHooks {
 export interface SchemaSource {
   /** The id's schema as fetched; undefined when it has not been (fetch it first). */
   lookup(id: number): SchemaLookup | undefined;
+  /** An answer worth asking again before the next batch (an id the registry did not know a while ago). */
+  stale?(id: number): boolean;
   /**
    * Fetch the ids' schemas (and their references) and build their readers. An id the registry
    * does not know is an answer (looked up as a reason); a registry that does not answer is waited
