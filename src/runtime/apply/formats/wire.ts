@@ -32,9 +32,21 @@ export function unframe(bytes: Buffer): Frame | { error: string } {
 export function unframeProtobuf(bytes: Buffer): ProtobufFrame | { error: string } {
   const frame = unframe(bytes);
   if ('error' in frame) return frame;
+  const read = messageIndexes(frame.body);
+  if ('error' in read) return read;
+  return { schemaId: frame.schemaId, body: read.body, indexes: read.indexes };
+}
+
+/**
+ * The message indexes at the start of a Protobuf record's data (the bytes after the 5-byte
+ * header) and the encoded message after them: what a Protobuf `SchemaReader` is handed.
+ */
+export function messageIndexes(data: Buffer): { indexes: number[]; body: Buffer } | { error: string } {
+  // Most records hold the schema's first message: the single byte 0.
+  if (data[0] === 0) return { body: data.subarray(1), indexes: [0] };
   let at = 0;
   const next = (): number | undefined => {
-    const r = readZigzagVarint(frame.body, at);
+    const r = readZigzagVarint(data, at);
     if (r === undefined) return undefined;
     at = r.next;
     return r.value;
@@ -47,7 +59,7 @@ export function unframeProtobuf(bytes: Buffer): ProtobufFrame | { error: string 
     if (v === undefined || v < 0) return { error: 'not the Protobuf wire format: the message indexes cannot be read' };
     indexes.push(v);
   }
-  return { schemaId: frame.schemaId, body: frame.body.subarray(at), indexes: count === 0 ? [0] : indexes };
+  return { body: data.subarray(at), indexes: count === 0 ? [0] : indexes };
 }
 
 /** A zigzag-encoded varint (as Protobuf's sint32) at `at`, or undefined past the end or beyond 32 bits. */
