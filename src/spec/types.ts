@@ -160,10 +160,10 @@ export interface OutputSpec {
  * How a message's value is decoded: `json` (the default) or a schema-registry wire format whose
  * schema is fetched by its id (runtime/apply/formats/, runtime/registry/).
  */
-export type ValueFormatName = 'json' | 'avro';
+export type ValueFormatName = 'json' | 'avro' | 'protobuf' | 'json-schema';
 
 /** How a message key is decoded (runtime/apply/formats/: one entry per name). */
-export type KeyFormatName = 'string' | 'json' | 'avro';
+export type KeyFormatName = 'string' | 'json' | 'avro' | 'protobuf' | 'json-schema';
 
 export interface FormatsSpec {
   value?: ValueFormatName;

@@ -24,7 +24,7 @@ export interface FixtureCase {
   flushes: number[];
   /** HTTP output → the bodies it must send (fields to compare). */
   sent?: Record<string, Array<Record<string, unknown>>>;
-  /** The fixture file's `schemas:`: schema id → its .avsc file (an absolute path). */
+  /** The fixture file's `schemas:`: schema id → its .avsc, .proto or .json file (an absolute path). */
   schemas?: Map<number, string>;
 }
 

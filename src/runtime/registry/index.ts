@@ -17,7 +17,7 @@ const OPEN = new Map<string, SchemaRegistry>();
  */
 export function registryFromEnv(log: Logger, env: NodeJS.ProcessEnv = process.env): SchemaRegistry {
   const s = registrySettings(env, readText);
-  if (s === undefined) throw new Error('a registry format (avro) needs a schema registry: set SCHEMA_REGISTRY_URL, or give the schemas as files (--schemas DIR)');
+  if (s === undefined) throw new Error('a registry format (avro, protobuf, json-schema) needs a schema registry: set SCHEMA_REGISTRY_URL, or give the schemas as files (--schemas DIR)');
   const id = `${s.url} ${s.authorization ?? ''} ${s.ca ?? ''}`;
   let r = OPEN.get(id);
   if (r === undefined) {

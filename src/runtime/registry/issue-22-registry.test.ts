@@ -115,10 +115,12 @@ describe('SchemaRegistry', () => {
   });
 
   it('answers a schema no reader can be built from, or of a type it does not read, with a reason', async () => {
-    const { registry } = setup({ '/schemas/ids/1': [ok({ type: 'record', name: 'R', fields: [{ name: 'a', type: 'nope' }] })], '/schemas/ids/2': [ok('x', { schemaType: 'PROTOBUF' })] });
-    await registry.fetch([1, 2], {});
+    const { registry } = setup({ '/schemas/ids/1': [ok({ type: 'record', name: 'R', fields: [{ name: 'a', type: 'nope' }] })], '/schemas/ids/2': [ok('x', { schemaType: 'XML' })], '/schemas/ids/3': [ok('x', { schemaType: 'PROTOBUF' })] });
+    await registry.fetch([1, 2, 3], {});
     expect(registry.lookup(1)).toMatchObject({ reason: expect.stringMatching(/^schema id 1 cannot be used: .*nope/u) });
-    expect(registry.lookup(2)).toEqual({ reason: 'schema id 2 is a PROTOBUF schema, which this build does not read' });
+    expect(registry.lookup(2)).toEqual({ reason: 'schema id 2 is a XML schema, which this build does not read' });
+    // PROTOBUF and JSON have readers: a .proto that does not parse is the reader's reason.
+    expect(registry.lookup(3)).toMatchObject({ reason: expect.stringMatching(/^schema id 3 cannot be used: the schema is not a Protobuf schema: /u) });
   });
 
   it.each([

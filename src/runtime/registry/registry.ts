@@ -15,15 +15,17 @@
  *   resumes by itself once the registry answers.
  */
 import { avroFactory } from '../apply/formats/avro.js';
-import type { FetchHooks, SchemaLookup, SchemaSource } from '../apply/formats/index.js';
+import { jsonSchemaReader } from '../apply/formats/json-schema.js';
+import { protobufReader } from '../apply/formats/protobuf.js';
+import type { FetchHooks, SchemaLookup, SchemaSource, SchemaTypeName } from '../apply/formats/index.js';
 import type { ReaderFactory } from '../apply/formats/schema-reader.js';
 import { backoffDelay, type Backoff } from '../commit/retry.js';
 import { pause, SYSTEM_CLOCK, type Clock } from '../commit/retrying.js';
 import type { Logger } from '../ops/log.js';
 import type { RegistryAnswer, RegistryTransport } from './http.js';
 
-/** Readers by the registry's `schemaType` (absent means AVRO): Protobuf and JSON Schema are one line each. */
-export const READER_FACTORIES: Readonly<Record<string, ReaderFactory>> = { AVRO: avroFactory };
+/** Readers by the registry's `schemaType` (absent means AVRO), as formats/index.ts's REGISTRY_FORMATS names them. */
+export const READER_FACTORIES: Readonly<Record<SchemaTypeName, ReaderFactory>> = { AVRO: avroFactory, PROTOBUF: protobufReader, JSON: jsonSchemaReader };
 
 /** Confluent's error codes of a 404 that is the registry's answer (subject, version, schema not found). */
 const NOT_FOUND_CODES = new Set([40401, 40402, 40403]);
@@ -146,7 +148,8 @@ export class SchemaRegistry implements SchemaSource {
       return;
     }
     const type = s.schemaType ?? 'AVRO';
-    const factory = (this.o.factories ?? READER_FACTORIES)[type];
+    const factories: Readonly<Record<string, ReaderFactory>> = this.o.factories ?? READER_FACTORIES;
+    const factory = factories[type];
     if (factory === undefined) {
       this.known.set(id, { reason: `${what} is a ${type} schema, which this build does not read` });
       return;

@@ -12,10 +12,13 @@ export const KEY_FORMATS: Record<Exclude<KeyFormatName, RegistryFormatName>, Key
 };
 
 /** Formats whose bytes are the registry's wire format (their schemas fetched by id). */
-export type RegistryFormatName = Extract<KeyFormatName | ValueFormatName, 'avro'>;
+export type RegistryFormatName = Extract<KeyFormatName | ValueFormatName, 'avro' | 'protobuf' | 'json-schema'>;
 
-/** Each registry format and the registry's `schemaType` of its schemas. */
-const REGISTRY_FORMATS: Record<RegistryFormatName, string> = { avro: 'AVRO' };
+/** Each registry format and the registry's `schemaType` of its schemas (Confluent's names). */
+export const REGISTRY_FORMATS = { avro: 'AVRO', protobuf: 'PROTOBUF', 'json-schema': 'JSON' } as const satisfies Record<RegistryFormatName, string>;
+
+/** The registry's schema types sc-project reads: each needs a reader (registry.ts READER_FACTORIES). */
+export type SchemaTypeName = (typeof REGISTRY_FORMATS)[RegistryFormatName];
 
 export function isRegistryFormat(name: string): name is RegistryFormatName {
   return name in REGISTRY_FORMATS;

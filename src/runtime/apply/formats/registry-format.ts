@@ -1,5 +1,5 @@
 /**
- * The registry formats (Avro; Protobuf and JSON Schema beside it later): bytes in the Confluent
+ * The registry formats (Avro, Protobuf, JSON Schema): bytes in the Confluent
  * wire format (wire.ts) decoded with the reader of the schema id they carry. Decoding stays
  * synchronous and pure: the schemas a batch needs are fetched before it is decoded
  * (`SchemaSource.fetch`, runtime/registry/), and decoding only looks them up.
