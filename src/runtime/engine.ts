@@ -15,7 +15,7 @@ import { newStats, type GroupStats } from './ops/stats.js';
 import type { DeadLetterSink } from './outputs/dead-letters/index.js';
 import { openGroupOutputs, type GroupOutputs } from './outputs/http/index.js';
 import type { OutputDeps } from './outputs/http/runner.js';
-import { registryFromEnv } from './registry/index.js';
+import { registryFromEnv, type RegistryProperty } from './registry/index.js';
 import type { Sink } from './sinks/sink.js';
 
 /** A group as the engine drives it: a reload after a swap replaces its routes, processor and outputs. */
@@ -49,10 +49,12 @@ export interface AssembleDeps {
   positions?: false;
   /** Where registry formats get their schemas (default: the registry SCHEMA_REGISTRY_URL names). */
   schemas?: SchemaSource;
+  /** The Kafka properties file's schema registry keys, used when the environment names no registry. */
+  registryProperties?: readonly RegistryProperty[];
 }
 
 export async function assembleGroup(plan: Plan, group: string, d: AssembleDeps): Promise<Group> {
-  const routes = groupRoutes(plan, group, () => d.schemas ?? registryFromEnv(d.log));
+  const routes = groupRoutes(plan, group, () => d.schemas ?? registryFromEnv(d.log, process.env, d.registryProperties));
   const outputs = d.outputs === undefined ? undefined : await openGroupOutputs(plan, group, { ...d.outputs, sink: d.sink, deadLetters: d.deadLetters, log: d.log });
   const specWatch = d.watchSpecs === true ? await watchOf(d.sink, routes.projections.map((x) => x.name), d.log) : undefined;
   const stats = d.stats ?? newStats();

@@ -204,7 +204,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   /** A group's routes, outputs and processor under a plan (engine.ts); its stats carry over a reload. */
   async function groupRun(p: Plan, group: string, stats: GroupStats): Promise<GroupRun> {
     const g = await assembleGroup(p, group, {
-      sink: sink as Sink, deadLetters, log, stats, ...(schemas !== undefined ? { schemas } : {}), maxBatch: o.maxBatch, observer: metrics?.observer(group), positionsGroup: positionsOf(group), watchSpecs: true,
+      sink: sink as Sink, deadLetters, log, stats, ...(schemas !== undefined ? { schemas } : {}), registryProperties: o.kafkaSecurity?.registry, maxBatch: o.maxBatch, observer: metrics?.observer(group), positionsGroup: positionsOf(group), watchSpecs: true,
       outputs: { transport: o.httpTransport ?? fetchTransport, clock: o.clock ?? systemClock, env: process.env, bounded: o.from === undefined, testHooks: o.testHooks },
     });
     return { ...g, lastEvents: 0, joined: false, lag: [] };

@@ -109,7 +109,7 @@ export async function rebuild(o: RebuildOptions): Promise<RebuildReport> {
       const schemas = o.schemasDir === undefined ? undefined : schemasDir(o.schemasDir);
       for (const g of sp.groups) {
         // The shadow takes no partition locks (no swap waits for its own), and has no outputs.
-        const group = await assembleGroup(sp.plan, g.shadow, { sink, deadLetters: TABLE_DEAD_LETTERS, log, maxBatch: o.maxBatch, partitionLocks: false, ...(schemas !== undefined ? { schemas } : {}) });
+        const group = await assembleGroup(sp.plan, g.shadow, { sink, deadLetters: TABLE_DEAD_LETTERS, log, maxBatch: o.maxBatch, partitionLocks: false, ...(schemas !== undefined ? { schemas } : {}), registryProperties: o.kafkaSecurity?.registry });
         runs.push({ ...group, g, topics: group.routes.topics, live: new Map() });
       }
       const started = performance.now();

@@ -6,18 +6,22 @@
 import type { Logger } from '../ops/log.js';
 import { readText } from './files.js';
 import { httpTransport } from './http.js';
+import { registryEnv, type RegistryProperty } from './properties.js';
 import { SchemaRegistry, type RegistryOutage } from './registry.js';
 import { registrySettings } from './settings.js';
 
 const OPEN = new Map<string, SchemaRegistry>();
 
 /**
- * The registry SCHEMA_REGISTRY_URL names (settings.ts), or an Error saying what to set when none
- * is configured. Called only by groups whose formats need one.
+ * The registry SCHEMA_REGISTRY_URL names (settings.ts), else the Kafka properties file's
+ * schema.registry.url (`properties`, properties.ts), or an Error saying what to set when none is
+ * configured. Called only by groups whose formats need one.
  */
-export function registryFromEnv(log: Logger, env: NodeJS.ProcessEnv = process.env): SchemaRegistry {
-  const s = registrySettings(env, readText);
-  if (s === undefined) throw new Error('a registry format (avro, protobuf, json-schema) needs a schema registry: set SCHEMA_REGISTRY_URL, or give the schemas as files (--schemas DIR)');
+export function registryFromEnv(log: Logger, env: NodeJS.ProcessEnv = process.env, properties: readonly RegistryProperty[] = []): SchemaRegistry {
+  const merged = registryEnv(properties, env);
+  if ('errors' in merged) throw new Error(`schema registry settings: ${merged.errors.join('; ')}`);
+  const s = registrySettings(merged.env, readText);
+  if (s === undefined) throw new Error('a registry format (avro, protobuf, json-schema) needs a schema registry: set SCHEMA_REGISTRY_URL (or schema.registry.url in --kafka-config), or give the schemas as files (--schemas DIR)');
   const id = `${s.url} ${s.authorization ?? ''} ${s.ca ?? ''}`;
   let r = OPEN.get(id);
   if (r === undefined) {
@@ -37,4 +41,5 @@ export function registryOutage(): RegistryOutage | undefined {
 }
 
 export { fileSchemas, schemasDir } from './files.js';
+export type { RegistryProperty } from './properties.js';
 export { SchemaRegistry, RegistryUnavailable, READER_FACTORIES, type RegistryOutage } from './registry.js';
