@@ -152,7 +152,8 @@ export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) =
   letterOptions(letters.command('list').description('the letters that pass the filters, counted by reason, the newest first'))
     .option('--limit <n>', 'print the n newest (the counts cover all)', '50')
     .action(async (o: import('./dead-letters.js').LetterCommandOptions) => done((await import('./dead-letters.js')).listCommand(o)));
-  letterOptions(letters.command('show').description('one letter: its value decoded (JSON where it is JSON), key, headers, reason, source, group, projection, when, attempts').argument('<id>', "a table letter's dlq_id, or <topic>.dlq:<partition>:<offset>"))
+  letterOptions(letters.command('show').description('one letter: its value decoded (JSON where it is JSON; a registry format with its schema, beside the bytes), key, headers, reason, source, group, projection, when, attempts').argument('<id>', "a table letter's dlq_id, or <topic>.dlq:<partition>:<offset>"))
+    .option('--schemas <dir>', 'decode a registry format\'s value with the schema of id N from <dir>/N.avsc, N.proto or N.json instead of the schema registry')
     .action(async (id: string, o: import('./dead-letters.js').LetterCommandOptions) => done((await import('./dead-letters.js')).showCommand(id, o)));
   letterOptions(letters.command('replay').description("apply the letters again through the specs as they are now, in source sequence, each at most once (a mark in each transaction); positions do not move"))
     .option('--dry-run', 'say what would apply and what would fail again and why; every transaction is rolled back')
