@@ -48,8 +48,9 @@ function usage(code) {
   --database-url URL    the server to use: mysql://… (MariaDB) or postgres://… (PostgreSQL); default
                         $SC_BENCH_DATABASE_URL, else $DATABASE_URL, else mysql://sc:sc@127.0.0.1:3306/sc_project;
                         the bench creates and drops its own databases there
-  --only a,b,c,d,e      run only these measurements ((c) needs (a)); add m for the metrics' cost.
-                        flat: (a) default route without ids, (e) with event type and id, (c) ceiling
+  --only a,b,c,d,e,v    run only these measurements ((c) needs (a)); add m for the metrics' cost.
+                        flat: (a) default route without ids, (e) with event type and id, (c) ceiling,
+                        (v) (a)'s records as Avro values (formats: { value: avro }, schema from a file)
   --rounds R            flat: R interleaved rounds of (a), (e) and (c); medians (default 1)
   --updates F           flat: share of records that update an earlier id (default 0.03)
   --metrics-pairs K     (m): K pairs of runs of the whole stream, without and with --http (scraped
@@ -70,7 +71,7 @@ function parseArgs(argv) {
   const o = {
     scenario: 'all', rounds: 1, updates: 0.03, quick: false, count: undefined, prefix: undefined, seed: 'bench', duplicates: 0.03, bad: 0.001, partitions: 3,
     brokers: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092', databaseUrl: process.env.SC_BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'mysql://sc:sc@127.0.0.1:3306/sc_project',
-    only: new Set(['a', 'b', 'c', 'd', 'e']), metricsPairs: 2, metricsParallel: false, runArgs: [], cpuProf: false, statsInterval: 5, timeoutMin: undefined, build: false, keep: false,
+    only: new Set(['a', 'b', 'c', 'd', 'e', 'v']), metricsPairs: 2, metricsParallel: false, runArgs: [], cpuProf: false, statsInterval: 5, timeoutMin: undefined, build: false, keep: false,
   };
   const num = (a, v) => {
     const x = Number(v);
@@ -218,7 +219,7 @@ const { Kafka, logLevel, Partitioners } = (await import('kafkajs')).default;
 const { openServer } = await import(pathToFileURL(path.join(ROOT, 'bench', 'server.mjs')).href);
 const YAML = await import('yaml');
 
-const { flatRecords, flatSpec, FLAT_TABLE } = await import(pathToFileURL(path.join(ROOT, 'bench', 'flat.mjs')).href);
+const { flatRecords, flatSpec, FLAT_TABLE, flatAvroValue, FLAT_AVRO_ID, FLAT_AVRO_SCHEMA } = await import(pathToFileURL(path.join(ROOT, 'bench', 'flat.mjs')).href);
 
 const specSource = path.join(ROOT, 'projections');
 if (opt.sc) {
@@ -477,9 +478,13 @@ async function socialCommerce() {
 
 
 async function flatScenario() {
-  const kinds = [...(opt.only.has('a') ? ['a'] : []), ...(opt.only.has('e') ? ['e'] : [])];
+  const kinds = ['a', 'e', 'v'].filter((k) => opt.only.has(k));
   if (kinds.length === 0) return undefined;
-  const topicOf = { a: 'flat', e: 'flat-ids' };
+  const topicOf = { a: 'flat', e: 'flat-ids', v: 'flat-avro' };
+  // (v) reads its schema from a file (run --schemas DIR): the bench needs no schema registry.
+  const schemasDir = path.join(created.tmp, 'avro-schemas');
+  mkdirSync(schemasDir, { recursive: true });
+  writeFileSync(path.join(schemasDir, `${FLAT_AVRO_ID}.avsc`), JSON.stringify(FLAT_AVRO_SCHEMA));
   const kafkaTopic = (t) => `${topicPrefix}${t}`;
   progress(`flat: ${fmt(opt.count)} records of 8 columns, ${opt.updates * 100} % updates of an earlier id, ${opt.partitions} partitions; ${kinds.map((k) => `(${k}) ${kafkaTopic(topicOf[k])}`).join(', ')}`);
   // The dead-letter topics too: a run that creates `<topic>.dlq` at start-up sometimes failed on
@@ -504,7 +509,7 @@ async function flatScenario() {
     };
     for (const r of flatRecords({ count: opt.count, updates: opt.updates, seed: `${opt.seed}-flat`, withIds: k === 'e' }, stats)) {
       const key = Buffer.from(r.key);
-      const value = Buffer.from(r.value);
+      const value = k === 'v' ? flatAvroValue(r.record) : Buffer.from(r.value);
       bytes += value.length;
       const partition = partitioner({ topic: topicOf[k], partitionMetadata: meta, message: { key, value } });
       const e = `${topicOf[k]}/${partition}`;
@@ -530,14 +535,15 @@ async function flatScenario() {
       const group = `bench-flat-${id}-${tag}`;
       const dir = path.join(created.tmp, tag);
       mkdirSync(dir, { recursive: true });
-      writeFileSync(path.join(dir, 'flat.yaml'), flatSpec({ topic: kafkaTopic(topicOf[k]), group, withIds: k === 'e' }));
+      writeFileSync(path.join(dir, 'flat.yaml'), flatSpec({ topic: kafkaTopic(topicOf[k]), group, withIds: k === 'e', avro: k === 'v' }));
       const v = run(process.execPath, [BIN, 'validate', '--config', dir], 120_000, `validate ${dir}`);
       if (!/^ok\b/m.test(v)) throw new Error(`the flat spec does not validate:\n${v}`);
       created.groups.push(group);
-      const specs = { dir, groups: { [group]: { original: `bench-flat${k === 'e' ? '-ids' : ''}`, topics: [topicOf[k]] } } };
+      const specs = { dir, groups: { [group]: { original: `bench-flat${k === 'e' ? '-ids' : k === 'v' ? '-avro' : ''}`, topics: [topicOf[k]] } } };
       const db = `sc_bench_${dbId}_${tag}`;
-      const label = `flat (${k}) ${k === 'a' ? 'default route, id: none' : 'event type + id'}, round ${r + 1}`;
-      const m = await measureRun({ label, specs, ends, topicName: kafkaTopic, db, extra: opt.runArgs, timeoutMs, cpuProf: opt.cpuProf && r === 0 ? `flat-${k}` : false });
+      const label = `flat (${k}) ${{ a: 'default route, id: none', e: 'event type + id', v: 'Avro values, id: none' }[k]}, round ${r + 1}`;
+      const extra = k === 'v' ? [...opt.runArgs, '--schemas', schemasDir] : opt.runArgs;
+      const m = await measureRun({ label, specs, ends, topicName: kafkaTopic, db, extra, timeoutMs, cpuProf: opt.cpuProf && r === 0 ? `flat-${k}` : false });
       m.check = await checkFlatRows(db, workload[k]);
       if (!m.check.ok) results.errors.push(`${label}: ${m.check.problem}`);
       round[k] = { ...m, specs, db };
@@ -586,7 +592,7 @@ async function flatScenario() {
   return {
     records: opt.count, updates_share: opt.updates, partitions: opt.partitions, rounds: opt.rounds, workload,
     ceiling: ceilingRate === undefined ? undefined : { rows_per_s: ceilingRate, runs: rounds.map((x) => x.c).filter(Boolean) },
-    a: summary.a, e: summary.e, jdbc_reference: JDBC_REFERENCE, target: FLAT_TARGET,
+    a: summary.a, e: summary.e, v: summary.v, jdbc_reference: JDBC_REFERENCE, target: FLAT_TARGET,
   };
 }
 
@@ -1129,13 +1135,13 @@ function finish() {
 
 function flatReport(f) {
   const L = [''];
-  const w = f.a?.median ?? f.e?.median;
+  const w = f.a?.median ?? f.e?.median ?? f.v?.median;
   L.push(`flat upsert: ${fmt(f.records)} records of 8 columns (id, 3 strings, 2 ints, a decimal, a timestamp), ${fmt(f.updates_share * 100, 1)} % of them updates of an earlier id → ${fmt(w?.rows)} rows, one topic × ${f.partitions} partitions, one insert … on_conflict: update; ${f.rounds > 1 ? `medians of ${f.rounds} interleaved rounds` : '1 round (--rounds 3 for medians)'}:`);
   const pct = (x) => (x === undefined ? '–' : `${(100 * x).toFixed(1)} %`);
   const times = (x) => (x === undefined ? '–' : `×${x.toFixed(2)}`);
   const head = ['', 'rows', 'wall s', 'startup s', 'rows/s wall', 'rows/s steady', 'engine µs/msg', 'steady µs/msg', 'engine CPU s', `${dbServer.name} CPU s`, 'Kafka CPU s', 'CPU s/10k rows', 'peak RSS MB', '% of (c) steady', '× JDBC wall', '× JDBC steady', 'load 1m'];
   const rows = [];
-  for (const [label, x] of [['(a) default route, id: none (no processed ids)', f.a], ['(e) event type + id (processed-ids row each)', f.e]]) {
+  for (const [label, x] of [['(a) default route, id: none (no processed ids)', f.a], ['(e) event type + id (processed-ids row each)', f.e], ['(v) (a) with Avro values (registry wire format)', f.v]]) {
     if (!x) continue;
     const m = x.median;
     rows.push([label, fmt(m.rows), m.wall_s.toFixed(1) + (m.drained ? '' : ' TIMEOUT'), m.startup_s?.toFixed(1) ?? '–', fmt(m.rows_per_s_wall), fmt(m.rows_per_s_steady), fmt(m.engine_us_per_msg, 1), fmt(m.engine_us_per_msg_steady, 1), fmt(m.engine_cpu_s, 1), fmt(m.database_cpu_s, 1), fmt(m.kafka_cpu_s, 1), fmt(m.cpu_s_per_10k_rows, 2), fmt(m.peak_rss_mb), pct(m.share_of_ceiling_steady), times(m.times_jdbc_wall), times(m.times_jdbc_steady), fmt(m.load_avg_1m_before, 2)]);
@@ -1145,22 +1151,27 @@ function flatReport(f) {
   rows.push(['reference: tuned Kafka Connect JDBC sink (constant)', '–', '–', '–', fmt(j.rows_per_s_wall), fmt(j.rows_per_s_steady), '–', '–', '–', '–', '–', fmt(j.cpu_s_per_10k_rows, 2), fmt(j.peak_rss_mb), '–', '×1.00', '×1.00', '–']);
   L.push(...table([head, ...rows]));
   L.push(`  reference: ${j.source}; not measured by this script`);
+  if (f.a && f.v) {
+    const x = f.a.median;
+    const y = f.v.median;
+    L.push(`  Avro values vs JSON, (v) vs (a): rows/s steady ${fmt(100 * (y.rows_per_s_steady / x.rows_per_s_steady - 1), 1)} %, engine µs/msg ${fmt(y.engine_us_per_msg, 1)} vs ${fmt(x.engine_us_per_msg, 1)} (steady ${fmt(y.engine_us_per_msg_steady, 1)} vs ${fmt(x.engine_us_per_msg_steady, 1)}); issue 22's target: Avro no more CPU per message than JSON`);
+  }
   if (f.a && f.e) {
     const x = f.a.median;
     const y = f.e.median;
     L.push(`  cost of the processed-ids row, (e) vs (a): rows/s steady ${fmt(100 * (y.rows_per_s_steady / x.rows_per_s_steady - 1), 1)} %, engine µs/msg ${y.engine_us_per_msg >= x.engine_us_per_msg ? '+' : ''}${fmt(y.engine_us_per_msg - x.engine_us_per_msg, 1)}, ${dbServer.name} CPU s ${y.database_cpu_s >= x.database_cpu_s ? '+' : ''}${fmt(y.database_cpu_s - x.database_cpu_s, 1)}`);
   }
-  for (const [label, x] of [['(a)', f.a], ['(e)', f.e]]) {
+  for (const [label, x] of [['(a)', f.a], ['(e)', f.e], ['(v)', f.v]]) {
     const st = x?.runs[0]?.startup_steps_s;
     if (st === undefined) continue;
     const at = (v) => (v === undefined ? '?' : `${v.toFixed(1)} s`);
     L.push(`  ${label} start-up (round 1, from spawn): started (modules loaded, spec compiled) ${at(st.process_up)}, schema ready and DLQ producer connected ${at(st.tables_ready)}, partitions assigned ${at(st.partitions_assigned)}, first commit ${at(st.first_commit)}`);
   }
-  for (const [label, x] of [['(a)', f.a], ['(e)', f.e]]) {
+  for (const [label, x] of [['(a)', f.a], ['(e)', f.e], ['(v)', f.v]]) {
     if (!x || x.runs.length < 2) continue;
     L.push(`  ${label} rounds: ${x.runs.map((r) => `${fmt(r.rows_per_s_steady)} rows/s steady, ${fmt(r.engine_us_per_msg, 1)} µs/msg, load ${fmt(r.load_avg_1m_before, 2)}`).join('; ')}`);
   }
-  for (const [label, x] of [['(a)', f.a], ['(e)', f.e]]) {
+  for (const [label, x] of [['(a)', f.a], ['(e)', f.e], ['(v)', f.v]]) {
     const p = x?.runs[0]?.cpu_profile;
     if (!p?.top) continue;
     L.push('');

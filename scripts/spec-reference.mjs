@@ -27,6 +27,7 @@ function table(title, s) {
 const parts = [
   table('Projection (one YAML document)', schema),
   table('envelope', defs.envelope),
+  table('formats', defs.formats),
   table('Table', defs.table),
   table('Column (object form)', defs.column.oneOf[1]),
   `Column types: ${defs.columnType.enum.map((t) => `\`${t}\``).join(', ')}.\n`,

@@ -6,12 +6,14 @@
 import { formatDiagnostics } from '../diagnostics.js';
 import { safeText } from '../redact.js';
 import type { Plan } from '../compile/plan.js';
-import { formatLetter, formatList } from '../runtime/dead-letters/format.js';
-import type { LetterFilter } from '../runtime/dead-letters/letter.js';
+import { formatLetter, formatList, letterJson } from '../runtime/dead-letters/format.js';
+import { letterGroup, type LetterFilter, type StoredLetter } from '../runtime/dead-letters/letter.js';
 import { findLetter, listLetters, type LetterStores } from '../runtime/dead-letters/list.js';
 import { purgeLetters } from '../runtime/dead-letters/purge.js';
 import { dlqTopicsOf, letterTypes } from '../runtime/dead-letters/types.js';
 import { silentLogger } from '../runtime/ops/log.js';
+import { registryFromEnv, schemasDir, type RegistryProperty } from '../runtime/registry/index.js';
+import { decodeLetterValue, letterValueText, registryValueFormat, type LetterValue } from '../runtime/registry/letter-value.js';
 import { openSink } from '../runtime/sinks/open.js';
 import { kafkaClient } from '../runtime/sources/kafka/client.js';
 import { validatePaths } from '../validate/index.js';
@@ -32,6 +34,8 @@ export interface LetterCommandOptions {
   since?: string;
   format: string;
   limit?: string;
+  /** show: registry formats' schemas from files (`--schemas DIR`) rather than the registry. */
+  schemas?: string;
 }
 
 /** Parsed options, the stores opened, and how to close them; or the usage error to return. */
@@ -40,6 +44,8 @@ export interface Opened {
   filter: LetterFilter;
   format: 'text' | 'json';
   stores: LetterStores & { databaseUrl?: string };
+  /** The --kafka-config file's schema registry keys (show decodes registry formats with them). */
+  registryProperties?: readonly RegistryProperty[];
   close: () => Promise<void>;
 }
 
@@ -75,7 +81,7 @@ export async function openLetters(o: LetterCommandOptions, need: { plan: boolean
     ...(sink !== undefined && 'url' in db ? { sink, databaseUrl: db.url } : {}),
     ...(kafka.brokers !== undefined ? { kafka: kafkaClient({ brokers: kafka.brokers, clientId: 'sc-project-dead-letters', log: silentLogger, security: kafka.security }) } : {}),
   };
-  return { plan: v.plan, filter, format: o.format, stores, close: async () => { await sink?.close(); } };
+  return { plan: v.plan, filter, format: o.format, stores, registryProperties: kafka.security?.registry, close: async () => { await sink?.close(); } };
 }
 
 export async function listCommand(o: LetterCommandOptions): Promise<CommandResult> {
@@ -99,12 +105,32 @@ export async function showCommand(id: string, o: LetterCommandOptions): Promise<
   try {
     const letter = await findLetter(opened.stores, id);
     if (letter === undefined) return result(EXIT_FAILED, '', `no dead letter ${safeText(id)} (a table letter's id is its 64-character dlq_id; a topic letter's is <topic>.dlq:<partition>:<offset>, read with --brokers)\n`);
-    return result(EXIT_OK, printable(formatLetter(letter, opened.format), opened.format));
+    const decoded = await registryValue(letter, opened, o.schemas);
+    return result(EXIT_OK, printable(shown(letter, decoded, opened.format), opened.format));
   } catch (e) {
     return result(EXIT_FAILED, '', `sc-project dead-letters show: ${e instanceof Error ? e.message : String(e)}\n`);
   } finally {
     await opened.close();
   }
+}
+
+/** The value decoded with its schema when the letter's group reads a registry format. */
+async function registryValue(letter: StoredLetter, opened: Opened, dir: string | undefined): Promise<LetterValue | undefined> {
+  const format = registryValueFormat(opened.plan, letterGroup(letter.group));
+  if (format === undefined || letter.value === null) return undefined;
+  return decodeLetterValue(letter.value, format, () => (dir !== undefined ? schemasDir(dir) : registryFromEnv(silentLogger, process.env, opened.registryProperties)));
+}
+
+function shown(letter: StoredLetter, decoded: LetterValue | undefined, format: 'text' | 'json'): string {
+  if (format === 'text') return formatLetter(letter, 'text') + (decoded === undefined ? '' : letterValueText(decoded));
+  if (decoded === undefined) return formatLetter(letter, 'json');
+  // The decoded JSON keeps exact numbers: its text goes in as written, not through a double.
+  const { json, ...rest } = 'json' in decoded ? decoded : { ...decoded, json: undefined };
+  const PLACE = '"__sc_decoded_value__"';
+  const text = JSON.stringify({ ...letterJson(letter, true), value_decoded: { ...rest, ...(json !== undefined ? { value: '__sc_decoded_value__' } : {}) } }, null, 2);
+  const at = text.lastIndexOf(PLACE);
+  return `${json === undefined || at < 0 ? text : text.slice(0, at) + json + text.slice(at + PLACE.length)}
+`;
 }
 
 /** `purge [filters] --yes`: without --yes, the count and exit 1 (nothing changed). */

@@ -8,7 +8,7 @@ import { loadKafkaSecurity, type KafkaSecurity } from '../runtime/sources/kafka/
 import { EXIT_USAGE, result, type CommandResult } from './io.js';
 
 export const kafkaConfigOption = () =>
-  new Option('--kafka-config <file>', 'Kafka client properties as Java clients take them (security.protocol, sasl.mechanism, sasl.jaas.config, ssl.ca.location, …); each key may also be a KAFKA_<KEY> variable, e.g. KAFKA_SASL_PASSWORD_FILE')
+  new Option('--kafka-config <file>', 'Kafka client properties as Java clients take them (security.protocol, sasl.mechanism, sasl.jaas.config, ssl.ca.location, …); each key may also be a KAFKA_<KEY> variable, e.g. KAFKA_SASL_PASSWORD_FILE. Also the schema registry\'s keys as Confluent\'s serializers take them (schema.registry.url, basic.auth.credentials.source, …: see the README) when SCHEMA_REGISTRY_URL is not set')
     .env('KAFKA_CONFIG');
 
 export interface KafkaConnection {

@@ -74,6 +74,7 @@ export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) =
     .addOption(kafkaConfigOption())
     .option('--from <file>', 'read messages from an NDJSON file ({"topic","key","value"} a line) instead of Kafka; - reads standard input; repeat it for several files, read one after another as one stream', collect)
     .option('--source <name>', 'with --from: a named source, whose positions are its own (for a file that does not continue the recorded one)')
+    .option('--schemas <dir>', 'registry formats (avro, protobuf, json-schema) read the schema of id N from <dir>/N.avsc, N.proto or N.json instead of the schema registry (offline runs; a .proto may import files of <dir> by path)')
     .addOption(maxLineBytesOption())
     .addOption(new Option('--log-format <format>', 'text or json').default('text'))
     .option('--stats-interval <seconds>', 'seconds between stats lines (0: none)', '10')
@@ -114,6 +115,7 @@ export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) =
     .addOption(maxLineBytesOption())
     .option('--allow-partial', "rebuild although a partition's earliest offset is above 0 (history deleted by retention)")
     .option('--drop-old', 'drop the replaced tables after the swap (default: kept as <table>__old until sc-project cleanup)')
+    .option('--schemas <dir>', 'registry formats (avro, protobuf, json-schema) read the schema of id N from <dir>/N.avsc, N.proto or N.json instead of the schema registry')
     .option('--no-progress', 'no progress bar (on a terminal) or progress lines (elsewhere)')
     .addOption(new Option('--log-format <format>', 'text or json').default('text'))
     .option('--client-id <id>', 'Kafka client id', 'sc-project-rebuild')
@@ -150,7 +152,8 @@ export function buildProgram(done: (r: CommandResult | Promise<CommandResult>) =
   letterOptions(letters.command('list').description('the letters that pass the filters, counted by reason, the newest first'))
     .option('--limit <n>', 'print the n newest (the counts cover all)', '50')
     .action(async (o: import('./dead-letters.js').LetterCommandOptions) => done((await import('./dead-letters.js')).listCommand(o)));
-  letterOptions(letters.command('show').description('one letter: its value decoded (JSON where it is JSON), key, headers, reason, source, group, projection, when, attempts').argument('<id>', "a table letter's dlq_id, or <topic>.dlq:<partition>:<offset>"))
+  letterOptions(letters.command('show').description('one letter: its value decoded (JSON where it is JSON; a registry format with its schema, beside the bytes), key, headers, reason, source, group, projection, when, attempts').argument('<id>', "a table letter's dlq_id, or <topic>.dlq:<partition>:<offset>"))
+    .option('--schemas <dir>', 'decode a registry format\'s value with the schema of id N from <dir>/N.avsc, N.proto or N.json instead of the schema registry')
     .action(async (id: string, o: import('./dead-letters.js').LetterCommandOptions) => done((await import('./dead-letters.js')).showCommand(id, o)));
   letterOptions(letters.command('replay').description("apply the letters again through the specs as they are now, in source sequence, each at most once (a mark in each transaction); positions do not move"))
     .option('--dry-run', 'say what would apply and what would fail again and why; every transaction is rolled back')

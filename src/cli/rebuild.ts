@@ -22,6 +22,8 @@ export interface RebuildCommandOptions {
   clientId: string;
   concurrency: string;
   sessionTimeout: string;
+  /** A directory of `<id>.avsc` files: registry formats read their schemas there, not from a registry. */
+  schemas?: string;
 }
 
 /** `hooks`: test-only crash points, which main() reads from the environment. */
@@ -49,7 +51,7 @@ export async function rebuildCommand(projections: string[], o: RebuildCommandOpt
   process.on('SIGTERM', onSignal);
   try {
     const report = await rebuild({
-      config: o.config, projections, databaseUrl, from: o.from, maxLineBytes, brokers: kafka?.brokers, kafkaSecurity: kafka?.security,
+      config: o.config, projections, databaseUrl, from: o.from, maxLineBytes, brokers: kafka?.brokers, kafkaSecurity: kafka?.security, ...(o.schemas !== undefined ? { schemasDir: o.schemas } : {}),
       allowPartial: o.allowPartial, dropOld: o.dropOld, progress: o.progress, logger: createLogger(o.logFormat), clientId: o.clientId,
       concurrency, sessionTimeoutMs, signal: controller.signal, testHooks: hooks,
     });

@@ -37,6 +37,8 @@ export interface RunOptions {
   acceptSpec?: boolean;
   /** `run --from`: exit 0 even when not everything was applied (EXIT_INCOMPLETE otherwise). */
   exitZero?: boolean;
+  /** A directory of `<id>.avsc` files: registry formats read their schemas there, not from a registry. */
+  schemas?: string;
 }
 
 export { EMBEDDED_DATABASE_URL };
@@ -71,6 +73,7 @@ export async function runCommand(o: RunOptions, hooks: TestHooks = NO_TEST_HOOKS
       logFormat: o.logFormat, statsInterval: Number(o.statsInterval), maxBatch, retentionMs, createTopics: o.createTopics, clientId: o.clientId, sessionTimeoutMs, concurrency,
       progress: o.from !== undefined && o.progress, http, outageThresholdMs,
       startFrom: o.startFrom, acceptHistoryGap: o.acceptHistoryGap, migrate: o.migrate, acceptSpec: o.acceptSpec, testHooks: hooks,
+      ...(o.schemas !== undefined ? { schemasDir: o.schemas } : {}),
     });
     let signals = 0;
     const onSignal = () => {

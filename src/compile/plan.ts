@@ -3,7 +3,7 @@
  * It holds no closures, so it can be printed and golden-tested; `compile/evaluate.ts`
  * turns its value expressions into functions once, at start-up.
  */
-import type { ColumnType, KeyFormatName, Scalar } from '../spec/types.js';
+import type { ColumnType, KeyFormatName, Scalar, ValueFormatName } from '../spec/types.js';
 
 /** Where a path is read from: the event (the whole message value) or the current loop item. */
 export type PathRoot = 'event' | 'item';
@@ -204,6 +204,8 @@ export interface CompiledProjection {
   envelope: EnvelopePaths;
   /** How the message key is decoded; absent: `string` (left out so plans without it stay as they were). */
   keyFormat?: KeyFormatName;
+  /** How the message value is decoded; absent: `json`. */
+  valueFormat?: ValueFormatName;
   unhandled: 'skip' | 'dlq';
   /** Event type → operations, in the sequence the spec lists them. */
   handlers: Record<string, Operation[]>;

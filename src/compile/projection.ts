@@ -38,6 +38,7 @@ export function compileProjection({ spec, source }: SourcedSpec): { projection: 
     topics: [...spec.topics],
     envelope,
     ...(spec.formats?.key !== undefined && spec.formats.key !== 'string' ? { keyFormat: spec.formats.key } : {}),
+    ...(spec.formats?.value !== undefined && spec.formats.value !== 'json' ? { valueFormat: spec.formats.value } : {}),
     unhandled: spec.unhandled ?? 'skip',
     handlers,
     tables: tables.map((t) => t.name),

@@ -69,6 +69,11 @@ export interface RuntimeOptions {
   monitorIntervalMs?: number;
   /** How long the database may fail before /readyz reports not ready (default 15 s). */
   outageThresholdMs?: number;
+  /**
+   * Where registry formats (avro) get their schemas: a directory of `<id>.avsc` files (`--schemas`),
+   * for offline runs; absent: the registry SCHEMA_REGISTRY_URL names.
+   */
+  schemasDir?: string;
   /** Where a partition with no stored position starts (default earliest; Kafka's committed offsets are never used). */
   startFrom?: StartFrom;
   /** Continue past messages retention deleted before they were applied (else the group stops). */

@@ -5,6 +5,7 @@
  * it, so a change to how a group is put together reaches every one of them.
  */
 import type { Plan } from '../compile/plan.js';
+import type { SchemaSource } from './apply/formats/index.js';
 import { groupRoutes, type GroupRoutes } from './apply/routes.js';
 import { GroupProcessor } from './commit/processor.js';
 import { readSpecWatch, type SpecWatch } from './lifecycle/spec-watch.js';
@@ -14,6 +15,7 @@ import { newStats, type GroupStats } from './ops/stats.js';
 import type { DeadLetterSink } from './outputs/dead-letters/index.js';
 import { openGroupOutputs, type GroupOutputs } from './outputs/http/index.js';
 import type { OutputDeps } from './outputs/http/runner.js';
+import { registryFromEnv, type RegistryProperty } from './registry/index.js';
 import type { Sink } from './sinks/sink.js';
 
 /** A group as the engine drives it: a reload after a swap replaces its routes, processor and outputs. */
@@ -45,10 +47,14 @@ export interface AssembleDeps {
   watchSpecs?: boolean;
   /** false: neither read nor move positions (a replay of dead letters: ProcessorOptions.positions). */
   positions?: false;
+  /** Where registry formats get their schemas (default: the registry SCHEMA_REGISTRY_URL names). */
+  schemas?: SchemaSource;
+  /** The Kafka properties file's schema registry keys, used when the environment names no registry. */
+  registryProperties?: readonly RegistryProperty[];
 }
 
 export async function assembleGroup(plan: Plan, group: string, d: AssembleDeps): Promise<Group> {
-  const routes = groupRoutes(plan, group);
+  const routes = groupRoutes(plan, group, () => d.schemas ?? registryFromEnv(d.log, process.env, d.registryProperties));
   const outputs = d.outputs === undefined ? undefined : await openGroupOutputs(plan, group, { ...d.outputs, sink: d.sink, deadLetters: d.deadLetters, log: d.log });
   const specWatch = d.watchSpecs === true ? await watchOf(d.sink, routes.projections.map((x) => x.name), d.log) : undefined;
   const stats = d.stats ?? newStats();

@@ -8,6 +8,7 @@ import type { Plan } from '../compile/plan.js';
 import { databaseTls, parseDatabaseUrl } from '../sql/connection.js';
 import { checkOptions, outputStatsOf, planOf, summaryOf, type GroupRun, type Runtime, type RuntimeOptions, type RunSummary } from './api.js';
 import { assembleGroup } from './engine.js';
+import { registryOutage, schemasDir } from './registry/index.js';
 import { checkReadableFile, countRows, drainOutputs, runFile } from './file-run.js';
 import { prepareSchema } from './lifecycle/schema.js';
 import type { SpecChangedError } from './lifecycle/spec-watch.js';
@@ -65,6 +66,8 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   const metrics = o.http !== undefined || o.metrics === true ? new EngineMetrics() : undefined;
   const monitorIntervalMs = o.monitorIntervalMs ?? 5000;
   const topics = plan.groups.flatMap((g) => g.topics);
+  // One file source for every group and reload: each schema file is read once.
+  const schemas = o.schemasDir === undefined ? undefined : schemasDir(o.schemasDir);
   const stopOn = (e: unknown, keep: boolean): void => {
     fatal = keep ? fatal ?? e : e;
     void runtime.stop();
@@ -82,6 +85,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
     now: Date.now(), started, stopping, fatal: fatal === undefined ? undefined : fatal instanceof Error ? fatal.message : String(fatal),
     groups: o.from === undefined ? groups.map((g) => ({ group: g.routes.group, joined: g.joined })) : [],
     databaseDownSince: monitor.databaseDownSince(), lastTick: monitor.lastTick, tickIntervalMs: monitorIntervalMs, outageThresholdMs: o.outageThresholdMs ?? 15_000,
+    registryDown: registryOutage(),
   });
   metrics?.bind({
     groups: () => groups.map((g) => ({ group: g.routes.group, stats: g.stats })),
@@ -200,7 +204,7 @@ export async function createRuntime(o: RuntimeOptions): Promise<Runtime> {
   /** A group's routes, outputs and processor under a plan (engine.ts); its stats carry over a reload. */
   async function groupRun(p: Plan, group: string, stats: GroupStats): Promise<GroupRun> {
     const g = await assembleGroup(p, group, {
-      sink: sink as Sink, deadLetters, log, stats, maxBatch: o.maxBatch, observer: metrics?.observer(group), positionsGroup: positionsOf(group), watchSpecs: true,
+      sink: sink as Sink, deadLetters, log, stats, ...(schemas !== undefined ? { schemas } : {}), registryProperties: o.kafkaSecurity?.registry, maxBatch: o.maxBatch, observer: metrics?.observer(group), positionsGroup: positionsOf(group), watchSpecs: true,
       outputs: { transport: o.httpTransport ?? fetchTransport, clock: o.clock ?? systemClock, env: process.env, bounded: o.from === undefined, testHooks: o.testHooks },
     });
     return { ...g, lastEvents: 0, joined: false, lag: [] };

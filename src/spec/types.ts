@@ -156,10 +156,17 @@ export interface OutputSpec {
   max_buffered?: number;
 }
 
+/**
+ * How a message's value is decoded: `json` (the default) or a schema-registry wire format whose
+ * schema is fetched by its id (runtime/apply/formats/, runtime/registry/).
+ */
+export type ValueFormatName = 'json' | 'avro' | 'protobuf' | 'json-schema';
+
 /** How a message key is decoded (runtime/apply/formats/: one entry per name). */
-export type KeyFormatName = 'string' | 'json';
+export type KeyFormatName = 'string' | 'json' | 'avro' | 'protobuf' | 'json-schema';
 
 export interface FormatsSpec {
+  value?: ValueFormatName;
   key?: KeyFormatName;
 }
 

@@ -24,6 +24,8 @@ export interface FixtureCase {
   flushes: number[];
   /** HTTP output → the bodies it must send (fields to compare). */
   sent?: Record<string, Array<Record<string, unknown>>>;
+  /** The fixture file's `schemas:`: schema id → its .avsc, .proto or .json file (an absolute path). */
+  schemas?: Map<number, string>;
 }
 
 interface RawCase {
@@ -37,7 +39,7 @@ interface RawCase {
 }
 
 const Ajv2020 = Ajv2020Module.default;
-const check = new Ajv2020({ allErrors: true, strictRequired: false }).compile<{ tests: RawCase[] }>(fixtureSchema);
+const check = new Ajv2020({ allErrors: true, strictRequired: false }).compile<{ tests: RawCase[]; schemas?: Record<string, string> }>(fixtureSchema);
 
 export function listFixtureFiles(paths: string[]): string[] {
   return paths.flatMap((p) => listFiles(p, /\.test\.ya?ml$/));
@@ -55,9 +57,11 @@ export function loadFixtures(files: string[]): { cases: FixtureCase[]; diagnosti
         for (const e of (check.errors ?? []).filter((x) => x.keyword !== 'if')) diagnostics.push(diagnosticAt(doc, parsePointer(e.instancePath), 'E_SCHEMA', `fixture: ${e.message ?? e.keyword}${e.params && 'additionalProperty' in e.params ? ` (${String(e.params.additionalProperty)})` : ''}`));
         continue;
       }
+      const given = doc.value.schemas;
+      const schemas = given === undefined ? undefined : new Map(Object.entries(given).map(([id, f]) => [Number(id), resolve(dirname(doc.file), f)]));
       doc.value.tests.forEach((c, i) => {
         try {
-          cases.push(toCase(doc, c, i));
+          cases.push({ ...toCase(doc, c, i), ...(schemas !== undefined ? { schemas } : {}) });
         } catch (e) {
           diagnostics.push(diagnosticAt(doc, ['tests', i, 'given'], 'E_IO', e instanceof Error ? e.message : String(e)));
         }

@@ -20,6 +20,7 @@ import { compareTable, type Row, type TableDiff } from './compare.js';
 import type { FixtureCase } from './fixtures.js';
 import { compareSent, recorder } from './http.js';
 import { assembleGroup, type Group } from '../runtime/engine.js';
+import { fileSchemas } from '../runtime/registry/index.js';
 import { drive } from '../runtime/drive.js';
 import { memorySource } from '../runtime/sources/memory.js';
 import { TABLE_DEAD_LETTERS } from '../runtime/outputs/dead-letters/index.js';
@@ -54,9 +55,12 @@ export async function runCase(plan: Plan, fixture: FixtureCase, target: { templa
     sink = await openSink(url);
     const rec = recorder();
     const processors: Group[] = [];
+    // A fixture's schemas: registry formats replay without a registry (one source for every group).
+    const given = fixture.schemas;
+    const schemas = given === undefined ? undefined : fileSchemas((id) => given.get(id), fixture.file);
     for (const g of plan.groups) {
       // HTTP outputs run for real (outbox, batches, bodies) against a recording transport and a test clock.
-      processors.push(await assembleGroup(plan, g.group, { sink, deadLetters: TABLE_DEAD_LETTERS, log: silentLogger, outputs: { transport: rec.transport, clock: rec.clock, env: process.env, bounded: false } }));
+      processors.push(await assembleGroup(plan, g.group, { sink, deadLetters: TABLE_DEAD_LETTERS, log: silentLogger, outputs: { transport: rec.transport, clock: rec.clock, env: process.env, bounded: false }, ...(schemas !== undefined ? { schemas } : {}) }));
     }
     const flush = async () => {
       rec.clock.tick(1000);

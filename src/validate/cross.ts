@@ -36,6 +36,8 @@ export function checkAcross(all: CheckedProjection[], out: Diagnostic[]): void {
     } else if ((firstOfGroup.spec.formats?.key ?? 'string') !== (p.spec.formats?.key ?? 'string')) {
       // The group's messages are decoded once, for all its projections (runtime/apply/routes.ts).
       out.push(diagnosticAt(p.doc, p.spec.formats ? ['formats'] : ['group'], 'E_GROUP_CONFLICT', `projections of group ${p.spec.group} must read the key in one format (its messages are decoded once); ${firstOfGroup.spec.projection} (${where(firstOfGroup.doc, ['projection'])}) reads it as ${firstOfGroup.spec.formats?.key ?? 'string'}`, 'key'));
+    } else if ((firstOfGroup.spec.formats?.value ?? 'json') !== (p.spec.formats?.value ?? 'json')) {
+      out.push(diagnosticAt(p.doc, p.spec.formats ? ['formats'] : ['group'], 'E_GROUP_CONFLICT', `projections of group ${p.spec.group} must read the value in one format (its messages are decoded once); ${firstOfGroup.spec.projection} (${where(firstOfGroup.doc, ['projection'])}) reads it as ${firstOfGroup.spec.formats?.value ?? 'json'}`, 'key'));
     }
     const first = names.get(p.spec.projection);
     if (first) {

@@ -12,7 +12,7 @@ import type { SpecDocument } from '../spec/load.js';
 import type { ProjectionSpec } from '../spec/types.js';
 import { originalIndex } from './prune.js';
 
-const FIX = 'a tombstone has no value: read $key (under formats: { key: json } also $key.<field>), $headers.<name> or $source.…';
+const FIX = 'a tombstone has no value: read $key (under formats: { key: json } or avro also $key.<field>), $headers.<name> or $source.…';
 
 export function checkTombstone(doc: SpecDocument, spec: ProjectionSpec, out: Diagnostic[]): void {
   const envelope: EnvelopePaths = { ...DEFAULT_ENVELOPE, ...spec.envelope };

@@ -57,7 +57,7 @@ function checkKeyPath(ctx: ValueContext, path: Segment[], text: string, keyPath:
     return;
   }
   const format = keyFormatOf(ctx.spec);
-  if (format === 'string') out.push(diagnosticAt(ctx.spec, path, 'E_KEY_FORMAT', `"${text}" reads a field of the key, but this projection's key format is string (text, no fields): set formats: { key: json }, or read the whole key as $key`));
+  if (format === 'string') out.push(diagnosticAt(ctx.spec, path, 'E_KEY_FORMAT', `"${text}" reads a field of the key, but this projection's key format is string (text, no fields): set formats: { key: json } (or avro, protobuf, json-schema), or read the whole key as $key`));
 }
 
 function keyFormatOf(doc: SpecDocument): string {

@@ -15,7 +15,7 @@ export const KAFKA_BROKERS = process.env.KAFKA_BROKERS;
 export const POSTGRES_URL = process.env.POSTGRES_URL;
 
 /** True when the suite must be skipped (not in CI, service not configured). */
-export function skipWithout(...names: Array<'DATABASE_URL' | 'KAFKA_BROKERS' | 'POSTGRES_URL'>): boolean {
+export function skipWithout(...names: Array<'DATABASE_URL' | 'KAFKA_BROKERS' | 'POSTGRES_URL' | 'SCHEMA_REGISTRY_URL'>): boolean {
   const missing = names.filter((n) => !process.env[n]);
   if (missing.length === 0) return false;
   if (CI) throw new Error(`${missing.join(' and ')} not set: CI must run the integration tests against real services (scripts/services.sh up)`);
@@ -206,7 +206,7 @@ export function serverDatabases(): ServerDatabase[] {
  * only) when `needs` is missing or no server is configured. The list is never empty, because
  * vitest fails a file whose describe.each has no rows.
  */
-export function eachServer(...needs: Array<'KAFKA_BROKERS'>): { skip: boolean; servers: ServerDatabase[] } {
+export function eachServer(...needs: Array<'KAFKA_BROKERS' | 'SCHEMA_REGISTRY_URL'>): { skip: boolean; servers: ServerDatabase[] } {
   const servers = serverDatabases();
   const skip = skipWithout(...needs) || servers.length === 0;
   return { skip, servers: servers.length > 0 ? servers : [SERVERS[0] as ServerDatabase] };

@@ -110,6 +110,7 @@ const DRIVERS: Record<string, { module: RegExp; allowed: Record<string, string> 
       'src/testing/runner.ts': 'a fresh SQLite file per case, copied from a template',
       'src/sql/dialects/mysql/connect.ts': "reads the CA, client certificate and key a database URL names (ssl-ca, ssl-cert, ssl-key)",
       'src/sql/dialects/postgres/connect.ts': 'reads the CA, client certificate and key a database URL names (sslrootcert, sslcert, sslkey)',
+      'src/runtime/registry/files.ts': "reads the schema registry's CA and credentials files (SCHEMA_REGISTRY_CA_FILE, SCHEMA_REGISTRY_USER_INFO_FILE) and schemas given as files (--schemas DIR, a fixture's schemas:)",
     },
   },
 };

@@ -13,12 +13,15 @@ import { validatePaths } from '../../src/validate/index.js';
 import { createRuntime } from '../../src/runtime/runtime.js';
 import { silentLogger } from '../../src/runtime/ops/log.js';
 
-interface FlatRecord { key: string; value: string; id: number; isUpdate: boolean; quantity: number }
+interface FlatRecord { key: string; value: string; id: number; isUpdate: boolean; quantity: number; record: Record<string, unknown> }
 interface FlatStats { records?: number; updates?: number; rows?: number; quantitySum?: number }
 interface FlatModule {
   FLAT_TABLE: string;
   flatRecords(o: { count: number; updates?: number; seed?: string; withIds?: boolean }, stats?: FlatStats): Iterable<FlatRecord>;
-  flatSpec(o: { topic: string; group: string; withIds: boolean }): string;
+  flatSpec(o: { topic: string; group: string; withIds: boolean; avro?: boolean }): string;
+  FLAT_AVRO_ID: number;
+  FLAT_AVRO_SCHEMA: unknown;
+  flatAvroValue(record: Record<string, unknown>): Buffer;
 }
 
 // A computed specifier: the bench is plain JavaScript outside the typed sources.
@@ -55,25 +58,27 @@ describe('bench flat-upsert workload', { timeout: 60_000 }, () => {
     }
   });
 
-  for (const withIds of [false, true]) {
-    it(`upserts to the last record of each id ${withIds ? 'with event type and id' : 'by a default route under id: none'}`, async () => {
-      const { flatRecords, flatSpec, FLAT_TABLE } = await load();
+  for (const [withIds, isAvro] of [[false, false], [true, false], [false, true]] as const) {
+    it(`upserts to the last record of each id ${withIds ? 'with event type and id' : isAvro ? 'from Avro values (issue 22)' : 'by a default route under id: none'}`, async () => {
+      const { flatRecords, flatSpec, FLAT_TABLE, FLAT_AVRO_ID, FLAT_AVRO_SCHEMA, flatAvroValue } = await load();
       const dir = mkdtempSync(join(tmpdir(), 'sc-bench-flat-'));
       try {
         mkdirSync(join(dir, 'spec'));
-        writeFileSync(join(dir, 'spec', 'flat.yaml'), flatSpec({ topic: 'flat', group: 'bench-flat', withIds }));
+        mkdirSync(join(dir, 'schemas'));
+        writeFileSync(join(dir, 'schemas', `${FLAT_AVRO_ID}.avsc`), JSON.stringify(FLAT_AVRO_SCHEMA));
+        writeFileSync(join(dir, 'spec', 'flat.yaml'), flatSpec({ topic: 'flat', group: 'bench-flat', withIds, avro: isAvro }));
         const v = validatePaths([join(dir, 'spec')]);
         expect(v.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
         const stats: FlatStats = {};
         const last = new Map<number, Record<string, unknown>>();
         const lines: string[] = [];
         for (const r of flatRecords({ count: 3000, seed: 'unit', withIds }, stats)) {
-          lines.push(JSON.stringify({ topic: 'flat', key: r.key, value: JSON.parse(r.value) as unknown }));
+          lines.push(JSON.stringify(isAvro ? { topic: 'flat', key: r.key, value_b64: flatAvroValue(r.record).toString('base64') } : { topic: 'flat', key: r.key, value: JSON.parse(r.value) as unknown }));
           last.set(r.id, JSON.parse(r.value) as Record<string, unknown>);
         }
         writeFileSync(join(dir, 'in.ndjson'), lines.join('\n') + '\n');
         const db = join(dir, 'out.db');
-        const rt = await createRuntime({ config: join(dir, 'spec'), databaseUrl: `sqlite:${db}`, from: join(dir, 'in.ndjson'), logger: silentLogger, statsInterval: 0 });
+        const rt = await createRuntime({ config: join(dir, 'spec'), databaseUrl: `sqlite:${db}`, from: join(dir, 'in.ndjson'), logger: silentLogger, statsInterval: 0, schemasDir: join(dir, 'schemas') });
         await rt.start();
         await rt.done;
         const conn = new Database(db, { readonly: true });

@@ -91,7 +91,7 @@ describe('issue 22: validate checks $key and $headers like other paths', () => {
     expect(codes(spec('json', 'id: "$key.id["')).map((c) => c.split(' ')[0])).toEqual(['E_JSONPATH']);
     expect(codes(spec('', 'id: $headers')).map((c) => c.split(' ')[0])).toEqual(['E_VALUE_SYNTAX']);
     expect(codes(spec('', 'id: $.entity_id, k: { count: $key }')).map((c) => c.split(' ')[0])).toEqual(['E_VALUE_SYNTAX']);
-    expect(codes(spec('avro', 'id: $key')).map((c) => c.split(' ')[0])).toContain('E_ENUM');
+    expect(codes(spec('thrift', 'id: $key')).map((c) => c.split(' ')[0])).toContain('E_ENUM');
   });
 
   it('requires one key format per consumer group', () => {

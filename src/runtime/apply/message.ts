@@ -63,7 +63,8 @@ export function isBad(x: DecodedEvent | BadMessage): x is BadMessage {
 }
 
 /** Build the decoder of one envelope and key format: the paths are compiled once. */
-export function envelopeDecoder(envelope: EnvelopePaths, keyFormat: KeyFormat = KEY_FORMATS.string): Decoder {
+/** `valueFormat`: a registry format's decoder; undefined for JSON. */
+export function envelopeDecoder(envelope: EnvelopePaths, keyFormat: KeyFormat = KEY_FORMATS.string, valueFormat?: KeyFormat): Decoder {
   const typeOf = envelopeReader(envelope.type);
   const idRef = envelope.id === NO_ID ? undefined : parsePathRef(envelope.id);
   // A path into the value or a JSON key has text to read a numeric id back from, as written.
@@ -82,29 +83,12 @@ export function envelopeDecoder(envelope: EnvelopePaths, keyFormat: KeyFormat = 
     // operations, or skipped and counted. No bytes at all (not null) is no event.
     if (msg.value === null) return { msg, value: null, typeText: null, key, tombstone: true };
     if (msg.value.length === 0) return { msg, reason: 'empty message value (no bytes)' };
-    // toString('utf8') would replace invalid bytes with U+FFFD and store text the producer never
-    // sent; isUtf8 (simdutf) checks first at a fraction of the decoding's cost.
-    if (!isUtf8(msg.value)) return { msg, reason: `value is not valid UTF-8 (first invalid byte at offset ${invalidUtf8Offset(msg.value)})` };
-    const json = msg.value.toString('utf8');
-    let value: unknown;
-    try {
-      value = JSON.parse(json);
-    } catch (e) {
-      return { msg, reason: `value is not JSON: ${e instanceof Error ? e.message : String(e)}` };
-    }
-    // A number JSON.parse rounded (past 2^53, past 15 digits, 1e-400): parsed again, keeping it
-    // exact, so it is stored as written or refused, never rounded. A regex on every message,
-    // the lossless parse only on the rare one.
-    if (mayHoldInexactNumber(json) && inexactNumberIn(json)) {
-      try {
-        value = parseExact(json);
-      } catch (e) {
-        // JSON.parse accepted the text: only its depth (lossless-json recurses) can fail here.
-        return { msg, reason: `value holds a number JSON.parse cannot read exactly and is too deeply nested to read it exactly (${e instanceof Error ? e.message : String(e)})` };
-      }
-    }
+    const parsed: { value: unknown; json?: string } | { reason: string } = valueFormat === undefined ? parseJsonValue(msg.value) : valueFormat.decode(msg.value);
+    if ('reason' in parsed) return { msg, reason: parsed.reason };
+    // `json`: the text a numeric id is read back from (numericIdText); a registry format has none.
+    const { value, json } = parsed;
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-      return { msg, value, typeText: null, untyped: `value is JSON but not an object (got ${kindOf(value)})`, key };
+      return { msg, value, typeText: null, untyped: `value is ${json === undefined ? 'decoded' : 'JSON'} but not an object (got ${kindOf(value)})`, key };
     }
     const field = typeOf(value, msg, key);
     const event: DecodedEvent = { msg, value, typeText: typeText(field), key };
@@ -152,8 +136,34 @@ const LONE_SURROGATE = /\p{Cs}/u;
  * past 2^53. So a numeric id is read back from the message text; string ids, the common case,
  * never pay for it.
  */
-function numericIdText(id: number, json: string, segments: Array<string | number> | null): string {
-  return (segments === null ? undefined : rawJsonAt(json, segments)) ?? String(id);
+function numericIdText(id: number, json: string | undefined, segments: Array<string | number> | null): string {
+  return (segments === null || json === undefined ? undefined : rawJsonAt(json, segments)) ?? String(id);
+}
+
+/** A JSON value: parsed, with its text (numeric ids are read back from it), or why not. */
+function parseJsonValue(bytes: Buffer): { value: unknown; json: string } | { reason: string } {
+  // toString('utf8') would replace invalid bytes with U+FFFD and store text the producer never
+  // sent; isUtf8 (simdutf) checks first at a fraction of the decoding's cost.
+  if (!isUtf8(bytes)) return { reason: `value is not valid UTF-8 (first invalid byte at offset ${invalidUtf8Offset(bytes)})` };
+  const json = bytes.toString('utf8');
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (e) {
+    return { reason: `value is not JSON: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  // A number JSON.parse rounded (past 2^53, past 15 digits, 1e-400): parsed again, keeping it
+  // exact, so it is stored as written or refused, never rounded. A regex on every message,
+  // the lossless parse only on the rare one.
+  if (mayHoldInexactNumber(json) && inexactNumberIn(json)) {
+    try {
+      value = parseExact(json);
+    } catch (e) {
+      // JSON.parse accepted the text: only its depth (lossless-json recurses) can fail here.
+      return { reason: `value holds a number JSON.parse cannot read exactly and is too deeply nested to read it exactly (${e instanceof Error ? e.message : String(e)})` };
+    }
+  }
+  return { value, json };
 }
 
 /** Offset of the first byte that breaks UTF-8 (RFC 3629: no overlongs, surrogates or > U+10FFFF). */

@@ -11,7 +11,7 @@ import { PathSlots, type Extractor } from '../../compile/extract.js';
 import { compilePath } from '../../compile/accessor.js';
 import type { CompiledProjection, EnvelopePaths, Operation, Plan, TableDef } from '../../compile/plan.js';
 import { bindOperation, type BoundOperation } from './bind.js';
-import { KEY_FORMATS } from './formats/index.js';
+import { keyFormat, valueFormat, type FetchHooks, type RegistryFormat, type SchemaSource } from './formats/index.js';
 import { envelopeDecoder, envelopeReader, type DecodedEvent, type Decoder, type RawMessage } from './message.js';
 
 /** The event type reported for what a default route does (errors, dead letters). */
@@ -49,6 +49,11 @@ export interface GroupRoutes {
   accepts(msg: RawMessage): boolean;
   /** Whether an unhandled type on this topic goes to the dead-letter sink (else it is skipped). */
   unhandledToDlq(topic: string): boolean;
+  /**
+   * Under a registry format: fetch the schemas the messages name that are not fetched yet, before
+   * they are decoded (decoding stays synchronous). Undefined when the group reads none.
+   */
+  prefetch?: (messages: RawMessage[], hooks: FetchHooks) => Promise<void>;
 }
 
 interface TopicRoutes {
@@ -58,7 +63,8 @@ interface TopicRoutes {
   tombstone: Handler[] | undefined;
 }
 
-export function groupRoutes(plan: Plan, group: string): GroupRoutes {
+/** `schemas`: where registry formats get their schemas (asked for only when the group reads one). */
+export function groupRoutes(plan: Plan, group: string, schemas: () => SchemaSource = noRegistry): GroupRoutes {
   const projections = plan.projections.filter((p) => p.group === group);
   const first = projections[0];
   if (first === undefined) throw new Error(`no projection in group ${group}`);
@@ -91,13 +97,15 @@ export function groupRoutes(plan: Plan, group: string): GroupRoutes {
   }
   // Validation requires one envelope per group: the group's event ids must mean one thing.
   const envelope = first.envelope;
+  // Validation requires one key and one value format per group too (the decoder is the group's).
+  const key = keyFormat(first.keyFormat ?? 'string', schemas);
+  const value = valueFormat(first.valueFormat ?? 'json', schemas);
   return {
     group,
     topics: [...byTopic.keys()].sort(),
     projections,
     envelope,
-    // Validation requires one key format per group too (the decoder is the group's).
-    decode: envelopeDecoder(envelope, KEY_FORMATS[first.keyFormat ?? 'string']),
+    decode: envelopeDecoder(envelope, key, value),
     entityOf: entityReader(envelope.entity),
     versionOf: entityReader(envelope.version),
     route: (topic, type) => {
@@ -108,6 +116,30 @@ export function groupRoutes(plan: Plan, group: string): GroupRoutes {
     tombstone: (topic) => byTopic.get(topic)?.tombstone,
     accepts: (msg) => msg.invalid !== undefined || byTopic.has(msg.topic),
     unhandledToDlq: (topic) => dlqTopics.has(topic),
+    ...prefetcher(schemas, 'schemaId' in key ? key : undefined, value),
+  };
+}
+
+function noRegistry(): SchemaSource {
+  throw new Error('a registry format (avro) needs a schema registry: set SCHEMA_REGISTRY_URL, or give the schemas as files (--schemas DIR)');
+}
+
+/** The group's prefetch: the ids its messages' keys and values name that are not fetched yet. */
+function prefetcher(schemas: () => SchemaSource, key: RegistryFormat | undefined, value: RegistryFormat | undefined): Pick<GroupRoutes, 'prefetch'> {
+  if (key === undefined && value === undefined) return {};
+  const source = schemas();
+  return {
+    prefetch: async (messages, hooks) => {
+      const ids = new Set<number>();
+      const need = (id: number | undefined): void => {
+        if (id !== undefined && (source.lookup(id) === undefined || source.stale?.(id) === true)) ids.add(id);
+      };
+      for (const m of messages) {
+        if (key !== undefined && m.key !== null) need(key.schemaId(m.key));
+        if (value !== undefined && m.value !== null) need(value.schemaId(m.value));
+      }
+      if (ids.size > 0) await source.fetch([...ids], hooks);
+    },
   };
 }
 

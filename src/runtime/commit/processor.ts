@@ -160,6 +160,9 @@ export class GroupProcessor {
     // rebalance, even if Kafka's committed offset lags behind: skip them.
     const fresh = unapplied(messages, stored);
     this.o.stats.alreadyApplied += messages.length - fresh.length;
+    // Registry formats: the schemas the batch names, fetched before it is decoded. A registry
+    // that does not answer holds the batch here (retried, nothing applied or dead-lettered).
+    if (this.o.routes.prefetch !== undefined && fresh.length > 0) await this.o.routes.prefetch(fresh, hooks);
     try {
       // One attempt function and one `sent` set per unit: per batch, never per message.
       for (const unit of chunks(fresh, this.o.maxBatch ?? Number.MAX_SAFE_INTEGER)) {

@@ -4,6 +4,7 @@
  * None for a group the specs do not have, or a value that does not decode.
  */
 import type { Plan } from '../../compile/plan.js';
+import { isRegistryFormat } from '../apply/formats/index.js';
 import { isBad, type Decoder } from '../apply/message.js';
 import { groupRoutes } from '../apply/routes.js';
 import { letterGroup, letterMessage, type StoredLetter } from './letter.js';
@@ -15,12 +16,19 @@ export function letterTypes(plan: Plan | undefined): TypeOf {
   return (l: StoredLetter) => {
     if (plan === undefined) return null;
     const group = letterGroup(l.group);
-    if (!decoders.has(group)) decoders.set(group, plan.groups.some((g) => g.group === group) ? groupRoutes(plan, group).decode : undefined);
+    if (!decoders.has(group)) decoders.set(group, plan.groups.some((g) => g.group === group) && !readsRegistry(plan, group) ? groupRoutes(plan, group).decode : undefined);
+    // A registry format's group has none here: its values need their schemas fetched first
+    // (dead-letters show decodes them: runtime/registry/letter-value.ts).
     const decode = decoders.get(group);
     if (decode === undefined) return null;
     const d = decode(letterMessage(l));
     return isBad(d) ? null : d.type ?? null;
   };
+}
+
+function readsRegistry(plan: Plan, group: string): boolean {
+  const p = plan.projections.find((x) => x.group === group);
+  return isRegistryFormat(p?.valueFormat ?? 'json') || isRegistryFormat(p?.keyFormat ?? 'string');
 }
 
 /** The `.dlq` topics of the specs' source topics (or of the one `--topic` names). */

@@ -21,6 +21,8 @@ export interface HealthState {
   tickIntervalMs: number;
   /** How long a database outage may last before the runtime reports not ready. */
   outageThresholdMs: number;
+  /** The schema registry not answering (registry formats; consumption is paused meanwhile). */
+  registryDown?: { since: number; registry: string; cause: string };
 }
 
 export interface HealthReport {
@@ -46,6 +48,9 @@ export function readiness(s: HealthState): HealthReport {
   for (const g of s.groups) if (s.started && !g.joined) reasons.push(`group ${g.group} has not joined (rebalancing or crashed)`);
   const outageMs = s.databaseDownSince === undefined ? 0 : s.now - s.databaseDownSince;
   if (s.databaseDownSince !== undefined && outageMs > s.outageThresholdMs) reasons.push(`the database has been failing for ${Math.round(outageMs / 1000)} s`);
+  const registryMs = s.registryDown === undefined ? 0 : s.now - s.registryDown.since;
+  // The same threshold as the database's: one slow answer does not flap readiness.
+  if (s.registryDown !== undefined && registryMs > s.outageThresholdMs) reasons.push(`the schema registry ${s.registryDown.registry} has not answered for ${Math.round(registryMs / 1000)} s (consumption paused): ${s.registryDown.cause}`);
   return {
     ok: reasons.length === 0,
     reasons,
@@ -55,6 +60,7 @@ export function readiness(s: HealthState): HealthReport {
       database: s.databaseDownSince === undefined ? 'up' : 'failing',
       database_outage_s: Math.round(outageMs / 100) / 10,
       outage_threshold_s: s.outageThresholdMs / 1000,
+      ...(s.registryDown !== undefined ? { schema_registry: 'failing', schema_registry_outage_s: Math.round(registryMs / 100) / 10 } : {}),
       ...(s.fatal !== undefined ? { fatal: s.fatal } : {}),
     },
   };

@@ -22,6 +22,8 @@ export interface RebuildOptions {
   from?: string | string[];
   /** A file line longer than this is a dead letter (default 16 MiB, as `run`). */
   maxLineBytes?: number;
+  /** Registry formats read schema id N from `<schemasDir>/N.avsc` (as `run --schemas`), not the registry. */
+  schemasDir?: string;
   /** Rebuild although a partition's earliest offset is above 0 (history deleted by retention). */
   allowPartial?: boolean;
   /** Drop the `__old` tables right after the swap (and ones an earlier rebuild left). */

@@ -33,6 +33,7 @@ import { validatePaths } from '../../validate/index.js';
 import { TABLE_DEAD_LETTERS } from '../outputs/dead-letters/index.js';
 import { silentLogger } from '../ops/log.js';
 import { assembleGroup } from '../engine.js';
+import { schemasDir } from '../registry/index.js';
 import { openSink } from '../sinks/open.js';
 import { advice } from '../ops/advice.js';
 import { openControl, type Control } from './control.js';
@@ -105,9 +106,10 @@ export async function rebuild(o: RebuildOptions): Promise<RebuildReport> {
         if (e instanceof ApplyError) throw new RebuildError(`cannot create the shadow tables: ${e.message}`);
         throw e;
       }
+      const schemas = o.schemasDir === undefined ? undefined : schemasDir(o.schemasDir);
       for (const g of sp.groups) {
         // The shadow takes no partition locks (no swap waits for its own), and has no outputs.
-        const group = await assembleGroup(sp.plan, g.shadow, { sink, deadLetters: TABLE_DEAD_LETTERS, log, maxBatch: o.maxBatch, partitionLocks: false });
+        const group = await assembleGroup(sp.plan, g.shadow, { sink, deadLetters: TABLE_DEAD_LETTERS, log, maxBatch: o.maxBatch, partitionLocks: false, ...(schemas !== undefined ? { schemas } : {}), registryProperties: o.kafkaSecurity?.registry });
         runs.push({ ...group, g, topics: group.routes.topics, live: new Map() });
       }
       const started = performance.now();

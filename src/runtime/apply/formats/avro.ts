@@ -12,6 +12,7 @@
  */
 import avro from 'avsc';
 import { ExactNumber } from '../../../compile/exact-number.js';
+import type { ReaderFactory } from './schema-reader.js';
 
 type Convert = (v: unknown) => unknown;
 
@@ -135,11 +136,7 @@ export interface AvroReader {
 
 /** `schema`: the schema's JSON text as the registry gives it; `named`: types of its references. */
 export function avroReader(schema: string, named: Record<string, avro.Type> = {}): AvroReader {
-  const type = avro.Type.forSchema(plainLongs(JSON.parse(schema)) as avro.Schema, {
-    logicalTypes: LOGICAL_TYPES,
-    registry: { ...named, long: EXACT_LONG } as Record<string, avro.Type>,
-    wrapUnions: 'auto',
-  });
+  const type = parseAvro(schema, { ...named, long: EXACT_LONG });
   const convert = converter(type);
   return {
     read(body) {
@@ -147,6 +144,22 @@ export function avroReader(schema: string, named: Record<string, avro.Type> = {}
       return convert === undefined ? v : convert(v);
     },
   };
+}
+
+/**
+ * The Avro ReaderFactory (schema-reader.ts). Each reference is parsed into one registry of named
+ * types, which the schema then refers to by full name; the registry client lists references
+ * before the schemas that use them.
+ */
+export const avroFactory: ReaderFactory = (schema, references) => {
+  const registry: Record<string, avro.Type> = { long: EXACT_LONG };
+  for (const text of references.values()) parseAvro(text, registry);
+  return avroReader(schema, registry);
+};
+
+/** Parse schema text with our logical types and exact longs; named types it declares join `registry`. */
+function parseAvro(text: string, registry: Record<string, avro.Type>): avro.Type {
+  return avro.Type.forSchema(plainLongs(JSON.parse(text)) as avro.Schema, { logicalTypes: LOGICAL_TYPES, registry, wrapUnions: 'auto' });
 }
 
 /**

@@ -6,6 +6,7 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { hideSecret } from '../../../../redact.js';
+import { isRegistryProperty, REGISTRY_SECRET_KEYS, type RegistryProperty } from '../../../registry/properties.js';
 import { PLAINTEXT, securityFrom, type KafkaSecurity } from './options.js';
 import { parseProperties } from './properties.js';
 import { collectSettings, SECRET_KEYS } from './settings.js';
@@ -44,12 +45,28 @@ export function loadKafkaSecurity(o: { configPath?: string; env: Readonly<Record
     }
     file = { path: o.configPath, entries: parseProperties(text) };
   }
+  // The schema registry's keys share the file (as Confluent's serializers' do): set apart for
+  // registry/properties.ts, their passwords hidden now, the rest Kafka's.
+  const registry: RegistryProperty[] = [];
+  if (file !== undefined) {
+    const path = file.path;
+    for (const e of file.entries) if (isRegistryProperty(e.key)) registry.push({ key: e.key, value: e.value, where: `${path}:${e.line}` });
+    for (const p of registry) {
+      if (!REGISTRY_SECRET_KEYS.has(p.key)) continue;
+      // name:password: the pair and the password alone (settings.ts does the same once it is used).
+      hideSecret(p.value);
+      const password = p.value.slice(p.value.indexOf(':') + 1);
+      if (password !== '') hideSecret(password);
+    }
+    file = { path, entries: file.entries.filter((e) => !isRegistryProperty(e.key)) };
+  }
+  const withRegistry = (s: KafkaSecurity): KafkaSecurity => (registry.length > 0 ? { ...s, registry } : s);
   const { settings, errors } = collectSettings({ file, env: o.env, readFile: readText });
   // Hide what was read before reporting anything, also when a later key fails.
   for (const [key, s] of settings) if (SECRET_KEYS.has(key)) hideSecret(s.value);
   if (errors.length > 0) return { errors };
-  if (settings.size === 0) return { security: PLAINTEXT };
+  if (settings.size === 0) return { security: withRegistry(PLAINTEXT) };
   const r = securityFrom(settings, readText, TOKENS);
   for (const s of r.security?.secrets ?? []) hideSecret(s);
-  return r.security !== undefined ? { security: r.security } : { errors: r.errors };
+  return r.security !== undefined ? { security: withRegistry(r.security) } : { errors: r.errors };
 }

@@ -8,6 +8,7 @@
  * A setting the chosen protocol would ignore is an error: `sasl.mechanism` with SSL means the
  * protocol line is missing or wrong, and connecting without the credentials would hide it.
  */
+import type { RegistryProperty } from '../../../registry/properties.js';
 import type { ConnectionOptions } from 'node:tls';
 import { parseJaas } from './jaas.js';
 import { describeTokenSource, tokenProvider, type TokenDeps, type TokenSource } from './oauth.js';
@@ -45,6 +46,8 @@ export interface KafkaSecurity {
   description: string;
   /** The values never to print (passwords, the key's passphrase). */
   secrets: string[];
+  /** The file's schema registry keys (schema.registry.url, …), for registry/properties.ts: not Kafka's. */
+  registry?: readonly RegistryProperty[];
 }
 
 export const PLAINTEXT: KafkaSecurity = { protocol: 'PLAINTEXT', description: 'PLAINTEXT', secrets: [] };
