@@ -77,7 +77,7 @@ describe.skipIf(skip).each(servers)('issue 22: Protobuf and JSON Schema through 
     expect(letters.map((l) => l.headers['sc-reason']).sort()).toEqual([
       'value is not the schema registry wire format: the first byte is 0x67, not the magic byte 0x00',
       'value: schema id 2147483632 is not in the schema registry',
-      `value: schema id ${w.ids.jsonValue} is a JSON schema, but formats.value is protobuf`,
+      `value: schema id ${w.ids.jsonValue} is a JSON Schema, but formats.value is protobuf`,
     ].sort());
   });
 });

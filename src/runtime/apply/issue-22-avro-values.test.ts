@@ -145,7 +145,7 @@ describe('issue 22: Avro values and keys', () => {
       expect.stringMatching(/^value does not decode with schema id 1: /u),
       'value: schema id 99 is not in the schema registry',
       'key is not the schema registry wire format: the first byte is 0x6e, not the magic byte 0x00',
-      'value: schema id 5 is a PROTOBUF schema, but formats.value is avro',
+      'value: schema id 5 is a Protobuf schema, but formats.value is avro',
     ]);
     expect(source.fetched).toEqual([[3, 1, 99, 5]]);
   });

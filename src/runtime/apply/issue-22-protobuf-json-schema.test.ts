@@ -110,9 +110,9 @@ describe('issue 22: Protobuf values and JSON Schema keys through the registry', 
     const { rows, reasons } = await prepare(SPEC, r, [msg(key('a'), frame(3, Buffer.from([2, 'x'.charCodeAt(0)]))), msg(frame(1, Buffer.from([0])), thing('b', '1')), msg(key('c'), frame(2, Buffer.from('{}')))]);
     expect(rows).toEqual([]);
     expect(reasons).toEqual([
-      'value: schema id 3 is a AVRO schema, but formats.value is protobuf',
-      'key: schema id 1 is a PROTOBUF schema, but formats.key is json-schema',
-      'value: schema id 2 is a JSON schema, but formats.value is protobuf',
+      'value: schema id 3 is an Avro schema, but formats.value is protobuf',
+      'key: schema id 1 is a Protobuf schema, but formats.key is json-schema',
+      'value: schema id 2 is a JSON Schema, but formats.value is protobuf',
     ]);
     const json = await prepare(SPEC.replace('value: protobuf', 'value: json-schema'), r, [msg(key('d'), frame(2, Buffer.from('{"event_id":"e-d","event_type":"thing.created","qty":1234567890123456789,"money":{"units":"1"},"at":"2023-11-14T22:13:20Z"}')))]);
     expect(json.reasons).toEqual([]);

@@ -40,6 +40,7 @@ describe('registryEnv', () => {
     expect(errors(at([['schema.registry.url', 'http://sr'], ['basic.auth.credentials.source', 'USER_INFO']]))).toEqual(['client.properties:2: basic.auth.credentials.source is USER_INFO but basic.auth.user.info is not given']);
     expect(errors(at([['schema.registry.url', 'http://sr'], ['basic.auth.credentials.source', 'SASL_INHERIT']]))).toEqual(['client.properties:2: basic.auth.credentials.source must be USER_INFO or URL (SASL_INHERIT is not supported)']);
     expect(errors(at([['basic.auth.user.info', 'a:pw-y']]))).toEqual(['client.properties:1: basic.auth.user.info is given without schema.registry.url (or SCHEMA_REGISTRY_URL)']);
+    expect(errors(at([['schema.registry.url', 'http://[sr.example']]))).toEqual(['client.properties:1: schema.registry.url is not a URL']);
     expect(errors(at([['schema.registry.url', 'http://a'], ['schema.registry.url', 'http://b']]))).toEqual(['client.properties:2: schema.registry.url is given twice (first at client.properties:1)']);
     const both = errors(at([['schema.registry.url', 'http://sr'], ['basic.auth.credentials.source', 'USER_INFO'], ['basic.auth.user.info', 'a:pw-1'], ['schema.registry.basic.auth.user.info', 'a:pw-2']]));
     expect(both).toEqual(['client.properties:4: schema.registry.basic.auth.user.info and basic.auth.user.info (client.properties:3) are both given: give one']);

@@ -56,6 +56,7 @@ export function registryEnv(props: readonly RegistryProperty[], env: NodeJS.Proc
     const v = env[name];
     if (v !== undefined && v !== '') errors.push(`${name} is set, but the schema registry is ${url.where}'s schema.registry.url: give the registry's settings in one place (SCHEMA_REGISTRY_URL too, or ${name} in the file)`);
   }
+  if (!URL.canParse(url.value)) errors.push(`${url.where}: schema.registry.url is not a URL`);
   const out: NodeJS.ProcessEnv = { ...env, SCHEMA_REGISTRY_URL: url.value };
   const info = byKey.get(INFO);
   const alias = byKey.get(INFO_ALIAS);

@@ -17,7 +17,7 @@
 import { avroFactory } from '../apply/formats/avro.js';
 import { jsonSchemaReader } from '../apply/formats/json-schema.js';
 import { protobufReader } from '../apply/formats/protobuf.js';
-import type { FetchHooks, SchemaLookup, SchemaSource, SchemaTypeName } from '../apply/formats/index.js';
+import { schemaTypeName, type FetchHooks, type SchemaLookup, type SchemaSource, type SchemaTypeName } from '../apply/formats/index.js';
 import type { ReaderFactory } from '../apply/formats/schema-reader.js';
 import { backoffDelay, type Backoff } from '../commit/retry.js';
 import { pause, SYSTEM_CLOCK, type Clock } from '../commit/retrying.js';
@@ -151,7 +151,7 @@ export class SchemaRegistry implements SchemaSource {
     const factories: Readonly<Record<string, ReaderFactory>> = this.o.factories ?? READER_FACTORIES;
     const factory = factories[type];
     if (factory === undefined) {
-      this.known.set(id, { reason: `${what} is a ${type} schema, which this build does not read` });
+      this.known.set(id, { reason: `${what} is ${schemaTypeName(type)}, which this build does not read` });
       return;
     }
     try {

@@ -36,3 +36,4 @@ export function valueFormat(name: ValueFormatName, schemas: () => SchemaSource):
 
 export type { Decoded, KeyFormat } from './format.js';
 export type { RegistryFormat, SchemaSource, SchemaLookup, FetchHooks } from './registry-format.js';
+export { schemaTypeName } from './registry-format.js';

@@ -55,7 +55,7 @@ export function registryFormat(source: SchemaSource, what: string, name: string,
       // The processor fetches every id of a batch before decoding it: a miss is a bug, not data.
       if (schema === undefined) throw new Error(`schema id ${frame.schemaId} was not fetched before the ${what} was decoded`);
       if ('reason' in schema) return { reason: `${what}: ${schema.reason}` };
-      if (schema.schemaType !== schemaType) return { reason: `${what}: schema id ${frame.schemaId} is a ${schema.schemaType} schema, but formats.${what} is ${name}` };
+      if (schema.schemaType !== schemaType) return { reason: `${what}: schema id ${frame.schemaId} is ${schemaTypeName(schema.schemaType)}, but formats.${what} is ${name}` };
       try {
         return { value: schema.reader.read(frame.body) };
       } catch (e) {
@@ -63,4 +63,10 @@ export function registryFormat(source: SchemaSource, what: string, name: string,
       }
     },
   };
+}
+
+/** A registry schema type as a reason names it ("an Avro schema"), with the registry's own word else. */
+export function schemaTypeName(type: string): string {
+  const known: Readonly<Record<string, string>> = { AVRO: 'an Avro schema', PROTOBUF: 'a Protobuf schema', JSON: 'a JSON Schema' };
+  return known[type] ?? `a ${type} schema`;
 }
