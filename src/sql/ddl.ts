@@ -143,9 +143,9 @@ export function tableStatements(table: TableDef, dialect: Dialect, keyCollation:
   const compiled = k.schema
     .createTableIfNotExists(table.name, (t) => {
       for (const column of table.columns) defineColumn(k, t, column, keyed, dialect, keyCollation);
-      // InnoDB caps one index key at 3072 bytes and utf8mb4 VARCHAR(n) takes 4n, so a key's
-      // strings may total 768 characters (https://mariadb.com/kb/en/innodb-limitations/).
-      // Nothing is shortened here: validation reports keys that do not fit.
+      // InnoDB caps one index key at 3072 bytes (utf8mb4 VARCHAR(n) takes 4n), PostgreSQL's
+      // B-tree an entry at 2704: nothing is shortened here, validation reports keys over the
+      // limit every database holds (validate/tables.ts MAX_INDEX_BYTES).
       if (table.key.length > 0) {
         if (ddlSyntaxOf(dialect).namesPrimaryKey && table.indexBase !== undefined) t.primary(table.key, { constraintName: primaryKeyName(table.indexBase) });
         else t.primary(table.key);

@@ -37,7 +37,14 @@ describe('row size and key length', () => {
   });
 
   it('a key over 3072 bytes', () => {
-    expect(codes(spec('      b: { type: string, length: 600 }\n').replace('key: [id]', 'key: [id, b]'))[0]).toMatch(/^E_INDEX_COLUMN key of 3420 bytes exceeds MySQL's 3072-byte index limit/);
+    expect(codes(spec('      b: { type: string, length: 600 }\n').replace('key: [id]', 'key: [id, b]'))[0]).toMatch(/^E_INDEX_COLUMN key of 3420 bytes exceeds the 2600-byte index limit every database can hold/);
+  });
+
+  it('a key over 2600 bytes, which InnoDB holds but PostgreSQL refuses at insert time (error 54000), is refused for every database', () => {
+    // 676 4-byte characters: 2704 bytes of value, an index entry of 2720 bytes on PostgreSQL 15.
+    const key = (n: number): string[] => codes(spec(`      b: { type: string, length: ${n} }\n`, '', '    - insert: t\n      set: { id: $.entity_id, b: $.b }\n').replace('key: [id]', 'key: [b]'));
+    expect(key(676)[0]).toMatch(/^E_INDEX_COLUMN key of 2704 bytes exceeds the 2600-byte index limit/);
+    expect(key(650)).toEqual([]);
   });
 });
 

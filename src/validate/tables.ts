@@ -10,8 +10,15 @@ import { isBroken, originalIndex } from './prune.js';
 import { checkPlainName } from './values.js';
 import { didYouMean, listNames } from './suggest.js';
 
-/** InnoDB's index key limit with DYNAMIC rows (MySQL manual, "InnoDB Limits"): 3072 bytes; utf8mb4 is 4 bytes a character. */
-const MAX_INDEX_BYTES = 3072;
+/**
+ * The most a key or index may hold, on every database (one truth: a key one database stores and
+ * another refuses would stop only one of them). InnoDB caps an index key at 3072 bytes (utf8mb4
+ * is 4 bytes a character); PostgreSQL's B-tree refuses an entry over 2704 bytes (a third of a
+ * page) counting its 8-byte header and each column's length word and alignment, and only at
+ * insert time, when the value is large and does not compress (error 54000: the group would stop).
+ * 2600 bytes of values leaves room for the overhead of 8 string columns.
+ */
+export const MAX_INDEX_BYTES = 2600;
 const RESERVED_PREFIX = 'sc_';
 
 export function checkTable(spec: SpecDocument, name: string, t: TableSpec, out: Diagnostic[]): TableDef {
@@ -148,7 +155,7 @@ function checkColumnList(spec: SpecDocument, def: TableDef, path: Segment[], col
     bytes += indexBytes(c);
   });
   if (bytes > MAX_INDEX_BYTES) {
-    out.push(diagnosticAt(spec, path, 'E_INDEX_COLUMN', `key of ${bytes} bytes exceeds MySQL's ${MAX_INDEX_BYTES}-byte index limit (utf8mb4 strings take 4 bytes a character): shorten the string columns`));
+    out.push(diagnosticAt(spec, path, 'E_INDEX_COLUMN', `key of ${bytes} bytes exceeds the ${MAX_INDEX_BYTES}-byte index limit every database can hold (strings take 4 bytes a character: PostgreSQL's B-tree entries stop at 2704 bytes, InnoDB's keys at 3072): shorten the string columns`));
   }
 }
 
