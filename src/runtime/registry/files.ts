@@ -13,7 +13,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
 import type { FetchHooks, SchemaLookup, SchemaSource, SchemaTypeName } from '../apply/formats/index.js';
-import { READER_FACTORIES } from './registry.js';
+import { readerFactory } from './registry.js';
 
 /** A schema file's type by its extension. */
 const TYPE_OF_EXTENSION: Readonly<Record<string, SchemaTypeName>> = { '.avsc': 'AVRO', '.proto': 'PROTOBUF', '.json': 'JSON' };
@@ -53,12 +53,14 @@ function protoImports(text: string, dir: string, out: Map<string, string>): Map<
   return out;
 }
 
-function lookupOf(id: number, file: string, text: string): SchemaLookup {
+async function lookupOf(id: number, file: string, text: string): Promise<SchemaLookup> {
   const type = TYPE_OF_EXTENSION[extname(file)];
   if (type === undefined) return { reason: `schema id ${id} (${file}) is not a .avsc, .proto or .json file` };
   const references = type === 'PROTOBUF' ? protoImports(text, dirname(file), new Map()) : new Map<string, string>();
+  const factory = await readerFactory(type);
+  if (factory === undefined) return { reason: `schema id ${id} (${file}) is of a type this build does not read` };
   try {
-    return { reader: READER_FACTORIES[type](text, references), schemaType: type };
+    return { reader: factory(text, references), schemaType: type };
   } catch (e) {
     return { reason: `schema id ${id} (${file}) cannot be used: ${e instanceof Error ? e.message : String(e)}` };
   }
@@ -72,7 +74,7 @@ export function fileSchemas(fileOf: (id: number) => string | { reason: string } 
   const known = new Map<number, SchemaLookup>();
   return {
     lookup: (id) => known.get(id),
-    fetch(ids: number[], _hooks: FetchHooks): Promise<void> {
+    async fetch(ids: number[], _hooks: FetchHooks): Promise<void> {
       for (const id of ids) {
         if (known.has(id)) continue;
         const file = fileOf(id);
@@ -81,9 +83,8 @@ export function fileSchemas(fileOf: (id: number) => string | { reason: string } 
           continue;
         }
         const text = file === undefined ? undefined : readIfThere(file);
-        known.set(id, file === undefined || text === undefined ? { reason: `schema id ${id} is not among the schema files of ${where}` } : lookupOf(id, file, text));
+        known.set(id, file === undefined || text === undefined ? { reason: `schema id ${id} is not among the schema files of ${where}` } : await lookupOf(id, file, text));
       }
-      return Promise.resolve();
     },
   };
 }
