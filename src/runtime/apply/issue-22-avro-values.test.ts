@@ -6,15 +6,13 @@
  */
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
+import { preparedRows } from '../../../test/helpers/prepared-rows.js';
 import type { Plan } from '../../compile/plan.js';
-import type { InsertRow } from '../../sql/rows.js';
 import { parseSpecText } from '../../spec/load.js';
 import { validateLoaded } from '../../validate/index.js';
-import { silentLogger } from '../ops/log.js';
 import { avroFactory } from './formats/avro.js';
 import type { SchemaLookup, SchemaSource } from './formats/index.js';
 import type { RawMessage } from './message.js';
-import { EventPreparer } from './prepare.js';
 import { groupRoutes, type GroupRoutes } from './routes.js';
 
 const SPEC = `
@@ -92,15 +90,7 @@ function routesOf(source: SchemaSource): GroupRoutes {
 let offset = 0;
 const msg = (key: Buffer | null, value: Buffer | null): RawMessage => ({ topic: 'things', partition: 0, offset: offset++, key, value });
 
-async function prepare(routes: GroupRoutes, messages: RawMessage[]) {
-  await routes.prefetch?.(messages, {});
-  const unit = new EventPreparer({ routes, letterGroup: 'g', effects: [], maxStatementBytes: undefined, log: silentLogger }).prepare(messages, undefined);
-  const rows = unit.events.map((e) => {
-    const r = e.rows[0] as InsertRow;
-    return Object.fromEntries(r.columns.map((c, i) => [c, r.values[i]]));
-  });
-  return { rows, reasons: unit.letters.map((l) => l.reason) };
-}
+const prepare = preparedRows;
 
 describe('issue 22: Avro values and keys', () => {
   it('fetches the ids a batch names once, then decodes values and keys into rows like JSON', async () => {

@@ -5,16 +5,15 @@
  * type's schema is a dead letter, never read by the wrong decoder.
  */
 import { describe, expect, it } from 'vitest';
+import { preparedRows } from '../../../test/helpers/prepared-rows.js';
 import { protoWriter } from '../../../test/helpers/protobuf-writer.js';
 import type { Plan } from '../../compile/plan.js';
-import type { InsertRow } from '../../sql/rows.js';
 import { parseSpecText } from '../../spec/load.js';
 import { validateLoaded } from '../../validate/index.js';
 import { silentLogger } from '../ops/log.js';
 import type { RegistryAnswer } from '../registry/http.js';
 import { SchemaRegistry } from '../registry/registry.js';
 import type { RawMessage } from './message.js';
-import { EventPreparer } from './prepare.js';
 import { groupRoutes } from './routes.js';
 
 const SPEC = `
@@ -84,13 +83,7 @@ async function prepare(spec: string, source: SchemaRegistry, messages: RawMessag
   const v = validateLoaded(parseSpecText('spec.yaml', spec));
   expect(v.diagnostics).toEqual([]);
   const routes = groupRoutes(v.plan as Plan, 'g', () => source);
-  await routes.prefetch?.(messages, {});
-  const unit = new EventPreparer({ routes, letterGroup: 'g', effects: [], maxStatementBytes: undefined, log: silentLogger }).prepare(messages, undefined);
-  const rows = unit.events.map((e) => {
-    const r = e.rows[0] as InsertRow;
-    return Object.fromEntries(r.columns.map((c, i) => [c, r.values[i]]));
-  });
-  return { rows, reasons: unit.letters.map((l) => l.reason) };
+  return preparedRows(routes, messages);
 }
 
 describe('issue 22: Protobuf values and JSON Schema keys through the registry', () => {
